@@ -1,0 +1,381 @@
+//! Hand-written additions beside the generated operations:
+//!
+//! - composite helpers the reference SDK offers on top of single operations
+//!   ([`GetUserListRequest::with_total_count`], [`SessionsApi::get_token`]);
+//! - the endpoints `@clerk/backend` calls that the OpenAPI spec does not describe (handshake
+//!   payload, session verification, invitation deletion, the domain change beta, experimental
+//!   emails and accountless applications). Their responses are typed where the shape is known
+//!   and raw JSON where it is not.
+
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+
+use clerk_core::{Client, Error, Method, Request};
+use http::{HeaderName, HeaderValue};
+use serde::{Deserialize, Serialize};
+
+use crate::Clerk;
+use crate::beta_features::BetaFeaturesApi;
+use crate::clients::ClientsApi;
+use crate::invitations::InvitationsApi;
+use crate::models::{DeletedObject, Session, User};
+use crate::sessions::{CreateSessionTokenResponse, SessionsApi};
+use crate::users::{GetUserListRequest, GetUsersCountRequest};
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send>>;
+
+/// A page of users together with the number of users matching the same filters, as the
+/// reference SDK's `getUserList` returns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserListWithCount {
+    /// The users of the requested page.
+    pub data: Vec<User>,
+    /// How many users match the filters in total (from `GET /users/count`).
+    pub total_count: i64,
+}
+
+impl GetUserListRequest {
+    /// The `GET /users/count` request with this list's filters.
+    fn count_request(&self) -> GetUsersCountRequest {
+        let mut count = GetUsersCountRequest::new(self.client.clone());
+        count.email_address = self.email_address.clone();
+        count.phone_number = self.phone_number.clone();
+        count.external_id = self.external_id.clone();
+        count.username = self.username.clone();
+        count.web3_wallet = self.web3_wallet.clone();
+        count.user_id = self.user_id.clone();
+        count.organization_id = self.organization_id.clone();
+        count.query = self.query.clone();
+        count.email_address_query = self.email_address_query.clone();
+        count.phone_number_query = self.phone_number_query.clone();
+        count.username_query = self.username_query.clone();
+        count.name_query = self.name_query.clone();
+        count.banned = self.banned;
+        count.last_active_at_before = self.last_active_at_before;
+        count.last_active_at_after = self.last_active_at_after;
+        count.last_active_at_since = self.last_active_at_since;
+        count.created_at_before = self.created_at_before;
+        count.created_at_after = self.created_at_after;
+        count.last_sign_in_at_before = self.last_sign_in_at_before;
+        count.last_sign_in_at_after = self.last_sign_in_at_after;
+        count.provider = self.provider.clone();
+        count.provider_user_id = self.provider_user_id.clone();
+        count
+    }
+
+    /// Sends `GET /users` and `GET /users/count` (same filters, without `limit`, `offset` and
+    /// `order_by`) concurrently and returns the page with the total count.
+    ///
+    /// # Errors
+    ///
+    /// The first error of either request.
+    pub async fn with_total_count(self) -> Result<UserListWithCount, Error> {
+        let count = self.count_request();
+        let (page, count) = futures_util::future::join(self.send(), count.send()).await;
+        Ok(UserListWithCount {
+            data: page?.data,
+            total_count: count?.total_count,
+        })
+    }
+}
+
+/// Builder for the session-token helper; see [`SessionsApi::get_token`].
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct GetSessionTokenRequest {
+    sessions: SessionsApi,
+    session_id: String,
+    template: Option<String>,
+    expires_in_seconds: Option<i64>,
+}
+
+impl SessionsApi {
+    /// A session token for `session_id`: from the named JWT template when `template` is set
+    /// (`POST /sessions/{id}/tokens/{template}`), else the default session token
+    /// (`POST /sessions/{id}/tokens`). This is the reference SDK's `sessions.getToken`.
+    pub fn get_token(
+        &self,
+        session_id: impl Into<String>,
+        template: Option<&str>,
+    ) -> GetSessionTokenRequest {
+        GetSessionTokenRequest {
+            sessions: self.clone(),
+            session_id: session_id.into(),
+            template: template.map(str::to_owned),
+            expires_in_seconds: None,
+        }
+    }
+
+    /// Verifies a session token against a session: `POST /sessions/{session_id}/verify`.
+    ///
+    /// Not described by the OpenAPI spec; `@clerk/backend` calls it as `sessions.verifySession`.
+    pub fn verify(
+        &self,
+        session_id: impl Into<String>,
+        token: impl Into<String>,
+    ) -> RawRequest<Session> {
+        RawRequest::new(
+            self.client.clone(),
+            Request::new(Method::POST, "/sessions/{session_id}/verify")
+                .path_param("session_id", session_id.into())
+                .json(&serde_json::json!({ "token": token.into() })),
+        )
+    }
+}
+
+impl GetSessionTokenRequest {
+    /// Sets the token's lifetime in seconds (`expires_in_seconds`).
+    pub fn expires_in_seconds(mut self, seconds: i64) -> Self {
+        self.expires_in_seconds = Some(seconds);
+        self
+    }
+
+    /// Sends the request.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Api`] when Clerk refuses (unknown session or template), and the transport errors.
+    pub async fn send(self) -> Result<CreateSessionTokenResponse, Error> {
+        match self.template {
+            Some(template) => {
+                let mut request = self
+                    .sessions
+                    .create_token_from_template(self.session_id, template);
+                if let Some(seconds) = self.expires_in_seconds {
+                    request = request.expires_in_seconds(seconds);
+                }
+                request.send().await.map(|t| CreateSessionTokenResponse {
+                    object: t.object,
+                    jwt: t.jwt,
+                })
+            }
+            None => {
+                let mut request = self.sessions.create_token(self.session_id);
+                if let Some(seconds) = self.expires_in_seconds {
+                    request = request.expires_in_seconds(seconds);
+                }
+                request.send().await
+            }
+        }
+    }
+}
+
+impl IntoFuture for GetSessionTokenRequest {
+    type Output = Result<CreateSessionTokenResponse, Error>;
+    type IntoFuture = BoxFuture<CreateSessionTokenResponse>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+/// A request to an endpoint the spec does not describe, decoding the answer into `T`.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct RawRequest<T> {
+    client: Client,
+    request: Request,
+    _output: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T: serde::de::DeserializeOwned + Send + 'static> RawRequest<T> {
+    fn new(client: Client, request: Request) -> Self {
+        Self {
+            client,
+            request,
+            _output: std::marker::PhantomData,
+        }
+    }
+
+    /// Sends the request.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
+    /// decode and invalid-request errors described on [`Error`].
+    pub async fn send(self) -> Result<T, Error> {
+        self.client.execute(self.request).await
+    }
+}
+
+impl<T: serde::de::DeserializeOwned + Send + 'static> IntoFuture for RawRequest<T> {
+    type Output = Result<T, Error>;
+    type IntoFuture = BoxFuture<T>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+/// The answer of [`ClientsApi::handshake_payload`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HandshakePayload {
+    /// `Set-Cookie` directives to apply.
+    #[serde(default)]
+    pub directives: Vec<String>,
+}
+
+impl ClientsApi {
+    /// The handshake payload for a nonce: `GET /clients/handshake_payload?nonce=…`.
+    ///
+    /// Not described by the OpenAPI spec; used by request authentication's nonce handshake.
+    pub fn handshake_payload(&self, nonce: impl Into<String>) -> RawRequest<HandshakePayload> {
+        RawRequest::new(
+            self.client.clone(),
+            Request::new(Method::GET, "/clients/handshake_payload").query("nonce", nonce.into()),
+        )
+    }
+}
+
+impl InvitationsApi {
+    /// Deletes an invitation: `DELETE /invitations/{invitation_id}`.
+    ///
+    /// Not described by the OpenAPI spec; `@clerk/backend` calls it as
+    /// `invitations.deleteInvitation`.
+    pub fn delete(&self, invitation_id: impl Into<String>) -> RawRequest<DeletedObject> {
+        RawRequest::new(
+            self.client.clone(),
+            Request::new(Method::DELETE, "/invitations/{invitation_id}")
+                .path_param("invitation_id", invitation_id.into()),
+        )
+    }
+}
+
+impl BetaFeaturesApi {
+    /// Changes the production instance's domain: `POST /beta_features/change_domain` with
+    /// `{"home_url": …, "is_secondary": …}`.
+    ///
+    /// Not described by the OpenAPI spec (which has `instance().change_domain()` instead);
+    /// `@clerk/backend` calls it as `betaFeatures.changeDomain`.
+    pub fn change_domain(
+        &self,
+        home_url: impl Into<String>,
+        is_secondary: Option<bool>,
+    ) -> RawRequest<()> {
+        let mut body = serde_json::Map::new();
+        body.insert("home_url".into(), home_url.into().into());
+        if let Some(secondary) = is_secondary {
+            body.insert("is_secondary".into(), secondary.into());
+        }
+        RawRequest::new(
+            self.client.clone(),
+            Request::new(Method::POST, "/beta_features/change_domain").json(&body),
+        )
+    }
+}
+
+/// Handle for the experimental email endpoints, from [`Clerk::emails`].
+#[derive(Clone, Debug)]
+pub struct EmailsApi {
+    client: Client,
+}
+
+/// Handle for the accountless-application endpoints, from [`Clerk::accountless_applications`].
+#[derive(Clone, Debug)]
+pub struct AccountlessApplicationsApi {
+    client: Client,
+}
+
+impl Clerk {
+    /// Experimental email sending (`/email`), not described by the OpenAPI spec.
+    pub fn emails(&self) -> EmailsApi {
+        EmailsApi {
+            client: self.client().clone(),
+        }
+    }
+
+    /// Accountless applications (`/accountless_applications`), not described by the spec.
+    pub fn accountless_applications(&self) -> AccountlessApplicationsApi {
+        AccountlessApplicationsApi {
+            client: self.client().clone(),
+        }
+    }
+}
+
+/// Checks an idempotency key the way Clerk does: 1–255 ASCII letters, digits, `_` or `-`.
+fn idempotency_header(key: &str) -> Result<HeaderValue, Error> {
+    let valid = !key.is_empty()
+        && key.len() <= 255
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if !valid {
+        return Err(Error::invalid_argument(
+            "idempotency key must be 1 to 255 ASCII letters, digits, underscores or hyphens",
+        ));
+    }
+    HeaderValue::from_str(key)
+        .map_err(|_| Error::invalid_argument("idempotency key is not a valid header value"))
+}
+
+impl EmailsApi {
+    /// Sends one email: `POST /email` with the message as given (`to`, `subject`, `body`, …),
+    /// optionally with an `Idempotency-Key` header.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidRequest`] (before any I/O) for a malformed idempotency key; otherwise
+    /// the errors of [`RawRequest::send`].
+    pub fn create(
+        &self,
+        message: serde_json::Value,
+        idempotency_key: Option<&str>,
+    ) -> Result<RawRequest<serde_json::Value>, Error> {
+        let mut request = Request::new(Method::POST, "/email").json(&message);
+        if let Some(key) = idempotency_key {
+            request = request.header(
+                HeaderName::from_static("idempotency-key"),
+                idempotency_header(key)?,
+            );
+        }
+        Ok(RawRequest::new(self.client.clone(), request))
+    }
+
+    /// Sends 1 to 100 emails at once: `POST /email/batch` with `{"messages": […]}`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidRequest`] (before any I/O) when the batch is empty or larger than 100.
+    pub fn create_batch(
+        &self,
+        messages: Vec<serde_json::Value>,
+    ) -> Result<RawRequest<serde_json::Value>, Error> {
+        if messages.is_empty() || messages.len() > 100 {
+            return Err(Error::invalid_argument(
+                "a batch must contain between 1 and 100 messages",
+            ));
+        }
+        Ok(RawRequest::new(
+            self.client.clone(),
+            Request::new(Method::POST, "/email/batch")
+                .json(&serde_json::json!({ "messages": messages })),
+        ))
+    }
+
+    /// Fetches a sent email: `GET /email/{email_id}`.
+    pub fn get(&self, email_id: impl Into<String>) -> RawRequest<serde_json::Value> {
+        RawRequest::new(
+            self.client.clone(),
+            Request::new(Method::GET, "/email/{email_id}").path_param("email_id", email_id.into()),
+        )
+    }
+}
+
+impl AccountlessApplicationsApi {
+    /// Creates an accountless application: `POST /accountless_applications`.
+    pub fn create(&self) -> RawRequest<serde_json::Value> {
+        RawRequest::new(
+            self.client.clone(),
+            Request::new(Method::POST, "/accountless_applications"),
+        )
+    }
+
+    /// Completes an accountless application's onboarding:
+    /// `POST /accountless_applications/complete`.
+    pub fn complete_onboarding(&self) -> RawRequest<serde_json::Value> {
+        RawRequest::new(
+            self.client.clone(),
+            Request::new(Method::POST, "/accountless_applications/complete"),
+        )
+    }
+}

@@ -1,0 +1,52 @@
+//! Every operation of the Clerk Backend API, with typed parameters and responses.
+//!
+//! The models and request builders are generated from Clerk's OpenAPI spec by
+//! `cargo xtask codegen` (see `generated/`); the [`Clerk`] client and a few composite helpers
+//! are written by hand beside them.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), clerk_api::Error> {
+//! let clerk = clerk_api::Clerk::from_env()?;
+//! let page = clerk.users().list().email_address(["ada@example.com"]).limit(10).await?;
+//! for user in &page.data {
+//!     println!("{} {:?}", user.id, user.first_name);
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Every handle method returns a builder: set optional parameters with its methods, then
+//! `.await` it (or call `.send()`). List builders also offer `into_stream()`, which walks every
+//! page lazily.
+
+mod client;
+mod extra;
+mod generated;
+pub(crate) mod macros;
+
+pub use clerk_core::{
+    ApiError, ClerkError, Client, ClientBuilder, Error, FilePart, Page, RetryPolicy,
+};
+pub use client::Clerk;
+pub use extra::UserListWithCount;
+pub use generated::*;
+
+/// One Backend API operation as generated: its spec identity and where it lives in this crate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OperationInfo {
+    /// The spec's `operationId`.
+    pub operation_id: &'static str,
+    /// HTTP method, upper case.
+    pub http_method: &'static str,
+    /// Path template, relative to the versioned base URL.
+    pub path: &'static str,
+    /// How to call it, e.g. `users().get`.
+    pub rust_path: &'static str,
+    /// `false` for the endpoints Clerk serves without the `/v1` prefix.
+    pub versioned: bool,
+}
+
+/// Every operation of the Backend API spec this crate was generated from, in spec order.
+pub fn operations() -> &'static [OperationInfo] {
+    generated::operations::OPERATIONS
+}

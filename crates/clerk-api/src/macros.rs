@@ -1,0 +1,153 @@
+//! Macros the generated code expands, so that `generated/` stays declarative.
+
+/// A string enum with an `Unknown(String)` fallback: `as_str`, `From<&str>`, `Display`,
+/// serde both ways (unknown values round-trip), and query-string support.
+macro_rules! string_enum {
+    ($name:ident { $($variant:ident => $value:literal,)* }) => {
+        impl $name {
+            /// The value as it appears on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $(Self::$variant => $value,)*
+                    Self::Unknown(other) => other.as_str(),
+                }
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(value: &str) -> Self {
+                match value {
+                    $($value => Self::$variant,)*
+                    other => Self::Unknown(other.to_owned()),
+                }
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(value: String) -> Self {
+                match value.as_str() {
+                    $($value => Self::$variant,)*
+                    _ => Self::Unknown(value),
+                }
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                self.as_str()
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct Visitor;
+                impl serde::de::Visitor<'_> for Visitor {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str("a string")
+                    }
+                    fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<$name, E> {
+                        Ok($name::from(value))
+                    }
+                    fn visit_string<E: serde::de::Error>(self, value: String) -> Result<$name, E> {
+                        Ok($name::from(value))
+                    }
+                }
+                deserializer.deserialize_str(Visitor)
+            }
+        }
+
+        impl clerk_core::QueryValue for $name {
+            fn append_to(&self, name: &str, out: &mut Vec<(String, String)>) {
+                out.push((name.to_owned(), self.as_str().to_owned()));
+            }
+        }
+    };
+}
+
+/// A union told apart by a discriminator property (`object` in Clerk's schemas). The variant
+/// structs keep the discriminator as a field, so decoding goes through `serde_json::Value`.
+macro_rules! tagged_union {
+    ($name:ident, $tag:literal { $($variant:ident => $value:literal,)* }) => {
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                match self {
+                    $(Self::$variant(inner) => inner.serialize(serializer),)*
+                    Self::Unknown(raw) => raw.serialize(serializer),
+                }
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                use serde::de::Error as _;
+                let raw = serde_json::Value::deserialize(deserializer)?;
+                match raw.get($tag).and_then(serde_json::Value::as_str) {
+                    $(Some($value) => serde_json::from_value(raw)
+                        .map(Self::$variant)
+                        .map_err(D::Error::custom),)*
+                    _ => Ok(Self::Unknown(raw)),
+                }
+            }
+        }
+    };
+}
+
+/// A union without a discriminator: the first variant whose required keys are all present and
+/// which decodes wins; anything else is kept as `Unknown`.
+macro_rules! untagged_union {
+    ($name:ident { $($variant:ident [$($key:literal),*],)* }) => {
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                match self {
+                    $(Self::$variant(inner) => inner.serialize(serializer),)*
+                    Self::Unknown(raw) => raw.serialize(serializer),
+                }
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let raw = serde_json::Value::deserialize(deserializer)?;
+                $(
+                    if [$($key),*].iter().all(|key: &&str| raw.get(*key).is_some()) {
+                        if let Ok(value) = serde_json::from_value(raw.clone()) {
+                            return Ok(Self::$variant(value));
+                        }
+                    }
+                )*
+                Ok(Self::Unknown(raw))
+            }
+        }
+    };
+}
+
+/// `IntoFuture` for a request builder, so `clerk.users().get(id).await` sends it.
+macro_rules! into_future {
+    ($builder:ty => $output:ty) => {
+        impl std::future::IntoFuture for $builder {
+            type Output = Result<$output, clerk_core::Error>;
+            type IntoFuture = std::pin::Pin<
+                Box<dyn std::future::Future<Output = Result<$output, clerk_core::Error>> + Send>,
+            >;
+
+            fn into_future(self) -> Self::IntoFuture {
+                Box::pin(self.send())
+            }
+        }
+    };
+}
+
+pub(crate) use {into_future, string_enum, tagged_union, untagged_union};

@@ -1,0 +1,206 @@
+//! [`Client`]: sends [`Request`]s with retries, timeouts and tracing.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use tracing::Instrument;
+use tracing::field::Empty;
+
+use crate::clock::Clock;
+use crate::config::{ClientBuilder, Config};
+use crate::error::{ApiError, Error, TimeoutError};
+use crate::request::Request;
+use crate::response::{RawResponse, decode_json};
+use crate::retry::{self, Decision};
+use crate::transport::Transport;
+
+/// The Clerk Backend API client.
+///
+/// Cheap to clone (an `Arc` inside) and `Send + Sync`: build one and share it. Requests need a
+/// Tokio runtime with the time driver enabled.
+///
+/// `Debug` shows the configuration with the secret key redacted.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: Config,
+    transport: Arc<dyn Transport>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Client {
+    /// A client with the given secret key and default options.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] if the key is empty or cannot be sent in a header (or the default TLS
+    /// setup fails).
+    pub fn new(secret_key: impl Into<String>) -> Result<Client, Error> {
+        Client::builder().secret_key(secret_key).build()
+    }
+
+    /// A client configured from the environment: `CLERK_SECRET_KEY` and, if set, `CLERK_API_URL`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] if `CLERK_SECRET_KEY` is missing or invalid, `CLERK_API_URL` is invalid,
+    /// or a variable is not valid Unicode.
+    pub fn from_env() -> Result<Client, Error> {
+        ClientBuilder::from_env()?.build()
+    }
+
+    /// A builder for all options.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
+    }
+
+    pub(crate) fn from_parts(
+        config: Config,
+        transport: Arc<dyn Transport>,
+        clock: Arc<dyn Clock>,
+    ) -> Client {
+        Client {
+            inner: Arc::new(Inner {
+                config,
+                transport,
+                clock,
+            }),
+        }
+    }
+
+    /// The validated configuration.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// Sends a request (with retries, timeout and tracing) and decodes a 2xx body into `T`.
+    ///
+    /// A `204` or empty body decodes as JSON `null`, so `T = ()` or `Option<_>` work for bodiless
+    /// responses. Any `Content-Type` is decoded as JSON (including
+    /// `application/json; charset=utf-8`).
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidRequest`] before any I/O for an invalid path parameter or body;
+    /// - [`Error::Api`] for a non-2xx response (after retries, when retryable);
+    /// - [`Error::Transport`] / [`Error::Timeout`] when no response could be obtained;
+    /// - [`Error::Decode`] when the body does not match `T`.
+    pub async fn execute<T: DeserializeOwned>(&self, request: Request) -> Result<T, Error> {
+        let response = self.execute_raw(request).await?;
+        decode_json(response.status(), response.headers(), response.body()).map_err(Error::from)
+    }
+
+    /// Sends a request like [`Client::execute`] but returns the raw 2xx response.
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::execute`], except [`Error::Decode`].
+    pub async fn execute_raw(&self, request: Request) -> Result<RawResponse, Error> {
+        let span = tracing::debug_span!(
+            "clerk.request",
+            method = %request.method(),
+            path = request.path_template(),
+            status = Empty,
+            attempt = Empty,
+            duration_ms = Empty,
+        );
+        self.send(request, span.clone()).instrument(span).await
+    }
+
+    async fn send(&self, request: Request, span: tracing::Span) -> Result<RawResponse, Error> {
+        let config = &self.inner.config;
+        let clock = &self.inner.clock;
+        let policy = config.retry_policy();
+        let prepared = request.prepare(config)?;
+        let idempotent = retry::is_idempotent(&prepared.method);
+        let start = clock.now();
+        let mut attempt: u32 = 0;
+
+        loop {
+            attempt = attempt.saturating_add(1);
+            span.record("attempt", attempt);
+            let outcome = tokio::time::timeout(
+                config.timeout(),
+                self.inner.transport.send(prepared.to_http()),
+            )
+            .await;
+
+            let (error, decision, reason) = match outcome {
+                Ok(Ok(response)) => {
+                    let status = response.status();
+                    span.record("status", status.as_u16());
+                    if status.is_success() {
+                        record_duration(&span, clock.as_ref(), start);
+                        return Ok(RawResponse::from(response));
+                    }
+                    let api = ApiError::from_response(status, response.headers(), response.body());
+                    let decision =
+                        retry::for_status(policy, api.status(), api.retry_after(), idempotent);
+                    (Error::from(api), decision, "status")
+                }
+                Ok(Err(transport_error)) => {
+                    let decision = retry::for_transport(transport_error.is_connect(), idempotent);
+                    (Error::Transport(transport_error), decision, "transport")
+                }
+                Err(_elapsed) => (
+                    Error::Timeout(TimeoutError::new(config.timeout(), attempt)),
+                    retry::for_timeout(idempotent),
+                    "timeout",
+                ),
+            };
+
+            let delay = match decision {
+                Decision::Stop => None,
+                Decision::Retry(_) if attempt >= policy.max_attempts() => None,
+                Decision::Retry(Some(server_delay)) => Some(server_delay),
+                Decision::Retry(None) => Some(policy.backoff_with_jitter(attempt)),
+            };
+            let Some(delay) = delay else {
+                record_duration(&span, clock.as_ref(), start);
+                return Err(error);
+            };
+            let elapsed = clock.now().saturating_duration_since(start);
+            if elapsed.saturating_add(delay) > policy.max_elapsed() {
+                tracing::debug!(
+                    attempt,
+                    delay_ms = millis(delay),
+                    "not retrying Clerk API request: retry budget exhausted"
+                );
+                record_duration(&span, clock.as_ref(), start);
+                return Err(error);
+            }
+            tracing::debug!(
+                attempt,
+                reason,
+                status = error.status(),
+                delay_ms = millis(delay),
+                "retrying Clerk API request"
+            );
+            clock.sleep(delay).await;
+        }
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+fn record_duration(span: &tracing::Span, clock: &dyn Clock, start: std::time::Instant) {
+    span.record(
+        "duration_ms",
+        millis(clock.now().saturating_duration_since(start)),
+    );
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}

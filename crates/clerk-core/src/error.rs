@@ -1,0 +1,839 @@
+//! Error types.
+//!
+//! Every fallible operation of the crate returns [`Error`], an enum split by the phase in which the
+//! failure happened: configuration ([`ConfigError`]), request building ([`InvalidRequestError`],
+//! always before any I/O), the network ([`TransportError`], [`TimeoutError`]), the API answering
+//! with a non-2xx status ([`ApiError`]), a 2xx body that does not match the expected type
+//! ([`DecodeError`]) and pagination safety guards ([`PaginationError`]).
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::{HeaderMap, StatusCode};
+use serde::{Deserialize, Serialize};
+
+use crate::transport::TransportError;
+
+/// `Result` with this crate's [`Error`] as the default error type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Maximum number of characters of a response body kept in [`ApiError`] and [`DecodeError`].
+pub const BODY_SNIPPET_CHARS: usize = 512;
+
+/// Any error returned by the Clerk client.
+///
+/// Use the predicates ([`Error::is_not_found`], [`Error::is_rate_limited`], …) and accessors
+/// ([`Error::status`], [`Error::first_code`], …) for the common questions; they answer `false` /
+/// `None` for errors that are not API errors. Match on the variants for everything else.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The API answered with a non-2xx status.
+    #[error(transparent)]
+    Api(Box<ApiError>),
+    /// The request could not be sent or the response could not be read.
+    #[error(transparent)]
+    Transport(TransportError),
+    /// No response arrived within the configured per-attempt timeout.
+    #[error(transparent)]
+    Timeout(TimeoutError),
+    /// A 2xx response body could not be decoded into the expected type.
+    #[error(transparent)]
+    Decode(Box<DecodeError>),
+    /// The client configuration is invalid.
+    #[error(transparent)]
+    Config(ConfigError),
+    /// The request was rejected before any I/O (bad path parameter, unserializable body, …).
+    #[error(transparent)]
+    InvalidRequest(InvalidRequestError),
+    /// A pagination stream detected a server-side loop and stopped.
+    #[error(transparent)]
+    Pagination(PaginationError),
+}
+
+impl Error {
+    /// An [`Error::InvalidRequest`] for an argument a helper rejects before any I/O (for
+    /// example an idempotency key with forbidden characters).
+    pub fn invalid_argument(message: impl Into<String>) -> Error {
+        Error::InvalidRequest(InvalidRequestError::new(
+            InvalidRequestKind::InvalidArgument {
+                message: message.into(),
+            },
+            "",
+        ))
+    }
+
+    /// The [`ApiError`] if this is an API error.
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(api) => Some(api),
+            _ => None,
+        }
+    }
+
+    /// HTTP status of an API error; `None` for every other kind of error.
+    pub fn status(&self) -> Option<u16> {
+        self.api_error().map(ApiError::status)
+    }
+
+    /// `Retry-After` of an API error (delta-seconds form only).
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.api_error().and_then(ApiError::retry_after)
+    }
+
+    /// Clerk trace id of an API error (body `clerk_trace_id`, else the `cf-ray` header).
+    pub fn trace_id(&self) -> Option<&str> {
+        self.api_error().and_then(ApiError::trace_id)
+    }
+
+    /// Code of the first Clerk error of an API error.
+    pub fn first_code(&self) -> Option<&str> {
+        self.api_error().and_then(ApiError::first_code)
+    }
+
+    /// `true` if this is an API error carrying a Clerk error with this code.
+    pub fn has_code(&self, code: &str) -> bool {
+        self.api_error().is_some_and(|e| e.has_code(code))
+    }
+
+    /// `true` for an API error with status 404.
+    pub fn is_not_found(&self) -> bool {
+        self.api_error().is_some_and(ApiError::is_not_found)
+    }
+
+    /// `true` for an API error with status 401.
+    pub fn is_unauthorized(&self) -> bool {
+        self.api_error().is_some_and(ApiError::is_unauthorized)
+    }
+
+    /// `true` for an API error with status 403.
+    pub fn is_forbidden(&self) -> bool {
+        self.api_error().is_some_and(ApiError::is_forbidden)
+    }
+
+    /// `true` for an API error with status 429.
+    pub fn is_rate_limited(&self) -> bool {
+        self.api_error().is_some_and(ApiError::is_rate_limited)
+    }
+
+    /// `true` for an API error with status 409.
+    pub fn is_conflict(&self) -> bool {
+        self.api_error().is_some_and(ApiError::is_conflict)
+    }
+
+    /// `true` for an API error with status 422.
+    pub fn is_unprocessable(&self) -> bool {
+        self.api_error().is_some_and(ApiError::is_unprocessable)
+    }
+
+    /// `true` for an API error with a 5xx status.
+    pub fn is_server_error(&self) -> bool {
+        self.api_error().is_some_and(ApiError::is_server_error)
+    }
+
+    /// `true` for [`Error::Timeout`].
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Timeout(_))
+    }
+
+    /// `true` for a transport error whose request never left the machine.
+    pub fn is_connect(&self) -> bool {
+        matches!(self, Error::Transport(t) if t.is_connect())
+    }
+}
+
+impl From<ApiError> for Error {
+    fn from(value: ApiError) -> Self {
+        Error::Api(Box::new(value))
+    }
+}
+
+impl From<TransportError> for Error {
+    fn from(value: TransportError) -> Self {
+        Error::Transport(value)
+    }
+}
+
+impl From<TimeoutError> for Error {
+    fn from(value: TimeoutError) -> Self {
+        Error::Timeout(value)
+    }
+}
+
+impl From<DecodeError> for Error {
+    fn from(value: DecodeError) -> Self {
+        Error::Decode(Box::new(value))
+    }
+}
+
+impl From<ConfigError> for Error {
+    fn from(value: ConfigError) -> Self {
+        Error::Config(value)
+    }
+}
+
+impl From<InvalidRequestError> for Error {
+    fn from(value: InvalidRequestError) -> Self {
+        Error::InvalidRequest(value)
+    }
+}
+
+impl From<PaginationError> for Error {
+    fn from(value: PaginationError) -> Self {
+        Error::Pagination(value)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// ApiError
+// ---------------------------------------------------------------------------------------------
+
+/// One entry of the `errors` array of a Clerk error body.
+///
+/// Parsing is tolerant: missing or mistyped fields become empty strings / `None`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ClerkError {
+    /// Machine-readable code, e.g. `resource_not_found`, `form_param_missing`.
+    #[serde(default)]
+    pub code: String,
+    /// Short human-readable message.
+    #[serde(default)]
+    pub message: String,
+    /// Longer human-readable message (`long_message`).
+    #[serde(default)]
+    pub long_message: Option<String>,
+    /// Extra structured data (`meta`), e.g. `{"param_name": "email_address"}`.
+    #[serde(default)]
+    pub meta: Option<serde_json::Value>,
+}
+
+impl ClerkError {
+    /// Builds an error entry from a code and message.
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> ClerkError {
+        ClerkError {
+            code: code.into(),
+            message: message.into(),
+            long_message: None,
+            meta: None,
+        }
+    }
+
+    fn from_value(value: &serde_json::Value) -> Option<ClerkError> {
+        let obj = value.as_object()?;
+        let string = |key: &str| obj.get(key).and_then(|v| v.as_str()).map(str::to_owned);
+        Some(ClerkError {
+            code: string("code").unwrap_or_default(),
+            message: string("message").unwrap_or_default(),
+            long_message: string("long_message"),
+            meta: obj.get("meta").filter(|m| !m.is_null()).cloned(),
+        })
+    }
+}
+
+/// The API answered with a non-2xx status.
+///
+/// Built leniently from the response: a body that is not a Clerk error body (an HTML 502 page, an
+/// empty body) still gives an `ApiError` with its status and an empty [`errors`](ApiError::errors)
+/// list.
+///
+/// `Display` reads `Clerk API error 422 (form_param_missing: Enter an email address.) [trace abc]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApiError {
+    status: u16,
+    errors: Vec<ClerkError>,
+    trace_id: Option<String>,
+    retry_after: Option<Duration>,
+    body_snippet: String,
+}
+
+impl ApiError {
+    /// Builds an `ApiError` from a response's status, headers and body.
+    ///
+    /// The body is parsed as `{"errors":[…],"clerk_trace_id":"…"}` when possible; the trace id falls
+    /// back to the `cf-ray` header; `Retry-After` is read in its delta-seconds form (an HTTP-date
+    /// gives `None`).
+    pub fn from_response(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> ApiError {
+        let parsed: Option<serde_json::Value> = serde_json::from_slice(body).ok();
+        let errors = parsed
+            .as_ref()
+            .and_then(|v| v.get("errors"))
+            .and_then(|v| v.as_array())
+            .map(|items| items.iter().filter_map(ClerkError::from_value).collect())
+            .unwrap_or_default();
+        let trace_id = parsed
+            .as_ref()
+            .and_then(|v| v.get("clerk_trace_id"))
+            .and_then(|v| v.as_str())
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .or_else(|| {
+                headers
+                    .get("cf-ray")
+                    .and_then(|v| v.to_str().ok())
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+            });
+        let retry_after = headers
+            .get(http::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        ApiError {
+            status: status.as_u16(),
+            errors,
+            trace_id,
+            retry_after,
+            body_snippet: body_snippet(body),
+        }
+    }
+
+    /// Builds an `ApiError` from its parts (useful for tests and emulators).
+    pub fn new(status: u16, errors: Vec<ClerkError>) -> ApiError {
+        ApiError {
+            status,
+            errors,
+            trace_id: None,
+            retry_after: None,
+            body_snippet: String::new(),
+        }
+    }
+
+    /// Sets the trace id.
+    #[must_use]
+    pub fn with_trace_id(mut self, trace_id: impl Into<String>) -> ApiError {
+        self.trace_id = Some(trace_id.into());
+        self
+    }
+
+    /// Sets the `Retry-After` delay.
+    #[must_use]
+    pub fn with_retry_after(mut self, retry_after: Duration) -> ApiError {
+        self.retry_after = Some(retry_after);
+        self
+    }
+
+    /// HTTP status code.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The Clerk errors of the body (empty when the body was not a Clerk error body).
+    pub fn errors(&self) -> &[ClerkError] {
+        &self.errors
+    }
+
+    /// The first Clerk error, if any.
+    pub fn first_error(&self) -> Option<&ClerkError> {
+        self.errors.first()
+    }
+
+    /// Code of the first Clerk error, if any.
+    pub fn first_code(&self) -> Option<&str> {
+        self.first_error().map(|e| e.code.as_str())
+    }
+
+    /// `true` if any Clerk error has this code.
+    pub fn has_code(&self, code: &str) -> bool {
+        self.errors.iter().any(|e| e.code == code)
+    }
+
+    /// Clerk trace id: body `clerk_trace_id`, else the `cf-ray` response header.
+    pub fn trace_id(&self) -> Option<&str> {
+        self.trace_id.as_deref()
+    }
+
+    /// `Retry-After` (delta-seconds form), if the response had one.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
+    }
+
+    /// The first 512 characters of the response body (lossy UTF-8).
+    pub fn body_snippet(&self) -> &str {
+        &self.body_snippet
+    }
+
+    /// `true` for 404 Not Found.
+    pub fn is_not_found(&self) -> bool {
+        self.status == 404
+    }
+
+    /// `true` for 401 Unauthorized.
+    pub fn is_unauthorized(&self) -> bool {
+        self.status == 401
+    }
+
+    /// `true` for 403 Forbidden.
+    pub fn is_forbidden(&self) -> bool {
+        self.status == 403
+    }
+
+    /// `true` for 429 Too Many Requests.
+    pub fn is_rate_limited(&self) -> bool {
+        self.status == 429
+    }
+
+    /// `true` for 409 Conflict.
+    pub fn is_conflict(&self) -> bool {
+        self.status == 409
+    }
+
+    /// `true` for 422 Unprocessable Entity (validation errors).
+    pub fn is_unprocessable(&self) -> bool {
+        self.status == 422
+    }
+
+    /// `true` for any 5xx status.
+    pub fn is_server_error(&self) -> bool {
+        (500..600).contains(&self.status)
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Clerk API error {}", self.status)?;
+        match self.errors.first() {
+            Some(first) => {
+                let text = first
+                    .long_message
+                    .as_deref()
+                    .filter(|m| !m.is_empty())
+                    .unwrap_or(&first.message);
+                write!(f, " ({}: {})", first.code, text)?;
+                if self.errors.len() > 1 {
+                    write!(f, " (+{} more)", self.errors.len() - 1)?;
+                }
+            }
+            None => {
+                if let Some(reason) = StatusCode::from_u16(self.status)
+                    .ok()
+                    .and_then(|s| s.canonical_reason())
+                {
+                    write!(f, " ({reason})")?;
+                }
+            }
+        }
+        if let Some(trace) = &self.trace_id {
+            write!(f, " [trace {trace}]")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// Parses `Retry-After` in its delta-seconds form.
+fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    value.parse::<u64>().ok().map(Duration::from_secs)
+}
+
+/// First [`BODY_SNIPPET_CHARS`] characters of a body, lossy UTF-8, never split inside a char.
+pub(crate) fn body_snippet(body: &[u8]) -> String {
+    // 512 chars take at most 4 * 512 bytes; cutting there can only damage chars after the 512th.
+    let head = body.get(..BODY_SNIPPET_CHARS * 4).unwrap_or(body);
+    String::from_utf8_lossy(head)
+        .chars()
+        .take(BODY_SNIPPET_CHARS)
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// DecodeError
+// ---------------------------------------------------------------------------------------------
+
+/// A 2xx response body could not be decoded into the expected type.
+///
+/// [`path`](DecodeError::path) names the failing field (e.g. `data[3].email_addresses[0].id`).
+/// `Display` shows the status, path and serde message but not the body; the start of the body is
+/// available from [`body_snippet`](DecodeError::body_snippet) (and in `Debug`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct DecodeError {
+    status: u16,
+    path: Option<String>,
+    message: String,
+    body_snippet: String,
+}
+
+impl DecodeError {
+    pub(crate) fn new(status: u16, path: Option<String>, message: String, body: &[u8]) -> Self {
+        DecodeError {
+            status,
+            path,
+            message,
+            body_snippet: body_snippet(body),
+        }
+    }
+
+    /// HTTP status of the response.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// Path of the field that failed to decode, e.g. `data[3].email_addresses[0].id`; `None` when
+    /// the failure is at the top level (e.g. the body is not JSON at all).
+    pub fn path(&self) -> Option<&str> {
+        self.path.as_deref()
+    }
+
+    /// The deserializer's message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The first 512 characters of the body (lossy UTF-8).
+    pub fn body_snippet(&self) -> &str {
+        &self.body_snippet
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "failed to decode Clerk API response (status {})",
+            self.status
+        )?;
+        if let Some(path) = &self.path {
+            write!(f, " at `{path}`")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+// ---------------------------------------------------------------------------------------------
+// TimeoutError
+// ---------------------------------------------------------------------------------------------
+
+/// No response arrived within the per-attempt timeout.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("Clerk API request timed out after {after:?} (attempt {attempts})")]
+pub struct TimeoutError {
+    after: Duration,
+    attempts: u32,
+}
+
+impl TimeoutError {
+    pub(crate) fn new(after: Duration, attempts: u32) -> Self {
+        TimeoutError { after, attempts }
+    }
+
+    /// The per-attempt timeout that elapsed.
+    pub fn after(&self) -> Duration {
+        self.after
+    }
+
+    /// How many attempts were made in total (the last one timed out).
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// ConfigError
+// ---------------------------------------------------------------------------------------------
+
+/// The client configuration is invalid. Returned by [`ClientBuilder::build`](crate::ClientBuilder::build).
+///
+/// Messages never contain the secret key or header values.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// No secret key was given (or it is empty). Set `CLERK_SECRET_KEY` or pass one.
+    #[error(
+        "missing Clerk secret key: pass one or set CLERK_SECRET_KEY (find it at https://dashboard.clerk.com)"
+    )]
+    MissingSecretKey,
+    /// The secret key cannot be sent in an HTTP header.
+    #[error("invalid Clerk secret key: {reason}")]
+    InvalidSecretKey {
+        /// Why the key was rejected.
+        reason: &'static str,
+    },
+    /// The API URL is not an absolute `http`/`https` URL.
+    #[error("invalid Clerk API URL: {reason}")]
+    InvalidApiUrl {
+        /// Why the URL was rejected.
+        reason: String,
+    },
+    /// The API path version (e.g. `v1`) is empty or contains characters other than
+    /// `A-Z a-z 0-9 - . _ ~`.
+    #[error("invalid Clerk API path version: {value:?}")]
+    InvalidApiVersion {
+        /// The rejected value.
+        value: String,
+    },
+    /// The user agent is not a valid header value.
+    #[error("invalid user agent: not a valid HTTP header value")]
+    InvalidUserAgent,
+    /// A default header has an invalid name or value.
+    #[error("invalid default header {name:?}: {reason}")]
+    InvalidDefaultHeader {
+        /// The header name as given.
+        name: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The request timeout is zero.
+    #[error("invalid request timeout: must be greater than zero")]
+    InvalidTimeout,
+    /// An environment variable is set but not valid Unicode.
+    #[error("environment variable {name} is not valid unicode")]
+    InvalidEnvVar {
+        /// Variable name.
+        name: &'static str,
+    },
+    /// The TLS configuration could not be built (e.g. no native root certificates found).
+    #[error("TLS setup failed: {message}")]
+    Tls {
+        /// What went wrong.
+        message: String,
+    },
+}
+
+// ---------------------------------------------------------------------------------------------
+// InvalidRequestError
+// ---------------------------------------------------------------------------------------------
+
+/// What is wrong with a request rejected before any I/O.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum InvalidRequestKind {
+    /// A path parameter is the empty string.
+    EmptyPathParam {
+        /// Parameter name.
+        name: String,
+    },
+    /// A path parameter is (or decodes to, or contains a `/`/`\`-separated piece that is) `.` or
+    /// `..` — a path-traversal attempt.
+    DotSegment {
+        /// Parameter name.
+        name: String,
+    },
+    /// A path parameter is percent-encoded more than 10 layers deep.
+    ExcessiveEncoding {
+        /// Parameter name.
+        name: String,
+    },
+    /// A `{placeholder}` of the path template was not filled.
+    MissingPathParam {
+        /// Parameter name.
+        name: String,
+    },
+    /// A path parameter was given that the template does not contain.
+    UnknownPathParam {
+        /// Parameter name.
+        name: String,
+    },
+    /// The path template has an unclosed or empty `{}`.
+    MalformedTemplate,
+    /// The JSON body could not be serialized.
+    JsonBody {
+        /// The serializer's message.
+        message: String,
+    },
+    /// The multipart body could not be built (e.g. a content type with line breaks).
+    Multipart {
+        /// What is wrong.
+        message: String,
+    },
+    /// An argument a helper checks before any I/O is invalid.
+    InvalidArgument {
+        /// What is wrong.
+        message: String,
+    },
+    /// The final URL is not a valid URI.
+    InvalidUri {
+        /// The parser's message.
+        message: String,
+    },
+}
+
+impl fmt::Display for InvalidRequestKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InvalidRequestKind::EmptyPathParam { name } => {
+                write!(
+                    f,
+                    "path parameter `{name}` is empty (a valid resource ID is required)"
+                )
+            }
+            InvalidRequestKind::DotSegment { name } => write!(
+                f,
+                "path parameter `{name}` contains a \".\" or \"..\" segment, which is not allowed"
+            ),
+            InvalidRequestKind::ExcessiveEncoding { name } => {
+                write!(
+                    f,
+                    "path parameter `{name}` has too many layers of percent-encoding"
+                )
+            }
+            InvalidRequestKind::MissingPathParam { name } => {
+                write!(f, "path parameter `{name}` was not provided")
+            }
+            InvalidRequestKind::UnknownPathParam { name } => {
+                write!(
+                    f,
+                    "path parameter `{name}` does not appear in the path template"
+                )
+            }
+            InvalidRequestKind::MalformedTemplate => f.write_str("malformed path template"),
+            InvalidRequestKind::JsonBody { message } => {
+                write!(f, "the JSON body could not be serialized: {message}")
+            }
+            InvalidRequestKind::Multipart { message } => {
+                write!(f, "the multipart body could not be built: {message}")
+            }
+            InvalidRequestKind::InvalidArgument { message } => f.write_str(message),
+            InvalidRequestKind::InvalidUri { message } => {
+                write!(f, "the request URL is invalid: {message}")
+            }
+        }
+    }
+}
+
+/// A request was rejected before any I/O.
+#[derive(Clone, Debug)]
+pub struct InvalidRequestError {
+    kind: InvalidRequestKind,
+    path_template: &'static str,
+    source: Option<Arc<dyn std::error::Error + Send + Sync>>,
+}
+
+impl InvalidRequestError {
+    pub(crate) fn new(kind: InvalidRequestKind, path_template: &'static str) -> Self {
+        InvalidRequestError {
+            kind,
+            path_template,
+            source: None,
+        }
+    }
+
+    pub(crate) fn with_source(mut self, source: Arc<dyn std::error::Error + Send + Sync>) -> Self {
+        self.source = Some(source);
+        self
+    }
+
+    /// What is wrong.
+    pub fn kind(&self) -> &InvalidRequestKind {
+        &self.kind
+    }
+
+    /// The path template of the rejected request (e.g. `/users/{user_id}`).
+    pub fn path_template(&self) -> &'static str {
+        self.path_template
+    }
+}
+
+impl fmt::Display for InvalidRequestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path_template.is_empty() {
+            write!(f, "invalid request: {}", self.kind)
+        } else {
+            write!(
+                f,
+                "invalid request to {}: {}",
+                self.path_template, self.kind
+            )
+        }
+    }
+}
+
+impl std::error::Error for InvalidRequestError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// PaginationError
+// ---------------------------------------------------------------------------------------------
+
+/// A pagination stream stopped because the server did not make progress.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PaginationError {
+    /// The page at `offset` has exactly the same items as the previous page.
+    #[error("pagination loop detected: the page at offset {offset} repeats the previous page")]
+    RepeatedPage {
+        /// Offset of the repeated page.
+        offset: u64,
+    },
+    /// The cursor (`starting_after`) of the next page was already used.
+    #[error("pagination loop detected: cursor {cursor:?} was already used")]
+    RepeatedCursor {
+        /// The repeated cursor (the id of the last item).
+        cursor: String,
+    },
+    /// The last item of a full page has no id, so the next cursor is unknown.
+    #[error("cursor pagination cannot continue: the last item of the page has no id")]
+    MissingCursor,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snippet_is_char_boundary_safe() {
+        let body = "é".repeat(600);
+        let s = body_snippet(body.as_bytes());
+        assert_eq!(s.chars().count(), 512);
+        assert!(s.chars().all(|c| c == 'é'));
+        let s = body_snippet(&[0xff, b'a']);
+        assert_eq!(s, "\u{fffd}a");
+        let s = body_snippet("🎉".repeat(513).as_bytes());
+        assert_eq!(s.chars().count(), 512);
+        assert!(s.chars().all(|c| c == '🎉'));
+    }
+
+    #[test]
+    fn retry_after_parsing() {
+        assert_eq!(parse_retry_after("7"), Some(Duration::from_secs(7)));
+        assert_eq!(parse_retry_after(" 12 "), Some(Duration::from_secs(12)));
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+        assert_eq!(parse_retry_after("-1"), None);
+        assert_eq!(parse_retry_after(""), None);
+    }
+
+    #[test]
+    fn display_formats() {
+        let mut e = ClerkError::new("form_param_missing", "missing");
+        e.long_message = Some("Enter an email address.".into());
+        let api = ApiError::new(422, vec![e]).with_trace_id("abc");
+        assert_eq!(
+            api.to_string(),
+            "Clerk API error 422 (form_param_missing: Enter an email address.) [trace abc]"
+        );
+        assert_eq!(
+            ApiError::new(502, vec![]).to_string(),
+            "Clerk API error 502 (Bad Gateway)"
+        );
+        let two = ApiError::new(
+            400,
+            vec![
+                ClerkError::new("a", "first"),
+                ClerkError::new("b", "second"),
+            ],
+        );
+        assert_eq!(two.to_string(), "Clerk API error 400 (a: first) (+1 more)");
+    }
+
+    #[test]
+    fn tolerant_error_body() {
+        let body = br#"{"errors":[{"code":5,"message":"m"},"junk",{"code":"c","meta":null}]}"#;
+        let api = ApiError::from_response(StatusCode::BAD_REQUEST, &HeaderMap::new(), body);
+        assert_eq!(api.errors().len(), 2);
+        assert_eq!(api.errors()[0].code, "");
+        assert_eq!(api.errors()[0].message, "m");
+        assert_eq!(api.errors()[1].code, "c");
+        assert_eq!(api.errors()[1].meta, None);
+    }
+}
