@@ -276,6 +276,8 @@ struct Operation {
     query_params: Vec<Param>,
     body: Body,
     response: Response,
+    /// For cursor-paginated lists (`starting_after`): whether the item's `id` is an `Option`.
+    cursor_id_optional: Option<bool>,
 }
 
 #[derive(Clone)]
@@ -748,7 +750,22 @@ impl<'a> Generator<'a> {
         } else {
             self.response(op, &rust_name, &module)?
         };
+        let cursor_id_optional = match &response {
+            Response::Page(Ty::Named(item, true))
+                if query_params.iter().any(|p| p.json == "starting_after") =>
+            {
+                match self.models.get(item).map(|m| &m.kind) {
+                    Some(Kind::Struct(fields)) => fields
+                        .iter()
+                        .find(|f| f.json == "id" && f.ty == Ty::Str)
+                        .map(|f| !f.required || f.nullable),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
         Ok(Operation {
+            cursor_id_optional,
             id: id.to_owned(),
             rust_name,
             http_method: http.to_uppercase(),
@@ -1049,7 +1066,9 @@ impl<'a> Generator<'a> {
         use serde_json::Value as J;
         let (schema, _) = self.spec.deref(schema)?;
         if depth > 24 {
-            return Err("sample nesting deeper than 24: a recursive schema needs a depth rule".into());
+            return Err(
+                "sample nesting deeper than 24: a recursive schema needs a depth rule".into(),
+            );
         }
         for key in ["allOf"] {
             let parts = seq(schema, key);
@@ -1663,8 +1682,16 @@ fn render_builder(out: &mut String, op: &Operation) {
         );
     }
     for p in &op.query_params {
-        let borrow = if matches!(p.ty, Ty::I64 | Ty::I32 | Ty::F64 | Ty::Bool) { "" } else { "&" };
-        let _ = writeln!(out, "            .query({:?}, {borrow}self.{})", p.json, p.rust);
+        let borrow = if matches!(p.ty, Ty::I64 | Ty::I32 | Ty::F64 | Ty::Bool) {
+            ""
+        } else {
+            "&"
+        };
+        let _ = writeln!(
+            out,
+            "            .query({:?}, {borrow}self.{})",
+            p.json, p.rust
+        );
     }
     if op.flags.contains("paginated") {
         out.push_str("            .query(\"paginated\", true)\n");
@@ -1694,6 +1721,13 @@ fn render_builder(out: &mut String, op: &Operation) {
                 "    /// Every item of every page, fetched lazily page by page (offset-driven).\n    pub fn into_stream(self) -> impl futures_core::Stream<Item = Result<{}, Error>> + Send + 'static {{\n        clerk_core::stream_pages(self)\n    }}\n",
                 item.rust(false)
             );
+            if op.cursor_id_optional.is_some() {
+                let _ = writeln!(
+                    out,
+                    "    /// Every item of every page, fetched lazily page by page with `starting_after`\n    /// cursors (the id of the previous page's last item) instead of offsets, so items\n    /// created or deleted during the walk neither repeat nor go missing.\n    pub fn into_cursor_stream(self) -> impl futures_core::Stream<Item = Result<{}, Error>> + Send + 'static {{\n        clerk_core::stream_cursor(self)\n    }}\n",
+                    item.rust(false)
+                );
+            }
         }
         out.push_str("}\n\n");
         if has_paging {
@@ -1715,6 +1749,18 @@ fn render_builder(out: &mut String, op: &Operation) {
                 _ => format!("{var}.and_then(|v| u64::try_from(v).ok())"),
             };
             let (offset_ty, limit_ty) = (ty_of("offset"), ty_of("limit"));
+            if let Some(optional) = op.cursor_id_optional {
+                let id = if optional {
+                    "item.id.as_deref()"
+                } else {
+                    "Some(item.id.as_str())"
+                };
+                let _ = writeln!(
+                    out,
+                    "impl clerk_core::CursorPaginated for {name} {{\n    fn page_request_after(&self, after: Option<&str>, limit: u64) -> Request {{\n        let mut page = self.clone();\n        page.offset = None;\n        page.starting_after = after.map(str::to_owned);\n        page.limit = Some({});\n        page.build()\n    }}\n\n    fn item_id(item: &Self::Item) -> Option<&str> {{\n        {id}\n    }}\n}}\n",
+                    to_param(&limit_ty, "limit"),
+                );
+            }
             let _ = writeln!(
                 out,
                 "impl clerk_core::Paginated for {name} {{\n    type Item = {};\n\n    fn client(&self) -> &Client {{\n        &self.client\n    }}\n\n    fn page_request(&self, offset: u64, limit: u64) -> Request {{\n        let mut page = self.clone();\n        page.offset = Some({});\n        page.limit = Some({});\n        page.build()\n    }}\n\n    fn start_offset(&self) -> u64 {{\n        {}.unwrap_or(0)\n    }}\n\n    fn page_size(&self) -> u64 {{\n        {}\n            .filter(|l| *l > 0)\n            .unwrap_or(clerk_core::DEFAULT_STREAM_PAGE_SIZE)\n    }}\n}}\n",

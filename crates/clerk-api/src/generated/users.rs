@@ -757,6 +757,29 @@ impl GetUserListRequest {
     ) -> impl futures_core::Stream<Item = Result<crate::models::User, Error>> + Send + 'static {
         clerk_core::stream_pages(self)
     }
+
+    /// Every item of every page, fetched lazily page by page with `starting_after`
+    /// cursors (the id of the previous page's last item) instead of offsets, so items
+    /// created or deleted during the walk neither repeat nor go missing.
+    pub fn into_cursor_stream(
+        self,
+    ) -> impl futures_core::Stream<Item = Result<crate::models::User, Error>> + Send + 'static {
+        clerk_core::stream_cursor(self)
+    }
+}
+
+impl clerk_core::CursorPaginated for GetUserListRequest {
+    fn page_request_after(&self, after: Option<&str>, limit: u64) -> Request {
+        let mut page = self.clone();
+        page.offset = None;
+        page.starting_after = after.map(str::to_owned);
+        page.limit = Some(i64::try_from(limit).unwrap_or(i64::MAX));
+        page.build()
+    }
+
+    fn item_id(item: &Self::Item) -> Option<&str> {
+        Some(item.id.as_str())
+    }
 }
 
 impl clerk_core::Paginated for GetUserListRequest {
