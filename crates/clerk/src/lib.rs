@@ -32,3 +32,8 @@
 pub use clerk_api;
 pub use clerk_api::*;
 pub use clerk_core;
+
+/// The README's Rust snippets, compiled as doctests so the README cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
