@@ -1296,6 +1296,10 @@ fn field_type(field: &Field, request_side: bool, in_models: bool) -> (String, Ve
             attrs.push("default".into());
         }
         (base, attrs)
+    } else if field.required {
+        // Required but nullable: always present on the wire, `null` included.
+        attrs.push("default".into());
+        (format!("Option<{base}>"), attrs)
     } else {
         attrs.push("default".into());
         attrs.push("skip_serializing_if = \"Option::is_none\"".into());

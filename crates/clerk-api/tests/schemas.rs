@@ -67,3 +67,46 @@ fn operation_table_covers_the_spec() {
         || p.starts_with("/m2m_tokens")
         || *p == "/oauth_applications/access_tokens/verify"));
 }
+
+#[test]
+fn required_nullable_fields_keep_null_and_optional_ones_stay_absent() {
+    let mut user = serde_json::from_str::<serde_json::Map<String, Value>>(include_str!(
+        "generated/samples.json"
+    ))
+    .unwrap()
+    .remove("User")
+    .unwrap();
+    user["external_id"] = Value::Null; // required, nullable
+    user.as_object_mut().unwrap().remove("locale"); // optional
+    let decoded: clerk_api::models::User = serde_json::from_value(user).unwrap();
+    assert_eq!(decoded.external_id, None);
+    let back = serde_json::to_value(&decoded).unwrap();
+    assert_eq!(back["external_id"], Value::Null);
+    assert!(back.get("external_id").is_some());
+    assert!(back.get("locale").is_none());
+}
+
+#[test]
+fn user_helpers_follow_the_primary_ids() {
+    let mut user = serde_json::from_str::<serde_json::Map<String, Value>>(include_str!(
+        "generated/samples.json"
+    ))
+    .unwrap()
+    .remove("User")
+    .unwrap();
+    user["primary_email_address_id"] = Value::from("idn_2");
+    user["email_addresses"] = serde_json::json!([
+        {"id": "idn_1", "object": "email_address", "email_address": "old@example.com", "reserved": false, "linked_to": [], "created_at": 1, "updated_at": 1, "verification": null},
+        {"id": "idn_2", "object": "email_address", "email_address": "ada@example.com", "reserved": false, "linked_to": [], "created_at": 1, "updated_at": 1, "verification": null}
+    ]);
+    user["first_name"] = Value::from("Ada");
+    user["last_name"] = Value::Null;
+    let decoded: clerk_api::models::User = serde_json::from_value(user).unwrap();
+    assert_eq!(
+        decoded
+            .primary_email_address()
+            .map(|e| e.email_address.as_str()),
+        Some("ada@example.com")
+    );
+    assert_eq!(decoded.full_name().as_deref(), Some("Ada"));
+}

@@ -196,25 +196,25 @@ pub struct CreateAdminPortalLinkTokenResponse {
     /// `instance_id` (required).
     pub instance_id: String,
     /// `organization_id` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub organization_id: Option<String>,
     /// `it_contact_id` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub it_contact_id: Option<String>,
     /// `scopes` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub scopes: Option<Vec<String>>,
     /// `token` (required).
     pub token: String,
     /// `revoked` (required).
     pub revoked: bool,
     /// `revocation_reason` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub revocation_reason: Option<String>,
     /// `expired` (required).
     pub expired: bool,
     /// `expiration` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub expiration: Option<f64>,
     /// `created_at` (required).
     pub created_at: f64,
@@ -251,23 +251,23 @@ pub struct RevokeAdminPortalLinkTokenResponse {
     /// `instance_id` (required).
     pub instance_id: String,
     /// `organization_id` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub organization_id: Option<String>,
     /// `it_contact_id` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub it_contact_id: Option<String>,
     /// `scopes` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub scopes: Option<Vec<String>>,
     /// `revoked` (required).
     pub revoked: bool,
     /// `revocation_reason` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub revocation_reason: Option<String>,
     /// `expired` (required).
     pub expired: bool,
     /// `expiration` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub expiration: Option<f64>,
     /// `created_at` (required).
     pub created_at: f64,

@@ -642,7 +642,7 @@ pub struct CreateApiKeyResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// `claims` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub claims: Option<serde_json::Value>,
     /// `scopes` (required).
     #[serde(default)]
@@ -652,18 +652,18 @@ pub struct CreateApiKeyResponse {
     /// `revoked` (required).
     pub revoked: bool,
     /// `revocation_reason` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub revocation_reason: Option<String>,
     /// `expired` (required).
     pub expired: bool,
     /// `expiration` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub expiration: Option<f64>,
     /// `created_by` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub created_by: Option<String>,
     /// `last_used_at` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub last_used_at: Option<f64>,
     /// `created_at` (required).
     pub created_at: f64,
@@ -700,7 +700,7 @@ pub struct GetApiKeyResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// `claims` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub claims: Option<serde_json::Value>,
     /// `scopes` (required).
     #[serde(default)]
@@ -708,18 +708,18 @@ pub struct GetApiKeyResponse {
     /// `revoked` (required).
     pub revoked: bool,
     /// `revocation_reason` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub revocation_reason: Option<String>,
     /// `expired` (required).
     pub expired: bool,
     /// `expiration` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub expiration: Option<f64>,
     /// `created_by` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub created_by: Option<String>,
     /// `last_used_at` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub last_used_at: Option<f64>,
     /// `created_at` (required).
     pub created_at: f64,
@@ -768,7 +768,7 @@ pub struct GetApiKeysItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// `claims` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub claims: Option<serde_json::Value>,
     /// `scopes` (required).
     #[serde(default)]
@@ -776,18 +776,18 @@ pub struct GetApiKeysItem {
     /// `revoked` (required).
     pub revoked: bool,
     /// `revocation_reason` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub revocation_reason: Option<String>,
     /// `expired` (required).
     pub expired: bool,
     /// `expiration` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub expiration: Option<f64>,
     /// `created_by` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub created_by: Option<String>,
     /// `last_used_at` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub last_used_at: Option<f64>,
     /// `created_at` (required).
     pub created_at: f64,
@@ -830,7 +830,7 @@ pub struct RevokeApiKeyResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// `claims` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub claims: Option<serde_json::Value>,
     /// `scopes` (required).
     #[serde(default)]
@@ -838,18 +838,18 @@ pub struct RevokeApiKeyResponse {
     /// `revoked` (required).
     pub revoked: bool,
     /// `revocation_reason` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub revocation_reason: Option<String>,
     /// `expired` (required).
     pub expired: bool,
     /// `expiration` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub expiration: Option<f64>,
     /// `created_by` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub created_by: Option<String>,
     /// `last_used_at` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub last_used_at: Option<f64>,
     /// `created_at` (required).
     pub created_at: f64,
@@ -908,7 +908,7 @@ pub struct UpdateApiKeyResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// `claims` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub claims: Option<serde_json::Value>,
     /// `scopes` (required).
     #[serde(default)]
@@ -916,18 +916,18 @@ pub struct UpdateApiKeyResponse {
     /// `revoked` (required).
     pub revoked: bool,
     /// `revocation_reason` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub revocation_reason: Option<String>,
     /// `expired` (required).
     pub expired: bool,
     /// `expiration` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub expiration: Option<f64>,
     /// `created_by` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub created_by: Option<String>,
     /// `last_used_at` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub last_used_at: Option<f64>,
     /// `created_at` (required).
     pub created_at: f64,
@@ -967,7 +967,7 @@ pub struct VerifyApiKeyResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// `claims` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub claims: Option<serde_json::Value>,
     /// `scopes` (required).
     #[serde(default)]
@@ -975,18 +975,18 @@ pub struct VerifyApiKeyResponse {
     /// `revoked` (required).
     pub revoked: bool,
     /// `revocation_reason` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub revocation_reason: Option<String>,
     /// `expired` (required).
     pub expired: bool,
     /// `expiration` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub expiration: Option<f64>,
     /// `created_by` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub created_by: Option<String>,
     /// `last_used_at` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub last_used_at: Option<f64>,
     /// `created_at` (required).
     pub created_at: f64,

@@ -387,15 +387,15 @@ pub struct CreateM2MTokenResponse {
     /// `revoked` (required).
     pub revoked: bool,
     /// `revocation_reason` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub revocation_reason: Option<String>,
     /// `expired` (required).
     pub expired: bool,
     /// `expiration` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub expiration: Option<f64>,
     /// `last_used_at` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub last_used_at: Option<f64>,
     /// `created_at` (required).
     pub created_at: f64,
@@ -421,15 +421,15 @@ pub struct GetM2MTokensItem {
     /// `revoked` (required).
     pub revoked: bool,
     /// `revocation_reason` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub revocation_reason: Option<String>,
     /// `expired` (required).
     pub expired: bool,
     /// `expiration` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub expiration: Option<f64>,
     /// `last_used_at` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub last_used_at: Option<f64>,
     /// `created_at` (required).
     pub created_at: f64,
@@ -472,15 +472,15 @@ pub struct RevokeM2MTokenResponse {
     /// `revoked` (required).
     pub revoked: bool,
     /// `revocation_reason` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub revocation_reason: Option<String>,
     /// `expired` (required).
     pub expired: bool,
     /// `expiration` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub expiration: Option<f64>,
     /// `last_used_at` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub last_used_at: Option<f64>,
     /// `created_at` (required).
     pub created_at: f64,
@@ -520,15 +520,15 @@ pub struct VerifyM2MTokenResponse {
     /// `revoked` (required).
     pub revoked: bool,
     /// `revocation_reason` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub revocation_reason: Option<String>,
     /// `expired` (required).
     pub expired: bool,
     /// `expiration` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub expiration: Option<f64>,
     /// `last_used_at` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub last_used_at: Option<f64>,
     /// `created_at` (required).
     pub created_at: f64,

@@ -160,7 +160,7 @@ pub struct ApplyCommerceDiscountRequest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BillingDiscountsResponse {
     /// `proration` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub proration: Option<BillingProrationDiscountDetail>,
     /// `total` (required).
     pub total: CommerceMoneyResponse,
@@ -206,18 +206,18 @@ pub struct BillingPaymentAttempt {
     /// `statement_id` (required).
     pub statement_id: String,
     /// `gateway_external_id` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub gateway_external_id: Option<String>,
     /// `gateway_external_url` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub gateway_external_url: Option<String>,
     /// `status` (required).
     pub status: BillingPaymentAttemptStatus,
     /// `paid_at` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub paid_at: Option<i64>,
     /// `failed_at` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub failed_at: Option<i64>,
     /// `created_at` (required).
     pub created_at: i64,
@@ -263,10 +263,10 @@ pub struct BillingPriceResponse {
     /// `annual_monthly_amount` (required).
     pub annual_monthly_amount: i64,
     /// `fee` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub fee: Option<CommerceMoneyResponse>,
     /// `annual_monthly_fee` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub annual_monthly_fee: Option<CommerceMoneyResponse>,
     /// `description` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -480,16 +480,16 @@ pub struct Client {
     #[serde(default)]
     pub sessions: Vec<Session>,
     /// `sign_in_id` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub sign_in_id: Option<String>,
     /// `sign_up_id` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub sign_up_id: Option<String>,
     /// `last_active_session_id` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub last_active_session_id: Option<String>,
     /// `last_authentication_strategy` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub last_authentication_strategy: Option<String>,
     /// `updated_at` (required).
     pub updated_at: i64,
@@ -503,7 +503,7 @@ pub struct CommerceCreditBalanceResponse {
     /// `object` (required).
     pub object: String,
     /// `balance` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub balance: Option<CommerceMoneyResponse>,
 }
 
@@ -533,10 +533,10 @@ pub struct CommerceCreditLedgerResponse {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceCreditsResponse {
     /// `proration` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub proration: Option<CommerceProrationCreditDetailResponse>,
     /// `payer` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub payer: Option<CommercePayerCreditResponse>,
     /// `total` (required).
     pub total: CommerceMoneyResponse,
@@ -574,7 +574,7 @@ pub struct CommerceDiscountRedemptionResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount: Option<CommerceMoneyResponse>,
     /// `cycles_remaining` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub cycles_remaining: Option<i32>,
     /// `cycles_applied` (required).
     pub cycles_applied: i32,
@@ -584,7 +584,7 @@ pub struct CommerceDiscountRedemptionResponse {
     /// `redeemed_at` (required).
     pub redeemed_at: i64,
     /// `redeemed_by` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub redeemed_by: Option<String>,
 }
 
@@ -644,7 +644,7 @@ crate::macros::string_enum!(CommerceDiscountRedemptionResponseStatus { Active =>
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceDiscountsResponse {
     /// `proration` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub proration: Option<CommerceProrationDiscountResponse>,
     /// `total` (required).
     pub total: CommerceMoneyResponse,
@@ -767,10 +767,10 @@ pub struct CommercePaymentMethodResponse {
     /// `gateway_external_id` (required).
     pub gateway_external_id: String,
     /// `gateway_external_account_id` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub gateway_external_account_id: Option<String>,
     /// `last4` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub last4: Option<String>,
     /// `status` (required).
     pub status: CommercePaymentMethodResponseStatus,
@@ -778,7 +778,7 @@ pub struct CommercePaymentMethodResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wallet_type: Option<String>,
     /// `card_type` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub card_type: Option<String>,
     /// `expiry_year` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -967,16 +967,16 @@ pub struct CommercePlan {
     /// `name` (required).
     pub name: String,
     /// `fee` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub fee: Option<CommerceMoneyResponse>,
     /// `annual_monthly_fee` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub annual_monthly_fee: Option<CommerceMoneyResponse>,
     /// `annual_fee` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub annual_fee: Option<CommerceMoneyResponse>,
     /// `description` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub description: Option<String>,
     /// `product_id` (required, deprecated by Clerk).
     pub product_id: String,
@@ -993,7 +993,7 @@ pub struct CommercePlan {
     /// `slug` (required).
     pub slug: String,
     /// `avatar_url` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub avatar_url: Option<String>,
     /// `features` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1001,7 +1001,7 @@ pub struct CommercePlan {
     /// `free_trial_enabled` (required).
     pub free_trial_enabled: bool,
     /// `free_trial_days` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub free_trial_days: Option<i64>,
     /// `unit_prices` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1018,13 +1018,13 @@ pub struct CommercePlan2 {
     /// `name` (required).
     pub name: String,
     /// `fee` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub fee: Option<CommerceMoneyResponse>,
     /// `annual_monthly_fee` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub annual_monthly_fee: Option<CommerceMoneyResponse>,
     /// `annual_fee` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub annual_fee: Option<CommerceMoneyResponse>,
     /// `amount` (required).
     pub amount: i64,
@@ -1219,10 +1219,10 @@ pub struct CommerceSubscription {
     /// `updated_at` (required).
     pub updated_at: i64,
     /// `active_at` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub active_at: Option<i64>,
     /// `past_due_at` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub past_due_at: Option<i64>,
     /// `subscription_items` (required).
     #[serde(default)]
@@ -1264,7 +1264,7 @@ pub struct CommerceSubscriptionItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credits: Option<CommerceCreditsResponse>,
     /// `plan_id` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub plan_id: Option<String>,
     /// `price_id` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1293,19 +1293,19 @@ pub struct CommerceSubscriptionItem {
     /// `period_start` (required).
     pub period_start: i64,
     /// `period_end` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub period_end: Option<i64>,
     /// `proration_date` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proration_date: Option<String>,
     /// `canceled_at` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub canceled_at: Option<i64>,
     /// `past_due_at` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub past_due_at: Option<i64>,
     /// `ended_at` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub ended_at: Option<i64>,
     /// `created_at` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1341,7 +1341,7 @@ pub struct CommerceSubscriptionItem2 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price_id: Option<String>,
     /// `plan` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub plan: Option<CommercePlan2>,
     /// `plan_period` (required).
     pub plan_period: CommerceSubscriptionItem2PlanPeriod,
@@ -1469,7 +1469,7 @@ crate::macros::string_enum!(CommerceSubscriptionItemPlanPeriod { Month => "month
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceSubscriptionItemSeatsResponse {
     /// `quantity` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub quantity: Option<i64>,
     /// `tiers` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1606,7 +1606,7 @@ pub struct CreateBillingPriceRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
     /// `amount` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub amount: Option<i64>,
     /// `annual_monthly_amount` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1809,7 +1809,7 @@ pub struct EmailAddress {
     /// `reserved` (required).
     pub reserved: bool,
     /// `verification` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub verification: Option<EmailAddressVerification>,
     /// `linked_to` (required).
     #[serde(default)]
@@ -1881,7 +1881,7 @@ pub struct EnterpriseAccount {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_metadata: Option<serde_json::Value>,
     /// `verification` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub verification: Option<EnterpriseAccountVerification>,
     /// `enterprise_connection` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2321,7 +2321,7 @@ pub struct ExternalAccountWithVerification {
     /// `updated_at` (required).
     pub updated_at: i64,
     /// `verification` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub verification: Option<ExternalAccountWithVerificationVerification>,
 }
 
@@ -2369,12 +2369,12 @@ pub struct FeatureResponse {
     /// `name` (required).
     pub name: String,
     /// `description` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub description: Option<String>,
     /// `slug` (required).
     pub slug: String,
     /// `avatar_url` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub avatar_url: Option<String>,
 }
 
@@ -2415,10 +2415,10 @@ pub struct Instance {
     /// `environment_type` (required).
     pub environment_type: String,
     /// `allowed_origins` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub allowed_origins: Option<Vec<String>>,
     /// `workspace_id` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub workspace_id: Option<String>,
 }
 
@@ -3106,7 +3106,7 @@ pub struct OAuthAccessTokenItem {
     /// `token` (required).
     pub token: String,
     /// `expires_at` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub expires_at: Option<i64>,
     /// `provider` (required).
     pub provider: String,
@@ -3114,7 +3114,7 @@ pub struct OAuthAccessTokenItem {
     #[serde(default)]
     pub public_metadata: serde_json::Value,
     /// `label` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub label: Option<String>,
     /// `scopes` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3141,10 +3141,10 @@ pub struct OAuthApplication {
     /// `client_id` (required).
     pub client_id: String,
     /// `client_uri` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub client_uri: Option<String>,
     /// `client_image_url` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub client_image_url: Option<String>,
     /// `dynamically_registered` (required).
     pub dynamically_registered: bool,
@@ -3185,7 +3185,7 @@ pub struct OAuthApplicationSettings {
     /// `dynamic_oauth_client_registration` (required).
     pub dynamic_oauth_client_registration: bool,
     /// `default_scopes` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub default_scopes: Option<Vec<String>>,
     /// `oauth_jwt_access_tokens` (required).
     pub oauth_jwt_access_tokens: bool,
@@ -3211,10 +3211,10 @@ pub struct OAuthApplicationWithSecret {
     /// `client_id` (required).
     pub client_id: String,
     /// `client_uri` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub client_uri: Option<String>,
     /// `client_image_url` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub client_image_url: Option<String>,
     /// `dynamically_registered` (required).
     pub dynamically_registered: bool,
@@ -3324,16 +3324,16 @@ pub struct OrganizationDomain {
     /// `enrollment_mode` (required).
     pub enrollment_mode: OrganizationDomainEnrollmentMode,
     /// `affiliation_email_address` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub affiliation_email_address: Option<String>,
     /// `affiliation_verification` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub affiliation_verification: Option<OrganizationDomainVerification>,
     /// `ownership_verification` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub ownership_verification: Option<OrganizationDomainVerification>,
     /// `verification` (required, nullable, deprecated by Clerk).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub verification: Option<OrganizationDomainVerification>,
     /// `total_pending_invitations` (required).
     pub total_pending_invitations: i32,
@@ -3376,13 +3376,13 @@ pub struct OrganizationDomainVerification {
     /// `strategy` (required).
     pub strategy: String,
     /// `attempts` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub attempts: Option<i64>,
     /// `expire_at` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub expire_at: Option<i64>,
     /// `verified_at` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub verified_at: Option<i64>,
 }
 
@@ -3413,10 +3413,10 @@ pub struct OrganizationInvitation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<String>,
     /// `inviter_id` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub inviter_id: Option<String>,
     /// `public_inviter_data` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub public_inviter_data: Option<OrganizationInvitationPublicUserData>,
     /// `status` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3428,10 +3428,10 @@ pub struct OrganizationInvitation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub private_metadata: Option<serde_json::Value>,
     /// `url` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub url: Option<String>,
     /// `expires_at` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub expires_at: Option<i64>,
     /// `created_at` (required).
     pub created_at: i64,
@@ -3461,10 +3461,10 @@ pub struct OrganizationInvitationPublicUserData {
     /// `user_id` (required).
     pub user_id: String,
     /// `first_name` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub first_name: Option<String>,
     /// `last_name` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub last_name: Option<String>,
     /// `image_url` (required).
     pub image_url: String,
@@ -3585,13 +3585,13 @@ pub struct OrganizationMembershipPublicUserData {
     /// `user_id` (required).
     pub user_id: String,
     /// `first_name` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub first_name: Option<String>,
     /// `last_name` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub last_name: Option<String>,
     /// `profile_image_url` (required, nullable, deprecated by Clerk).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub profile_image_url: Option<String>,
     /// `image_url` (required).
     pub image_url: String,
@@ -3802,7 +3802,7 @@ pub struct Passkey {
     /// `last_used_at` (required).
     pub last_used_at: i64,
     /// `verification` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub verification: Option<VerificationPasskey>,
 }
 
@@ -3860,7 +3860,7 @@ pub struct PhoneNumber {
     /// `reserved` (required).
     pub reserved: bool,
     /// `verification` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub verification: Option<PhoneNumberVerification>,
     /// `linked_to` (required).
     #[serde(default)]
@@ -3909,7 +3909,7 @@ pub struct ProxyCheck {
     /// `domain_id` (required).
     pub domain_id: String,
     /// `last_run_at` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub last_run_at: Option<i64>,
     /// `proxy_url` (required).
     pub proxy_url: String,
@@ -3951,7 +3951,7 @@ pub struct Role {
     /// `key` (required).
     pub key: String,
     /// `description` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub description: Option<String>,
     /// `is_creator_eligible` (required).
     pub is_creator_eligible: bool,
@@ -3976,7 +3976,7 @@ pub struct RoleSet {
     /// `key` (required).
     pub key: String,
     /// `description` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub description: Option<String>,
     /// `roles` (required).
     #[serde(default)]
@@ -4011,7 +4011,7 @@ pub struct RoleSetItem {
     /// `key` (required).
     pub key: String,
     /// `description` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub description: Option<String>,
     /// `members_count` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4128,7 +4128,7 @@ pub struct SamlAccount {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_metadata: Option<serde_json::Value>,
     /// `verification` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub verification: Option<SamlAccountVerification>,
     /// `saml_connection` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4348,7 +4348,7 @@ pub struct ScimUserMetadata {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub directory_enabled: Option<bool>,
     /// `external_id` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub external_id: Option<String>,
 }
 
@@ -4534,24 +4534,24 @@ pub struct SignUp {
     /// `verifications` (required).
     pub verifications: SignUpVerifications,
     /// `username` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub username: Option<String>,
     /// `email_address` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub email_address: Option<String>,
     /// `phone_number` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub phone_number: Option<String>,
     /// `web3_wallet` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub web3_wallet: Option<String>,
     /// `password_enabled` (required).
     pub password_enabled: bool,
     /// `first_name` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub first_name: Option<String>,
     /// `last_name` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub last_name: Option<String>,
     /// `unsafe_metadata` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4562,18 +4562,18 @@ pub struct SignUp {
     /// `custom_action` (required).
     pub custom_action: bool,
     /// `external_id` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub external_id: Option<String>,
     /// `created_session_id` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub created_session_id: Option<String>,
     /// `created_user_id` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub created_user_id: Option<String>,
     /// `abandon_at` (required).
     pub abandon_at: i64,
     /// `legal_accepted_at` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub legal_accepted_at: Option<i64>,
     /// `locale` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4634,16 +4634,16 @@ crate::macros::string_enum!(SignUpVerificationNextAction { NeedsPrepare => "need
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SignUpVerifications {
     /// `email_address` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub email_address: Option<SignUpVerification>,
     /// `phone_number` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub phone_number: Option<SignUpVerification>,
     /// `web3_wallet` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub web3_wallet: Option<SignUpVerification>,
     /// `external_account` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub external_account: Option<serde_json::Value>,
 }
 
@@ -4844,25 +4844,25 @@ pub struct User {
     /// `object` (required).
     pub object: String,
     /// `external_id` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub external_id: Option<String>,
     /// `primary_email_address_id` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub primary_email_address_id: Option<String>,
     /// `primary_phone_number_id` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub primary_phone_number_id: Option<String>,
     /// `primary_web3_wallet_id` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub primary_web3_wallet_id: Option<String>,
     /// `username` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub username: Option<String>,
     /// `first_name` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub first_name: Option<String>,
     /// `last_name` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub last_name: Option<String>,
     /// `locale` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4905,10 +4905,10 @@ pub struct User {
     /// `backup_code_enabled` (required).
     pub backup_code_enabled: bool,
     /// `mfa_enabled_at` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub mfa_enabled_at: Option<i64>,
     /// `mfa_disabled_at` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub mfa_disabled_at: Option<i64>,
     /// `password_last_updated_at` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4926,7 +4926,7 @@ pub struct User {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organization_memberships: Option<Vec<OrganizationMembership>>,
     /// `last_sign_in_at` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub last_sign_in_at: Option<i64>,
     /// `banned` (required).
     pub banned: bool,
@@ -4936,10 +4936,10 @@ pub struct User {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deprovisioned: Option<bool>,
     /// `lockout_expires_in_seconds` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub lockout_expires_in_seconds: Option<i64>,
     /// `verification_attempts_remaining` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub verification_attempts_remaining: Option<i64>,
     /// `updated_at` (required).
     pub updated_at: i64,
@@ -4953,10 +4953,10 @@ pub struct User {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub create_organizations_limit: Option<i64>,
     /// `last_active_at` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub last_active_at: Option<i64>,
     /// `legal_accepted_at` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub legal_accepted_at: Option<i64>,
     /// `bypass_client_trust` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4977,10 +4977,10 @@ pub struct VerificationAdmin {
     /// `strategy` (required).
     pub strategy: VerificationAdminStrategy,
     /// `attempts` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub attempts: Option<i64>,
     /// `expire_at` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub expire_at: Option<i64>,
     /// `verified_at_client` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5026,10 +5026,10 @@ pub struct VerificationEmailLink {
     /// `strategy` (required).
     pub strategy: VerificationEmailLinkStrategy,
     /// `attempts` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub attempts: Option<i64>,
     /// `expire_at` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub expire_at: Option<i64>,
     /// `verified_at_client` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5084,10 +5084,10 @@ pub struct VerificationFromOAuth {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ClerkError>,
     /// `expire_at` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub expire_at: Option<i64>,
     /// `attempts` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub attempts: Option<i64>,
     /// `verified_at_client` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5121,10 +5121,10 @@ pub struct VerificationGoogleOneTap {
     /// `strategy` (required).
     pub strategy: VerificationGoogleOneTapStrategy,
     /// `expire_at` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub expire_at: Option<i64>,
     /// `attempts` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub attempts: Option<i64>,
     /// `verified_at_client` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5183,7 +5183,7 @@ pub struct VerificationOAuth {
     /// `expire_at` (required).
     pub expire_at: i64,
     /// `attempts` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub attempts: Option<i64>,
     /// `verified_at_client` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5223,10 +5223,10 @@ pub struct VerificationOtp {
     /// `strategy` (required).
     pub strategy: VerificationOtpStrategy,
     /// `attempts` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub attempts: Option<i64>,
     /// `expire_at` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub expire_at: Option<i64>,
     /// `channel` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5291,10 +5291,10 @@ pub struct VerificationPasskey {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// `attempts` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub attempts: Option<i64>,
     /// `expire_at` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub expire_at: Option<i64>,
     /// `verified_at_client` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5389,7 +5389,7 @@ pub struct VerificationSaml {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expire_at: Option<i64>,
     /// `attempts` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub attempts: Option<i64>,
     /// `verified_at_client` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5443,10 +5443,10 @@ pub struct VerificationScim {
     /// `strategy` (required).
     pub strategy: VerificationScimStrategy,
     /// `attempts` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub attempts: Option<i64>,
     /// `expire_at` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub expire_at: Option<i64>,
 }
 
@@ -5489,10 +5489,10 @@ pub struct VerificationTicket {
     /// `strategy` (required).
     pub strategy: VerificationTicketStrategy,
     /// `attempts` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub attempts: Option<i64>,
     /// `expire_at` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub expire_at: Option<i64>,
     /// `verified_at_client` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5548,10 +5548,10 @@ pub struct VerificationWeb3 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// `attempts` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub attempts: Option<i64>,
     /// `expire_at` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub expire_at: Option<i64>,
     /// `verified_at_client` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5654,7 +5654,7 @@ pub struct Web3Wallet {
     /// `web3_wallet` (required).
     pub web3_wallet: String,
     /// `verification` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub verification: Option<Web3WalletVerification>,
     /// `created_at` (required).
     pub created_at: i64,

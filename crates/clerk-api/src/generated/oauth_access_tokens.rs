@@ -131,12 +131,12 @@ pub struct VerifyOAuthAccessTokenResponseVariant1 {
     /// `revoked` (required).
     pub revoked: bool,
     /// `revocation_reason` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub revocation_reason: Option<String>,
     /// `expired` (required).
     pub expired: bool,
     /// `expiration` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub expiration: Option<f64>,
     /// `created_at` (required).
     pub created_at: f64,

@@ -3146,7 +3146,7 @@ pub struct GetOAuthAccessTokenItem {
     /// `token` (required).
     pub token: String,
     /// `expires_at` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub expires_at: Option<i64>,
     /// `provider` (required).
     pub provider: String,
@@ -3154,7 +3154,7 @@ pub struct GetOAuthAccessTokenItem {
     #[serde(default)]
     pub public_metadata: serde_json::Value,
     /// `label` (required, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub label: Option<String>,
     /// `scopes` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
