@@ -111,7 +111,7 @@ pub(crate) fn run(options: &Options) -> Result<ExitCode, String> {
 
 /// Formats generated Rust with the toolchain's rustfmt, so the output is stable and `cargo fmt`
 /// leaves it alone.
-fn rustfmt(source: &str) -> Result<String, String> {
+pub(crate) fn rustfmt(source: &str) -> Result<String, String> {
     use std::io::Write as _;
     let mut child = std::process::Command::new("rustfmt")
         .args(["--edition", "2024", "--emit", "stdout"])
@@ -452,17 +452,8 @@ impl<'a> Generator<'a> {
                 }
             }
         }
-        let all_of = seq(schema, "allOf");
-        if !all_of.is_empty() {
-            let mut fields = Vec::new();
-            for part in all_of {
-                let (resolved, _) = self.spec.deref(part)?;
-                let more = self.object_fields(resolved, ctx, module, request_side)?;
-                for field in more {
-                    fields.retain(|f: &Field| f.json != field.json);
-                    fields.push(field);
-                }
-            }
+        if !seq(schema, "allOf").is_empty() {
+            let fields = self.all_of_fields(schema, ctx, module, request_side)?;
             return self.register(
                 module,
                 Model {
@@ -477,7 +468,11 @@ impl<'a> Generator<'a> {
         if union.is_empty() {
             union = seq(schema, "anyOf");
         }
-        if !union.is_empty() {
+        // `properties` plus `anyOf: [{required: [a]}, {required: [b]}]` constrains which fields
+        // are present; it is still one object shape.
+        let has_own_props = schema.get("properties").is_some();
+        let one_shape = has_own_props && is_constraint_only(&union);
+        if !union.is_empty() && !one_shape {
             return self.union_ty(schema, &union, ctx, module, request_side, component);
         }
         let ty = str_field(schema, "type").unwrap_or("");
@@ -609,6 +604,42 @@ impl<'a> Generator<'a> {
         )
     }
 
+    /// The fields of an `allOf` composition, flattening nested compositions; later parts win,
+    /// and a `required` list beside `allOf` applies to the merged fields.
+    fn all_of_fields(
+        &mut self,
+        schema: &Value,
+        ctx: &str,
+        module: Option<&str>,
+        request_side: bool,
+    ) -> Result<Vec<Field>, String> {
+        let mut fields: Vec<Field> = Vec::new();
+        let mut parts: Vec<Value> = seq(schema, "allOf").into_iter().cloned().collect();
+        if schema.get("properties").is_some() {
+            parts.push(schema.clone());
+        }
+        for part in &parts {
+            let (resolved, _) = self.spec.deref(part)?;
+            let resolved = resolved.clone();
+            let more = if seq(&resolved, "allOf").is_empty() {
+                self.object_fields(&resolved, ctx, module, request_side)?
+            } else {
+                self.all_of_fields(&resolved, ctx, module, request_side)?
+            };
+            for field in more {
+                fields.retain(|f| f.json != field.json);
+                fields.push(field);
+            }
+        }
+        let required: BTreeSet<String> = string_list(schema, "required").into_iter().collect();
+        for field in &mut fields {
+            if required.contains(&field.json) {
+                field.required = true;
+            }
+        }
+        Ok(fields)
+    }
+
     fn object_fields(
         &mut self,
         schema: &Value,
@@ -714,6 +745,12 @@ impl<'a> Generator<'a> {
         let mut path_params = Vec::new();
         let mut query_params: Vec<Param> = Vec::new();
         let mut used = BTreeSet::new();
+        // A parameter already spelled in snake_case keeps the plain Rust name; a camelCase twin
+        // (`frontendApi` beside `frontend_api`) gets the suffix.
+        params.sort_by_key(|p| {
+            let name = str_field(p, "name").unwrap_or_default();
+            snake(name) != name
+        });
         for param in &params {
             let name = str_field(param, "name").unwrap_or_default().to_owned();
             let location = str_field(param, "in").unwrap_or_default();
@@ -1083,7 +1120,11 @@ impl<'a> Generator<'a> {
             }
         }
         for key in ["oneOf", "anyOf"] {
-            if let Some(first) = seq(schema, key).first() {
+            let union = seq(schema, key);
+            if schema.get("properties").is_some() && is_constraint_only(&union) {
+                continue;
+            }
+            if let Some(first) = union.first() {
                 return self.sample(first, depth + 1);
             }
         }
@@ -1158,6 +1199,14 @@ fn print_report(generator: &Generator<'_>) {
         .filter(|o| matches!(o.response, Response::Page(_)))
         .count();
     println!("  list operations returning Page<T>: {pages}");
+}
+
+/// `anyOf: [{required: [a]}, {required: [b]}]` beside `properties`: constraints on which fields
+/// are present, not alternative shapes.
+fn is_constraint_only(union: &[&Value]) -> bool {
+    union
+        .iter()
+        .all(|v| ref_of(v).is_none() && v.get("properties").is_none() && v.get("type").is_none())
 }
 
 fn origin_text(ctx: &str, component: bool) -> String {
@@ -1709,6 +1758,8 @@ fn render_builder(out: &mut String, op: &Operation) {
 
     // send().
     let send_body = match op.response {
+        // Any body (none, `{}`, or an object Clerk may add later) is accepted and dropped.
+        Response::Unit => "self.client\n            .execute::<serde::de::IgnoredAny>(self.build())\n            .await\n            .map(|_| ())".to_owned(),
         Response::Text => "let response = self.client.execute_raw(self.build()).await?;\n        Ok(String::from_utf8_lossy(response.body()).into_owned())".to_owned(),
         _ => "self.client.execute(self.build()).await".to_owned(),
     };

@@ -6,16 +6,23 @@
 //! `crates/clerk-api/src/generated/`. The spec itself is never committed: its version and SHA-256
 //! are pinned in `codegen/spec.lock`, and `--check` fails when the committed output differs from
 //! what the spec generates.
+//!
+//! The same run also generates the typed webhook events of `clerk-auth`
+//! (`crates/clerk-auth/src/webhooks/generated/`) from the webhooks spec given by
+//! `--webhooks-spec PATH` (default `../shared/openapi/webhooks-2025-04-15.yml`), pinned and
+//! checked the same way.
 
 mod codegen;
 mod naming;
 mod sha256;
 mod spec;
+mod webhooks;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask codegen --spec PATH [--check] [--report]";
+const USAGE: &str =
+    "usage: cargo xtask codegen --spec PATH [--webhooks-spec PATH] [--check] [--report]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -36,6 +43,7 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
         return Err(format!("unknown command `{command}`\n{USAGE}"));
     }
     let mut spec_path: Option<PathBuf> = None;
+    let mut webhooks_spec_path: Option<PathBuf> = None;
     let mut check = false;
     let mut report = false;
     let mut iter = rest.iter();
@@ -45,6 +53,10 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
                 let value = iter.next().ok_or("--spec needs a path")?;
                 spec_path = Some(PathBuf::from(value));
             }
+            "--webhooks-spec" => {
+                let value = iter.next().ok_or("--webhooks-spec needs a path")?;
+                webhooks_spec_path = Some(PathBuf::from(value));
+            }
             "--check" => check = true,
             "--report" => report = true,
             other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
@@ -52,13 +64,21 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
     }
     let root = workspace_root()?;
     let spec_path = spec_path.unwrap_or_else(|| root.join("../shared/openapi/bapi-2026-05-12.yml"));
+    let webhooks_spec_path = webhooks_spec_path
+        .unwrap_or_else(|| root.join("../shared/openapi/webhooks-2025-04-15.yml"));
     let options = codegen::Options {
         root,
         spec_path,
         check,
         report,
     };
-    codegen::run(&options)
+    let api = codegen::run(&options)?;
+    let events = webhooks::run(&options.root, &webhooks_spec_path, check)?;
+    Ok(if api == ExitCode::SUCCESS {
+        events
+    } else {
+        api
+    })
 }
 
 fn workspace_root() -> Result<PathBuf, String> {

@@ -88,11 +88,10 @@ pub(crate) fn variant(value: &str) -> String {
     } else {
         (value, "")
     };
-    let base = pascal(body);
-    let base = if base.is_empty() {
-        "Empty".to_owned()
-    } else {
-        base
+    let base = match (pascal(body), body) {
+        (_, "*") => "Wildcard".to_owned(),
+        (base, _) if base.is_empty() => "Empty".to_owned(),
+        (base, _) => base,
     };
     format!("{base}{suffix}")
 }

@@ -28,7 +28,10 @@ pub use clerk_core::{
     ApiError, ClerkError, Client, ClientBuilder, Error, FilePart, Page, RetryPolicy,
 };
 pub use client::Clerk;
-pub use extra::UserListWithCount;
+pub use extra::{
+    AccountlessApplicationsApi, EmailsApi, GetSessionTokenRequest, HandshakePayload, RawRequest,
+    UserListWithCount,
+};
 pub use generated::*;
 
 /// One Backend API operation as generated: its spec identity and where it lives in this crate.

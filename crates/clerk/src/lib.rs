@@ -28,12 +28,25 @@
 //! |---|---|---|
 //! | `rustls-webpki-roots` | yes | trust the bundled Mozilla root certificates |
 //! | `rustls-native-roots` | no | trust the operating system's certificate store |
+//! | `webhooks` | yes | `Webhook`: verify Clerk (Svix) webhook signatures and decode typed events |
+//! | `axum` | no | an axum extractor for verified webhooks |
+//!
+//! Session-token verification lives in `clerk::auth` (the `clerk-auth` crate), which also works on its own with
+//! no HTTP stack: depend on `clerk-auth` alone for networkless token checks.
 
 pub use clerk_api;
 pub use clerk_api::*;
+pub use clerk_auth as auth;
 pub use clerk_core;
 
-/// The README's Rust snippets, compiled as doctests so the README cannot rot.
-#[cfg(doctest)]
+/// Webhook signature verification and typed events (feature `webhooks`, on by default); the
+/// whole module is `clerk::auth::webhooks`. (`clerk.webhooks()` is the Backend API handle that
+/// manages the Svix app itself.)
+#[cfg(feature = "webhooks")]
+pub use clerk_auth::webhooks::{Webhook, WebhookError, WebhookEvent};
+
+/// The README's Rust snippets, compiled as doctests so the README cannot rot (with `axum`, which
+/// its webhook receiver uses; CI runs them with `--all-features`).
+#[cfg(all(doctest, feature = "axum"))]
 #[doc = include_str!("../../../README.md")]
 pub struct ReadmeDoctests;

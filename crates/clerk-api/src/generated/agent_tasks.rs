@@ -206,9 +206,9 @@ impl CreateAgentTaskBodyOnBehalfOf {
 #[non_exhaustive]
 pub enum CreateAgentTaskBodyPermissions {
     /// `*`
-    Empty,
+    Wildcard,
     /// A value this SDK version does not know.
     Unknown(String),
 }
 
-crate::macros::string_enum!(CreateAgentTaskBodyPermissions { Empty => "*", });
+crate::macros::string_enum!(CreateAgentTaskBodyPermissions { Wildcard => "*", });

@@ -95,31 +95,25 @@ impl ApiKeysApi {
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetApiKeysRequest {
     pub(crate) client: Client,
-    pub(crate) type_: Option<String>,
     pub(crate) subject: String,
     pub(crate) include_invalid: Option<GetApiKeysIncludeInvalid>,
     pub(crate) limit: Option<f64>,
     pub(crate) offset: Option<f64>,
     pub(crate) query: Option<String>,
+    pub(crate) type_: Option<String>,
 }
 
 impl GetApiKeysRequest {
     pub(crate) fn new(client: Client, subject: String) -> Self {
         Self {
             client,
-            type_: None,
             subject,
             include_invalid: None,
             limit: None,
             offset: None,
             query: None,
+            type_: None,
         }
-    }
-
-    /// Sets the `type` query parameter.
-    pub fn type_(mut self, value: impl Into<String>) -> Self {
-        self.type_ = Some(value.into());
-        self
     }
 
     /// Sets the `include_invalid` query parameter.
@@ -146,15 +140,21 @@ impl GetApiKeysRequest {
         self
     }
 
+    /// Sets the `type` query parameter.
+    pub fn type_(mut self, value: impl Into<String>) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+
     fn build(&self) -> Request {
         Request::new(Method::GET, "/api_keys")
             .versioned(false)
-            .query("type", &self.type_)
             .query("subject", &self.subject)
             .query("include_invalid", &self.include_invalid)
             .query("limit", self.limit)
             .query("offset", self.offset)
             .query("query", &self.query)
+            .query("type", &self.type_)
     }
 
     /// Sends the request.

@@ -36,12 +36,12 @@ impl MiscApi {
 pub struct GetPublicInterstitialRequest {
     pub(crate) client: Client,
     pub(crate) frontend_api: Option<String>,
-    pub(crate) frontend_api_camel: Option<String>,
     pub(crate) publishable_key: Option<String>,
     pub(crate) proxy_url: Option<String>,
     pub(crate) domain: Option<String>,
     pub(crate) sign_in_url: Option<String>,
     pub(crate) use_domain_for_script: Option<bool>,
+    pub(crate) frontend_api_camel: Option<String>,
 }
 
 impl GetPublicInterstitialRequest {
@@ -49,24 +49,18 @@ impl GetPublicInterstitialRequest {
         Self {
             client,
             frontend_api: None,
-            frontend_api_camel: None,
             publishable_key: None,
             proxy_url: None,
             domain: None,
             sign_in_url: None,
             use_domain_for_script: None,
+            frontend_api_camel: None,
         }
     }
 
-    /// Sets the `frontendApi` query parameter.
+    /// Sets the `frontend_api` query parameter.
     pub fn frontend_api(mut self, value: impl Into<String>) -> Self {
         self.frontend_api = Some(value.into());
-        self
-    }
-
-    /// Sets the `frontend_api` query parameter.
-    pub fn frontend_api_camel(mut self, value: impl Into<String>) -> Self {
-        self.frontend_api_camel = Some(value.into());
         self
     }
 
@@ -100,15 +94,21 @@ impl GetPublicInterstitialRequest {
         self
     }
 
+    /// Sets the `frontendApi` query parameter.
+    pub fn frontend_api_camel(mut self, value: impl Into<String>) -> Self {
+        self.frontend_api_camel = Some(value.into());
+        self
+    }
+
     fn build(&self) -> Request {
         Request::new(Method::GET, "/public/interstitial")
-            .query("frontendApi", &self.frontend_api)
-            .query("frontend_api", &self.frontend_api_camel)
+            .query("frontend_api", &self.frontend_api)
             .query("publishable_key", &self.publishable_key)
             .query("proxy_url", &self.proxy_url)
             .query("domain", &self.domain)
             .query("sign_in_url", &self.sign_in_url)
             .query("use_domain_for_script", self.use_domain_for_script)
+            .query("frontendApi", &self.frontend_api_camel)
     }
 
     /// Sends the request.

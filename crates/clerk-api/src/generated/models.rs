@@ -1891,21 +1891,41 @@ pub struct EnterpriseAccount {
     pub last_authenticated_at: Option<i64>,
 }
 
-/// One of several shapes, from the component schema for `EnterpriseAccountConnection`.
-///
-/// Shapes this SDK does not know decode to `Unknown` with the raw JSON.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum EnterpriseAccountConnection {
-    /// The `Variant1` shape.
-    Variant1(serde_json::Value),
-    /// The `Variant2` shape.
-    Variant2(serde_json::Value),
-    /// A shape this SDK version does not know, kept as raw JSON.
-    Unknown(serde_json::Value),
+/// `EnterpriseAccountConnection`: component schema for `EnterpriseAccountConnection`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EnterpriseAccountConnection {
+    /// `id` (required).
+    pub id: String,
+    /// `protocol` (required).
+    pub protocol: String,
+    /// `provider` (required).
+    pub provider: String,
+    /// `name` (required).
+    pub name: String,
+    /// `logo_public_url` (required, nullable).
+    #[serde(default)]
+    pub logo_public_url: Option<String>,
+    /// `domain` (optional, deprecated by Clerk).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    /// `domains` (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domains: Option<Vec<String>>,
+    /// `active` (required).
+    pub active: bool,
+    /// `sync_user_attributes` (required).
+    pub sync_user_attributes: bool,
+    /// `allow_subdomains` (required).
+    pub allow_subdomains: bool,
+    /// `allow_idp_initiated` (required).
+    pub allow_idp_initiated: bool,
+    /// `disable_additional_identifications` (required).
+    pub disable_additional_identifications: bool,
+    /// `created_at` (required).
+    pub created_at: i64,
+    /// `updated_at` (required).
+    pub updated_at: i64,
 }
-
-crate::macros::untagged_union!(EnterpriseAccountConnection { Variant1 ["domain"], Variant2 ["domains"], });
 
 /// String enum from the inline schema `EnterpriseAccountProtocol`.
 ///
@@ -3021,6 +3041,24 @@ pub struct Machine {
 /// `MachineCreated`: inline schema `MachineCreated`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MachineCreated {
+    /// `object` (required).
+    pub object: String,
+    /// `id` (required).
+    pub id: String,
+    /// `name` (required).
+    pub name: String,
+    /// `instance_id` (required).
+    pub instance_id: String,
+    /// `created_at` (required).
+    pub created_at: i64,
+    /// `updated_at` (required).
+    pub updated_at: i64,
+    /// `default_token_ttl` (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_token_ttl: Option<i64>,
+    /// `scoped_machines` (required).
+    #[serde(default)]
+    pub scoped_machines: Vec<MachineWithoutScopedMachines>,
     /// `secret_key` (required).
     pub secret_key: String,
 }
@@ -3477,51 +3515,44 @@ pub struct OrganizationInvitationPublicUserData {
 /// `OrganizationInvitationWithPublicOrganizationData`: component schema for `OrganizationInvitationWithPublicOrganizationData`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrganizationInvitationWithPublicOrganizationData {
-    /// `object` (optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub object: Option<String>,
-    /// `id` (optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// `email_address` (optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email_address: Option<String>,
-    /// `role` (optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub role: Option<String>,
-    /// `role_name` (optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub role_name: Option<String>,
+    /// `object` (required).
+    pub object: String,
+    /// `id` (required).
+    pub id: String,
+    /// `email_address` (required).
+    pub email_address: String,
+    /// `role` (required).
+    pub role: String,
+    /// `role_name` (required).
+    pub role_name: String,
     /// `organization_id` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<String>,
-    /// `inviter_id` (optional, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `inviter_id` (required, nullable).
+    #[serde(default)]
     pub inviter_id: Option<String>,
-    /// `public_inviter_data` (optional, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `public_inviter_data` (required, nullable).
+    #[serde(default)]
     pub public_inviter_data: Option<OrganizationInvitationPublicUserData>,
     /// `status` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
-    /// `public_metadata` (optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub public_metadata: Option<serde_json::Value>,
+    /// `public_metadata` (required).
+    #[serde(default)]
+    pub public_metadata: serde_json::Value,
     /// `private_metadata` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub private_metadata: Option<serde_json::Value>,
-    /// `url` (optional, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `url` (required, nullable).
+    #[serde(default)]
     pub url: Option<String>,
-    /// `expires_at` (optional, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `expires_at` (required, nullable).
+    #[serde(default)]
     pub expires_at: Option<i64>,
-    /// `created_at` (optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<i64>,
-    /// `updated_at` (optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<i64>,
+    /// `created_at` (required).
+    pub created_at: i64,
+    /// `updated_at` (required).
+    pub updated_at: i64,
     /// `public_organization_data` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_organization_data: Option<OrganizationInvitationPublicOrganizationData>,
@@ -4135,21 +4166,39 @@ pub struct SamlAccount {
     pub saml_connection: Option<SamlAccountConnection>,
 }
 
-/// One of several shapes, from the component schema for `SamlAccountConnection`.
-///
-/// Shapes this SDK does not know decode to `Unknown` with the raw JSON.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum SamlAccountConnection {
-    /// The `Variant1` shape.
-    Variant1(serde_json::Value),
-    /// The `Variant2` shape.
-    Variant2(serde_json::Value),
-    /// A shape this SDK version does not know, kept as raw JSON.
-    Unknown(serde_json::Value),
+/// `SamlAccountConnection`: component schema for `SamlAccountConnection`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SamlAccountConnection {
+    /// `id` (required).
+    pub id: String,
+    /// `name` (required).
+    pub name: String,
+    /// `domain` (optional, deprecated by Clerk).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    /// `domains` (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domains: Option<Vec<String>>,
+    /// `active` (required).
+    pub active: bool,
+    /// `provider` (required).
+    pub provider: String,
+    /// `sync_user_attributes` (required).
+    pub sync_user_attributes: bool,
+    /// `allow_subdomains` (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_subdomains: Option<bool>,
+    /// `allow_idp_initiated` (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_idp_initiated: Option<bool>,
+    /// `disable_additional_identifications` (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disable_additional_identifications: Option<bool>,
+    /// `created_at` (required).
+    pub created_at: i64,
+    /// `updated_at` (required).
+    pub updated_at: i64,
 }
-
-crate::macros::untagged_union!(SamlAccountConnection { Variant1 ["domain"], Variant2 ["domains"], });
 
 /// One of several shapes, from the inline schema `SamlAccountVerification`.
 ///
@@ -4167,21 +4216,82 @@ pub enum SamlAccountVerification {
 
 crate::macros::tagged_union!(SamlAccountVerification , "object" { VerificationSaml => "verification_saml", VerificationTicket => "verification_ticket", });
 
-/// One of several shapes, from the component schema for `SamlConnection`.
-///
-/// Shapes this SDK does not know decode to `Unknown` with the raw JSON.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum SamlConnection {
-    /// The `Variant1` shape.
-    Variant1(serde_json::Value),
-    /// The `Variant2` shape.
-    Variant2(serde_json::Value),
-    /// A shape this SDK version does not know, kept as raw JSON.
-    Unknown(serde_json::Value),
+/// `SamlConnection`: component schema for `SamlConnection`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SamlConnection {
+    /// `object` (required).
+    pub object: String,
+    /// `id` (required).
+    pub id: String,
+    /// `name` (required).
+    pub name: String,
+    /// `domain` (optional, deprecated by Clerk).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    /// `domains` (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domains: Option<Vec<String>>,
+    /// `idp_entity_id` (required, nullable).
+    #[serde(default)]
+    pub idp_entity_id: Option<String>,
+    /// `idp_sso_url` (required, nullable).
+    #[serde(default)]
+    pub idp_sso_url: Option<String>,
+    /// `idp_certificate` (required, nullable).
+    #[serde(default)]
+    pub idp_certificate: Option<String>,
+    /// `idp_certificate_issued_at` (required, nullable).
+    #[serde(default)]
+    pub idp_certificate_issued_at: Option<i64>,
+    /// `idp_certificate_expires_at` (required, nullable).
+    #[serde(default)]
+    pub idp_certificate_expires_at: Option<i64>,
+    /// `idp_metadata_url` (optional, nullable).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idp_metadata_url: Option<String>,
+    /// `idp_metadata` (optional, nullable).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idp_metadata: Option<String>,
+    /// `acs_url` (required).
+    pub acs_url: String,
+    /// `sp_entity_id` (required).
+    pub sp_entity_id: String,
+    /// `sp_metadata_url` (required).
+    pub sp_metadata_url: String,
+    /// `organization_id` (optional, nullable).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization_id: Option<String>,
+    /// `attribute_mapping` (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attribute_mapping: Option<SamlConnectionAttributeMapping>,
+    /// `active` (required).
+    pub active: bool,
+    /// `provider` (required).
+    pub provider: String,
+    /// `user_count` (required).
+    pub user_count: i64,
+    /// `sync_user_attributes` (required).
+    pub sync_user_attributes: bool,
+    /// `allow_subdomains` (required).
+    pub allow_subdomains: bool,
+    /// `allow_idp_initiated` (required).
+    pub allow_idp_initiated: bool,
+    /// `disable_additional_identifications` (required).
+    pub disable_additional_identifications: bool,
+    /// `allow_organization_account_linking` (required).
+    pub allow_organization_account_linking: bool,
+    /// `force_authn` (required).
+    pub force_authn: bool,
+    /// `login_hint` (required).
+    pub login_hint: SamlConnectionLoginHint,
+    /// `enterprise_connection_id` (optional, nullable).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enterprise_connection_id: Option<String>,
+    /// `created_at` (required).
+    pub created_at: i64,
+    /// `updated_at` (required).
+    pub updated_at: i64,
 }
-
-crate::macros::untagged_union!(SamlConnection { Variant1 ["domain"], Variant2 ["domains"], });
 
 /// `SamlConnectionAttributeMapping`: component schema for `SamlConnectionAttributeMapping`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

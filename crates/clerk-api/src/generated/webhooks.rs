@@ -100,7 +100,10 @@ impl DeleteSvixAppRequest {
     /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
     /// decode and invalid-request errors described on [`Error`].
     pub async fn send(self) -> Result<(), Error> {
-        self.client.execute(self.build()).await
+        self.client
+            .execute::<serde::de::IgnoredAny>(self.build())
+            .await
+            .map(|_| ())
     }
 }
 
