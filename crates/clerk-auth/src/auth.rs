@@ -167,6 +167,12 @@ impl Auth {
     }
 }
 
+impl From<MachineAuth> for Auth {
+    fn from(machine: MachineAuth) -> Auth {
+        Auth::Machine(machine)
+    }
+}
+
 impl From<Result<SessionClaims, VerifyError>> for Auth {
     fn from(result: Result<SessionClaims, VerifyError>) -> Auth {
         Auth::from_verification(result)
@@ -603,13 +609,18 @@ impl From<&VerifyError> for SignedOut {
 
 /// A request authenticated by a machine token.
 ///
-/// Machine-token verification is not implemented yet; this type fixes the shape it will fill.
+/// Filled by [`machine::verify_machine_jwt`](crate::machine::verify_machine_jwt) (JWT-format
+/// tokens, networkless) and, with the `remote` feature, by `remote::MachineVerifier` (opaque
+/// tokens, through the Backend API).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MachineAuth {
     token_type: TokenType,
     id: String,
     subject: String,
     scopes: Vec<String>,
+    claims: Option<serde_json::Value>,
+    name: Option<String>,
+    expiration: Option<i64>,
 }
 
 impl MachineAuth {
@@ -625,7 +636,63 @@ impl MachineAuth {
             id: id.into(),
             subject: subject.into(),
             scopes,
+            claims: None,
+            name: None,
+            expiration: None,
         }
+    }
+
+    /// The same, with the token's custom claims.
+    #[must_use]
+    pub fn with_claims(mut self, claims: Option<serde_json::Value>) -> MachineAuth {
+        self.claims = claims;
+        self
+    }
+
+    /// The same, with the token's name (API keys).
+    #[must_use]
+    pub fn with_name(mut self, name: Option<String>) -> MachineAuth {
+        self.name = name;
+        self
+    }
+
+    /// The same, with the token's expiry, in Unix seconds.
+    #[must_use]
+    pub fn with_expiration(mut self, expiration: Option<i64>) -> MachineAuth {
+        self.expiration = expiration;
+        self
+    }
+
+    /// The token's custom claims: the `claims` the Backend API returned for an opaque token, or
+    /// for a JWT every claim except `iss`, `sub`, `exp`, `nbf`, `iat` and `jti`.
+    pub fn claims(&self) -> Option<&serde_json::Value> {
+        self.claims.as_ref()
+    }
+
+    /// The token's name (API keys).
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    /// When the token expires, in Unix seconds (`None`: it does not expire, or it is unknown).
+    pub fn expiration(&self) -> Option<i64> {
+        self.expiration
+    }
+
+    /// The user the token acts for: the subject when it is a user id (`user_…`).
+    pub fn user_id(&self) -> Option<&str> {
+        Some(self.subject.as_str()).filter(|s| s.starts_with("user_"))
+    }
+
+    /// The organization the token acts for: the subject when it is an organization id
+    /// (`org_…`).
+    pub fn org_id(&self) -> Option<&str> {
+        Some(self.subject.as_str()).filter(|s| s.starts_with("org_"))
+    }
+
+    /// The machine the token was issued to: the subject when it is a machine id (`mch_…`).
+    pub fn machine_id(&self) -> Option<&str> {
+        Some(self.subject.as_str()).filter(|s| s.starts_with("mch_"))
     }
 
     /// The kind of machine token.

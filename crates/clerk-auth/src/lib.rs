@@ -9,6 +9,12 @@ pub mod clock;
 pub mod error;
 pub mod jwt;
 pub mod keys;
+pub mod machine;
+#[cfg(feature = "request")]
+pub mod request;
+
+#[cfg(feature = "remote")]
+pub mod remote;
 
 #[cfg(feature = "webhooks")]
 pub mod webhooks;

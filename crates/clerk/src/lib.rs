@@ -29,7 +29,9 @@
 //! | `rustls-webpki-roots` | yes | trust the bundled Mozilla root certificates |
 //! | `rustls-native-roots` | no | trust the operating system's certificate store |
 //! | `webhooks` | yes | `Webhook`: verify Clerk (Svix) webhook signatures and decode typed events |
-//! | `axum` | no | an axum extractor for verified webhooks |
+//! | `remote` | no | remote verification: JWKS cache, M2M tokens, API keys, OAuth tokens |
+//! | `tower` | no | request authentication (headers, cookies, handshakes) and a tower layer |
+//! | `axum` | no | axum extractors for authenticated requests and verified webhooks |
 //!
 //! Session-token verification lives in `clerk::auth` (the `clerk-auth` crate), which also works on its own with
 //! no HTTP stack: depend on `clerk-auth` alone for networkless token checks.

@@ -50,10 +50,21 @@ use crate::clock::{Clock, SystemClock};
 use crate::error::{ReasonKind, VerifyError, quote};
 use crate::keys::KeySource;
 
-pub(crate) use verify::{Audience, Claim, Registered};
+pub(crate) use verify::{Audience, Claim, Registered, decode_custom};
 
 /// The `cat` header value of machine-to-machine tokens, which are not session tokens.
 const M2M_CATEGORY: &str = "cl_B7d4PD333AAA";
+
+/// Which header `cat` (token category) values a verification accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Category {
+    /// Session tokens: anything but the machine-to-machine category.
+    Session,
+    /// M2M JWTs: absent or the machine-to-machine category.
+    M2m,
+    /// Not checked (OAuth access tokens).
+    Any,
+}
 
 /// How the `iss` claim is checked.
 #[derive(Clone, Default)]
@@ -248,6 +259,16 @@ impl VerifyOptions {
         &self.audience
     }
 
+    /// These options for a machine JWT: no authorized-party check, and the given header types
+    /// (`None`: absent or `JWT`).
+    pub(crate) fn for_machine(&self, header_types: Option<Vec<String>>) -> VerifyOptions {
+        VerifyOptions {
+            authorized_parties: Vec::new(),
+            header_types,
+            ..self.clone()
+        }
+    }
+
     pub(crate) fn leeway_secs(&self) -> i64 {
         i64::try_from(self.leeway.as_secs()).unwrap_or(i64::MAX)
     }
@@ -300,7 +321,13 @@ pub fn verify_token<K: KeySource + ?Sized>(
     keys: &K,
     options: &VerifyOptions,
 ) -> Result<SessionClaims, VerifyError> {
-    verify_with(token, keys, options, verify::decode_session)
+    verify_with(
+        token,
+        keys,
+        options,
+        Category::Session,
+        verify::decode_session,
+    )
 }
 
 /// Verifies a session token and decodes its payload into your own claims type.
@@ -319,14 +346,21 @@ where
     C: DeserializeOwned,
     K: KeySource + ?Sized,
 {
-    verify_with(token, keys, options, verify::decode_custom::<C>)
+    verify_with(
+        token,
+        keys,
+        options,
+        Category::Session,
+        verify::decode_custom::<C>,
+    )
 }
 
 /// Everything up to and including the signature, then `decode` on the verified payload.
-fn verify_with<T, K: KeySource + ?Sized>(
+pub(crate) fn verify_with<T, K: KeySource + ?Sized>(
     token: &str,
     keys: &K,
     options: &VerifyOptions,
+    category: Category,
     decode: impl FnOnce(&[u8], &VerifyOptions, i64) -> Result<T, VerifyError>,
 ) -> Result<T, VerifyError> {
     let segments = parse::split(token, options.max_token_len)?;
@@ -347,12 +381,23 @@ fn verify_with<T, K: KeySource + ?Sized>(
         serde_json::from_slice(&header_buf[..header_len]).map_err(|_| parse::undecodable())?;
     let kid = header.kid.as_ref().map(parse::Str::as_str);
 
-    if header.cat.as_ref().map(parse::Str::as_str) == Some(M2M_CATEGORY) {
-        return Err(VerifyError::new(
-            ReasonKind::TokenInvalidCategory,
-            "Invalid session token category: this is a machine-to-machine token.",
-        )
-        .with_kid(kid));
+    let cat = header.cat.as_ref().map(parse::Str::as_str);
+    match category {
+        Category::Session if cat == Some(M2M_CATEGORY) => {
+            return Err(VerifyError::new(
+                ReasonKind::TokenInvalidCategory,
+                "Invalid session token category: this is a machine-to-machine token.",
+            )
+            .with_kid(kid));
+        }
+        Category::M2m if cat.is_some_and(|cat| cat != M2M_CATEGORY) => {
+            return Err(VerifyError::new(
+                ReasonKind::TokenInvalidCategory,
+                "Invalid M2M JWT category.",
+            )
+            .with_kid(kid));
+        }
+        _ => {}
     }
 
     check_type(header.typ.as_ref().map(parse::Str::as_str), options)
@@ -484,4 +529,78 @@ impl<K: KeySource> Verifier<K> {
     pub fn verify_as<C: DeserializeOwned>(&self, token: &str) -> Result<C, VerifyError> {
         verify_token_as(token, &self.keys, &self.options)
     }
+}
+
+/// The JOSE header of a token, decoded without verifying anything.
+///
+/// Returned by [`decode_header`], to pick a key or a verification path before verifying.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TokenHeader {
+    /// The signing algorithm (`alg`).
+    pub alg: Option<String>,
+    /// The media type (`typ`), such as `JWT` or `at+jwt`.
+    pub typ: Option<String>,
+    /// The key id (`kid`); Clerk uses the instance id.
+    pub kid: Option<String>,
+    /// The Clerk token category (`cat`).
+    pub cat: Option<String>,
+}
+
+/// Decodes the header of a compact JWT without verifying the token.
+///
+/// Nothing in it can be trusted until the token is verified; use it to choose a key (`kid`) or a
+/// verification path (`typ`, `cat`).
+///
+/// ```
+/// // {"alg":"RS256","kid":"ins_1"}
+/// let header = clerk_auth::jwt::decode_header("eyJhbGciOiJSUzI1NiIsImtpZCI6Imluc18xIn0.e30.c2ln")?;
+/// assert_eq!(header.kid.as_deref(), Some("ins_1"));
+/// # Ok::<(), clerk_auth::VerifyError>(())
+/// ```
+///
+/// # Errors
+///
+/// [`ReasonKind::TokenMalformed`] (or [`ReasonKind::TokenTooLarge`] beyond
+/// [`VerifyOptions::DEFAULT_MAX_TOKEN_LEN`]) if the token is not three dot-separated segments
+/// with a base64url JSON header.
+pub fn decode_header(token: &str) -> Result<TokenHeader, VerifyError> {
+    decode_header_limited(token, VerifyOptions::DEFAULT_MAX_TOKEN_LEN)
+}
+
+/// [`decode_header`] with the size limit of `options`.
+#[cfg(feature = "remote")]
+pub(crate) fn decode_header_for(
+    token: &str,
+    options: &VerifyOptions,
+) -> Result<TokenHeader, VerifyError> {
+    decode_header_limited(token, options.max_token_len)
+}
+
+fn decode_header_limited(token: &str, max_len: usize) -> Result<TokenHeader, VerifyError> {
+    let segments = parse::split(token, max_len)?;
+    let mut header_buf = [0u8; parse::MAX_HEADER_LEN];
+    let header_len = parse::decode_into(segments.header, &mut header_buf)?.ok_or_else(|| {
+        VerifyError::new(
+            ReasonKind::TokenMalformed,
+            "Invalid JWT form. The header is too large.",
+        )
+    })?;
+    let header: parse::Header<'_> =
+        serde_json::from_slice(&header_buf[..header_len]).map_err(|_| parse::undecodable())?;
+    let owned = |s: Option<parse::Str<'_>>| s.map(|s| s.0.into_owned());
+    Ok(TokenHeader {
+        alg: owned(header.alg),
+        typ: owned(header.typ),
+        kid: owned(header.kid),
+        cat: owned(header.cat),
+    })
+}
+
+/// Decodes the payload of a compact JWT as JSON, without verifying the token (for token-type
+/// detection only).
+pub(crate) fn decode_payload_unverified(token: &str) -> Result<serde_json::Value, VerifyError> {
+    let segments = parse::split(token, VerifyOptions::DEFAULT_MAX_TOKEN_LEN)?;
+    let payload = parse::decode_vec(segments.payload)?;
+    serde_json::from_slice(&payload).map_err(|_| parse::undecodable())
 }

@@ -1,0 +1,414 @@
+//! [`JwksCache`]: the instance's JWKS from `GET /v1/jwks`, cached with a fixed TTL, refreshed by
+//! one request at a time, rate-limited on unknown `kid`s, and served stale while Clerk is
+//! unreachable.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use clerk_core::{Client, Clock, Method, Request, TokioClock};
+use serde::de::DeserializeOwned;
+
+use super::{AsyncKeySource, KeysFuture};
+use crate::claims::SessionClaims;
+use crate::error::{ReasonKind, VerifyError};
+use crate::jwt::VerifyOptions;
+use crate::keys::{JwkSet, KeySet};
+
+/// The JWKS of one Clerk instance, fetched from the Backend API and cached.
+///
+/// Built from a [`clerk_core::Client`], whose API URL and secret key identify the instance: two
+/// caches built for two clients never share keys, so a token from one instance cannot verify
+/// against another's cache (the cross-tenant bug other Clerk SDKs had with process-wide caches
+/// keyed by `kid`). Cheap to clone (an `Arc` inside); clones share the cache.
+///
+/// Behaviour (all settings configurable with [`JwksCache::builder`]):
+///
+/// - **Fixed TTL** (default 5 min, as `@clerk/backend`): keys are refetched once they are older than
+///   the TTL, counted from the fetch — using the keys does not extend it.
+/// - **Single flight**: however many verifications find the cache cold or expired at once, one
+///   `GET /v1/jwks` is made; the others wait for it (on an async mutex, no polling) and share its
+///   result.
+/// - **Unknown `kid`**: a token whose `kid` is not in fresh keys triggers a refetch at most once
+///   per interval (default 1 min); a flood of tokens with made-up `kid`s costs at most one request per
+///   interval. A `kid` still unknown after the refetch fails with
+///   [`ReasonKind::JwkKidMismatch`].
+/// - **Failures**: transient errors are retried by the client's
+///   [`RetryPolicy`](clerk_core::RetryPolicy) (connect errors, timeouts, 429/502/503/504, with
+///   back-off). After a failed fetch, no new fetch is made for a back-off (default 10 s), and the last
+///   good keys keep being served for a grace period after they expired (default 1 h). With no usable
+///   keys, verification fails with [`ReasonKind::JwksFailedToLoad`]; a `401`/`403` (or the
+///   `clerk_key_invalid` error code) fails with [`ReasonKind::SecretKeyInvalid`] and is not
+///   papered over with stale keys.
+///
+/// Time is read from a [`clerk_core::Clock`] ([`TokioClock`] by default), so tests can move it
+/// with [`clerk_core::ManualClock`].
+#[derive(Clone)]
+pub struct JwksCache {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: Client,
+    clock: Arc<dyn Clock>,
+    settings: Settings,
+    state: Mutex<State>,
+    /// Held while a fetch is in flight: the single-flight gate.
+    gate: tokio::sync::Mutex<()>,
+    fetches: AtomicU64,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Settings {
+    ttl: Duration,
+    unknown_kid_interval: Duration,
+    stale_if_error: Duration,
+    failure_backoff: Duration,
+}
+
+#[derive(Default)]
+struct State {
+    /// The last good keys.
+    keys: Option<Arc<KeySet>>,
+    /// When the last good keys were fetched.
+    fetched_at: Option<Instant>,
+    /// When the last fetch (good or not) finished.
+    attempted_at: Option<Instant>,
+    /// The last fetch's error, cleared by a good fetch.
+    error: Option<VerifyError>,
+    /// Incremented by every finished fetch; lets waiters see that a fetch happened meanwhile.
+    generation: u64,
+}
+
+enum Plan {
+    Serve(Result<Arc<KeySet>, VerifyError>),
+    Fetch,
+}
+
+fn elapsed(now: Instant, since: Option<Instant>) -> Option<Duration> {
+    since.map(|since| now.saturating_duration_since(since))
+}
+
+impl State {
+    fn is_fresh(&self, now: Instant, settings: &Settings) -> bool {
+        self.keys.is_some() && elapsed(now, self.fetched_at).is_some_and(|age| age < settings.ttl)
+    }
+
+    fn plan(&self, kid: Option<&str>, now: Instant, settings: &Settings) -> Plan {
+        let since_attempt = elapsed(now, self.attempted_at);
+        if let (true, Some(keys)) = (self.is_fresh(now, settings), &self.keys) {
+            let known = kid.is_none_or(|kid| keys.get(kid).is_some());
+            let rate_limited = since_attempt.is_some_and(|d| d < settings.unknown_kid_interval);
+            return if known || rate_limited {
+                // An unknown kid then fails in the verifier with `JwkKidMismatch`.
+                Plan::Serve(Ok(keys.clone()))
+            } else {
+                Plan::Fetch
+            };
+        }
+        let backing_off =
+            self.error.is_some() && since_attempt.is_some_and(|d| d < settings.failure_backoff);
+        if backing_off {
+            Plan::Serve(self.fallback(now, settings))
+        } else {
+            Plan::Fetch
+        }
+    }
+
+    /// What to serve when no (further) fetch is made: fresh keys, else the last good keys within
+    /// the grace period (unless the secret key was rejected), else the last error.
+    fn fallback(&self, now: Instant, settings: &Settings) -> Result<Arc<KeySet>, VerifyError> {
+        let key_rejected = self
+            .error
+            .as_ref()
+            .is_some_and(|e| e.reason() == ReasonKind::SecretKeyInvalid);
+        let usable = elapsed(now, self.fetched_at).is_some_and(|age| {
+            age < settings.ttl || (!key_rejected && age < settings.ttl + settings.stale_if_error)
+        });
+        match (&self.keys, usable) {
+            (Some(keys), true) => Ok(keys.clone()),
+            _ => Err(self.error.clone().unwrap_or_else(|| {
+                VerifyError::new(
+                    ReasonKind::JwksFailedToLoad,
+                    "The Clerk JWKS has not been loaded.",
+                )
+            })),
+        }
+    }
+}
+
+impl JwksCache {
+    /// The default TTL of fetched keys: 5 minutes.
+    pub const DEFAULT_TTL: Duration = Duration::from_secs(300);
+    /// The default minimum time between refetches caused by unknown `kid`s: 1 minute.
+    pub const DEFAULT_UNKNOWN_KID_INTERVAL: Duration = Duration::from_secs(60);
+    /// The default time stale keys are served after they expired while fetches fail: 1 hour.
+    pub const DEFAULT_STALE_IF_ERROR: Duration = Duration::from_secs(3600);
+    /// The default wait after a failed fetch before the next one: 10 seconds.
+    pub const DEFAULT_FAILURE_BACKOFF: Duration = Duration::from_secs(10);
+
+    /// A cache for the instance of `client`, with the default settings.
+    pub fn new(client: Client) -> JwksCache {
+        JwksCache::builder(client).build()
+    }
+
+    /// A builder for a cache for the instance of `client`.
+    pub fn builder(client: Client) -> JwksCacheBuilder {
+        JwksCacheBuilder {
+            client,
+            clock: Arc::new(TokioClock),
+            settings: Settings {
+                ttl: JwksCache::DEFAULT_TTL,
+                unknown_kid_interval: JwksCache::DEFAULT_UNKNOWN_KID_INTERVAL,
+                stale_if_error: JwksCache::DEFAULT_STALE_IF_ERROR,
+                failure_backoff: JwksCache::DEFAULT_FAILURE_BACKOFF,
+            },
+        }
+    }
+
+    /// Verifies a session token with the instance's keys (fetching them if needed).
+    ///
+    /// # Errors
+    ///
+    /// A [`VerifyError`]: from the token's shape, from loading the keys
+    /// ([`ReasonKind::JwksFailedToLoad`], [`ReasonKind::SecretKeyInvalid`], …) or from
+    /// verification (see [`verify_token`](crate::verify_token)).
+    pub async fn verify(
+        &self,
+        token: &str,
+        options: &VerifyOptions,
+    ) -> Result<SessionClaims, VerifyError> {
+        super::verify_token_with(token, self, options).await
+    }
+
+    /// Verifies a session token and decodes its payload into your own claims type.
+    ///
+    /// # Errors
+    ///
+    /// As [`JwksCache::verify`]; [`ReasonKind::TokenInvalidClaims`] if the payload does not fit
+    /// `C`.
+    pub async fn verify_as<C: DeserializeOwned>(
+        &self,
+        token: &str,
+        options: &VerifyOptions,
+    ) -> Result<C, VerifyError> {
+        super::verify_token_with_as(token, self, options).await
+    }
+
+    /// The keys to verify a token with `kid`, fetching or refetching them as described on
+    /// [`JwksCache`].
+    ///
+    /// # Errors
+    ///
+    /// [`ReasonKind::JwksFailedToLoad`], [`ReasonKind::JwkRemoteInvalid`] or
+    /// [`ReasonKind::SecretKeyInvalid`] when no usable keys can be served.
+    pub async fn keys(&self, kid: Option<&str>) -> Result<Arc<KeySet>, VerifyError> {
+        let inner = &*self.inner;
+        let observed = {
+            let state = inner.lock();
+            match state.plan(kid, inner.clock.now(), &inner.settings) {
+                Plan::Serve(result) => return result,
+                Plan::Fetch => state.generation,
+            }
+        };
+
+        let _gate = inner.gate.lock().await;
+        {
+            let state = inner.lock();
+            if state.generation != observed {
+                // Another caller fetched while this one waited: use its result.
+                let now = inner.clock.now();
+                return match state.plan(kid, now, &inner.settings) {
+                    Plan::Serve(result) => result,
+                    Plan::Fetch => state.fallback(now, &inner.settings),
+                };
+            }
+        }
+
+        inner.fetches.fetch_add(1, Ordering::Relaxed);
+        let result = inner.fetch().await;
+        let now = inner.clock.now();
+        let mut state = inner.lock();
+        state.generation = state.generation.wrapping_add(1);
+        state.attempted_at = Some(now);
+        match result {
+            Ok(keys) => {
+                let keys = Arc::new(keys);
+                state.keys = Some(keys.clone());
+                state.fetched_at = Some(now);
+                state.error = None;
+                Ok(keys)
+            }
+            Err(error) => {
+                state.error = Some(error);
+                state.fallback(now, &inner.settings)
+            }
+        }
+    }
+
+    /// How many JWKS fetches this cache has started.
+    pub fn fetch_count(&self) -> u64 {
+        self.inner.fetches.load(Ordering::Relaxed)
+    }
+
+    /// The kids of the cached keys (empty before the first good fetch), whether fresh or not.
+    pub fn cached_kids(&self) -> Vec<String> {
+        self.inner
+            .lock()
+            .keys
+            .as_ref()
+            .map(|keys| keys.kids().map(str::to_owned).collect())
+            .unwrap_or_default()
+    }
+}
+
+impl Inner {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // The state is plain data, valid even if a holder panicked.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    async fn fetch(&self) -> Result<KeySet, VerifyError> {
+        let request = Request::new(Method::GET, "/jwks");
+        match self.client.execute::<JwkSet>(request).await {
+            Ok(jwks) => KeySet::from_jwk_set(&jwks).map_err(|_| {
+                VerifyError::new(
+                    ReasonKind::JwksFailedToLoad,
+                    "The JWKS endpoint did not contain any signing keys. Contact support@clerk.com.",
+                )
+            }),
+            Err(error) => Err(self.fetch_error(&error)),
+        }
+    }
+
+    fn fetch_error(&self, error: &clerk_core::Error) -> VerifyError {
+        let config = self.client.config();
+        let url = format!("{}/{}/jwks", config.api_url(), config.api_version());
+        let key_rejected =
+            matches!(error.status(), Some(401 | 403)) || error.has_code("clerk_key_invalid");
+        if key_rejected {
+            let detail = error
+                .api_error()
+                .and_then(|api| api.first_error())
+                .map(|e| e.message.clone())
+                .filter(|m| !m.is_empty())
+                .unwrap_or_else(|| "The secret key was rejected".to_owned());
+            return VerifyError::new(
+                ReasonKind::SecretKeyInvalid,
+                format!(
+                    "{detail} (loading the Clerk JWKS from {url}, status {}).",
+                    error.status().unwrap_or_default()
+                ),
+            );
+        }
+        match error {
+            clerk_core::Error::Decode(_) => VerifyError::new(
+                ReasonKind::JwkRemoteInvalid,
+                format!("The Clerk JWKS from {url} is not a JSON Web Key Set: {error}"),
+            ),
+            _ => match error.status() {
+                Some(status) => VerifyError::new(
+                    ReasonKind::JwksFailedToLoad,
+                    format!("Error loading Clerk JWKS from {url} with code={status}"),
+                ),
+                None => VerifyError::new(
+                    ReasonKind::JwksFailedToLoad,
+                    format!("Error loading Clerk JWKS from {url}: {error}"),
+                ),
+            },
+        }
+    }
+}
+
+impl AsyncKeySource for JwksCache {
+    fn keys<'a>(&'a self, kid: Option<&'a str>) -> KeysFuture<'a> {
+        Box::pin(JwksCache::keys(self, kid))
+    }
+}
+
+impl fmt::Debug for JwksCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JwksCache")
+            .field("api_url", &self.inner.client.config().api_url())
+            .field("settings", &self.inner.settings)
+            .field("fetches", &self.fetch_count())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`JwksCache`].
+///
+/// ```
+/// use std::time::Duration;
+/// use clerk_auth::remote::JwksCache;
+///
+/// let client = clerk_core::Client::new("sk_test_123")?;
+/// let cache = JwksCache::builder(client)
+///     .ttl(Duration::from_secs(600))
+///     .unknown_kid_interval(Duration::from_secs(300))
+///     .stale_if_error(Duration::from_secs(24 * 3600))
+///     .build();
+/// # Ok::<(), clerk_core::Error>(())
+/// ```
+#[must_use]
+pub struct JwksCacheBuilder {
+    client: Client,
+    clock: Arc<dyn Clock>,
+    settings: Settings,
+}
+
+impl JwksCacheBuilder {
+    /// How long fetched keys are used before they are refetched (fixed, not sliding).
+    pub fn ttl(mut self, ttl: Duration) -> JwksCacheBuilder {
+        self.settings.ttl = ttl;
+        self
+    }
+
+    /// The minimum time between fetches caused by tokens with an unknown `kid`.
+    pub fn unknown_kid_interval(mut self, interval: Duration) -> JwksCacheBuilder {
+        self.settings.unknown_kid_interval = interval;
+        self
+    }
+
+    /// How long the last good keys keep being served after they expired, while fetches fail
+    /// (`Duration::ZERO` turns this off).
+    pub fn stale_if_error(mut self, grace: Duration) -> JwksCacheBuilder {
+        self.settings.stale_if_error = grace;
+        self
+    }
+
+    /// How long to wait after a failed fetch before trying again.
+    pub fn failure_backoff(mut self, backoff: Duration) -> JwksCacheBuilder {
+        self.settings.failure_backoff = backoff;
+        self
+    }
+
+    /// The clock the TTL and intervals are measured with ([`TokioClock`] by default).
+    pub fn clock(mut self, clock: impl Clock) -> JwksCacheBuilder {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// The cache, empty: the first verification fetches the keys.
+    pub fn build(self) -> JwksCache {
+        JwksCache {
+            inner: Arc::new(Inner {
+                client: self.client,
+                clock: self.clock,
+                settings: self.settings,
+                state: Mutex::new(State::default()),
+                gate: tokio::sync::Mutex::new(()),
+                fetches: AtomicU64::new(0),
+            }),
+        }
+    }
+}
+
+impl fmt::Debug for JwksCacheBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JwksCacheBuilder")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}

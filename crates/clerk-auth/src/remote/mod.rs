@@ -1,0 +1,160 @@
+//! Verification through the Clerk Backend API (feature `remote`): a per-instance JWKS cache
+//! ([`JwksCache`]) for session tokens and JWT-format machine tokens, and [`MachineVerifier`] for
+//! opaque machine tokens (`mt_…`, `ak_…`, `oat_…`).
+//!
+//! Both are built from a [`clerk_core::Client`], which carries the API URL and the secret key.
+//!
+//! ```no_run
+//! use clerk_auth::VerifyOptions;
+//! use clerk_auth::remote::JwksCache;
+//!
+//! # async fn run(token: &str) -> Result<(), Box<dyn std::error::Error>> {
+//! let client = clerk_core::Client::from_env()?;
+//! let jwks = JwksCache::new(client);
+//! let options = VerifyOptions::new().authorized_parties(["https://app.example.com"]);
+//! let claims = jwks.verify(token, &options).await?;
+//! println!("signed in as {}", claims.sub);
+//! # Ok(()) }
+//! ```
+//!
+//! Bring your own key store by implementing [`AsyncKeySource`] and calling [`verify_token_with`].
+
+mod jwks;
+mod machine;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+
+use crate::claims::SessionClaims;
+use crate::error::VerifyError;
+use crate::jwt::{self, VerifyOptions};
+use crate::keys::{KeySet, PublicKey};
+
+pub use jwks::{JwksCache, JwksCacheBuilder};
+pub use machine::MachineVerifier;
+
+/// The future returned by [`AsyncKeySource::keys`].
+pub type KeysFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<Arc<KeySet>, VerifyError>> + Send + 'a>>;
+
+/// An asynchronous source of verification keys, such as a JWKS fetched over the network.
+///
+/// [`JwksCache`] implements it; implement it to plug in your own key store. The returned
+/// [`KeySet`] snapshot is then handed to the synchronous verifier, which picks the key by `kid`
+/// (and reports [`ReasonKind::JwkKidMismatch`](crate::ReasonKind::JwkKidMismatch) if none
+/// matches).
+///
+/// ```
+/// use std::sync::Arc;
+/// use clerk_auth::{KeySet, VerifyError};
+/// use clerk_auth::remote::{AsyncKeySource, KeysFuture};
+///
+/// struct Fixed(Arc<KeySet>);
+///
+/// impl AsyncKeySource for Fixed {
+///     fn keys<'a>(&'a self, _kid: Option<&'a str>) -> KeysFuture<'a> {
+///         Box::pin(async move { Ok::<_, VerifyError>(self.0.clone()) })
+///     }
+/// }
+/// ```
+pub trait AsyncKeySource: Send + Sync {
+    /// The keys to verify a token whose header carries `kid`.
+    fn keys<'a>(&'a self, kid: Option<&'a str>) -> KeysFuture<'a>;
+}
+
+impl<T: AsyncKeySource + ?Sized> AsyncKeySource for Arc<T> {
+    fn keys<'a>(&'a self, kid: Option<&'a str>) -> KeysFuture<'a> {
+        (**self).keys(kid)
+    }
+}
+
+impl<T: AsyncKeySource + ?Sized> AsyncKeySource for &T {
+    fn keys<'a>(&'a self, kid: Option<&'a str>) -> KeysFuture<'a> {
+        (**self).keys(kid)
+    }
+}
+
+impl<T: AsyncKeySource + ?Sized> AsyncKeySource for Box<T> {
+    fn keys<'a>(&'a self, kid: Option<&'a str>) -> KeysFuture<'a> {
+        (**self).keys(kid)
+    }
+}
+
+/// Fixed keys as an [`AsyncKeySource`], e.g. the networkless PEM key (`CLERK_JWT_KEY`) for
+/// [`MachineVerifier::with_keys`].
+#[derive(Clone, Debug)]
+pub struct StaticKeys(Arc<KeySet>);
+
+impl StaticKeys {
+    /// The keys.
+    pub fn new(keys: KeySet) -> StaticKeys {
+        StaticKeys(Arc::new(keys))
+    }
+}
+
+impl From<KeySet> for StaticKeys {
+    fn from(keys: KeySet) -> StaticKeys {
+        StaticKeys::new(keys)
+    }
+}
+
+impl From<PublicKey> for StaticKeys {
+    fn from(key: PublicKey) -> StaticKeys {
+        StaticKeys::new(std::iter::once(key).collect())
+    }
+}
+
+impl AsyncKeySource for StaticKeys {
+    fn keys<'a>(&'a self, _kid: Option<&'a str>) -> KeysFuture<'a> {
+        let keys = self.0.clone();
+        Box::pin(std::future::ready(Ok(keys)))
+    }
+}
+
+/// Verifies a session token with keys from an [`AsyncKeySource`]: reads the header's `kid`, gets
+/// a key snapshot, then runs the synchronous [`verify_token`](crate::verify_token).
+///
+/// # Errors
+///
+/// A [`VerifyError`] from decoding the header, from the key source, or from verification.
+pub async fn verify_token_with<S: AsyncKeySource + ?Sized>(
+    token: &str,
+    source: &S,
+    options: &VerifyOptions,
+) -> Result<SessionClaims, VerifyError> {
+    let keys = keys_for_token(token, source, options).await?;
+    crate::verify_token(token, &*keys, options)
+}
+
+/// Like [`verify_token_with`], decoding the payload into your own claims type.
+///
+/// # Errors
+///
+/// As [`verify_token_with`]; [`ReasonKind::TokenInvalidClaims`](crate::ReasonKind::TokenInvalidClaims)
+/// if the payload does not fit `C`.
+pub async fn verify_token_with_as<C, S>(
+    token: &str,
+    source: &S,
+    options: &VerifyOptions,
+) -> Result<C, VerifyError>
+where
+    C: DeserializeOwned,
+    S: AsyncKeySource + ?Sized,
+{
+    let keys = keys_for_token(token, source, options).await?;
+    crate::verify_token_as(token, &*keys, options)
+}
+
+/// The key snapshot for `token`. A token that is not even a JWT is rejected before the key
+/// source is asked (so garbage never triggers a JWKS fetch).
+async fn keys_for_token<S: AsyncKeySource + ?Sized>(
+    token: &str,
+    source: &S,
+    options: &VerifyOptions,
+) -> Result<Arc<KeySet>, VerifyError> {
+    let header = jwt::decode_header_for(token, options)?;
+    source.keys(header.kid.as_deref()).await
+}

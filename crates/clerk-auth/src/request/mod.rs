@@ -1,0 +1,82 @@
+//! Request authentication: who made an HTTP request, from its `Authorization` header or Clerk's
+//! cookies — `@clerk/backend`'s `authenticateRequest`, over [`http`] types and independent of any
+//! framework.
+//!
+//! [`authenticate_request`] takes the request's [`Parts`](http::request::Parts), the
+//! [`AuthenticateOptions`] and a [`SessionTokenVerifier`] (such as the networkless
+//! [`Verifier`](crate::Verifier)), and returns a [`RequestState`]: signed in, signed out with a
+//! reason, or a handshake redirect to Clerk's Frontend API that refreshes the session cookies.
+//!
+//! ```
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use clerk_auth::request::{AuthStatus, AuthenticateOptions, PublishableKey, authenticate_request};
+//! use clerk_auth::{PublicKey, Verifier};
+//!
+//! # let pem = include_str!("../../tests/fixtures/rsa2048.spki.pem");
+//! let verifier = Verifier::new(PublicKey::from_pem(pem)?);
+//! let options = AuthenticateOptions::new(PublishableKey::parse("pk_live_Y2xlcmsuZXhhbXBsZS5jb20k")?);
+//!
+//! let (parts, ()) = http::Request::get("https://example.com/dashboard").body(())?.into_parts();
+//! // In an async context: `authenticate_request(&parts, &options, &verifier).await`.
+//! let state = block_on(authenticate_request(&parts, &options, &verifier));
+//! # fn block_on<F: std::future::Future>(future: F) -> F::Output {
+//! #     let mut future = std::pin::pin!(future);
+//! #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+//! #     loop {
+//! #         if let std::task::Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+//! #             return output;
+//! #         }
+//! #     }
+//! # }
+//! // No token, no cookies:
+//! assert_eq!(state.status(), AuthStatus::SignedOut);
+//! assert_eq!(state.reason().map(|r| r.as_str()), Some("session-token-and-uat-missing"));
+//! # Ok(()) }
+//! ```
+//!
+//! With the `tower` feature, [`tower::ClerkAuthLayer`] does this for every request; with the
+//! `axum` feature, [`axum`] adds extractors.
+//!
+//! Where this differs from `@clerk/backend`, on purpose:
+//!
+//! - The `Bearer` scheme is matched case-insensitively (RFC 9110).
+//! - A header token with a machine prefix (`mt_`, `ak_`, `oat_`) on a session-only route is a
+//!   `token-type-mismatch` rather than a failed session-token verification.
+//! - Misconfigurations are not thrown: they sign the request out with reason
+//!   `invalid-configuration` or `publishable-key-missing`.
+//! - A handshake-token failure in development signs out (with the reference's message) instead of
+//!   throwing.
+//! - Handshake redirects ask for a nonce (`format=nonce`) only when a
+//!   [`HandshakeNonceResolver`] is configured; otherwise they ask for the signed handshake token,
+//!   which is verified networklessly.
+//! - The redirect loop guard stops at a counter of 3 or more (the reference: exactly 3).
+
+mod authenticate;
+mod options;
+mod org_sync;
+mod parse;
+mod publishable_key;
+mod redirect;
+mod state;
+mod token;
+mod verifier;
+
+#[cfg(feature = "axum")]
+pub mod axum;
+#[cfg(feature = "tower")]
+pub mod tower;
+
+pub use crate::machine::AcceptsToken;
+pub use authenticate::{
+    CLERK_API_VERSION, MAX_HANDSHAKE_REDIRECTS, authenticate_request, names, uses_suffixed_cookies,
+};
+pub use options::{AuthenticateOptions, OptionsError};
+pub use org_sync::OrganizationSync;
+pub use parse::{Cookies, EffectiveUrl, bearer_token, cookie_suffix};
+pub use publishable_key::{InstanceType, PublishableKey, PublishableKeyError};
+pub use redirect::SignInRedirect;
+pub use state::{AuthReason, AuthStatus, RefreshSkipped, RequestState};
+pub use verifier::{
+    BoxFuture, HandshakeNonceResolver, MachineTokenVerifier, SessionTokenVerifier,
+    verify_handshake_token,
+};

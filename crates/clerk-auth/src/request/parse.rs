@@ -1,0 +1,335 @@
+//! Reading a request: the effective URL, cookies, the `Authorization` header, query parameters.
+
+use std::fmt;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE;
+use http::HeaderMap;
+use http::request::Parts;
+
+/// The URL the client used, as seen through proxies.
+///
+/// The host is the first comma-separated value of `x-forwarded-host`, else the `Host` header,
+/// else the request URI's authority, else `localhost`. The scheme is the first value of
+/// `x-forwarded-proto`, else the request URI's scheme, else `http`. Path and query are the
+/// request URI's.
+///
+/// Like `@clerk/backend`, this trusts `x-forwarded-*` headers: run the service behind a proxy
+/// that sets (or strips) them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EffectiveUrl {
+    scheme: String,
+    host: String,
+    path: String,
+    query: Vec<(String, String)>,
+}
+
+impl EffectiveUrl {
+    /// The effective URL of a request.
+    pub fn from_parts(parts: &Parts) -> EffectiveUrl {
+        let forwarded = |name: &str| {
+            parts
+                .headers
+                .get(name)
+                .and_then(|value| value.to_str().ok())
+                .and_then(|value| value.split(',').next())
+                .map(str::trim)
+                .filter(|value| !value.is_empty())
+                .map(str::to_owned)
+        };
+        let host = forwarded("x-forwarded-host")
+            .or_else(|| header_str(&parts.headers, "host").map(str::to_owned))
+            .or_else(|| parts.uri.authority().map(|a| a.as_str().to_owned()))
+            .unwrap_or_else(|| "localhost".to_owned());
+        let scheme = forwarded("x-forwarded-proto")
+            .or_else(|| parts.uri.scheme_str().map(str::to_owned))
+            .unwrap_or_else(|| "http".to_owned())
+            .to_ascii_lowercase();
+        let path = match parts.uri.path() {
+            "" => "/".to_owned(),
+            path => path.to_owned(),
+        };
+        EffectiveUrl {
+            scheme,
+            host,
+            path,
+            query: parse_query(parts.uri.query().unwrap_or_default()),
+        }
+    }
+
+    /// A URL from its pieces; `query` is the raw query string (without `?`).
+    pub fn new(scheme: &str, host: &str, path: &str, query: &str) -> EffectiveUrl {
+        EffectiveUrl {
+            scheme: scheme.to_ascii_lowercase(),
+            host: host.to_owned(),
+            path: if path.is_empty() { "/" } else { path }.to_owned(),
+            query: parse_query(query),
+        }
+    }
+
+    /// Parses an absolute `http(s)://host/path?query` URL; `None` for anything else.
+    pub fn parse(url: &str) -> Option<EffectiveUrl> {
+        let (scheme, rest) = url.split_once("://")?;
+        if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
+            return None;
+        }
+        let rest = rest.split('#').next().unwrap_or_default();
+        let (authority_and_path, query) = rest.split_once('?').unwrap_or((rest, ""));
+        let (host, path) = match authority_and_path.find('/') {
+            Some(slash) => authority_and_path.split_at(slash),
+            None => (authority_and_path, "/"),
+        };
+        if host.is_empty() {
+            return None;
+        }
+        Some(EffectiveUrl::new(scheme, host, path, query))
+    }
+
+    /// `http` or `https`.
+    pub fn scheme(&self) -> &str {
+        &self.scheme
+    }
+
+    /// Host and, if given, port.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// The path.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// `scheme://host`.
+    pub fn origin(&self) -> String {
+        format!("{}://{}", self.scheme, self.host)
+    }
+
+    /// The first value of query parameter `name`, decoded.
+    pub fn query_param(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// Whether query parameter `name` is present.
+    pub fn has_query_param(&self, name: &str) -> bool {
+        self.query.iter().any(|(key, _)| key == name)
+    }
+
+    /// Removes every occurrence of query parameter `name`.
+    pub(crate) fn remove_query_param(&mut self, name: &str) {
+        self.query.retain(|(key, _)| key != name);
+    }
+
+    /// Sets query parameter `name`, replacing earlier occurrences in place (or appending).
+    pub(crate) fn set_query_param(&mut self, name: &str, value: &str) {
+        if let Some(index) = self.query.iter().position(|(key, _)| key == name) {
+            self.query[index].1 = value.to_owned();
+            let mut seen = 0;
+            self.query.retain(|(key, _)| {
+                if key == name {
+                    seen += 1;
+                    seen == 1
+                } else {
+                    true
+                }
+            });
+        } else {
+            self.append_query_param(name, value);
+        }
+    }
+
+    /// Appends a segment to the path (`/sign-in` + `create` → `/sign-in/create`).
+    pub(crate) fn push_path(&mut self, segment: &str) {
+        if !self.path.ends_with('/') {
+            self.path.push('/');
+        }
+        self.path.push_str(segment);
+    }
+
+    /// Appends query parameter `name`.
+    pub(crate) fn append_query_param(&mut self, name: &str, value: &str) {
+        self.query.push((name.to_owned(), value.to_owned()));
+    }
+}
+
+impl fmt::Display for EffectiveUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}://{}{}", self.scheme, self.host, self.path)?;
+        if !self.query.is_empty() {
+            f.write_str("?")?;
+            f.write_str(&encode_query(&self.query))?;
+        }
+        Ok(())
+    }
+}
+
+/// Splits a query string into decoded pairs (`application/x-www-form-urlencoded`: `+` is a space).
+pub(crate) fn parse_query(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (form_decode(key), form_decode(value))
+        })
+        .collect()
+}
+
+fn form_decode(text: &str) -> String {
+    let text = text.replace('+', " ");
+    percent_decode(&text).unwrap_or(text)
+}
+
+/// Encodes pairs as a query string the way `URLSearchParams` does.
+pub(crate) fn encode_query<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)]) -> String {
+    let mut out = String::new();
+    for (index, (key, value)) in pairs.iter().enumerate() {
+        if index > 0 {
+            out.push('&');
+        }
+        form_encode_into(key.as_ref(), &mut out);
+        out.push('=');
+        form_encode_into(value.as_ref(), &mut out);
+    }
+    out
+}
+
+fn form_encode_into(text: &str, out: &mut String) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for &byte in text.as_bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => {
+                out.push(char::from(byte));
+            }
+            b' ' => out.push('+'),
+            _ => {
+                out.push('%');
+                out.push(char::from(HEX[usize::from(byte >> 4)]));
+                out.push(char::from(HEX[usize::from(byte & 0xf)]));
+            }
+        }
+    }
+}
+
+/// Percent-decodes `text`; `None` for a malformed escape or bytes that are not UTF-8.
+pub(crate) fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        if bytes[index] == b'%' {
+            let hex = bytes.get(index + 1..index + 3)?;
+            let hex = std::str::from_utf8(hex).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            index += 3;
+        } else {
+            out.push(bytes[index]);
+            index += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+pub(crate) fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers.get(name).and_then(|value| value.to_str().ok())
+}
+
+/// The request's cookies, parsed from every `Cookie` header.
+///
+/// Pairs are split on `;`, names from values on the first `=`, and spaces and tabs trimmed. The
+/// first occurrence of a name wins. A value containing `%` is percent-decoded, unless that
+/// fails, in which case the raw value is kept. Quotes are not stripped.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Cookies {
+    pairs: Vec<(String, String)>,
+}
+
+impl Cookies {
+    /// The cookies of a request.
+    pub fn from_headers(headers: &HeaderMap) -> Cookies {
+        let mut cookies = Cookies::default();
+        for value in headers.get_all(http::header::COOKIE) {
+            if let Ok(value) = value.to_str() {
+                cookies.add_header(value);
+            }
+        }
+        cookies
+    }
+
+    /// Parses one `Cookie` header value.
+    pub fn parse(header: &str) -> Cookies {
+        let mut cookies = Cookies::default();
+        cookies.add_header(header);
+        cookies
+    }
+
+    fn add_header(&mut self, header: &str) {
+        for pair in header.split(';') {
+            let Some((name, value)) = pair.split_once('=') else {
+                continue;
+            };
+            let name = name.trim_matches([' ', '\t']);
+            if name.is_empty() || self.get(name).is_some() {
+                continue;
+            }
+            let value = value.trim_matches([' ', '\t']);
+            let value = if value.contains('%') {
+                percent_decode(value).unwrap_or_else(|| value.to_owned())
+            } else {
+                value.to_owned()
+            };
+            self.pairs.push((name.to_owned(), value));
+        }
+    }
+
+    /// The value of cookie `name`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+/// The token of an `Authorization` header value.
+///
+/// The value is split on its first space. A value without a space is taken whole as the token
+/// (raw tokens are accepted, as in `@clerk/backend`). Otherwise the scheme must be `Bearer`,
+/// compared case-insensitively (RFC 9110; `@clerk/backend` only accepts `Bearer` exactly), and
+/// the rest, trimmed, is the token. Other schemes (`Basic`, …) and empty tokens give `None`.
+///
+/// ```
+/// use clerk_auth::request::bearer_token;
+///
+/// assert_eq!(bearer_token("Bearer abc.def.ghi"), Some("abc.def.ghi"));
+/// assert_eq!(bearer_token("bearer abc.def.ghi"), Some("abc.def.ghi"));
+/// assert_eq!(bearer_token("abc.def.ghi"), Some("abc.def.ghi"));
+/// assert_eq!(bearer_token("Basic dXNlcjpwYXNz"), None);
+/// ```
+pub fn bearer_token(authorization: &str) -> Option<&str> {
+    let token = match authorization.split_once(' ') {
+        None => authorization.trim_matches([' ', '\t']),
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => {
+            rest.trim_matches([' ', '\t'])
+        }
+        Some(_) => return None,
+    };
+    (!token.is_empty()).then_some(token)
+}
+
+/// The suffix Clerk appends to cookie names for one instance: the first 8 characters of the
+/// URL-safe base64 of the SHA-1 of the publishable key.
+///
+/// Cookies such as `__session_<suffix>` let several Clerk apps share a domain.
+pub fn cookie_suffix(publishable_key: &str) -> String {
+    let digest = ring::digest::digest(
+        &ring::digest::SHA1_FOR_LEGACY_USE_ONLY,
+        publishable_key.as_bytes(),
+    );
+    let mut encoded = URL_SAFE.encode(digest.as_ref());
+    encoded.truncate(8);
+    encoded
+}

@@ -1,0 +1,238 @@
+//! What [`authenticate_request`](super::authenticate_request) verifies tokens with: traits, so that
+//! networkless keys, a remote JWKS cache or a Backend API client can all plug in.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::auth::{MachineAuth, TokenType};
+use crate::claims::SessionClaims;
+use crate::error::{ReasonKind, VerifyError};
+use crate::jwt::Verifier;
+use crate::keys::KeySource;
+use crate::machine::MachineTokenError;
+
+/// A boxed, sendable future, as returned by the verification traits.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Verifies session tokens (and handshake tokens) for request authentication.
+///
+/// Implemented by the networkless [`Verifier`] (whose [`VerifyOptions`](crate::VerifyOptions)
+/// carry the authorized parties, audience, issuer and clock skew), and by [`Arc`]s and
+/// references of implementors. Implement it to verify through another key store, such as a
+/// cached remote JWKS.
+pub trait SessionTokenVerifier: Send + Sync {
+    /// Verifies a session token and returns its claims.
+    fn verify<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<SessionClaims, VerifyError>>;
+
+    /// Verifies a session token allowing `leeway` of clock skew instead of the configured one.
+    /// Used once, in development, for the session a handshake delivers (a development machine's
+    /// clock is often off). The default implementation ignores `leeway`.
+    fn verify_with_leeway<'a>(
+        &'a self,
+        token: &'a str,
+        leeway: Duration,
+    ) -> BoxFuture<'a, Result<SessionClaims, VerifyError>> {
+        let _ = leeway;
+        self.verify(token)
+    }
+
+    /// Verifies a handshake token (`__clerk_handshake`) and returns its `handshake` claim: the
+    /// `Set-Cookie` values Clerk's Frontend API asks the app to set.
+    ///
+    /// Only the signature, `alg`, `typ` and `cat` are checked: handshake tokens carry no time
+    /// claims to check. The default implementation rejects every token with
+    /// [`ReasonKind::JwkFailedToResolve`].
+    fn verify_handshake<'a>(
+        &'a self,
+        token: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<String>, VerifyError>> {
+        let _ = token;
+        Box::pin(async {
+            Err(VerifyError::new(
+                ReasonKind::JwkFailedToResolve,
+                "This session token verifier cannot verify handshake tokens.",
+            ))
+        })
+    }
+}
+
+impl<K: KeySource + Send + Sync> SessionTokenVerifier for Verifier<K> {
+    fn verify<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<SessionClaims, VerifyError>> {
+        let result = Verifier::verify(self, token);
+        Box::pin(async move { result })
+    }
+
+    fn verify_with_leeway<'a>(
+        &'a self,
+        token: &'a str,
+        leeway: Duration,
+    ) -> BoxFuture<'a, Result<SessionClaims, VerifyError>> {
+        let options = self.options().clone().leeway(leeway);
+        let result = crate::jwt::verify_token(token, self.keys(), &options);
+        Box::pin(async move { result })
+    }
+
+    fn verify_handshake<'a>(
+        &'a self,
+        token: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<String>, VerifyError>> {
+        let result = verify_handshake_token(token, self.keys());
+        Box::pin(async move { result })
+    }
+}
+
+impl<T: SessionTokenVerifier + ?Sized> SessionTokenVerifier for Arc<T> {
+    fn verify<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<SessionClaims, VerifyError>> {
+        (**self).verify(token)
+    }
+
+    fn verify_with_leeway<'a>(
+        &'a self,
+        token: &'a str,
+        leeway: Duration,
+    ) -> BoxFuture<'a, Result<SessionClaims, VerifyError>> {
+        (**self).verify_with_leeway(token, leeway)
+    }
+
+    fn verify_handshake<'a>(
+        &'a self,
+        token: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<String>, VerifyError>> {
+        (**self).verify_handshake(token)
+    }
+}
+
+impl<T: SessionTokenVerifier + ?Sized> SessionTokenVerifier for &T {
+    fn verify<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<SessionClaims, VerifyError>> {
+        (**self).verify(token)
+    }
+
+    fn verify_with_leeway<'a>(
+        &'a self,
+        token: &'a str,
+        leeway: Duration,
+    ) -> BoxFuture<'a, Result<SessionClaims, VerifyError>> {
+        (**self).verify_with_leeway(token, leeway)
+    }
+
+    fn verify_handshake<'a>(
+        &'a self,
+        token: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<String>, VerifyError>> {
+        (**self).verify_handshake(token)
+    }
+}
+
+/// Verifies a handshake token's header and signature with `keys`, and returns its `handshake`
+/// claim.
+///
+/// # Errors
+///
+/// A [`VerifyError`]: `token-invalid` for a malformed token, a wrong `typ`/`cat` or a missing
+/// `handshake` claim, `token-invalid-algorithm`, `token-invalid-signature`, or the key source's
+/// error.
+pub fn verify_handshake_token<K: KeySource + ?Sized>(
+    token: &str,
+    keys: &K,
+) -> Result<Vec<String>, VerifyError> {
+    use base64::Engine as _;
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    const BASE64URL: GeneralPurpose = GeneralPurpose::new(
+        &base64::alphabet::URL_SAFE,
+        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+    );
+
+    #[derive(Deserialize)]
+    struct Header {
+        alg: Option<String>,
+        typ: Option<String>,
+        kid: Option<String>,
+        cat: Option<String>,
+    }
+    #[derive(Deserialize)]
+    struct Payload {
+        handshake: Vec<String>,
+    }
+
+    let malformed = || {
+        VerifyError::new(
+            ReasonKind::TokenMalformed,
+            "Invalid handshake token. It could not be decoded.",
+        )
+    };
+    let mut segments = token.rsplitn(2, '.');
+    let (Some(signature), Some(signing_input)) = (segments.next(), segments.next()) else {
+        return Err(malformed());
+    };
+    let (header, payload) = signing_input.split_once('.').ok_or_else(malformed)?;
+    let header: Header = BASE64URL
+        .decode(header)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .ok_or_else(malformed)?;
+    let signature = BASE64URL.decode(signature).map_err(|_| malformed())?;
+    if header.typ.as_deref().is_some_and(|typ| typ != "JWT") {
+        return Err(VerifyError::new(
+            ReasonKind::TokenInvalidType,
+            "Invalid handshake token type.",
+        ));
+    }
+    if header.cat.as_deref().is_some_and(|cat| {
+        cat != super::token::CATEGORY_SESSION && cat != super::token::CATEGORY_IGNORE
+    }) {
+        return Err(VerifyError::new(
+            ReasonKind::TokenInvalidCategory,
+            "Invalid handshake token category.",
+        ));
+    }
+    if header.alg.as_deref() != Some("RS256") {
+        return Err(VerifyError::new(
+            ReasonKind::TokenInvalidAlgorithm,
+            "Invalid handshake token algorithm. Supported: RS256.",
+        ));
+    }
+    let key = keys.key_for(header.kid.as_deref())?;
+    if !key.verify_rs256(signing_input.as_bytes(), &signature) {
+        return Err(VerifyError::new(
+            ReasonKind::TokenInvalidSignature,
+            "Handshake signature is invalid.",
+        ));
+    }
+    let payload: Payload = BASE64URL
+        .decode(payload)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .ok_or_else(|| {
+            VerifyError::new(
+                ReasonKind::TokenInvalidClaims,
+                "The handshake token has no handshake claim (a list of cookies).",
+            )
+        })?;
+    Ok(payload.handshake)
+}
+
+/// Verifies machine tokens (API keys, M2M tokens, OAuth access tokens) for request
+/// authentication. Set one with
+/// [`AuthenticateOptions::machine_verifier`](super::AuthenticateOptions::machine_verifier).
+///
+/// `token_type` is the type read from the token's prefix or shape.
+pub trait MachineTokenVerifier: Send + Sync {
+    /// Verifies `token` and returns the authenticated machine.
+    fn verify<'a>(
+        &'a self,
+        token: &'a str,
+        token_type: TokenType,
+    ) -> BoxFuture<'a, Result<MachineAuth, MachineTokenError>>;
+}
+
+/// Resolves a handshake nonce (`__clerk_handshake_nonce`) into the `Set-Cookie` values it stands
+/// for. This needs the Backend API (`GET /v1/clients/handshake_payload`); set one with
+/// [`AuthenticateOptions::handshake_nonce_resolver`](super::AuthenticateOptions::handshake_nonce_resolver).
+pub trait HandshakeNonceResolver: Send + Sync {
+    /// The cookie directives for `nonce`.
+    fn resolve<'a>(&'a self, nonce: &'a str) -> BoxFuture<'a, Result<Vec<String>, String>>;
+}

@@ -1,0 +1,633 @@
+//! Machine tokens: detection, `AcceptsToken`, networkless JWT-format M2M/OAuth verification, and
+//! (feature `remote`) the Backend API verify calls on the wire and their error mapping.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use clerk_auth::clock::FixedClock;
+use clerk_auth::machine::{AcceptsToken, MachineErrorCode, TokenKind, detect, verify_machine_jwt};
+use clerk_auth::{PublicKey, ReasonKind, TokenType, VerifyOptions};
+use ring::rand::SystemRandom;
+use ring::signature::{self, RsaKeyPair};
+use serde_json::{Value, json};
+
+const RSA2048_PRIVATE: &str = include_str!("fixtures/rsa2048.pk8.pem");
+const RSA2048_SPKI: &str = include_str!("fixtures/rsa2048.spki.pem");
+const NOW: i64 = 1_700_000_000;
+const KID: &str = "ins_test_2048";
+const M2M_CATEGORY: &str = "cl_B7d4PD333AAA";
+
+fn pem_der(pem: &str) -> Vec<u8> {
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    STANDARD.decode(body).unwrap()
+}
+
+fn sign(header: &Value, payload: &Value) -> String {
+    let key = RsaKeyPair::from_pkcs8(&pem_der(RSA2048_PRIVATE)).unwrap();
+    let input = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header.to_string()),
+        URL_SAFE_NO_PAD.encode(payload.to_string())
+    );
+    let mut sig = vec![0u8; key.public().modulus_len()];
+    key.sign(
+        &signature::RSA_PKCS1_SHA256,
+        &SystemRandom::new(),
+        input.as_bytes(),
+        &mut sig,
+    )
+    .unwrap();
+    format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig))
+}
+
+fn m2m_jwt(extra: Value) -> String {
+    let mut payload = json!({
+        "iss": "https://clerk.example.com", "sub": "mch_2abc", "jti": "mt_jwt_1",
+        "exp": NOW + 600, "iat": NOW - 5, "nbf": NOW - 5,
+        "scopes": "mch_peer1 mch_peer2", "aud": ["mch_peer1"], "tenant": "acme"
+    });
+    for (k, v) in extra.as_object().unwrap() {
+        payload[k] = v.clone();
+    }
+    sign(
+        &json!({"alg": "RS256", "typ": "JWT", "kid": KID, "cat": M2M_CATEGORY}),
+        &payload,
+    )
+}
+
+fn oauth_jwt(typ: &str, payload: Value) -> String {
+    sign(&json!({"alg": "RS256", "typ": typ, "kid": KID}), &payload)
+}
+
+fn oauth_payload() -> Value {
+    json!({
+        "sub": "user_42", "jti": "oat_jwt_1", "client_id": "client_7",
+        "exp": NOW + 600, "iat": NOW - 5, "scp": ["read", "write"], "aud": ["api.example.com"]
+    })
+}
+
+fn session_jwt() -> String {
+    sign(
+        &json!({"alg": "RS256", "typ": "JWT", "kid": KID}),
+        &json!({"sub": "user_1", "sid": "sess_1", "exp": NOW + 600}),
+    )
+}
+
+fn key() -> PublicKey {
+    PublicKey::from_pem(RSA2048_SPKI).unwrap().with_kid(KID)
+}
+
+fn options() -> VerifyOptions {
+    VerifyOptions::new().clock(FixedClock::new(NOW))
+}
+
+#[test]
+fn detection_table() {
+    let oauth = oauth_jwt("at+jwt", oauth_payload());
+    let oauth_long = oauth_jwt("application/at+jwt", oauth_payload());
+    let cases: Vec<(String, Option<TokenKind>, Option<TokenType>)> = vec![
+        (
+            "mt_0123abcd".into(),
+            Some(TokenKind::M2mOpaque),
+            Some(TokenType::M2mToken),
+        ),
+        (
+            "ak_0123abcd".into(),
+            Some(TokenKind::ApiKey),
+            Some(TokenType::ApiKey),
+        ),
+        (
+            "oat_0123abcd".into(),
+            Some(TokenKind::OAuthOpaque),
+            Some(TokenType::OAuthToken),
+        ),
+        (
+            m2m_jwt(json!({})),
+            Some(TokenKind::M2mJwt),
+            Some(TokenType::M2mToken),
+        ),
+        (
+            oauth,
+            Some(TokenKind::OAuthJwt),
+            Some(TokenType::OAuthToken),
+        ),
+        (
+            oauth_long,
+            Some(TokenKind::OAuthJwt),
+            Some(TokenType::OAuthToken),
+        ),
+        (
+            session_jwt(),
+            Some(TokenKind::SessionJwt),
+            Some(TokenType::SessionToken),
+        ),
+        // JWT-shaped but undecodable: a (bad) session token, for the session verifier to explain.
+        (
+            "aaa.bbb.ccc".into(),
+            Some(TokenKind::SessionJwt),
+            Some(TokenType::SessionToken),
+        ),
+        ("".into(), None, None),
+        ("sk_test_123".into(), None, None),
+        ("a.b".into(), None, None),
+        ("a.b.c.d".into(), None, None),
+        ("a+b.c.d".into(), None, None),
+        ("MT_upper".into(), None, None),
+    ];
+    for (token, kind, token_type) in cases {
+        assert_eq!(detect(&token), kind, "{token}");
+        assert_eq!(
+            detect(&token).map(TokenKind::token_type),
+            token_type,
+            "{token}"
+        );
+    }
+    // `sub` starting with mch_ wins over an OAuth typ.
+    let both = oauth_jwt("at+jwt", json!({"sub": "mch_1", "exp": NOW + 1}));
+    assert_eq!(detect(&both), Some(TokenKind::M2mJwt));
+    assert!(TokenKind::OAuthJwt.is_jwt() && !TokenKind::ApiKey.is_jwt());
+}
+
+#[test]
+fn accepts_token_one_list_or_any() {
+    let any = AcceptsToken::default();
+    assert_eq!(any, AcceptsToken::Any);
+    assert!(any.accepts(TokenType::SessionToken) && any.accepts(TokenType::ApiKey));
+
+    let one = AcceptsToken::from(TokenType::M2mToken);
+    assert!(one.accepts(TokenType::M2mToken));
+    assert!(!one.accepts(TokenType::ApiKey));
+    assert!(one.accepts_machine_tokens());
+
+    let list = AcceptsToken::from([TokenType::ApiKey, TokenType::OAuthToken]);
+    assert!(list.accepts(TokenType::OAuthToken));
+    assert!(!list.accepts(TokenType::SessionToken));
+
+    let sessions = AcceptsToken::from(vec![TokenType::SessionToken]);
+    assert!(!sessions.accepts_machine_tokens());
+    assert!(!AcceptsToken::List(Vec::new()).accepts(TokenType::ApiKey));
+}
+
+#[test]
+fn m2m_jwts_verify_networklessly() {
+    let machine = verify_machine_jwt(&m2m_jwt(json!({})), &key(), &options()).unwrap();
+    assert_eq!(machine.token_type(), TokenType::M2mToken);
+    assert_eq!(machine.id(), "mt_jwt_1");
+    assert_eq!(machine.subject(), "mch_2abc");
+    assert_eq!(machine.machine_id(), Some("mch_2abc"));
+    assert_eq!(machine.scopes(), ["mch_peer1", "mch_peer2"]);
+    assert_eq!(machine.expiration(), Some(NOW + 600));
+    let claims = machine.claims().unwrap();
+    assert_eq!(claims["tenant"], "acme");
+    assert_eq!(
+        claims["aud"],
+        json!(["mch_peer1"]),
+        "aud and scopes stay in claims"
+    );
+    for registered in ["iss", "sub", "exp", "nbf", "iat", "jti"] {
+        assert!(claims.get(registered).is_none(), "{registered}");
+    }
+
+    // Without `scopes`, the audience is the scopes.
+    let no_scopes = m2m_jwt(json!({"scopes": null}));
+    let machine = verify_machine_jwt(&no_scopes, &key(), &options()).unwrap();
+    assert_eq!(machine.scopes(), ["mch_peer1"]);
+
+    // The authorized-party check does not apply to machine tokens; the audience check does.
+    let strict = options().authorized_parties(["https://app.example.com"]);
+    assert!(verify_machine_jwt(&m2m_jwt(json!({})), &key(), &strict).is_ok());
+    let wrong_aud = options().audience(["mch_other"]);
+    let err = verify_machine_jwt(&m2m_jwt(json!({})), &key(), &wrong_aud).unwrap_err();
+    assert_eq!(err.code(), MachineErrorCode::TokenVerificationFailed);
+    assert_eq!(
+        err.verify_error().map(|e| e.reason()),
+        Some(ReasonKind::TokenInvalidAudience)
+    );
+}
+
+#[test]
+fn m2m_jwt_failures_are_token_verification_failed() {
+    let expired = m2m_jwt(json!({"exp": NOW - 3600}));
+    let err = verify_machine_jwt(&expired, &key(), &options()).unwrap_err();
+    assert_eq!(err.code(), MachineErrorCode::TokenVerificationFailed);
+    assert_eq!(err.token_type(), Some(TokenType::M2mToken));
+    assert_eq!(
+        err.verify_error().map(|e| e.reason()),
+        Some(ReasonKind::TokenExpired)
+    );
+    assert!(
+        err.to_string()
+            .ends_with("(code=token-verification-failed, status=n/a)")
+    );
+
+    let session_category = sign(
+        &json!({"alg": "RS256", "kid": KID, "cat": "cl_B7d4PD111AAA"}),
+        &json!({"sub": "mch_1", "exp": NOW + 60}),
+    );
+    let err = verify_machine_jwt(&session_category, &key(), &options()).unwrap_err();
+    assert_eq!(
+        err.verify_error().map(|e| e.reason()),
+        Some(ReasonKind::TokenInvalidCategory)
+    );
+    assert_eq!(err.message(), "Invalid M2M JWT category.");
+
+    let wrong_kid = m2m_jwt(json!({}));
+    let other_key = PublicKey::from_pem(RSA2048_SPKI)
+        .unwrap()
+        .with_kid("ins_other");
+    let err = verify_machine_jwt(&wrong_kid, &other_key, &options()).unwrap_err();
+    assert_eq!(
+        err.verify_error().map(|e| e.reason()),
+        Some(ReasonKind::JwkKidMismatch)
+    );
+
+    // An M2M JWT is not a session token.
+    let err = clerk_auth::verify_token(&m2m_jwt(json!({})), &key(), &options()).unwrap_err();
+    assert_eq!(err.reason(), ReasonKind::TokenInvalidCategory);
+}
+
+#[test]
+fn oauth_jwts_verify_networklessly() {
+    let token = oauth_jwt("at+jwt", oauth_payload());
+    let machine = verify_machine_jwt(&token, &key(), &options()).unwrap();
+    assert_eq!(machine.token_type(), TokenType::OAuthToken);
+    assert_eq!(machine.id(), "oat_jwt_1");
+    assert_eq!(machine.user_id(), Some("user_42"));
+    assert_eq!(machine.scopes(), ["read", "write"]);
+    assert_eq!(machine.claims().unwrap()["client_id"], "client_7");
+
+    let mut payload = oauth_payload();
+    payload["scp"] = Value::Null;
+    payload["scope"] = json!("profile  email");
+    let machine = verify_machine_jwt(
+        &oauth_jwt("application/at+jwt", payload),
+        &key(),
+        &options(),
+    )
+    .unwrap();
+    assert_eq!(machine.scopes(), ["profile", "email"]);
+
+    // OAuth audience rule.
+    let ok = options().audience(["api.example.com", "other"]);
+    assert!(verify_machine_jwt(&token, &key(), &ok).is_ok());
+    let mismatch = options().audience(["elsewhere"]);
+    let err = verify_machine_jwt(&token, &key(), &mismatch).unwrap_err();
+    assert_eq!(err.code(), MachineErrorCode::TokenVerificationFailed);
+    assert!(err.message().contains("OAuth audience mismatch"), "{err}");
+    let mut no_aud = oauth_payload();
+    no_aud["aud"] = json!([]);
+    let err = verify_machine_jwt(&oauth_jwt("at+jwt", no_aud), &key(), &ok).unwrap_err();
+    assert!(
+        err.message().contains("Invalid OAuth audience claim"),
+        "{err}"
+    );
+}
+
+#[test]
+fn non_machine_tokens_are_rejected() {
+    let err = verify_machine_jwt(&session_jwt(), &key(), &options()).unwrap_err();
+    assert_eq!(err.code(), MachineErrorCode::TokenVerificationFailed);
+    assert!(err.message().starts_with("Invalid JWT type"));
+    let err = verify_machine_jwt("mt_opaque", &key(), &options()).unwrap_err();
+    assert_eq!(err.code(), MachineErrorCode::TokenInvalid);
+    assert_eq!(err.message(), "Unknown machine token type");
+}
+
+#[cfg(feature = "remote")]
+mod remote {
+    use super::*;
+    use clerk_auth::remote::{JwksCache, MachineVerifier, StaticKeys};
+    use clerk_auth::{Auth, JwkSet};
+    use clerk_core::{Client, RetryPolicy};
+    use mockito::{Matcher, Server, ServerGuard};
+
+    const SECRET: &str = "sk_test_machine_tests";
+    const MACHINE_SECRET: &str = "ak_machine_secret_key";
+
+    fn client(server: &ServerGuard) -> Client {
+        Client::builder()
+            .secret_key(SECRET)
+            .api_url(server.url())
+            .retry_policy(RetryPolicy::disabled())
+            .build()
+            .unwrap()
+    }
+
+    fn verifier(server: &ServerGuard) -> MachineVerifier {
+        MachineVerifier::new(client(server)).options(options())
+    }
+
+    fn m2m_response() -> Value {
+        json!({
+            "object": "machine_to_machine_token", "id": "mt_0123", "subject": "mch_2abc",
+            "claims": {"tier": "gold"}, "scopes": ["mch_peer1"], "revoked": false,
+            "revocation_reason": null, "expired": false, "expiration": 1_700_000_600_000_i64,
+            "last_used_at": null, "created_at": 1_700_000_000_000_i64,
+            "updated_at": 1_700_000_000_000_i64
+        })
+    }
+
+    async fn no_versioned_calls(server: &mut ServerGuard) -> mockito::Mock {
+        server
+            .mock("POST", Matcher::Regex("^/v1/".to_owned()))
+            .expect(0)
+            .create_async()
+            .await
+    }
+
+    #[tokio::test]
+    async fn m2m_tokens_are_verified_unversioned_with_the_secret_key() {
+        let mut server = Server::new_async().await;
+        let v1 = no_versioned_calls(&mut server).await;
+        let mock = server
+            .mock("POST", "/m2m_tokens/verify")
+            .match_header("authorization", format!("Bearer {SECRET}").as_str())
+            .match_header("content-type", "application/json")
+            .match_body(Matcher::Json(json!({"token": "mt_0123"})))
+            .with_status(200)
+            .with_body(m2m_response().to_string())
+            .expect(1)
+            .create_async()
+            .await;
+
+        let machine = verifier(&server).verify("mt_0123").await.unwrap();
+        assert_eq!(machine.token_type(), TokenType::M2mToken);
+        assert_eq!(machine.id(), "mt_0123");
+        assert_eq!(machine.subject(), "mch_2abc");
+        assert_eq!(machine.scopes(), ["mch_peer1"]);
+        assert_eq!(machine.claims(), Some(&json!({"tier": "gold"})));
+        assert_eq!(machine.expiration(), Some(1_700_000_600));
+        mock.assert_async().await;
+        v1.assert_async().await;
+    }
+
+    #[tokio::test]
+    async fn the_machine_secret_key_overrides_authorization_for_m2m_only() {
+        let mut server = Server::new_async().await;
+        let m2m = server
+            .mock("POST", "/m2m_tokens/verify")
+            .match_header("authorization", format!("Bearer {MACHINE_SECRET}").as_str())
+            .with_status(200)
+            .with_body(m2m_response().to_string())
+            .expect(1)
+            .create_async()
+            .await;
+        let api_key = server
+            .mock("POST", "/api_keys/verify")
+            .match_header("authorization", format!("Bearer {SECRET}").as_str())
+            .with_status(404)
+            .expect(1)
+            .create_async()
+            .await;
+        let verifier = verifier(&server)
+            .machine_secret_key(MACHINE_SECRET)
+            .unwrap();
+        assert!(!format!("{verifier:?}").contains(MACHINE_SECRET));
+        verifier.verify("mt_0123").await.unwrap();
+        let err = verifier.verify("ak_0123").await.unwrap_err();
+        assert_eq!(err.code(), MachineErrorCode::TokenInvalid);
+        m2m.assert_async().await;
+        api_key.assert_async().await;
+
+        assert!(verifier.clone().machine_secret_key("bad key").is_err());
+    }
+
+    #[tokio::test]
+    async fn api_keys_are_verified_unversioned() {
+        let mut server = Server::new_async().await;
+        let v1 = no_versioned_calls(&mut server).await;
+        let mock = server
+            .mock("POST", "/api_keys/verify")
+            .match_header("authorization", format!("Bearer {SECRET}").as_str())
+            .match_body(Matcher::Json(json!({"secret": "ak_0123"})))
+            .with_status(200)
+            .with_body(
+                json!({
+                    "object": "api_key", "id": "ak_0123", "type": "api_key",
+                    "subject": "org_9", "name": "CI_KEY", "description": null,
+                    "claims": null, "scopes": ["read"], "revoked": false,
+                    "revocation_reason": null, "expired": false, "expiration": null,
+                    "created_by": null, "last_used_at": null, "created_at": 1, "updated_at": 1
+                })
+                .to_string(),
+            )
+            .expect(1)
+            .create_async()
+            .await;
+        let auth = verifier(&server).authenticate("ak_0123").await.unwrap();
+        let Auth::Machine(machine) = &auth else {
+            panic!("{auth:?}")
+        };
+        assert_eq!(auth.token_type(), TokenType::ApiKey);
+        assert!(auth.is_authenticated() && !auth.is_signed_in());
+        assert_eq!(machine.name(), Some("CI_KEY"));
+        assert_eq!(machine.org_id(), Some("org_9"));
+        assert_eq!(machine.claims(), None);
+        assert_eq!(machine.expiration(), None);
+        mock.assert_async().await;
+        v1.assert_async().await;
+    }
+
+    #[tokio::test]
+    async fn oauth_tokens_are_verified_unversioned() {
+        let mut server = Server::new_async().await;
+        let v1 = no_versioned_calls(&mut server).await;
+        let mock = server
+            .mock("POST", "/oauth_applications/access_tokens/verify")
+            .match_header("authorization", format!("Bearer {SECRET}").as_str())
+            .match_body(Matcher::Json(json!({"access_token": "oat_0123"})))
+            .with_status(200)
+            .with_body(
+                json!({
+                    "object": "clerk_idp_oauth_access_token", "id": "oat_0123",
+                    "client_id": "client_7", "subject": "user_42", "scopes": ["profile"],
+                    "revoked": false, "revocation_reason": null, "expired": false,
+                    "expiration": 1_700_000_600_000_i64, "created_at": 1, "updated_at": 1
+                })
+                .to_string(),
+            )
+            .expect(1)
+            .create_async()
+            .await;
+        let machine = verifier(&server).verify("oat_0123").await.unwrap();
+        assert_eq!(machine.token_type(), TokenType::OAuthToken);
+        assert_eq!(machine.user_id(), Some("user_42"));
+        assert_eq!(machine.claims(), Some(&json!({"client_id": "client_7"})));
+        mock.assert_async().await;
+        v1.assert_async().await;
+    }
+
+    #[tokio::test]
+    async fn backend_api_errors_map_to_machine_error_codes() {
+        let cases: [(&str, &str, usize, &str, MachineErrorCode, &str); 6] = [
+            (
+                "mt_x",
+                "/m2m_tokens/verify",
+                401,
+                r#"{"errors":[{"code":"clerk_key_invalid","message":"Invalid key","long_message":"x"}]}"#,
+                MachineErrorCode::SecretKeyInvalid,
+                "Invalid key",
+            ),
+            (
+                "ak_x",
+                "/api_keys/verify",
+                401,
+                "",
+                MachineErrorCode::SecretKeyInvalid,
+                "Invalid secret key",
+            ),
+            (
+                "mt_x",
+                "/m2m_tokens/verify",
+                404,
+                "{}",
+                MachineErrorCode::TokenInvalid,
+                "Machine token not found",
+            ),
+            (
+                "ak_x",
+                "/api_keys/verify",
+                404,
+                "{}",
+                MachineErrorCode::TokenInvalid,
+                "API key not found",
+            ),
+            (
+                "oat_x",
+                "/oauth_applications/access_tokens/verify",
+                404,
+                "{}",
+                MachineErrorCode::TokenInvalid,
+                "OAuth token not found",
+            ),
+            (
+                "ak_x",
+                "/api_keys/verify",
+                500,
+                "oops",
+                MachineErrorCode::UnexpectedError,
+                "Unexpected error",
+            ),
+        ];
+        for (token, path, status, body, code, message) in cases {
+            let mut server = Server::new_async().await;
+            let mock = server
+                .mock("POST", path)
+                .with_status(status)
+                .with_body(body)
+                .expect(1)
+                .create_async()
+                .await;
+            let err = verifier(&server).verify(token).await.unwrap_err();
+            assert_eq!(err.code(), code, "{token} {status}");
+            assert_eq!(err.status(), Some(u16::try_from(status).unwrap()));
+            assert!(err.message().starts_with(message), "{err}");
+            assert!(!err.to_string().contains(SECRET));
+            mock.assert_async().await;
+        }
+    }
+
+    #[tokio::test]
+    async fn revoked_expired_or_inactive_tokens_are_invalid() {
+        let mut revoked = m2m_response();
+        revoked["revoked"] = json!(true);
+        let mut expired = m2m_response();
+        expired["expired"] = json!(true);
+        for (token, path, body) in [
+            ("mt_r", "/m2m_tokens/verify", revoked),
+            ("mt_e", "/m2m_tokens/verify", expired),
+            (
+                "oat_i",
+                "/oauth_applications/access_tokens/verify",
+                json!({"active": false}),
+            ),
+        ] {
+            let mut server = Server::new_async().await;
+            let _mock = server
+                .mock("POST", path)
+                .with_status(200)
+                .with_body(body.to_string())
+                .create_async()
+                .await;
+            let err = verifier(&server).verify(token).await.unwrap_err();
+            assert_eq!(err.code(), MachineErrorCode::TokenInvalid, "{token}");
+        }
+    }
+
+    #[tokio::test]
+    async fn tokens_of_types_not_accepted_are_rejected_before_any_request() {
+        let mut server = Server::new_async().await;
+        let any = server
+            .mock("POST", Matcher::Any)
+            .expect(0)
+            .create_async()
+            .await;
+        let verifier = verifier(&server).accepts(TokenType::ApiKey);
+        for token in [
+            "mt_0123".to_owned(),
+            "oat_0123".to_owned(),
+            m2m_jwt(json!({})),
+        ] {
+            let err = verifier.verify(&token).await.unwrap_err();
+            assert_eq!(
+                err.code(),
+                MachineErrorCode::TokenTypeNotAccepted,
+                "{token}"
+            );
+            assert!(err.message().contains("accepted: api_key"), "{err}");
+        }
+        let list = verifier
+            .clone()
+            .accepts([TokenType::OAuthToken, TokenType::ApiKey]);
+        let err = list.verify("mt_0123").await.unwrap_err();
+        assert_eq!(err.code(), MachineErrorCode::TokenTypeNotAccepted);
+        // Session tokens and garbage are no machine tokens.
+        let err = verifier.verify(&session_jwt()).await.unwrap_err();
+        assert_eq!(err.code(), MachineErrorCode::TokenTypeNotAccepted);
+        let any_type = verifier.clone().accepts(AcceptsToken::Any);
+        let err = any_type.verify(&session_jwt()).await.unwrap_err();
+        assert_eq!(err.code(), MachineErrorCode::TokenInvalid);
+        let err = any_type.verify("garbage").await.unwrap_err();
+        assert_eq!(err.message(), "Unknown machine token type");
+        any.assert_async().await;
+    }
+
+    #[tokio::test]
+    async fn jwt_machine_tokens_use_the_jwks_not_the_verify_endpoints() {
+        let mut server = Server::new_async().await;
+        let verify_calls = server
+            .mock("POST", Matcher::Any)
+            .expect(0)
+            .create_async()
+            .await;
+        let jwks = server
+            .mock("GET", "/v1/jwks")
+            .with_status(200)
+            .with_body(serde_json::to_string(&JwkSet::new(vec![key().to_jwk()])).unwrap())
+            .expect(1)
+            .create_async()
+            .await;
+        let verifier = verifier(&server);
+        let machine = verifier.verify(&m2m_jwt(json!({}))).await.unwrap();
+        assert_eq!(machine.subject(), "mch_2abc");
+        let machine = verifier
+            .verify(&oauth_jwt("at+jwt", oauth_payload()))
+            .await
+            .unwrap();
+        assert_eq!(machine.subject(), "user_42");
+        jwks.assert_async().await;
+        verify_calls.assert_async().await;
+
+        // A shared cache, or the networkless PEM key.
+        let shared = JwksCache::new(client(&server));
+        let with_cache = verifier.clone().with_keys(shared);
+        assert!(with_cache.verify(&m2m_jwt(json!({}))).await.is_ok());
+        let networkless = verifier.with_keys(StaticKeys::from(key()));
+        assert!(networkless.verify(&m2m_jwt(json!({}))).await.is_ok());
+        let expired = networkless
+            .verify(&m2m_jwt(json!({"exp": NOW - 60})))
+            .await
+            .unwrap_err();
+        assert_eq!(expired.code(), MachineErrorCode::TokenVerificationFailed);
+    }
+}
