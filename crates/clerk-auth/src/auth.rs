@@ -129,6 +129,14 @@ impl Auth {
         }
     }
 
+    /// The authenticated machine, if a machine token was presented.
+    pub fn machine(&self) -> Option<&MachineAuth> {
+        match self {
+            Auth::Machine(machine) => Some(machine),
+            _ => None,
+        }
+    }
+
     /// The signed-in user's id.
     pub fn user_id(&self) -> Option<&str> {
         self.signed_in().map(SignedIn::user_id)

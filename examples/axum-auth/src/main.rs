@@ -9,7 +9,8 @@
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let app = axum_auth::app(axum_auth::layer_from_env()?);
+    let (users, machines) = axum_auth::layers_from_env()?;
+    let app = axum_auth::app(users, machines);
     let addr = std::env::var("ADDR").unwrap_or_else(|_| "127.0.0.1:3000".to_owned());
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     eprintln!("listening on http://{}", listener.local_addr()?);

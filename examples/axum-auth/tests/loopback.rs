@@ -22,16 +22,13 @@ const PK: &str = "pk_live_Y2xlcmsuZXhhbXBsZS5jb20k";
 /// Starts the service on an ephemeral loopback port, with the fixture public key and the real
 /// clock (tokens are signed with the current time).
 async fn start() -> SocketAddr {
-    let layer = {
-        let options = clerk_auth::request::AuthenticateOptions::new(
-            clerk_auth::request::PublishableKey::parse(PK).unwrap(),
-        );
-        let verifier = clerk_auth::Verifier::new(clerk_auth::PublicKey::from_pem(PUBLIC).unwrap());
-        clerk_auth::request::tower::ClerkAuthLayer::new(options, verifier)
-    };
+    let (users, machines) = axum_auth::layers(
+        clerk_auth::request::PublishableKey::parse(PK).unwrap(),
+        clerk_auth::PublicKey::from_pem(PUBLIC).unwrap(),
+    );
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, axum_auth::app(layer)).await });
+    tokio::spawn(async move { axum::serve(listener, axum_auth::app(users, machines)).await });
     addr
 }
 
@@ -134,4 +131,21 @@ async fn permission_route_answers_403_without_the_permission() {
         (200, "the quarterly reports".to_owned())
     );
     assert_eq!(get(addr, "/reports", None).await.0, 401);
+}
+
+#[tokio::test]
+async fn machine_route_accepts_m2m_tokens_and_refuses_sessions() {
+    let addr = start().await;
+    let m2m = token(json!({"sub": "mch_2report", "sid": null, "jti": "mt_jwt_1"}));
+    let (status, body) = get(addr, "/machine/status", Some(&m2m)).await;
+    assert_eq!((status, body.as_str()), (200, "ok, mch_2report"));
+
+    // A user's session token is the wrong kind of token here.
+    let (status, body) = get(addr, "/machine/status", Some(&token(json!({})))).await;
+    assert_eq!(status, 401);
+    let body: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body["reason"], "token-type-mismatch");
+
+    // And M2M tokens do not open user routes.
+    assert_eq!(get(addr, "/me", Some(&m2m)).await.0, 401);
 }

@@ -21,6 +21,8 @@
 
 mod jwks;
 mod machine;
+#[cfg(feature = "request")]
+mod request;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -35,6 +37,8 @@ use crate::keys::{KeySet, PublicKey};
 
 pub use jwks::{JwksCache, JwksCacheBuilder};
 pub use machine::MachineVerifier;
+#[cfg(feature = "request")]
+pub use request::{BackendNonceResolver, RemoteSessionVerifier};
 
 /// The future returned by [`AsyncKeySource::keys`].
 pub type KeysFuture<'a> =

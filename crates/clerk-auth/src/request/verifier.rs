@@ -229,6 +229,21 @@ pub trait MachineTokenVerifier: Send + Sync {
     ) -> BoxFuture<'a, Result<MachineAuth, MachineTokenError>>;
 }
 
+/// Networkless machine-token verification with the same key as session tokens: JWT-format M2M
+/// tokens (`sub` starting with `mch_`) and OAuth access tokens (`typ: at+jwt`). Opaque tokens
+/// (`mt_…`, `ak_…`, `oat_…`) need the Backend API: use `remote::MachineVerifier` (feature
+/// `remote`) for those; here they are refused with `token-invalid`.
+impl<K: KeySource + Send + Sync> MachineTokenVerifier for Verifier<K> {
+    fn verify<'a>(
+        &'a self,
+        token: &'a str,
+        _token_type: TokenType,
+    ) -> BoxFuture<'a, Result<MachineAuth, MachineTokenError>> {
+        let result = crate::machine::verify_machine_jwt(token, self.keys(), self.options());
+        Box::pin(async move { result })
+    }
+}
+
 /// Resolves a handshake nonce (`__clerk_handshake_nonce`) into the `Set-Cookie` values it stands
 /// for. This needs the Backend API (`GET /v1/clients/handshake_payload`); set one with
 /// [`AuthenticateOptions::handshake_nonce_resolver`](super::AuthenticateOptions::handshake_nonce_resolver).

@@ -1,0 +1,194 @@
+//! Request authentication wired to the Backend API: a bearer session token verified with keys
+//! from a mocked `/v1/jwks`, an `mt_` token verified through `/m2m_tokens/verify`, and a handshake
+//! nonce resolved through `/v1/clients/handshake_payload`.
+#![cfg(all(feature = "remote", feature = "request"))]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::Arc;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use clerk_auth::clock::FixedClock;
+use clerk_auth::machine::AcceptsToken;
+use clerk_auth::remote::{BackendNonceResolver, JwksCache, MachineVerifier, RemoteSessionVerifier};
+use clerk_auth::request::{
+    AuthStatus, AuthenticateOptions, HandshakeNonceResolver, PublishableKey, authenticate_request,
+};
+use clerk_auth::{JwkSet, PublicKey, TokenType, VerifyOptions};
+use clerk_core::{Client, RetryPolicy};
+use mockito::{Matcher, Server, ServerGuard};
+use ring::rand::SystemRandom;
+use ring::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
+use serde_json::json;
+
+const PRIVATE: &str = include_str!("fixtures/rsa2048.pk8.pem");
+const PUBLIC: &str = include_str!("fixtures/rsa2048.spki.pem");
+const SECRET: &str = "sk_test_remote_request";
+const KID: &str = "ins_remote";
+const NOW: i64 = 1_700_000_000;
+/// `pk_live_` + base64("clerk.example.com$").
+const PK_LIVE: &str = "pk_live_Y2xlcmsuZXhhbXBsZS5jb20k";
+
+fn pem_der(pem: &str) -> Vec<u8> {
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    STANDARD.decode(body).unwrap()
+}
+
+fn session_token() -> String {
+    let header = json!({"alg": "RS256", "typ": "JWT", "kid": KID});
+    let payload = json!({
+        "iss": "https://clerk.example.com", "sub": "user_1", "sid": "sess_1",
+        "iat": NOW - 10, "nbf": NOW - 10, "exp": NOW + 50, "v": 2
+    });
+    let input = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header.to_string()),
+        URL_SAFE_NO_PAD.encode(payload.to_string())
+    );
+    let key = RsaKeyPair::from_pkcs8(&pem_der(PRIVATE)).unwrap();
+    let mut signature = vec![0; key.public().modulus_len()];
+    key.sign(
+        &RSA_PKCS1_SHA256,
+        &SystemRandom::new(),
+        input.as_bytes(),
+        &mut signature,
+    )
+    .unwrap();
+    format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature))
+}
+
+fn client(server: &ServerGuard) -> Client {
+    Client::builder()
+        .secret_key(SECRET)
+        .api_url(server.url())
+        .retry_policy(RetryPolicy::disabled())
+        .build()
+        .unwrap()
+}
+
+fn jwks_body() -> String {
+    let key = PublicKey::from_pem(PUBLIC).unwrap().with_kid(KID);
+    serde_json::to_string(&JwkSet::new(vec![key.to_jwk()])).unwrap()
+}
+
+fn options() -> AuthenticateOptions {
+    AuthenticateOptions::new(PublishableKey::parse(PK_LIVE).unwrap()).clock(FixedClock::new(NOW))
+}
+
+fn parts(authorization: &str) -> http::request::Parts {
+    http::Request::get("https://example.com/api")
+        .header("host", "example.com")
+        .header("authorization", authorization)
+        .body(())
+        .unwrap()
+        .into_parts()
+        .0
+}
+
+#[tokio::test]
+async fn a_bearer_session_token_is_verified_with_the_instance_jwks() {
+    let mut server = Server::new_async().await;
+    let jwks = server
+        .mock("GET", "/v1/jwks")
+        .match_header("authorization", format!("Bearer {SECRET}").as_str())
+        .with_header("content-type", "application/json")
+        .with_body(jwks_body())
+        .expect(1)
+        .create_async()
+        .await;
+    let verifier = RemoteSessionVerifier::new(
+        JwksCache::new(client(&server)),
+        VerifyOptions::new().clock(FixedClock::new(NOW)),
+    );
+    let token = session_token();
+
+    for _ in 0..3 {
+        let state =
+            authenticate_request(&parts(&format!("Bearer {token}")), &options(), &verifier).await;
+        assert_eq!(state.status(), AuthStatus::SignedIn);
+        assert_eq!(state.auth().user_id(), Some("user_1"));
+    }
+    // A forged token with the same kid is refused without another fetch.
+    let forged = format!("{}x", &token[..token.len() - 1]);
+    let state =
+        authenticate_request(&parts(&format!("Bearer {forged}")), &options(), &verifier).await;
+    assert_eq!(state.status(), AuthStatus::SignedOut);
+    jwks.assert_async().await;
+    assert_eq!(verifier.cache().fetch_count(), 1);
+}
+
+#[tokio::test]
+async fn an_m2m_token_is_verified_through_the_machine_verifier_hook() {
+    let mut server = Server::new_async().await;
+    let verify = server
+        .mock("POST", "/m2m_tokens/verify")
+        .match_header("authorization", format!("Bearer {SECRET}").as_str())
+        .match_body(Matcher::Json(json!({"token": "mt_0123"})))
+        .with_header("content-type", "application/json")
+        .with_body(
+            json!({
+                "object": "machine_to_machine_token", "id": "mt_0123", "subject": "mch_2abc",
+                "claims": null, "scopes": ["mch_peer"], "revoked": false,
+                "revocation_reason": null, "expired": false, "expiration": null,
+                "last_used_at": null, "created_at": 1, "updated_at": 1
+            })
+            .to_string(),
+        )
+        .expect(1)
+        .create_async()
+        .await;
+    let session = RemoteSessionVerifier::new(
+        JwksCache::new(client(&server)),
+        VerifyOptions::new().clock(FixedClock::new(NOW)),
+    );
+    let machine: Arc<MachineVerifier> = Arc::new(MachineVerifier::new(client(&server)));
+    let options = options()
+        .accepts_token(AcceptsToken::Any)
+        .machine_verifier(machine);
+
+    let state = authenticate_request(&parts("Bearer mt_0123"), &options, &session).await;
+    assert_eq!(state.status(), AuthStatus::SignedIn);
+    assert_eq!(state.auth().token_type(), TokenType::M2mToken);
+    verify.assert_async().await;
+}
+
+#[tokio::test]
+async fn handshake_nonces_resolve_through_the_backend_api() {
+    let mut server = Server::new_async().await;
+    let payload = server
+        .mock("GET", "/v1/clients/handshake_payload")
+        .match_query(Matcher::UrlEncoded("nonce".into(), "n0nce".into()))
+        .match_header("authorization", format!("Bearer {SECRET}").as_str())
+        .with_header("content-type", "application/json")
+        .with_body(
+            json!({"directives": ["__session=abc; Path=/", "__client_uat=1; Path=/"]}).to_string(),
+        )
+        .expect(1)
+        .create_async()
+        .await;
+    let resolver = BackendNonceResolver::new(client(&server));
+    let directives = resolver.resolve("n0nce").await.unwrap();
+    assert_eq!(
+        directives,
+        vec![
+            "__session=abc; Path=/".to_owned(),
+            "__client_uat=1; Path=/".to_owned()
+        ]
+    );
+    payload.assert_async().await;
+
+    // An unknown nonce is an error that names the failure, not an empty list.
+    let missing = server
+        .mock("GET", "/v1/clients/handshake_payload")
+        .match_query(Matcher::UrlEncoded("nonce".into(), "gone".into()))
+        .with_status(404)
+        .with_header("content-type", "application/json")
+        .with_body(
+            json!({"errors": [{"code": "resource_not_found", "message": "not found"}]}).to_string(),
+        )
+        .create_async()
+        .await;
+    let err = resolver.resolve("gone").await.unwrap_err();
+    assert!(err.contains("404"), "{err}");
+    missing.assert_async().await;
+}
