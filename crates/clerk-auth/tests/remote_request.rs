@@ -192,3 +192,53 @@ async fn handshake_nonces_resolve_through_the_backend_api() {
     assert!(err.contains("404"), "{err}");
     missing.assert_async().await;
 }
+
+#[tokio::test]
+async fn get_token_mints_session_and_template_tokens_for_signed_in_requests() {
+    let mut server = Server::new_async().await;
+    let plain = server
+        .mock("POST", "/v1/sessions/sess_1/tokens")
+        .match_header("authorization", format!("Bearer {SECRET}").as_str())
+        .with_header("content-type", "application/json")
+        .with_body(json!({"object": "token", "jwt": "eyJ.default.sig"}).to_string())
+        .expect(1)
+        .create_async()
+        .await;
+    let template = server
+        .mock("POST", "/v1/sessions/sess_1/tokens/supabase")
+        .with_header("content-type", "application/json")
+        .with_body(json!({"object": "token", "jwt": "eyJ.supabase.sig"}).to_string())
+        .expect(1)
+        .create_async()
+        .await;
+    let key = PublicKey::from_pem(PUBLIC).unwrap().with_kid(KID);
+    let verifier =
+        clerk_auth::Verifier::with_options(key, VerifyOptions::new().clock(FixedClock::new(NOW)));
+    let auth = clerk_auth::Auth::from_claims(verifier.verify(&session_token()).unwrap());
+    let client = client(&server);
+
+    assert_eq!(
+        auth.get_token(&client, None).await.unwrap().as_deref(),
+        Some("eyJ.default.sig")
+    );
+    assert_eq!(
+        auth.get_token(&client, Some("supabase"))
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("eyJ.supabase.sig")
+    );
+    plain.assert_async().await;
+    template.assert_async().await;
+
+    // Nothing to mint for a signed-out request, and nothing is sent.
+    let signed_out =
+        clerk_auth::Auth::signed_out(clerk_auth::SignedOutReason::Other("no token".into()));
+    assert_eq!(signed_out.get_token(&client, None).await.unwrap(), None);
+    // An empty template name is refused before any I/O.
+    let err = auth.get_token(&client, Some("")).await.unwrap_err();
+    assert!(
+        matches!(err, clerk_core::Error::InvalidRequest(_)),
+        "{err:?}"
+    );
+}

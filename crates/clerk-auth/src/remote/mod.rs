@@ -23,6 +23,7 @@ mod jwks;
 mod machine;
 #[cfg(feature = "request")]
 mod request;
+mod token;
 
 use std::future::Future;
 use std::pin::Pin;
