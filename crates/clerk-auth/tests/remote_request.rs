@@ -1,6 +1,7 @@
 //! Request authentication wired to the Backend API: a bearer session token verified with keys
-//! from a mocked `/v1/jwks`, an `mt_` token verified through `/m2m_tokens/verify`, and a handshake
-//! nonce resolved through `/v1/clients/handshake_payload`.
+//! from a mocked `/v1/jwks`, an `mt_` token verified through `/m2m_tokens/verify`, a handshake
+//! nonce resolved through `/v1/clients/handshake_payload`, and an expired session refreshed
+//! through `/v1/sessions/{sid}/refresh`.
 #![cfg(all(feature = "remote", feature = "request"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -10,9 +11,13 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use clerk_auth::clock::FixedClock;
 use clerk_auth::machine::AcceptsToken;
-use clerk_auth::remote::{BackendNonceResolver, JwksCache, MachineVerifier, RemoteSessionVerifier};
+use clerk_auth::remote::{
+    BackendNonceResolver, BackendSessionRefresher, JwksCache, MachineVerifier,
+    RemoteSessionVerifier,
+};
 use clerk_auth::request::{
-    AuthStatus, AuthenticateOptions, HandshakeNonceResolver, PublishableKey, authenticate_request,
+    AuthStatus, AuthenticateOptions, HandshakeNonceResolver, PublishableKey, RefreshError,
+    RefreshRequest, SessionRefresher, authenticate_request,
 };
 use clerk_auth::{JwkSet, PublicKey, TokenType, VerifyOptions};
 use clerk_core::{Client, RetryPolicy};
@@ -35,10 +40,15 @@ fn pem_der(pem: &str) -> Vec<u8> {
 }
 
 fn session_token() -> String {
+    session_token_at(NOW - 10)
+}
+
+/// A session token issued at `iat`, valid for a minute.
+fn session_token_at(iat: i64) -> String {
     let header = json!({"alg": "RS256", "typ": "JWT", "kid": KID});
     let payload = json!({
         "iss": "https://clerk.example.com", "sub": "user_1", "sid": "sess_1",
-        "iat": NOW - 10, "nbf": NOW - 10, "exp": NOW + 50, "v": 2
+        "iat": iat, "nbf": iat, "exp": iat + 60, "v": 2
     });
     let input = format!(
         "{}.{}",
@@ -241,4 +251,177 @@ async fn get_token_mints_session_and_template_tokens_for_signed_in_requests() {
         matches!(err, clerk_core::Error::InvalidRequest(_)),
         "{err:?}"
     );
+}
+
+#[tokio::test]
+async fn sessions_refresh_through_the_backend_api() {
+    let mut server = Server::new_async().await;
+    let mut headers = std::collections::BTreeMap::new();
+    headers.insert("host".to_owned(), vec!["example.com".to_owned()]);
+    headers.insert("cookie".to_owned(), vec!["__refresh_x=r1".to_owned()]);
+    let body = json!({
+        "format": "cookie",
+        "expired_token": "expired.jwt",
+        "refresh_token": "r1",
+        "request_origin": "https://example.com",
+        "request_headers": {"host": ["example.com"], "cookie": ["__refresh_x=r1"]},
+    });
+    let refresh = server
+        .mock("POST", "/v1/sessions/sess_1/refresh")
+        .match_query(Matcher::UrlEncoded("suffixed_cookies".into(), "true".into()))
+        .match_header("authorization", format!("Bearer {SECRET}").as_str())
+        .match_header("content-type", "application/json")
+        .match_body(Matcher::Json(body))
+        .with_header("content-type", "application/json")
+        .with_body(
+            json!({"object": "cookies", "cookies": ["__session_x=new; Path=/", "__client_uat_x=1; Path=/"]})
+                .to_string(),
+        )
+        .expect(1)
+        .create_async()
+        .await;
+    let refresher = BackendSessionRefresher::new(client(&server));
+    let request = RefreshRequest::new("expired.jwt", "r1", "https://example.com", headers.clone());
+    let cookies = refresher.refresh("sess_1", request, true).await.unwrap();
+    assert_eq!(
+        cookies,
+        vec![
+            "__session_x=new; Path=/".to_owned(),
+            "__client_uat_x=1; Path=/".to_owned()
+        ]
+    );
+    refresh.assert_async().await;
+
+    // Plain cookies: no `suffixed_cookies` in the query.
+    let plain = server
+        .mock("POST", "/v1/sessions/sess_2/refresh")
+        .match_query(Matcher::Missing)
+        .with_header("content-type", "application/json")
+        .with_body(json!({"object": "cookies", "cookies": []}).to_string())
+        .expect(1)
+        .create_async()
+        .await;
+    let request = RefreshRequest::new("expired.jwt", "r1", "https://example.com", headers.clone());
+    assert!(
+        refresher
+            .refresh("sess_2", request, false)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    plain.assert_async().await;
+
+    // A Backend API error is reported with its Clerk error code…
+    let invalid = server
+        .mock("POST", "/v1/sessions/sess_3/refresh")
+        .with_status(400)
+        .with_header("content-type", "application/json")
+        .with_body(
+            json!({"errors": [{"code": "refresh_token_invalid", "message": "invalid"}]})
+                .to_string(),
+        )
+        .create_async()
+        .await;
+    let request = RefreshRequest::new("expired.jwt", "r1", "https://example.com", headers.clone());
+    let err = refresher
+        .refresh("sess_3", request, false)
+        .await
+        .unwrap_err();
+    assert_eq!(err.reason(), "refresh_token_invalid");
+    invalid.assert_async().await;
+
+    // …`unexpected_error` as a fetch error, and an error without a code as unexpected.
+    let unexpected = server
+        .mock("POST", "/v1/sessions/sess_4/refresh")
+        .with_status(500)
+        .with_header("content-type", "application/json")
+        .with_body(json!({"errors": [{"code": "unexpected_error", "message": "oops"}]}).to_string())
+        .create_async()
+        .await;
+    let request = RefreshRequest::new("expired.jwt", "r1", "https://example.com", headers.clone());
+    let err = refresher
+        .refresh("sess_4", request, false)
+        .await
+        .unwrap_err();
+    assert_eq!(err.reason(), RefreshError::FETCH_ERROR);
+    unexpected.assert_async().await;
+
+    let bare = server
+        .mock("POST", "/v1/sessions/sess_5/refresh")
+        .with_status(502)
+        .with_body("bad gateway")
+        .create_async()
+        .await;
+    let request = RefreshRequest::new("expired.jwt", "r1", "https://example.com", headers.clone());
+    let err = refresher
+        .refresh("sess_5", request, false)
+        .await
+        .unwrap_err();
+    assert_eq!(err.reason(), RefreshError::UNEXPECTED_BAPI_ERROR);
+    bare.assert_async().await;
+
+    // A Backend API that cannot be reached is a fetch error.
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap()
+    };
+    let offline = Client::builder()
+        .secret_key(SECRET)
+        .api_url(format!("http://{closed}"))
+        .retry_policy(RetryPolicy::disabled())
+        .build()
+        .unwrap();
+    let request = RefreshRequest::new("expired.jwt", "r1", "https://example.com", headers);
+    let err = BackendSessionRefresher::new(offline)
+        .refresh("sess_1", request, false)
+        .await
+        .unwrap_err();
+    assert_eq!(err.reason(), RefreshError::FETCH_ERROR);
+}
+
+#[tokio::test]
+async fn an_expired_cookie_session_is_refreshed_by_the_backend_api() {
+    let mut server = Server::new_async().await;
+    let expired = session_token_at(NOW - 1_000);
+    let fresh = session_token();
+    let refresh = server
+        .mock("POST", "/v1/sessions/sess_1/refresh")
+        .match_body(Matcher::PartialJson(json!({
+            "format": "cookie",
+            "expired_token": expired,
+            "refresh_token": "r1",
+            "request_origin": "https://example.com",
+        })))
+        .with_header("content-type", "application/json")
+        .with_body(
+            json!({"object": "cookies", "cookies": [format!("__session={fresh}; Path=/")]})
+                .to_string(),
+        )
+        .expect(1)
+        .create_async()
+        .await;
+    let verifier = clerk_auth::Verifier::with_options(
+        PublicKey::from_pem(PUBLIC).unwrap(),
+        VerifyOptions::new().clock(FixedClock::new(NOW)),
+    );
+    let suffix = clerk_auth::request::cookie_suffix(PK_LIVE);
+    let (parts, ()) = http::Request::get("https://example.com/page")
+        .header("host", "example.com")
+        .header(
+            "cookie",
+            format!("__client_uat=5; __session={expired}; __refresh_{suffix}=r1"),
+        )
+        .body(())
+        .unwrap()
+        .into_parts();
+    let options =
+        options().session_refresher(Arc::new(BackendSessionRefresher::new(client(&server))));
+    let state = authenticate_request(&parts, &options, &verifier).await;
+    assert_eq!(state.status(), AuthStatus::SignedIn, "{state:?}");
+    assert_eq!(state.token(), Some(fresh.as_str()));
+    assert_eq!(
+        state.headers().get("set-cookie").unwrap(),
+        format!("__session={fresh}; Path=/").as_str()
+    );
+    refresh.assert_async().await;
 }

@@ -5,7 +5,7 @@
 
 use std::future::Future;
 use std::pin::pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
 use base64::Engine as _;
@@ -14,8 +14,8 @@ use clerk_auth::clock::FixedClock;
 use clerk_auth::machine::{AcceptsToken, MachineErrorCode, MachineTokenError};
 use clerk_auth::request::{
     AuthReason, AuthStatus, AuthenticateOptions, BoxFuture, Cookies, EffectiveUrl,
-    MachineTokenVerifier, PublishableKey, PublishableKeyError, RequestState, bearer_token,
-    cookie_suffix, uses_suffixed_cookies,
+    MachineTokenVerifier, PublishableKey, PublishableKeyError, RefreshError, RefreshRequest,
+    RequestState, SessionRefresher, bearer_token, cookie_suffix, uses_suffixed_cookies,
 };
 use clerk_auth::{Auth, MachineAuth, PublicKey, TokenType, Verifier, VerifyOptions};
 use ring::rand::SystemRandom;
@@ -1076,4 +1076,241 @@ fn development_handshakes_tolerate_a_day_of_clock_skew() {
     // Production does not: the handshake is ignored and the cookie flow goes on.
     let state = run(get(&format!("/?__clerk_handshake={handshake}")), &live());
     assert_eq!(reason(&state), "session-token-and-uat-missing");
+}
+
+/// A [`SessionRefresher`] that records its calls and answers with fixed cookies or an error.
+struct FakeRefresher {
+    answer: Result<Vec<String>, RefreshError>,
+    calls: Mutex<Vec<(String, Value, bool)>>,
+}
+
+impl FakeRefresher {
+    fn new(answer: Result<Vec<String>, RefreshError>) -> Arc<FakeRefresher> {
+        Arc::new(FakeRefresher {
+            answer,
+            calls: Mutex::new(Vec::new()),
+        })
+    }
+
+    fn calls(&self) -> Vec<(String, Value, bool)> {
+        self.calls.lock().unwrap().clone()
+    }
+}
+
+impl SessionRefresher for FakeRefresher {
+    fn refresh<'a>(
+        &'a self,
+        session_id: &'a str,
+        request: RefreshRequest<'a>,
+        suffixed_cookies: bool,
+    ) -> BoxFuture<'a, Result<Vec<String>, RefreshError>> {
+        self.calls.lock().unwrap().push((
+            session_id.to_owned(),
+            serde_json::to_value(&request).unwrap(),
+            suffixed_cookies,
+        ));
+        let answer = self.answer.clone();
+        Box::pin(async move { answer })
+    }
+}
+
+fn refreshing(refresher: &Arc<FakeRefresher>) -> AuthenticateOptions {
+    live().session_refresher(refresher.clone())
+}
+
+/// Cookies with an expired session and a refresh token.
+fn expired_cookies(expired: &str) -> String {
+    format!("__client_uat=5; __session={expired}; __refresh_{SUFFIX_LIVE}=r1")
+}
+
+#[test]
+fn expired_sessions_are_refreshed_in_place() {
+    let expired = session_at(NOW - 1_000, json!({}));
+    let fresh = session_at(NOW - 5, json!({"sid": "sess_1"}));
+    let cookies = vec![
+        "__session=stale; Path=/".to_owned(),
+        format!("__session={fresh}; Path=/; Secure; HttpOnly; SameSite=Lax"),
+        format!("__client_uat={NOW}; Path=/; Max-Age=315360000"),
+    ];
+    let refresher = FakeRefresher::new(Ok(cookies.clone()));
+    let state = run(
+        navigate("/page?x=1").header("cookie", expired_cookies(&expired)),
+        &refreshing(&refresher),
+    );
+    assert_eq!(state.status(), AuthStatus::SignedIn, "{state:?}");
+    assert_eq!(state.token(), Some(fresh.as_str()));
+    assert_eq!(state.auth().session_id(), Some("sess_1"));
+    let set_cookies: Vec<&str> = state
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    assert_eq!(set_cookies, cookies);
+    assert!(state.redirect_location().is_none());
+
+    let calls = refresher.calls();
+    assert_eq!(calls.len(), 1);
+    let (sid, body, suffixed) = &calls[0];
+    assert_eq!(sid, "sess_1");
+    assert!(!suffixed);
+    assert_eq!(body["format"], "cookie");
+    assert_eq!(body["expired_token"], expired.as_str());
+    assert_eq!(body["refresh_token"], "r1");
+    assert_eq!(body["request_origin"], "http://example.com");
+    // Every request header is forwarded, as `@clerk/backend` does, cookies included.
+    assert_eq!(
+        body["request_headers"],
+        json!({
+            "host": ["example.com"],
+            "sec-fetch-dest": ["document"],
+            "accept": ["text/html"],
+            "cookie": [expired_cookies(&expired)],
+        })
+    );
+}
+
+#[test]
+fn refresh_is_only_attempted_for_get_requests_with_a_refresh_cookie() {
+    let expired = session_at(NOW - 1_000, json!({}));
+    let refresher = FakeRefresher::new(Ok(vec![]));
+
+    let post = http::Request::post("/page")
+        .header("host", "example.com")
+        .header("cookie", expired_cookies(&expired));
+    let state = run(post, &refreshing(&refresher));
+    assert_eq!(state.status(), AuthStatus::SignedOut);
+    assert_eq!(
+        reason(&state),
+        "session-token-expired-refresh-non-eligible-non-get"
+    );
+
+    let cookie = format!("__client_uat=5; __session={expired}");
+    let state = run(
+        navigate("/page").header("cookie", cookie),
+        &refreshing(&refresher),
+    );
+    assert_eq!(state.status(), AuthStatus::Handshake);
+    assert_eq!(
+        reason(&state),
+        "session-token-expired-refresh-non-eligible-no-refresh-cookie"
+    );
+    assert!(refresher.calls().is_empty());
+}
+
+#[test]
+fn refresh_failures_become_the_handshake_reason() {
+    let expired = session_at(NOW - 1_000, json!({}));
+    let cases = [
+        (
+            Err(RefreshError::new(
+                "refresh_token_invalid",
+                "Refresh token is invalid",
+            )),
+            "session-token-expired-refresh-refresh_token_invalid",
+        ),
+        (
+            Err(RefreshError::new(
+                RefreshError::FETCH_ERROR,
+                "connection refused",
+            )),
+            "session-token-expired-refresh-fetch-error",
+        ),
+        (
+            Ok(vec![]),
+            "session-token-expired-refresh-unexpected-sdk-error",
+        ),
+        (
+            // The refreshed token must verify (this one is expired too).
+            Ok(vec![format!(
+                "__session={}; Path=/",
+                session_at(NOW - 2_000, json!({}))
+            )]),
+            "session-token-expired-refresh-invalid-session-token",
+        ),
+        (
+            Ok(vec!["__session=garbage; Path=/".to_owned()]),
+            "session-token-expired-refresh-invalid-session-token",
+        ),
+    ];
+    for (answer, expected) in cases {
+        let refresher = FakeRefresher::new(answer);
+        let state = run(
+            navigate("/page").header("cookie", expired_cookies(&expired)),
+            &refreshing(&refresher),
+        );
+        assert_eq!(
+            state.status(),
+            AuthStatus::Handshake,
+            "{expected}: {state:?}"
+        );
+        assert_eq!(reason(&state), expected);
+        assert_eq!(
+            state.verify_error().unwrap().reason().as_str(),
+            "token-expired"
+        );
+        let params = location_params(&state);
+        assert!(
+            params
+                .iter()
+                .any(|(name, value)| name == "__clerk_hs_reason" && value == expected),
+            "{params:?}"
+        );
+        // No cookies of a failed refresh are passed on.
+        assert_eq!(
+            state.headers().get_all("set-cookie").iter().count(),
+            1,
+            "only the redirect counter"
+        );
+        assert_eq!(refresher.calls().len(), 1);
+    }
+}
+
+#[test]
+fn refresh_needs_the_session_id_of_the_expired_token() {
+    let no_sid = sign(
+        &header(),
+        &json!({"sub": "user_1", "iss": ISS, "iat": NOW - 1_000, "exp": NOW - 940}),
+    );
+    let refresher = FakeRefresher::new(Ok(vec![]));
+    let state = run(
+        navigate("/page").header("cookie", expired_cookies(&no_sid)),
+        &refreshing(&refresher),
+    );
+    assert_eq!(
+        reason(&state),
+        "session-token-expired-refresh-expired-session-token-missing-sid-claim"
+    );
+    assert!(refresher.calls().is_empty());
+}
+
+#[test]
+fn refresh_asks_for_suffixed_cookies_when_the_app_uses_them() {
+    let expired = session_at(NOW - 1_000, json!({}));
+    let fresh = session_at(NOW - 5, json!({}));
+    let refresher =
+        FakeRefresher::new(Ok(vec![format!("__session_{SUFFIX_LIVE}={fresh}; Path=/")]));
+    let cookie = format!(
+        "__client_uat_{SUFFIX_LIVE}=5; __session_{SUFFIX_LIVE}={expired}; \
+         __refresh_{SUFFIX_LIVE}=r1"
+    );
+    let state = run(
+        get("/api").header("cookie", cookie),
+        &refreshing(&refresher),
+    );
+    assert_eq!(state.status(), AuthStatus::SignedIn, "{state:?}");
+    assert_eq!(state.token(), Some(fresh.as_str()));
+    assert!(refresher.calls()[0].2);
+}
+
+#[test]
+fn refresh_requests_hide_tokens_in_debug_output() {
+    let request = RefreshRequest::new(
+        "expired.jwt.value",
+        "refresh-secret",
+        "https://a.b",
+        Default::default(),
+    );
+    let debug = format!("{request:?}");
+    assert!(!debug.contains("expired.jwt.value") && !debug.contains("refresh-secret"));
 }

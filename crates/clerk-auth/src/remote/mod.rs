@@ -39,7 +39,7 @@ use crate::keys::{KeySet, PublicKey};
 pub use jwks::{JwksCache, JwksCacheBuilder};
 pub use machine::MachineVerifier;
 #[cfg(feature = "request")]
-pub use request::{BackendNonceResolver, RemoteSessionVerifier};
+pub use request::{BackendNonceResolver, BackendSessionRefresher, RemoteSessionVerifier};
 
 /// The future returned by [`AsyncKeySource::keys`].
 pub type KeysFuture<'a> =

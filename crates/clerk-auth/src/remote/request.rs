@@ -1,6 +1,7 @@
 //! Glue between remote verification and request authentication (features `remote` + `request`):
 //! a [`SessionTokenVerifier`] over a [`JwksCache`], [`MachineVerifier`] as the
-//! [`MachineTokenVerifier`] hook, and a [`HandshakeNonceResolver`] that asks the Backend API.
+//! [`MachineTokenVerifier`] hook, and a [`HandshakeNonceResolver`] and a [`SessionRefresher`] that
+//! ask the Backend API.
 
 use std::time::Duration;
 
@@ -13,8 +14,8 @@ use crate::error::VerifyError;
 use crate::jwt::{self, VerifyOptions};
 use crate::machine::MachineTokenError;
 use crate::request::{
-    BoxFuture, HandshakeNonceResolver, MachineTokenVerifier, SessionTokenVerifier,
-    verify_handshake_token,
+    BoxFuture, HandshakeNonceResolver, MachineTokenVerifier, RefreshError, RefreshRequest,
+    SessionRefresher, SessionTokenVerifier, verify_handshake_token,
 };
 
 use super::{JwksCache, MachineVerifier};
@@ -109,4 +110,69 @@ impl HandshakeNonceResolver for BackendNonceResolver {
                 .map_err(|err| err.to_string())
         })
     }
+}
+
+/// Refreshes expired sessions with `POST /v1/sessions/{session_id}/refresh` (adding
+/// `suffixed_cookies=true` to the query for apps on suffixed cookies); set it with
+/// [`AuthenticateOptions::session_refresher`](crate::request::AuthenticateOptions::session_refresher).
+///
+/// Errors: a network failure or timeout, or the Backend API's `unexpected_error`, is
+/// `fetch-error`; another Backend API error is its first Clerk error code (such as
+/// `refresh_token_invalid`), or `unexpected-bapi-error` without one; anything else (such as an
+/// undecodable answer) is `unexpected-bapi-error`.
+#[derive(Debug, Clone)]
+pub struct BackendSessionRefresher {
+    client: Client,
+}
+
+impl BackendSessionRefresher {
+    /// A refresher that calls the Backend API with `client`'s secret key.
+    pub fn new(client: Client) -> BackendSessionRefresher {
+        BackendSessionRefresher { client }
+    }
+}
+
+#[derive(Deserialize)]
+struct RefreshedCookies {
+    #[serde(default)]
+    cookies: Vec<String>,
+}
+
+impl SessionRefresher for BackendSessionRefresher {
+    fn refresh<'a>(
+        &'a self,
+        session_id: &'a str,
+        request: RefreshRequest<'a>,
+        suffixed_cookies: bool,
+    ) -> BoxFuture<'a, Result<Vec<String>, RefreshError>> {
+        Box::pin(async move {
+            let mut call = Request::new(Method::POST, "/sessions/{session_id}/refresh")
+                .path_param("session_id", session_id);
+            if suffixed_cookies {
+                call = call.query("suffixed_cookies", true);
+            }
+            let call = call.json(&request);
+            self.client
+                .execute::<RefreshedCookies>(call)
+                .await
+                .map(|answer| answer.cookies)
+                .map_err(|error| refresh_error(&error))
+        })
+    }
+}
+
+/// Maps a Backend API call failure to the refresh reason `@clerk/backend` reports.
+fn refresh_error(error: &clerk_core::Error) -> RefreshError {
+    let reason = match error {
+        clerk_core::Error::Transport(_) | clerk_core::Error::Timeout(_) => {
+            RefreshError::FETCH_ERROR.to_owned()
+        }
+        clerk_core::Error::Api(api) => match api.first_code() {
+            Some("unexpected_error") => RefreshError::FETCH_ERROR.to_owned(),
+            Some(code) if !code.is_empty() => code.to_owned(),
+            _ => RefreshError::UNEXPECTED_BAPI_ERROR.to_owned(),
+        },
+        _ => RefreshError::UNEXPECTED_BAPI_ERROR.to_owned(),
+    };
+    RefreshError::new(reason, error.to_string())
 }

@@ -1,5 +1,7 @@
 //! The state machine of [`authenticate_request`].
 
+use std::collections::BTreeMap;
+
 use http::request::Parts;
 use http::{HeaderMap, HeaderValue, Method, header};
 
@@ -11,7 +13,7 @@ use super::parse::{Cookies, EffectiveUrl, bearer_token, cookie_suffix, header_st
 use super::publishable_key::PublishableKey;
 use super::state::{AuthReason, AuthStatus, RefreshSkipped, RequestState};
 use super::token::{Unverified, machine_token_type};
-use super::verifier::SessionTokenVerifier;
+use super::verifier::{RefreshError, RefreshRequest, SessionRefresher, SessionTokenVerifier};
 use crate::machine::AcceptsToken;
 
 /// The Backend API version sent with handshake redirects.
@@ -72,9 +74,16 @@ pub mod names {
 /// with the same reason. After [`MAX_HANDSHAKE_REDIRECTS`] redirects in a row, they are signed
 /// out too.
 ///
-/// Not implemented: refreshing an expired session with the `__refresh` cookie (it needs the
-/// Backend API; the reason is `session-token-expired-refresh-missing-api-client`), and resolving
-/// handshake nonces without a [`HandshakeNonceResolver`](super::HandshakeNonceResolver).
+/// An expired session token on a `GET` request that carries the `__refresh_<suffix>` cookie is
+/// refreshed in place by the configured [`SessionRefresher`](super::SessionRefresher) (through
+/// the Backend API): the request is signed in with the new session token, and the new cookies
+/// are `Set-Cookie` headers of the result. Otherwise (or if the refresh fails) the request gets a
+/// handshake with reason `session-token-expired-refresh-<why>` — `non-eligible-non-get`,
+/// `non-eligible-no-refresh-cookie`, `missing-api-client` without a refresher, or the refresh
+/// failure's [`RefreshError::reason`](super::RefreshError::reason).
+///
+/// Not implemented: resolving handshake nonces without a
+/// [`HandshakeNonceResolver`](super::HandshakeNonceResolver).
 pub async fn authenticate_request<V>(
     parts: &Parts,
     options: &AuthenticateOptions,
@@ -222,7 +231,8 @@ struct CookieContext {
     handshake_token: Option<String>,
     handshake_nonce: Option<String>,
     redirect_count: u32,
-    has_refresh_cookie: bool,
+    /// The `__refresh_<suffix>` cookie (always read suffixed), if sent.
+    refresh_token: Option<String>,
 }
 
 impl<'a> Context<'a> {
@@ -325,9 +335,9 @@ impl CookieContext {
                 .get(names::REDIRECT_COUNT)
                 .and_then(|value| value.trim().parse().ok())
                 .unwrap_or(0),
-            has_refresh_cookie: cookies
+            refresh_token: cookies
                 .get(&format!("{}_{suffix}", names::REFRESH))
-                .is_some(),
+                .map(str::to_owned),
             suffixed,
             publishable_key: pk.clone(),
         }
@@ -427,22 +437,42 @@ async fn verify_session<V: SessionTokenVerifier + ?Sized>(
 ) -> RequestState {
     match verifier.verify(&token).await {
         Ok(claims) => RequestState::signed_in(token, claims, headers),
-        Err(error) => session_error(ctx, error, Some(&token)),
+        Err(error) => session_error(ctx, verifier, error, Some(&token)).await,
     }
 }
 
-/// `handleSessionTokenError`: time-related failures ask for a handshake, others sign out.
-fn session_error(ctx: &Context<'_>, error: VerifyError, token: Option<&str>) -> RequestState {
+/// `handleSessionTokenError`: an expired token is refreshed when possible; time-related failures
+/// ask for a handshake, others sign out.
+///
+/// `header_token` is the `Authorization` token (`None` in the cookie flow, whose token is the
+/// session cookie).
+async fn session_error<V: SessionTokenVerifier + ?Sized>(
+    ctx: &Context<'_>,
+    verifier: &V,
+    error: VerifyError,
+    header_token: Option<&str>,
+) -> RequestState {
     let reason = match error.reason() {
         ReasonKind::TokenExpired => {
-            let refresh = if !ctx.is_get() {
-                RefreshSkipped::NonGet
-            } else if !ctx.cookies.as_ref().is_some_and(|c| c.has_refresh_cookie) {
-                RefreshSkipped::NoRefreshCookie
-            } else {
-                RefreshSkipped::MissingApiClient
-            };
-            AuthReason::SessionTokenExpired(refresh)
+            let refresh_cookie = ctx
+                .cookies
+                .as_ref()
+                .and_then(|c| c.refresh_token.as_deref());
+            match (ctx.is_get(), refresh_cookie, &ctx.options.session_refresher) {
+                (false, _, _) => AuthReason::SessionTokenExpired(RefreshSkipped::NonGet),
+                (true, None, _) => AuthReason::SessionTokenExpired(RefreshSkipped::NoRefreshCookie),
+                (true, Some(_), None) => {
+                    AuthReason::SessionTokenExpired(RefreshSkipped::MissingApiClient)
+                }
+                (true, Some(refresh_token), Some(refresher)) => {
+                    match refresh_session(ctx, verifier, &**refresher, refresh_token, header_token)
+                        .await
+                    {
+                        Ok(state) => return state,
+                        Err(refresh_error) => AuthReason::SessionTokenRefreshFailed(refresh_error),
+                    }
+                }
+            }
         }
         ReasonKind::TokenNotActiveYet => AuthReason::SessionTokenNbf,
         ReasonKind::TokenIatInTheFuture => AuthReason::SessionTokenIatInTheFuture,
@@ -452,7 +482,112 @@ fn session_error(ctx: &Context<'_>, error: VerifyError, token: Option<&str>) -> 
         }
     };
     let message = error.full_message();
-    maybe_handshake(ctx, reason, message, None, token).with_verify_error(error)
+    maybe_handshake(ctx, reason, message, None, header_token).with_verify_error(error)
+}
+
+/// Trades the expired session token and the refresh cookie for new session cookies, and signs
+/// the request in with the new session token (the cookies become `Set-Cookie` headers).
+async fn refresh_session<V: SessionTokenVerifier + ?Sized>(
+    ctx: &Context<'_>,
+    verifier: &V,
+    refresher: &dyn SessionRefresher,
+    refresh_token: &str,
+    header_token: Option<&str>,
+) -> Result<RequestState, RefreshError> {
+    let cookie_ctx = ctx.cookies.as_ref();
+    let expired_token = header_token
+        .or_else(|| cookie_ctx.and_then(|c| c.session.as_deref()))
+        .ok_or_else(|| {
+            RefreshError::new(
+                RefreshError::MISSING_SESSION_TOKEN,
+                "There is no session token to refresh.",
+            )
+        })?;
+    if refresh_token.is_empty() {
+        return Err(RefreshError::new(
+            RefreshError::MISSING_REFRESH_TOKEN,
+            "The refresh cookie is empty.",
+        ));
+    }
+    let payload = crate::jwt::decode_payload_unverified(expired_token).map_err(|error| {
+        RefreshError::new(
+            RefreshError::EXPIRED_SESSION_TOKEN_DECODE_FAILED,
+            error.full_message(),
+        )
+    })?;
+    let session_id = payload
+        .get("sid")
+        .and_then(serde_json::Value::as_str)
+        .filter(|sid| !sid.is_empty())
+        .ok_or_else(|| {
+            RefreshError::new(
+                RefreshError::EXPIRED_SESSION_TOKEN_MISSING_SID_CLAIM,
+                "The expired session token has no sid claim.",
+            )
+        })?;
+    let request = RefreshRequest::new(
+        expired_token,
+        refresh_token,
+        ctx.url.origin(),
+        request_headers(&ctx.parts.headers),
+    );
+    let suffixed = cookie_ctx.is_some_and(|c| c.suffixed);
+    let cookies = refresher.refresh(session_id, request, suffixed).await?;
+
+    let mut headers = HeaderMap::new();
+    let mut session = None;
+    for cookie in &cookies {
+        if let Ok(value) = HeaderValue::try_from(cookie.as_str()) {
+            headers.append(header::SET_COOKIE, value);
+        }
+        if let Some(value) = cookie_value_named(cookie, names::SESSION) {
+            session = Some(value.to_owned());
+        }
+    }
+    let session = session.filter(|s| !s.is_empty()).ok_or_else(|| {
+        RefreshError::new(
+            RefreshError::UNEXPECTED_SDK_ERROR,
+            "The refresh answer has no session cookie.",
+        )
+    })?;
+    match verifier.verify(&session).await {
+        Ok(claims) => Ok(RequestState::signed_in(session, claims, headers)),
+        Err(error) => Err(RefreshError::new(
+            RefreshError::INVALID_SESSION_TOKEN,
+            error.full_message(),
+        )),
+    }
+}
+
+/// The value of a `Set-Cookie` directive whose cookie name starts with `prefix`.
+fn cookie_value_named<'c>(directive: &'c str, prefix: &str) -> Option<&'c str> {
+    let pair = directive.split(';').next().unwrap_or_default();
+    let (name, value) = pair.split_once('=')?;
+    name.trim().starts_with(prefix).then(|| value.trim())
+}
+
+/// Every request header by name, each as a one-element list (repeated headers joined with
+/// `, `); values that are not text are left out.
+fn request_headers(headers: &HeaderMap) -> BTreeMap<String, Vec<String>> {
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (name, value) in headers {
+        let Ok(value) = value.to_str() else {
+            continue;
+        };
+        match out
+            .get_mut(name.as_str())
+            .and_then(|values| values.first_mut())
+        {
+            Some(existing) => {
+                existing.push_str(", ");
+                existing.push_str(value);
+            }
+            None => {
+                out.insert(name.as_str().to_owned(), vec![value.to_owned()]);
+            }
+        }
+    }
+    out
 }
 
 /// A handshake redirect if the request can follow one, else signed out with the same reason.
@@ -633,7 +768,7 @@ async fn cookie_flow<V: SessionTokenVerifier + ?Sized>(
             ReasonKind::TokenMalformed,
             "Invalid JWT form. The header, payload, or signature could not be decoded.",
         );
-        return session_error(ctx, error, None);
+        return session_error(ctx, verifier, error, None).await;
     };
     if jwt.is_m2m_jwt() || jwt.is_oauth_jwt() || jwt.has_non_session_category() {
         return mismatch(Some(TokenType::SessionToken));
@@ -653,7 +788,7 @@ async fn cookie_flow<V: SessionTokenVerifier + ?Sized>(
     // 12. Verification.
     let claims = match verifier.verify(session).await {
         Ok(claims) => claims,
-        Err(error) => return session_error(ctx, error, None),
+        Err(error) => return session_error(ctx, verifier, error, None).await,
     };
 
     // 13. A document navigation coming from a satellite domain.
@@ -784,11 +919,8 @@ async fn resolve_handshake<V: SessionTokenVerifier + ?Sized>(
         if let Ok(value) = HeaderValue::try_from(directive.as_str()) {
             headers.append(header::SET_COOKIE, value);
         }
-        let pair = directive.split(';').next().unwrap_or_default();
-        if let Some((name, value)) = pair.split_once('=') {
-            if name.trim().starts_with(names::SESSION) {
-                session = Some(value.trim().to_owned());
-            }
+        if let Some(value) = cookie_value_named(directive, names::SESSION) {
+            session = Some(value.to_owned());
         }
     }
     if development {

@@ -50,6 +50,10 @@
 //!   [`HandshakeNonceResolver`] is configured; otherwise they ask for the signed handshake token,
 //!   which is verified networklessly.
 //! - The redirect loop guard stops at a counter of 3 or more (the reference: exactly 3).
+//! - An expired session is refreshed only with a [`SessionRefresher`] (the reference: with an
+//!   API client); as in the reference, every request header, `cookie` and `authorization`
+//!   included, is sent to the Backend API with the refresh. Header values that are not text are
+//!   left out.
 
 mod authenticate;
 mod options;
@@ -77,6 +81,6 @@ pub use publishable_key::{InstanceType, PublishableKey, PublishableKeyError};
 pub use redirect::SignInRedirect;
 pub use state::{AuthReason, AuthStatus, RefreshSkipped, RequestState};
 pub use verifier::{
-    BoxFuture, HandshakeNonceResolver, MachineTokenVerifier, SessionTokenVerifier,
-    verify_handshake_token,
+    BoxFuture, HandshakeNonceResolver, MachineTokenVerifier, RefreshError, RefreshRequest,
+    SessionRefresher, SessionTokenVerifier, verify_handshake_token,
 };

@@ -9,7 +9,7 @@ use crate::machine::AcceptsToken;
 
 use super::org_sync::OrganizationSync;
 use super::publishable_key::PublishableKey;
-use super::verifier::{HandshakeNonceResolver, MachineTokenVerifier};
+use super::verifier::{HandshakeNonceResolver, MachineTokenVerifier, SessionRefresher};
 
 /// How [`authenticate_request`](super::authenticate_request) treats requests.
 ///
@@ -41,6 +41,7 @@ pub struct AuthenticateOptions {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) machine_verifier: Option<Arc<dyn MachineTokenVerifier>>,
     pub(crate) nonce_resolver: Option<Arc<dyn HandshakeNonceResolver>>,
+    pub(crate) session_refresher: Option<Arc<dyn SessionRefresher>>,
     pub(crate) organization_sync: Option<OrganizationSync>,
 }
 
@@ -62,6 +63,7 @@ impl AuthenticateOptions {
             clock: Arc::new(SystemClock),
             machine_verifier: None,
             nonce_resolver: None,
+            session_refresher: None,
             organization_sync: None,
         }
     }
@@ -91,6 +93,7 @@ impl AuthenticateOptions {
             clock: Arc::new(SystemClock),
             machine_verifier: None,
             nonce_resolver: None,
+            session_refresher: None,
             organization_sync: None,
         }
     }
@@ -201,6 +204,20 @@ impl AuthenticateOptions {
         self
     }
 
+    /// Refreshes expired sessions in place through the Backend API. With one, a `GET` request
+    /// whose session token is expired and that carries the `__refresh_<suffix>` cookie is
+    /// refreshed and signed in (with the new cookies as `Set-Cookie` headers); without one, or
+    /// when the refresh fails, it gets a handshake redirect with reason
+    /// `session-token-expired-refresh-<why>`.
+    ///
+    /// The refresher is sent every header of the request, cookies and `Authorization`
+    /// included (see [`RefreshRequest`](super::RefreshRequest)).
+    #[must_use]
+    pub fn session_refresher(mut self, refresher: Arc<dyn SessionRefresher>) -> Self {
+        self.session_refresher = Some(refresher);
+        self
+    }
+
     /// Activates the organization named by the URL (see [`OrganizationSync`]).
     #[must_use]
     pub fn organization_sync(mut self, sync: OrganizationSync) -> Self {
@@ -285,6 +302,7 @@ impl fmt::Debug for AuthenticateOptions {
             .field("proxy_url", &self.proxy_url)
             .field("machine_verifier", &self.machine_verifier.is_some())
             .field("nonce_resolver", &self.nonce_resolver.is_some())
+            .field("session_refresher", &self.session_refresher.is_some())
             .field("organization_sync", &self.organization_sync)
             .finish_non_exhaustive()
     }

@@ -40,8 +40,8 @@ pub enum RefreshSkipped {
     NonGet,
     /// There is no `__refresh_<suffix>` cookie (`non-eligible-no-refresh-cookie`).
     NoRefreshCookie,
-    /// A refresh would be possible but needs the Backend API, which is not configured
-    /// (`missing-api-client`).
+    /// A refresh would be possible but no
+    /// [`SessionRefresher`](super::SessionRefresher) is configured (`missing-api-client`).
     MissingApiClient,
 }
 
@@ -68,6 +68,9 @@ pub enum AuthReason {
     SessionTokenMissing,
     /// `session-token-expired-refresh-<x>`.
     SessionTokenExpired(RefreshSkipped),
+    /// `session-token-expired-refresh-<reason>`: the session was expired and refreshing it with
+    /// the configured [`SessionRefresher`](super::SessionRefresher) failed.
+    SessionTokenRefreshFailed(super::RefreshError),
     /// `session-token-iat-before-client-uat`.
     SessionTokenIatBeforeClientUat,
     /// `session-token-nbf`.
@@ -124,6 +127,7 @@ impl AuthReason {
             AuthReason::SessionTokenExpired(RefreshSkipped::MissingApiClient) => {
                 "session-token-expired-refresh-missing-api-client"
             }
+            AuthReason::SessionTokenRefreshFailed(error) => error.handshake_reason(),
             AuthReason::SessionTokenIatBeforeClientUat => "session-token-iat-before-client-uat",
             AuthReason::SessionTokenNbf => "session-token-nbf",
             AuthReason::SessionTokenIatInTheFuture => "session-token-iat-in-the-future",

@@ -251,3 +251,157 @@ pub trait HandshakeNonceResolver: Send + Sync {
     /// The cookie directives for `nonce`.
     fn resolve<'a>(&'a self, nonce: &'a str) -> BoxFuture<'a, Result<Vec<String>, String>>;
 }
+
+/// What [`SessionRefresher::refresh`] sends to the Backend API (`POST /v1/sessions/{sid}/refresh`)
+/// to trade an expired session token and the `__refresh_<suffix>` cookie for fresh session
+/// cookies. Serializes to the request's JSON body.
+///
+/// `request_headers` holds **every** header of the incoming request, `cookie` and
+/// `authorization` included, as `@clerk/backend` sends them: the Backend API checks the refresh
+/// against the browser's request. Headers that are not UTF-8 text are left out; repeated headers
+/// are joined with `, `. [`Debug`](std::fmt::Debug) output hides the tokens and header values.
+#[derive(Clone, serde::Serialize)]
+#[non_exhaustive]
+pub struct RefreshRequest<'a> {
+    /// Always `cookie`: the answer is a list of `Set-Cookie` values.
+    pub format: &'a str,
+    /// The expired session token.
+    pub expired_token: &'a str,
+    /// The value of the `__refresh_<suffix>` cookie.
+    pub refresh_token: &'a str,
+    /// The origin of the request (scheme and host, after forwarding headers).
+    pub request_origin: String,
+    /// The request's headers, by lowercase name, each with its value in a one-element list.
+    pub request_headers: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+impl<'a> RefreshRequest<'a> {
+    /// A `format: "cookie"` refresh request.
+    pub fn new(
+        expired_token: &'a str,
+        refresh_token: &'a str,
+        request_origin: impl Into<String>,
+        request_headers: std::collections::BTreeMap<String, Vec<String>>,
+    ) -> RefreshRequest<'a> {
+        RefreshRequest {
+            format: "cookie",
+            expired_token,
+            refresh_token,
+            request_origin: request_origin.into(),
+            request_headers,
+        }
+    }
+}
+
+impl std::fmt::Debug for RefreshRequest<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RefreshRequest")
+            .field("format", &self.format)
+            .field("expired_token", &"<redacted>")
+            .field("refresh_token", &"<redacted>")
+            .field("request_origin", &self.request_origin)
+            .field(
+                "request_headers",
+                &self.request_headers.keys().collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+/// Why a session refresh failed: the `<reason>` of the handshake reason
+/// `session-token-expired-refresh-<reason>`.
+///
+/// The reasons `@clerk/backend` uses are constants here ([`RefreshError::FETCH_ERROR`], …); a
+/// Backend API error is reported with its Clerk error code (such as `refresh_token_invalid`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RefreshError {
+    reason: std::borrow::Cow<'static, str>,
+    message: String,
+    handshake_reason: String,
+}
+
+impl RefreshError {
+    /// The Backend API could not be reached (network error, timeout).
+    pub const FETCH_ERROR: &'static str = "fetch-error";
+    /// The Backend API answered with an error that carries no Clerk error code.
+    pub const UNEXPECTED_BAPI_ERROR: &'static str = "unexpected-bapi-error";
+    /// Something else went wrong, such as an answer without a session cookie.
+    pub const UNEXPECTED_SDK_ERROR: &'static str = "unexpected-sdk-error";
+    /// The refreshed session token did not verify.
+    pub const INVALID_SESSION_TOKEN: &'static str = "invalid-session-token";
+    /// The expired session token could not be decoded.
+    pub const EXPIRED_SESSION_TOKEN_DECODE_FAILED: &'static str =
+        "expired-session-token-decode-failed";
+    /// The expired session token has no `sid` claim.
+    pub const EXPIRED_SESSION_TOKEN_MISSING_SID_CLAIM: &'static str =
+        "expired-session-token-missing-sid-claim";
+    /// There is no session token to refresh.
+    pub const MISSING_SESSION_TOKEN: &'static str = "missing-session-token";
+    /// The refresh cookie is empty.
+    pub const MISSING_REFRESH_TOKEN: &'static str = "missing-refresh-token";
+
+    /// An error with `reason` (one of the constants, or a Clerk error code) and a message for
+    /// logs.
+    pub fn new(
+        reason: impl Into<std::borrow::Cow<'static, str>>,
+        message: impl Into<String>,
+    ) -> RefreshError {
+        let reason = reason.into();
+        let handshake_reason = format!("session-token-expired-refresh-{reason}");
+        RefreshError {
+            reason,
+            message: message.into(),
+            handshake_reason,
+        }
+    }
+
+    /// The reason, such as `fetch-error` or `refresh_token_invalid`.
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+
+    /// A description of the failure.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// `session-token-expired-refresh-<reason>`.
+    pub(crate) fn handshake_reason(&self) -> &str {
+        &self.handshake_reason
+    }
+}
+
+impl std::fmt::Display for RefreshError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.message.is_empty() {
+            write!(f, "session refresh failed ({})", self.reason)
+        } else {
+            write!(
+                f,
+                "session refresh failed ({}): {}",
+                self.reason, self.message
+            )
+        }
+    }
+}
+
+impl std::error::Error for RefreshError {}
+
+/// Refreshes an expired session with the `__refresh_<suffix>` cookie through the Backend API
+/// (`POST /v1/sessions/{session_id}/refresh`); set one with
+/// [`AuthenticateOptions::session_refresher`](super::AuthenticateOptions::session_refresher).
+///
+/// [`authenticate_request`](super::authenticate_request) calls it for a `GET` request whose
+/// session token is expired and that carries the refresh cookie. The returned `Set-Cookie` values
+/// are added to the signed-in result; the last cookie named `__session…` holds the new session
+/// token, which is verified again.
+pub trait SessionRefresher: Send + Sync {
+    /// Refreshes session `session_id`; `suffixed_cookies` asks for suffixed cookie names
+    /// (`__session_<suffix>`, …). Returns the `Set-Cookie` values to send back.
+    fn refresh<'a>(
+        &'a self,
+        session_id: &'a str,
+        request: RefreshRequest<'a>,
+        suffixed_cookies: bool,
+    ) -> BoxFuture<'a, Result<Vec<String>, RefreshError>>;
+}
