@@ -1209,6 +1209,14 @@ fn is_constraint_only(union: &[&Value]) -> bool {
         .all(|v| ref_of(v).is_none() && v.get("properties").is_none() && v.get("type").is_none())
 }
 
+/// A `prefix:<param>=<value>` flag: the value a path parameter must start with.
+fn path_prefix<'o>(op: &'o Operation, param: &str) -> Option<&'o str> {
+    op.flags.iter().find_map(|flag| {
+        let (name, prefix) = flag.strip_prefix("prefix:")?.split_once('=')?;
+        (name == param).then_some(prefix)
+    })
+}
+
 fn origin_text(ctx: &str, component: bool) -> String {
     if component {
         format!("component schema for `{ctx}`")
@@ -1329,15 +1337,30 @@ fn field_type(field: &Field, request_side: bool, in_models: bool) -> (String, Ve
         attrs.push(format!("rename = {:?}", field.json));
     }
     if request_side {
+        // `number` fields go out as integers when whole (see clerk-api's `wire` module).
+        let number = |shape: &str| format!("serialize_with = \"crate::wire::{shape}\"");
+        let is_number = field.ty == Ty::F64;
         if field.required && !field.nullable {
+            if is_number {
+                attrs.push(number("number"));
+            }
             (base, attrs)
         } else if field.required {
+            if is_number {
+                attrs.push(number("opt_number"));
+            }
             (format!("Option<{base}>"), attrs)
         } else if field.nullable {
             attrs.push("skip_serializing_if = \"Option::is_none\"".into());
+            if is_number {
+                attrs.push(number("opt_opt_number"));
+            }
             (format!("Option<Option<{base}>>"), attrs)
         } else {
             attrs.push("skip_serializing_if = \"Option::is_none\"".into());
+            if is_number {
+                attrs.push(number("opt_number"));
+            }
             (format!("Option<{base}>"), attrs)
         }
     } else if field.required && !field.nullable {
@@ -1563,6 +1586,9 @@ fn render_builder(out: &mut String, op: &Operation) {
         }
         Body::None => {}
     }
+    if op.flags.contains("machine_auth") {
+        out.push_str("    pub(crate) machine_secret_key: Option<clerk_core::SecretKey>,\n");
+    }
     out.push_str("}\n\n");
 
     // Constructor.
@@ -1632,9 +1658,15 @@ fn render_builder(out: &mut String, op: &Operation) {
         }
         Body::None => {}
     }
+    if op.flags.contains("machine_auth") {
+        out.push_str("            machine_secret_key: None,\n");
+    }
     out.push_str("        }\n    }\n\n");
 
     // Setters.
+    if op.flags.contains("machine_auth") {
+        out.push_str("    /// Authenticates with a machine secret key (`ak_…`) instead of the client's secret key, as\n    /// Clerk requires for machine-to-machine tokens. The key is redacted in `Debug`.\n    pub fn machine_secret_key(mut self, key: clerk_core::SecretKey) -> Self {\n        self.machine_secret_key = Some(key);\n        self\n    }\n\n");
+    }
     for p in op.query_params.iter().filter(|p| !p.required) {
         let (arg, conv) = arg_type(&p.ty);
         let value = conv.replace("{}", "value");
@@ -1719,20 +1751,36 @@ fn render_builder(out: &mut String, op: &Operation) {
             }
         }
     }
+    let machine_auth = op.flags.contains("machine_auth");
     let _ = writeln!(
         out,
-        "        Request::new(Method::{}, {:?})",
-        op.http_method, op.path
+        "        {}Request::new(Method::{}, {:?})",
+        if machine_auth { "let request = " } else { "" },
+        op.http_method,
+        op.path
     );
     if op.flags.contains("unversioned") {
         out.push_str("            .versioned(false)\n");
     }
     for p in &op.path_params {
-        let _ = writeln!(
-            out,
-            "            .path_param({:?}, &self.{})",
-            p.json, p.rust
-        );
+        match path_prefix(op, &p.json) {
+            // The reference SDK adds a fixed prefix when the caller left it out.
+            Some(prefix) => {
+                let _ = writeln!(
+                    out,
+                    "            .path_param({:?}, if self.{rust}.starts_with({prefix:?}) {{ std::borrow::Cow::Borrowed(self.{rust}.as_str()) }} else {{ std::borrow::Cow::Owned(format!(\"{prefix}{{}}\", self.{rust})) }})",
+                    p.json,
+                    rust = p.rust
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "            .path_param({:?}, &self.{})",
+                    p.json, p.rust
+                );
+            }
+        }
     }
     for p in &op.query_params {
         let borrow = if matches!(p.ty, Ty::I64 | Ty::I32 | Ty::F64 | Ty::Bool) {
@@ -1753,6 +1801,9 @@ fn render_builder(out: &mut String, op: &Operation) {
         Body::Object(..) | Body::Whole(_) => out.push_str("            .json(&self.body)\n"),
         Body::Multipart(_) => out.push_str("            .multipart(form)\n"),
         Body::None => {}
+    }
+    if machine_auth {
+        out.push_str(";\n        match &self.machine_secret_key {\n            Some(key) => request.bearer(key),\n            None => request,\n        }\n");
     }
     out.push_str("    }\n\n");
 

@@ -23,6 +23,7 @@ mod client;
 mod extra;
 mod generated;
 pub(crate) mod macros;
+mod wire;
 
 pub use clerk_core::{
     ApiError, ClerkError, Client, ClientBuilder, Error, FilePart, Page, RetryPolicy,

@@ -257,7 +257,7 @@ async fn create_m2m_token_without_v1() {
     let mock = expect(&mut server, "POST", "/m2m_tokens")
         .json_body(json!({
             "token_format": "jwt",
-            "seconds_until_expiration": 3600.0,
+            "seconds_until_expiration": 3600,
             "claims": { "tenant": "acme" }
         }))
         .respond(200, &created)
@@ -464,7 +464,7 @@ async fn create_api_key_without_v1() {
             "claims": { "role": "ci" },
             "scopes": ["read:users"],
             "created_by": null,
-            "seconds_until_expiration": 86400.0
+            "seconds_until_expiration": 86400
         }))
         .respond(200, &created)
         .create_async()

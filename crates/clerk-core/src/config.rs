@@ -271,13 +271,7 @@ impl ClientBuilder {
     /// default transport's TLS setup fails.
     pub fn build(self) -> Result<Client, Error> {
         let secret_key = SecretKey::new(self.secret_key.unwrap_or_default())?;
-        let mut authorization =
-            HeaderValue::try_from(format!("Bearer {}", secret_key.expose_secret())).map_err(
-                |_| ConfigError::InvalidSecretKey {
-                    reason: "the key contains characters that are not allowed in an HTTP header",
-                },
-            )?;
-        authorization.set_sensitive(true);
+        let authorization = secret_key.authorization_header();
 
         let base_url = normalize_api_url(self.api_url.as_deref().unwrap_or(DEFAULT_API_URL))?;
 

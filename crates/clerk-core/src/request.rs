@@ -399,6 +399,12 @@ impl Request {
         self
     }
 
+    /// Authenticates this request with `key` instead of the client's secret key — for example
+    /// the M2M token endpoints with a machine secret key.
+    pub fn bearer(self, key: &crate::SecretKey) -> Request {
+        self.header(AUTHORIZATION, key.authorization_header())
+    }
+
     /// The path template given to [`Request::new`].
     pub fn path_template(&self) -> &'static str {
         self.path_template

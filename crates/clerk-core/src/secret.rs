@@ -14,7 +14,11 @@ use crate::error::ConfigError;
 /// `sk_live_` prefix followed by `***` (`sk_test_***`), or just `***` for keys with another shape.
 /// Use [`SecretKey::expose_secret`] to get the key itself.
 #[derive(Clone, PartialEq, Eq)]
-pub struct SecretKey(String);
+pub struct SecretKey {
+    key: String,
+    /// `Bearer <key>`, built once and marked sensitive.
+    authorization: http::HeaderValue,
+}
 
 impl SecretKey {
     /// Validates and wraps a secret key.
@@ -38,22 +42,36 @@ impl SecretKey {
                 reason: "the key contains characters that are not allowed in an HTTP header",
             });
         }
-        Ok(SecretKey(key))
+        let mut authorization =
+            http::HeaderValue::try_from(format!("Bearer {key}")).map_err(|_| {
+                ConfigError::InvalidSecretKey {
+                    reason: "the key contains characters that are not allowed in an HTTP header",
+                }
+            })?;
+        authorization.set_sensitive(true);
+        Ok(SecretKey { key, authorization })
     }
 
     /// The key itself. Handle with care: never log it.
     pub fn expose_secret(&self) -> &str {
-        &self.0
+        &self.key
+    }
+
+    /// The `Authorization: Bearer <key>` header value (marked sensitive, so HTTP/2 never indexes
+    /// it). Use it with [`Request::bearer`](crate::Request::bearer) to authenticate one request
+    /// with another key, such as a machine secret key.
+    pub fn authorization_header(&self) -> http::HeaderValue {
+        self.authorization.clone()
     }
 
     /// `true` for a production key (`sk_live_…`).
     pub fn is_live(&self) -> bool {
-        self.0.starts_with("sk_live_")
+        self.key.starts_with("sk_live_")
     }
 
     /// `true` for a development key (`sk_test_…`).
     pub fn is_test(&self) -> bool {
-        self.0.starts_with("sk_test_")
+        self.key.starts_with("sk_test_")
     }
 }
 
@@ -70,13 +88,15 @@ pub(crate) fn redact(key: &str) -> &'static str {
 
 impl fmt::Debug for SecretKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("SecretKey").field(&redact(&self.0)).finish()
+        f.debug_tuple("SecretKey")
+            .field(&redact(&self.key))
+            .finish()
     }
 }
 
 impl fmt::Display for SecretKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(redact(&self.0))
+        f.write_str(redact(&self.key))
     }
 }
 

@@ -604,7 +604,10 @@ pub struct CreateApiKeyBody {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub created_by: Option<Option<String>>,
     /// `seconds_until_expiration` (optional, nullable).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::wire::opt_opt_number"
+    )]
     pub seconds_until_expiration: Option<Option<f64>>,
 }
 
@@ -873,7 +876,10 @@ pub struct UpdateApiKeyBody {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     /// `seconds_until_expiration` (optional, nullable).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::wire::opt_opt_number"
+    )]
     pub seconds_until_expiration: Option<Option<f64>>,
 }
 

@@ -64,6 +64,7 @@ pub struct GetM2MTokensRequest {
     pub(crate) expired: Option<bool>,
     pub(crate) limit: Option<f64>,
     pub(crate) offset: Option<f64>,
+    pub(crate) machine_secret_key: Option<clerk_core::SecretKey>,
 }
 
 impl GetM2MTokensRequest {
@@ -75,7 +76,15 @@ impl GetM2MTokensRequest {
             expired: None,
             limit: None,
             offset: None,
+            machine_secret_key: None,
         }
+    }
+
+    /// Authenticates with a machine secret key (`ak_…`) instead of the client's secret key, as
+    /// Clerk requires for machine-to-machine tokens. The key is redacted in `Debug`.
+    pub fn machine_secret_key(mut self, key: clerk_core::SecretKey) -> Self {
+        self.machine_secret_key = Some(key);
+        self
     }
 
     /// Sets the `revoked` query parameter.
@@ -103,13 +112,17 @@ impl GetM2MTokensRequest {
     }
 
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/m2m_tokens")
+        let request = Request::new(Method::GET, "/m2m_tokens")
             .versioned(false)
             .query("subject", &self.subject)
             .query("revoked", self.revoked)
             .query("expired", self.expired)
             .query("limit", self.limit)
-            .query("offset", self.offset)
+            .query("offset", self.offset);
+        match &self.machine_secret_key {
+            Some(key) => request.bearer(key),
+            None => request,
+        }
     }
 
     /// Sends the request.
@@ -168,6 +181,7 @@ crate::macros::into_future!(GetM2MTokensRequest => clerk_core::Page<GetM2MTokens
 pub struct CreateM2MTokenRequest {
     pub(crate) client: Client,
     pub(crate) body: CreateM2MTokenBody,
+    pub(crate) machine_secret_key: Option<clerk_core::SecretKey>,
 }
 
 impl CreateM2MTokenRequest {
@@ -175,7 +189,15 @@ impl CreateM2MTokenRequest {
         Self {
             client,
             body: CreateM2MTokenBody::new(),
+            machine_secret_key: None,
         }
+    }
+
+    /// Authenticates with a machine secret key (`ak_…`) instead of the client's secret key, as
+    /// Clerk requires for machine-to-machine tokens. The key is redacted in `Debug`.
+    pub fn machine_secret_key(mut self, key: clerk_core::SecretKey) -> Self {
+        self.machine_secret_key = Some(key);
+        self
     }
 
     /// Sets `token_format` in the request body.
@@ -215,9 +237,13 @@ impl CreateM2MTokenRequest {
     }
 
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/m2m_tokens")
+        let request = Request::new(Method::POST, "/m2m_tokens")
             .versioned(false)
-            .json(&self.body)
+            .json(&self.body);
+        match &self.machine_secret_key {
+            Some(key) => request.bearer(key),
+            None => request,
+        }
     }
 
     /// Sends the request.
@@ -242,6 +268,7 @@ pub struct RevokeM2MTokenRequest {
     pub(crate) client: Client,
     pub(crate) m2m_token_id: String,
     pub(crate) body: RevokeM2MTokenBody,
+    pub(crate) machine_secret_key: Option<clerk_core::SecretKey>,
 }
 
 impl RevokeM2MTokenRequest {
@@ -250,7 +277,15 @@ impl RevokeM2MTokenRequest {
             client,
             m2m_token_id,
             body: RevokeM2MTokenBody::new(),
+            machine_secret_key: None,
         }
+    }
+
+    /// Authenticates with a machine secret key (`ak_…`) instead of the client's secret key, as
+    /// Clerk requires for machine-to-machine tokens. The key is redacted in `Debug`.
+    pub fn machine_secret_key(mut self, key: clerk_core::SecretKey) -> Self {
+        self.machine_secret_key = Some(key);
+        self
     }
 
     /// Sets `revocation_reason` in the request body.
@@ -266,10 +301,14 @@ impl RevokeM2MTokenRequest {
     }
 
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/m2m_tokens/{m2m_token_id}/revoke")
+        let request = Request::new(Method::POST, "/m2m_tokens/{m2m_token_id}/revoke")
             .versioned(false)
             .path_param("m2m_token_id", &self.m2m_token_id)
-            .json(&self.body)
+            .json(&self.body);
+        match &self.machine_secret_key {
+            Some(key) => request.bearer(key),
+            None => request,
+        }
     }
 
     /// Sends the request.
@@ -293,6 +332,7 @@ crate::macros::into_future!(RevokeM2MTokenRequest => RevokeM2MTokenResponse);
 pub struct VerifyM2MTokenRequest {
     pub(crate) client: Client,
     pub(crate) body: VerifyM2MTokenBody,
+    pub(crate) machine_secret_key: Option<clerk_core::SecretKey>,
 }
 
 impl VerifyM2MTokenRequest {
@@ -300,13 +340,25 @@ impl VerifyM2MTokenRequest {
         Self {
             client,
             body: VerifyM2MTokenBody::new(token),
+            machine_secret_key: None,
         }
     }
 
+    /// Authenticates with a machine secret key (`ak_…`) instead of the client's secret key, as
+    /// Clerk requires for machine-to-machine tokens. The key is redacted in `Debug`.
+    pub fn machine_secret_key(mut self, key: clerk_core::SecretKey) -> Self {
+        self.machine_secret_key = Some(key);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/m2m_tokens/verify")
+        let request = Request::new(Method::POST, "/m2m_tokens/verify")
             .versioned(false)
-            .json(&self.body)
+            .json(&self.body);
+        match &self.machine_secret_key {
+            Some(key) => request.bearer(key),
+            None => request,
+        }
     }
 
     /// Sends the request.
@@ -329,7 +381,10 @@ pub struct CreateM2MTokenBody {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token_format: Option<CreateM2MTokenBodyTokenFormat>,
     /// `seconds_until_expiration` (optional, nullable).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::wire::opt_opt_number"
+    )]
     pub seconds_until_expiration: Option<Option<f64>>,
     /// `claims` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -2183,7 +2183,14 @@ impl GetOAuthAccessTokenRequest {
             "/users/{user_id}/oauth_access_tokens/{provider}",
         )
         .path_param("user_id", &self.user_id)
-        .path_param("provider", &self.provider)
+        .path_param(
+            "provider",
+            if self.provider.starts_with("oauth_") {
+                std::borrow::Cow::Borrowed(self.provider.as_str())
+            } else {
+                std::borrow::Cow::Owned(format!("oauth_{}", self.provider))
+            },
+        )
         .query("limit", self.limit)
         .query("offset", self.offset)
         .query("paginated", true)
