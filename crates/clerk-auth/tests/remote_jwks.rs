@@ -3,49 +3,24 @@
 #![cfg(feature = "remote")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod support;
+use support::sign;
+
 use std::sync::Arc;
 use std::time::Duration;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use clerk_auth::clock::FixedClock;
 use clerk_auth::remote::{AsyncKeySource, JwksCache, StaticKeys, verify_token_with};
 use clerk_auth::{JwkSet, PublicKey, ReasonKind, SessionClaims, VerifyOptions};
 use clerk_core::{Client, ManualClock, RetryPolicy};
 use mockito::{Matcher, Server, ServerGuard};
-use ring::rand::SystemRandom;
-use ring::signature::{self, RsaKeyPair};
 use serde_json::{Value, json};
 
-const RSA2048_PRIVATE: &str = include_str!("fixtures/rsa2048.pk8.pem");
 const RSA2048_SPKI: &str = include_str!("fixtures/rsa2048.spki.pem");
 const WRONG2048_SPKI: &str = include_str!("fixtures/wrong2048.spki.pem");
 const NOW: i64 = 1_700_000_000;
 const KID: &str = "ins_test_2048";
 const SECRET: &str = "sk_test_instance_a";
-
-fn pem_der(pem: &str) -> Vec<u8> {
-    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
-    STANDARD.decode(body).unwrap()
-}
-
-fn sign(header: &Value, payload: &Value) -> String {
-    let key = RsaKeyPair::from_pkcs8(&pem_der(RSA2048_PRIVATE)).unwrap();
-    let input = format!(
-        "{}.{}",
-        URL_SAFE_NO_PAD.encode(header.to_string()),
-        URL_SAFE_NO_PAD.encode(payload.to_string())
-    );
-    let mut sig = vec![0u8; key.public().modulus_len()];
-    key.sign(
-        &signature::RSA_PKCS1_SHA256,
-        &SystemRandom::new(),
-        input.as_bytes(),
-        &mut sig,
-    )
-    .unwrap();
-    format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig))
-}
 
 fn token_with_kid(kid: &str) -> String {
     sign(

@@ -5,10 +5,13 @@
 #![cfg(all(feature = "remote", feature = "request"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod support;
+use support::pem_der;
+
 use std::sync::Arc;
 
 use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use clerk_auth::clock::FixedClock;
 use clerk_auth::machine::AcceptsToken;
 use clerk_auth::remote::{
@@ -33,11 +36,6 @@ const KID: &str = "ins_remote";
 const NOW: i64 = 1_700_000_000;
 /// `pk_live_` + base64("clerk.example.com$").
 const PK_LIVE: &str = "pk_live_Y2xlcmsuZXhhbXBsZS5jb20k";
-
-fn pem_der(pem: &str) -> Vec<u8> {
-    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
-    STANDARD.decode(body).unwrap()
-}
 
 fn session_token() -> String {
     session_token_at(NOW - 10)

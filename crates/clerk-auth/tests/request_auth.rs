@@ -3,13 +3,16 @@
 #![cfg(feature = "request")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod support;
+use support::{b64, sign};
+
 use std::future::Future;
 use std::pin::pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
 use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::STANDARD;
 use clerk_auth::clock::FixedClock;
 use clerk_auth::machine::{AcceptsToken, MachineErrorCode, MachineTokenError};
 use clerk_auth::request::{
@@ -18,11 +21,8 @@ use clerk_auth::request::{
     RequestState, SessionRefresher, bearer_token, cookie_suffix, uses_suffixed_cookies,
 };
 use clerk_auth::{Auth, MachineAuth, PublicKey, TokenType, Verifier, VerifyOptions};
-use ring::rand::SystemRandom;
-use ring::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
 use serde_json::{Value, json};
 
-const PRIVATE: &str = include_str!("fixtures/rsa2048.pk8.pem");
 const PUBLIC: &str = include_str!("fixtures/rsa2048.spki.pem");
 const NOW: i64 = 1_700_000_000;
 /// `pk_live_` + base64("clerk.example.com$").
@@ -44,33 +44,6 @@ fn block_on<F: Future>(future: F) -> F::Output {
         }
     }
     panic!("future did not complete without I/O");
-}
-
-fn pem_der(pem: &str) -> Vec<u8> {
-    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
-    STANDARD.decode(body).unwrap()
-}
-
-fn b64(bytes: &[u8]) -> String {
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
-fn sign(header: &Value, payload: &Value) -> String {
-    let key = RsaKeyPair::from_pkcs8(&pem_der(PRIVATE)).unwrap();
-    let input = format!(
-        "{}.{}",
-        b64(header.to_string().as_bytes()),
-        b64(payload.to_string().as_bytes())
-    );
-    let mut signature = vec![0; key.public().modulus_len()];
-    key.sign(
-        &RSA_PKCS1_SHA256,
-        &SystemRandom::new(),
-        input.as_bytes(),
-        &mut signature,
-    )
-    .unwrap();
-    format!("{input}.{}", b64(&signature))
 }
 
 fn header() -> Value {
