@@ -1394,8 +1394,35 @@ fn field_doc(field: &Field) -> String {
     format!("`{}` ({}).", field.json, facts.join(", "))
 }
 
+/// Field names whose values are credentials: their `Debug` output is `***`.
+const SENSITIVE_FIELDS: &[&str] = &[
+    "password",
+    "password_digest",
+    "secret",
+    "client_secret",
+    "secret_key",
+    "token",
+    "jwt",
+    "access_token",
+    "refresh_token",
+    "private_key",
+    "backup_codes",
+    "signing_secret",
+];
+
+/// Whether a field holds a credential. A `code` is one only in a request body (a one-time
+/// verification code); in responses it is an error or status code.
+fn is_sensitive(model: &Model, field: &Field) -> bool {
+    SENSITIVE_FIELDS.contains(&field.json.as_str()) || (model.request_side && field.json == "code")
+}
+
 fn render_struct(out: &mut String, model: &Model, fields: &[Field], in_models: bool) {
-    let derives = "Debug, Clone, PartialEq, Serialize, Deserialize";
+    let redact = fields.iter().any(|f| is_sensitive(model, f));
+    let derives = if redact {
+        "Clone, PartialEq, Serialize, Deserialize"
+    } else {
+        "Debug, Clone, PartialEq, Serialize, Deserialize"
+    };
     let _ = writeln!(
         out,
         "/// `{}`: {}.\n#[derive({derives})]\npub struct {} {{",
@@ -1410,6 +1437,29 @@ fn render_struct(out: &mut String, model: &Model, fields: &[Field], in_models: b
         let _ = writeln!(out, "    pub {}: {ty},", field.rust);
     }
     out.push_str("}\n\n");
+    if redact {
+        // Credentials never reach `Debug` output (logs, panics, tracing).
+        let _ = writeln!(
+            out,
+            "impl std::fmt::Debug for {} {{\n    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{\n        f.debug_struct({:?})",
+            model.name, model.name
+        );
+        for field in fields {
+            let (ty, _) = field_type(field, model.request_side, in_models);
+            let value = if !is_sensitive(model, field) {
+                format!("&self.{}", field.rust)
+            } else if ty.starts_with("Option<") {
+                format!(
+                    "&self.{}.as_ref().map(|_| crate::macros::Redacted)",
+                    field.rust
+                )
+            } else {
+                "&crate::macros::Redacted".to_owned()
+            };
+            let _ = writeln!(out, "            .field({:?}, {value})", field.json);
+        }
+        out.push_str("            .finish()\n    }\n}\n\n");
+    }
     if model.request_side {
         // A constructor taking the required fields; optional ones start unset.
         let required: Vec<&Field> = fields.iter().filter(|f| f.required).collect();

@@ -208,11 +208,23 @@ impl<T: serde::de::DeserializeOwned + Send + 'static> IntoFuture for RawRequest<
 }
 
 /// The answer of [`ClientsApi::handshake_payload`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct HandshakePayload {
     /// `Set-Cookie` directives to apply.
     #[serde(default)]
     pub directives: Vec<String>,
+}
+
+/// The directives carry session tokens, so `Debug` shows only how many there are.
+impl std::fmt::Debug for HandshakePayload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HandshakePayload")
+            .field(
+                "directives",
+                &format_args!("[{} redacted]", self.directives.len()),
+            )
+            .finish()
+    }
 }
 
 impl ClientsApi {

@@ -150,4 +150,13 @@ macro_rules! into_future {
     };
 }
 
+/// Stands in for a credential in generated `Debug` output.
+pub(crate) struct Redacted;
+
+impl std::fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}
+
 pub(crate) use {into_future, string_enum, tagged_union, untagged_union};

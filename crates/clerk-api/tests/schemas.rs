@@ -110,3 +110,44 @@ fn user_helpers_follow_the_primary_ids() {
     );
     assert_eq!(decoded.full_name().as_deref(), Some("Ada"));
 }
+
+#[test]
+fn credentials_never_reach_debug_output() {
+    // Response models that carry credentials.
+    let secret: clerk_api::models::MachineSecretKey = serde_json::from_value(
+        serde_json::json!({"object": "machine_secret_key", "secret": "ak_live_very_secret"}),
+    )
+    .unwrap();
+    let token: clerk_api::models::Token = serde_json::from_value(
+        serde_json::json!({"object": "token", "jwt": "eyJhbGciOi.payload.sig"}),
+    )
+    .unwrap();
+    for (debug, leaked) in [
+        (format!("{secret:?}"), "ak_live_very_secret"),
+        (format!("{token:?}"), "eyJhbGciOi"),
+    ] {
+        assert!(!debug.contains(leaked), "{debug}");
+        assert!(debug.contains("***"), "{debug}");
+    }
+
+    // Request bodies and the builders holding them.
+    let clerk = clerk_api::Clerk::new("sk_test_debug_check").unwrap();
+    let create = clerk
+        .users()
+        .create()
+        .password("hunter2-hunter2")
+        .first_name("Ada");
+    let debug = format!("{create:?}");
+    assert!(!debug.contains("hunter2"), "{debug}");
+    assert!(!debug.contains("sk_test_debug_check"), "{debug}");
+    assert!(debug.contains("Ada"), "other fields stay visible: {debug}");
+    let totp = clerk.users().verify_totp("user_1", "123456");
+    assert!(!format!("{totp:?}").contains("123456"));
+
+    // Error codes are not credentials.
+    let error: clerk_api::models::ClerkError = serde_json::from_value(
+        serde_json::json!({"code": "form_identifier_not_found", "message": "m", "long_message": "l", "meta": {}}),
+    )
+    .unwrap();
+    assert!(format!("{error:?}").contains("form_identifier_not_found"));
+}

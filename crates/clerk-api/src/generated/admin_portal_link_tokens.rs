@@ -185,7 +185,7 @@ impl CreateAdminPortalLinkTokenBody {
 }
 
 /// `CreateAdminPortalLinkTokenResponse`: inline schema `CreateAdminPortalLinkTokenResponse`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateAdminPortalLinkTokenResponse {
     /// `object` (required).
     pub object: String,
@@ -220,6 +220,27 @@ pub struct CreateAdminPortalLinkTokenResponse {
     pub created_at: f64,
     /// `updated_at` (required).
     pub updated_at: f64,
+}
+
+impl std::fmt::Debug for CreateAdminPortalLinkTokenResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreateAdminPortalLinkTokenResponse")
+            .field("object", &self.object)
+            .field("id", &self.id)
+            .field("admin_portal_link_id", &self.admin_portal_link_id)
+            .field("instance_id", &self.instance_id)
+            .field("organization_id", &self.organization_id)
+            .field("it_contact_id", &self.it_contact_id)
+            .field("scopes", &self.scopes)
+            .field("token", &crate::macros::Redacted)
+            .field("revoked", &self.revoked)
+            .field("revocation_reason", &self.revocation_reason)
+            .field("expired", &self.expired)
+            .field("expiration", &self.expiration)
+            .field("created_at", &self.created_at)
+            .field("updated_at", &self.updated_at)
+            .finish()
+    }
 }
 
 /// `RevokeAdminPortalLinkTokenBody`: request body of `revokeAdminPortalLinkToken`.

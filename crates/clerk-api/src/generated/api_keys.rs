@@ -628,7 +628,7 @@ impl CreateApiKeyBody {
 }
 
 /// `CreateApiKeyResponse`: inline schema `CreateApiKeyResponse`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateApiKeyResponse {
     /// `object` (required).
     pub object: String,
@@ -672,6 +672,30 @@ pub struct CreateApiKeyResponse {
     pub created_at: f64,
     /// `updated_at` (required).
     pub updated_at: f64,
+}
+
+impl std::fmt::Debug for CreateApiKeyResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreateApiKeyResponse")
+            .field("object", &self.object)
+            .field("id", &self.id)
+            .field("type", &self.type_)
+            .field("subject", &self.subject)
+            .field("name", &self.name)
+            .field("description", &self.description)
+            .field("claims", &self.claims)
+            .field("scopes", &self.scopes)
+            .field("secret", &crate::macros::Redacted)
+            .field("revoked", &self.revoked)
+            .field("revocation_reason", &self.revocation_reason)
+            .field("expired", &self.expired)
+            .field("expiration", &self.expiration)
+            .field("created_by", &self.created_by)
+            .field("last_used_at", &self.last_used_at)
+            .field("created_at", &self.created_at)
+            .field("updated_at", &self.updated_at)
+            .finish()
+    }
 }
 
 /// `DeleteApiKeyResponse`: inline schema `DeleteApiKeyResponse`.
@@ -731,10 +755,18 @@ pub struct GetApiKeyResponse {
 }
 
 /// `GetApiKeySecretResponse`: inline schema `GetApiKeySecretResponse`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetApiKeySecretResponse {
     /// `secret` (required).
     pub secret: String,
+}
+
+impl std::fmt::Debug for GetApiKeySecretResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GetApiKeySecretResponse")
+            .field("secret", &crate::macros::Redacted)
+            .finish()
+    }
 }
 
 /// String enum from the inline schema `GetApiKeysIncludeInvalid`.
@@ -942,10 +974,18 @@ pub struct UpdateApiKeyResponse {
 }
 
 /// `VerifyApiKeyBody`: request body of `verifyApiKey`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct VerifyApiKeyBody {
     /// `secret` (required).
     pub secret: String,
+}
+
+impl std::fmt::Debug for VerifyApiKeyBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifyApiKeyBody")
+            .field("secret", &crate::macros::Redacted)
+            .finish()
+    }
 }
 
 impl VerifyApiKeyBody {

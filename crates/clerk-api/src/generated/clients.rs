@@ -200,10 +200,18 @@ impl GetClientRequest {
 crate::macros::into_future!(GetClientRequest => crate::models::Client);
 
 /// `VerifyClientBody`: request body of `VerifyClient`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct VerifyClientBody {
     /// `token` (required).
     pub token: String,
+}
+
+impl std::fmt::Debug for VerifyClientBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifyClientBody")
+            .field("token", &crate::macros::Redacted)
+            .finish()
+    }
 }
 
 impl VerifyClientBody {

@@ -390,12 +390,21 @@ impl AttemptEmailAddressVerificationRequest {
 crate::macros::into_future!(AttemptEmailAddressVerificationRequest => crate::models::VerificationResponse);
 
 /// `AttemptEmailAddressVerificationBody`: request body of `AttemptEmailAddressVerification`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct AttemptEmailAddressVerificationBody {
     /// `verification_id` (required).
     pub verification_id: String,
     /// `code` (required).
     pub code: String,
+}
+
+impl std::fmt::Debug for AttemptEmailAddressVerificationBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AttemptEmailAddressVerificationBody")
+            .field("verification_id", &self.verification_id)
+            .field("code", &crate::macros::Redacted)
+            .finish()
+    }
 }
 
 impl AttemptEmailAddressVerificationBody {

@@ -793,7 +793,7 @@ impl CreateEnterpriseConnectionBodyCustomAttributesItem {
 }
 
 /// `CreateEnterpriseConnectionBodyOidc`: inline schema `CreateEnterpriseConnectionBodyOidc`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateEnterpriseConnectionBodyOidc {
     /// `client_id` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -816,6 +816,23 @@ pub struct CreateEnterpriseConnectionBodyOidc {
     /// `requires_pkce` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub requires_pkce: Option<Option<bool>>,
+}
+
+impl std::fmt::Debug for CreateEnterpriseConnectionBodyOidc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreateEnterpriseConnectionBodyOidc")
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| crate::macros::Redacted),
+            )
+            .field("discovery_url", &self.discovery_url)
+            .field("auth_url", &self.auth_url)
+            .field("token_url", &self.token_url)
+            .field("user_info_url", &self.user_info_url)
+            .field("requires_pkce", &self.requires_pkce)
+            .finish()
+    }
 }
 
 impl CreateEnterpriseConnectionBodyOidc {
@@ -1083,7 +1100,7 @@ impl UpdateEnterpriseConnectionBodyCustomAttributesItem {
 }
 
 /// `UpdateEnterpriseConnectionBodyOidc`: inline schema `UpdateEnterpriseConnectionBodyOidc`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateEnterpriseConnectionBodyOidc {
     /// `client_id` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1106,6 +1123,23 @@ pub struct UpdateEnterpriseConnectionBodyOidc {
     /// `requires_pkce` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub requires_pkce: Option<Option<bool>>,
+}
+
+impl std::fmt::Debug for UpdateEnterpriseConnectionBodyOidc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpdateEnterpriseConnectionBodyOidc")
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| crate::macros::Redacted),
+            )
+            .field("discovery_url", &self.discovery_url)
+            .field("auth_url", &self.auth_url)
+            .field("token_url", &self.token_url)
+            .field("user_info_url", &self.user_info_url)
+            .field("requires_pkce", &self.requires_pkce)
+            .finish()
+    }
 }
 
 impl UpdateEnterpriseConnectionBodyOidc {

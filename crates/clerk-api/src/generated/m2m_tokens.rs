@@ -423,7 +423,7 @@ pub enum CreateM2MTokenBodyTokenFormat {
 crate::macros::string_enum!(CreateM2MTokenBodyTokenFormat { Opaque => "opaque", Jwt => "jwt", });
 
 /// `CreateM2MTokenResponse`: inline schema `CreateM2MTokenResponse`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateM2MTokenResponse {
     /// `object` (required).
     pub object: String,
@@ -456,6 +456,26 @@ pub struct CreateM2MTokenResponse {
     pub created_at: f64,
     /// `updated_at` (required).
     pub updated_at: f64,
+}
+
+impl std::fmt::Debug for CreateM2MTokenResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreateM2MTokenResponse")
+            .field("object", &self.object)
+            .field("id", &self.id)
+            .field("subject", &self.subject)
+            .field("claims", &self.claims)
+            .field("scopes", &self.scopes)
+            .field("token", &crate::macros::Redacted)
+            .field("revoked", &self.revoked)
+            .field("revocation_reason", &self.revocation_reason)
+            .field("expired", &self.expired)
+            .field("expiration", &self.expiration)
+            .field("last_used_at", &self.last_used_at)
+            .field("created_at", &self.created_at)
+            .field("updated_at", &self.updated_at)
+            .finish()
+    }
 }
 
 /// `GetM2MTokensItem`: inline schema `GetM2MTokensItem`.
@@ -544,10 +564,18 @@ pub struct RevokeM2MTokenResponse {
 }
 
 /// `VerifyM2MTokenBody`: request body of `verifyM2MToken`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct VerifyM2MTokenBody {
     /// `token` (required).
     pub token: String,
+}
+
+impl std::fmt::Debug for VerifyM2MTokenBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifyM2MTokenBody")
+            .field("token", &crate::macros::Redacted)
+            .finish()
+    }
 }
 
 impl VerifyM2MTokenBody {

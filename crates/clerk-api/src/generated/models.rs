@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 /// `ActorToken`: component schema for `ActorToken`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct ActorToken {
     /// `object` (required).
     pub object: String,
@@ -33,6 +33,25 @@ pub struct ActorToken {
     pub created_at: i64,
     /// `updated_at` (required).
     pub updated_at: i64,
+}
+
+impl std::fmt::Debug for ActorToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ActorToken")
+            .field("object", &self.object)
+            .field("id", &self.id)
+            .field("status", &self.status)
+            .field("user_id", &self.user_id)
+            .field("actor", &self.actor)
+            .field(
+                "token",
+                &self.token.as_ref().map(|_| crate::macros::Redacted),
+            )
+            .field("url", &self.url)
+            .field("created_at", &self.created_at)
+            .field("updated_at", &self.updated_at)
+            .finish()
+    }
 }
 
 /// String enum from the inline schema `ActorTokenStatus`.
@@ -2198,7 +2217,7 @@ pub struct EnterpriseConnectionTestRunLogsItem {
 }
 
 /// `EnterpriseConnectionTestRunOAuth`: inline schema `EnterpriseConnectionTestRunOAuth`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct EnterpriseConnectionTestRunOAuth {
     /// `id_token` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2209,6 +2228,19 @@ pub struct EnterpriseConnectionTestRunOAuth {
     /// `user_info` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_info: Option<String>,
+}
+
+impl std::fmt::Debug for EnterpriseConnectionTestRunOAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnterpriseConnectionTestRunOAuth")
+            .field("id_token", &self.id_token)
+            .field(
+                "access_token",
+                &self.access_token.as_ref().map(|_| crate::macros::Redacted),
+            )
+            .field("user_info", &self.user_info)
+            .finish()
+    }
 }
 
 /// `EnterpriseConnectionTestRunParsedUserInfo`: inline schema `EnterpriseConnectionTestRunParsedUserInfo`.
@@ -3039,7 +3071,7 @@ pub struct Machine {
 }
 
 /// `MachineCreated`: inline schema `MachineCreated`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct MachineCreated {
     /// `object` (required).
     pub object: String,
@@ -3061,6 +3093,22 @@ pub struct MachineCreated {
     pub scoped_machines: Vec<MachineWithoutScopedMachines>,
     /// `secret_key` (required).
     pub secret_key: String,
+}
+
+impl std::fmt::Debug for MachineCreated {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MachineCreated")
+            .field("object", &self.object)
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("instance_id", &self.instance_id)
+            .field("created_at", &self.created_at)
+            .field("updated_at", &self.updated_at)
+            .field("default_token_ttl", &self.default_token_ttl)
+            .field("scoped_machines", &self.scoped_machines)
+            .field("secret_key", &crate::macros::Redacted)
+            .finish()
+    }
 }
 
 /// `MachineDeleted`: inline schema `MachineDeleted`.
@@ -3101,12 +3149,21 @@ pub struct MachineScopeDeleted {
 }
 
 /// `MachineSecretKey`: inline schema `MachineSecretKey`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct MachineSecretKey {
     /// `object` (required).
     pub object: String,
     /// `secret` (required).
     pub secret: String,
+}
+
+impl std::fmt::Debug for MachineSecretKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MachineSecretKey")
+            .field("object", &self.object)
+            .field("secret", &crate::macros::Redacted)
+            .finish()
+    }
 }
 
 /// `MachineWithoutScopedMachines`: component schema for `MachineWithoutScopedMachines`.
@@ -3133,7 +3190,7 @@ pub struct MachineWithoutScopedMachines {
 pub type OAuthAccessToken = Vec<OAuthAccessTokenItem>;
 
 /// `OAuthAccessTokenItem`: inline schema `OAuthAccessTokenItem`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct OAuthAccessTokenItem {
     /// `object` (required).
     pub object: String,
@@ -3163,6 +3220,24 @@ pub struct OAuthAccessTokenItem {
     /// `token_secret` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_secret: Option<String>,
+}
+
+impl std::fmt::Debug for OAuthAccessTokenItem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OAuthAccessTokenItem")
+            .field("object", &self.object)
+            .field("external_account_id", &self.external_account_id)
+            .field("provider_user_id", &self.provider_user_id)
+            .field("token", &crate::macros::Redacted)
+            .field("expires_at", &self.expires_at)
+            .field("provider", &self.provider)
+            .field("public_metadata", &self.public_metadata)
+            .field("label", &self.label)
+            .field("scopes", &self.scopes)
+            .field("id_token", &self.id_token)
+            .field("token_secret", &self.token_secret)
+            .finish()
+    }
 }
 
 /// `OAuthApplication`: component schema for `OAuthApplication`.
@@ -3236,7 +3311,7 @@ pub struct OAuthApplicationSettings {
 }
 
 /// `OAuthApplicationWithSecret`: component schema for `OAuthApplicationWithSecret`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct OAuthApplicationWithSecret {
     /// `object` (required).
     pub object: String,
@@ -3286,6 +3361,38 @@ pub struct OAuthApplicationWithSecret {
     /// `client_secret` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<String>,
+}
+
+impl std::fmt::Debug for OAuthApplicationWithSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OAuthApplicationWithSecret")
+            .field("object", &self.object)
+            .field("id", &self.id)
+            .field("instance_id", &self.instance_id)
+            .field("name", &self.name)
+            .field("client_id", &self.client_id)
+            .field("client_uri", &self.client_uri)
+            .field("client_image_url", &self.client_image_url)
+            .field("dynamically_registered", &self.dynamically_registered)
+            .field("consent_screen_enabled", &self.consent_screen_enabled)
+            .field("pkce_required", &self.pkce_required)
+            .field("public", &self.public)
+            .field("scopes", &self.scopes)
+            .field("redirect_uris", &self.redirect_uris)
+            .field("callback_url", &self.callback_url)
+            .field("authorize_url", &self.authorize_url)
+            .field("token_fetch_url", &self.token_fetch_url)
+            .field("user_info_url", &self.user_info_url)
+            .field("discovery_url", &self.discovery_url)
+            .field("token_introspection_url", &self.token_introspection_url)
+            .field("created_at", &self.created_at)
+            .field("updated_at", &self.updated_at)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| crate::macros::Redacted),
+            )
+            .finish()
+    }
 }
 
 /// `OAuthApplications`: component schema for `OAuthApplications`.
@@ -3873,7 +3980,7 @@ pub struct Permissions {
 }
 
 /// `PhoneNumber`: component schema for `PhoneNumber`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct PhoneNumber {
     /// `id` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3903,6 +4010,30 @@ pub struct PhoneNumber {
     pub created_at: i64,
     /// `updated_at` (required).
     pub updated_at: i64,
+}
+
+impl std::fmt::Debug for PhoneNumber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PhoneNumber")
+            .field("id", &self.id)
+            .field("object", &self.object)
+            .field("phone_number", &self.phone_number)
+            .field(
+                "reserved_for_second_factor",
+                &self.reserved_for_second_factor,
+            )
+            .field("default_second_factor", &self.default_second_factor)
+            .field("reserved", &self.reserved)
+            .field("verification", &self.verification)
+            .field("linked_to", &self.linked_to)
+            .field(
+                "backup_codes",
+                &self.backup_codes.as_ref().map(|_| crate::macros::Redacted),
+            )
+            .field("created_at", &self.created_at)
+            .field("updated_at", &self.updated_at)
+            .finish()
+    }
 }
 
 /// One of several shapes, from the inline schema `PhoneNumberVerification`.
@@ -4580,7 +4711,7 @@ pub struct SessionTask {
 }
 
 /// `SignInToken`: component schema for `SignInToken`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct SignInToken {
     /// `object` (required).
     pub object: String,
@@ -4600,6 +4731,24 @@ pub struct SignInToken {
     pub created_at: i64,
     /// `updated_at` (required).
     pub updated_at: i64,
+}
+
+impl std::fmt::Debug for SignInToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignInToken")
+            .field("object", &self.object)
+            .field("id", &self.id)
+            .field("status", &self.status)
+            .field("user_id", &self.user_id)
+            .field(
+                "token",
+                &self.token.as_ref().map(|_| crate::macros::Redacted),
+            )
+            .field("url", &self.url)
+            .field("created_at", &self.created_at)
+            .field("updated_at", &self.updated_at)
+            .finish()
+    }
 }
 
 /// String enum from the inline schema `SignInTokenStatus`.
@@ -4842,7 +4991,7 @@ pub struct Template {
 }
 
 /// `TestingToken`: component schema for `TestingToken`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct TestingToken {
     /// `object` (required).
     pub object: String,
@@ -4852,13 +5001,32 @@ pub struct TestingToken {
     pub expires_at: i64,
 }
 
+impl std::fmt::Debug for TestingToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestingToken")
+            .field("object", &self.object)
+            .field("token", &crate::macros::Redacted)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
 /// `Token`: component schema for `Token`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct Token {
     /// `object` (required).
     pub object: String,
     /// `jwt` (required).
     pub jwt: String,
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Token")
+            .field("object", &self.object)
+            .field("jwt", &crate::macros::Redacted)
+            .finish()
+    }
 }
 
 /// `TotalCount`: component schema for `TotalCount`.

@@ -78,7 +78,7 @@ impl VerifyOAuthAccessTokenRequest {
 crate::macros::into_future!(VerifyOAuthAccessTokenRequest => VerifyOAuthAccessTokenResponse);
 
 /// `VerifyOAuthAccessTokenBody`: request body of `verifyOAuthAccessToken`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct VerifyOAuthAccessTokenBody {
     /// `access_token` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -86,6 +86,21 @@ pub struct VerifyOAuthAccessTokenBody {
     /// `secret` (optional, deprecated by Clerk).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
+}
+
+impl std::fmt::Debug for VerifyOAuthAccessTokenBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifyOAuthAccessTokenBody")
+            .field(
+                "access_token",
+                &self.access_token.as_ref().map(|_| crate::macros::Redacted),
+            )
+            .field(
+                "secret",
+                &self.secret.as_ref().map(|_| crate::macros::Redacted),
+            )
+            .finish()
+    }
 }
 
 impl VerifyOAuthAccessTokenBody {

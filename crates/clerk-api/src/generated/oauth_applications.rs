@@ -692,10 +692,18 @@ impl CreateOAuthApplicationBody {
 }
 
 /// `RevokeOAuthApplicationTokenBody`: request body of `RevokeOAuthApplicationToken`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct RevokeOAuthApplicationTokenBody {
     /// `token` (required).
     pub token: String,
+}
+
+impl std::fmt::Debug for RevokeOAuthApplicationTokenBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RevokeOAuthApplicationTokenBody")
+            .field("token", &crate::macros::Redacted)
+            .finish()
+    }
 }
 
 impl RevokeOAuthApplicationTokenBody {

@@ -390,12 +390,21 @@ impl AttemptPhoneNumberVerificationRequest {
 crate::macros::into_future!(AttemptPhoneNumberVerificationRequest => crate::models::VerificationResponse);
 
 /// `AttemptPhoneNumberVerificationBody`: request body of `AttemptPhoneNumberVerification`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct AttemptPhoneNumberVerificationBody {
     /// `verification_id` (required).
     pub verification_id: String,
     /// `code` (required).
     pub code: String,
+}
+
+impl std::fmt::Debug for AttemptPhoneNumberVerificationBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AttemptPhoneNumberVerificationBody")
+            .field("verification_id", &self.verification_id)
+            .field("code", &crate::macros::Redacted)
+            .finish()
+    }
 }
 
 impl AttemptPhoneNumberVerificationBody {

@@ -560,7 +560,7 @@ impl CreateSessionTokenFromTemplateBody {
 }
 
 /// `CreateSessionTokenFromTemplateResponse`: inline schema `CreateSessionTokenFromTemplateResponse`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateSessionTokenFromTemplateResponse {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -570,8 +570,17 @@ pub struct CreateSessionTokenFromTemplateResponse {
     pub jwt: Option<String>,
 }
 
+impl std::fmt::Debug for CreateSessionTokenFromTemplateResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreateSessionTokenFromTemplateResponse")
+            .field("object", &self.object)
+            .field("jwt", &self.jwt.as_ref().map(|_| crate::macros::Redacted))
+            .finish()
+    }
+}
+
 /// `CreateSessionTokenResponse`: inline schema `CreateSessionTokenResponse`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateSessionTokenResponse {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -579,6 +588,15 @@ pub struct CreateSessionTokenResponse {
     /// `jwt` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jwt: Option<String>,
+}
+
+impl std::fmt::Debug for CreateSessionTokenResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreateSessionTokenResponse")
+            .field("object", &self.object)
+            .field("jwt", &self.jwt.as_ref().map(|_| crate::macros::Redacted))
+            .finish()
+    }
 }
 
 /// String enum from the inline schema `GetSessionListStatus`.
@@ -608,7 +626,7 @@ pub enum GetSessionListStatus {
 crate::macros::string_enum!(GetSessionListStatus { Abandoned => "abandoned", Active => "active", Ended => "ended", Expired => "expired", Removed => "removed", Replaced => "replaced", Revoked => "revoked", });
 
 /// `RefreshSessionBody`: request body of `RefreshSession`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct RefreshSessionBody {
     /// `expired_token` (required).
     pub expired_token: String,
@@ -625,6 +643,19 @@ pub struct RefreshSessionBody {
     /// `request_originating_ip` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_originating_ip: Option<Option<String>>,
+}
+
+impl std::fmt::Debug for RefreshSessionBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RefreshSessionBody")
+            .field("expired_token", &self.expired_token)
+            .field("refresh_token", &crate::macros::Redacted)
+            .field("request_origin", &self.request_origin)
+            .field("request_headers", &self.request_headers)
+            .field("format", &self.format)
+            .field("request_originating_ip", &self.request_originating_ip)
+            .finish()
+    }
 }
 
 impl RefreshSessionBody {

@@ -2951,7 +2951,7 @@ impl UnsetUserPasswordCompromisedRequest {
 crate::macros::into_future!(UnsetUserPasswordCompromisedRequest => crate::models::User);
 
 /// `CreateUserBody`: request body of `CreateUser`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateUserBody {
     /// `external_id` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3045,6 +3045,67 @@ pub struct CreateUserBody {
     /// `locked` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub locked: Option<Option<bool>>,
+}
+
+impl std::fmt::Debug for CreateUserBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreateUserBody")
+            .field("external_id", &self.external_id)
+            .field("first_name", &self.first_name)
+            .field("last_name", &self.last_name)
+            .field("locale", &self.locale)
+            .field("email_address", &self.email_address)
+            .field(
+                "email_address_identification_status",
+                &self.email_address_identification_status,
+            )
+            .field("phone_number", &self.phone_number)
+            .field(
+                "phone_number_identification_status",
+                &self.phone_number_identification_status,
+            )
+            .field("web3_wallet", &self.web3_wallet)
+            .field("username", &self.username)
+            .field(
+                "password",
+                &self.password.as_ref().map(|_| crate::macros::Redacted),
+            )
+            .field(
+                "password_digest",
+                &self
+                    .password_digest
+                    .as_ref()
+                    .map(|_| crate::macros::Redacted),
+            )
+            .field("password_hasher", &self.password_hasher)
+            .field("skip_password_checks", &self.skip_password_checks)
+            .field("skip_password_requirement", &self.skip_password_requirement)
+            .field("totp_secret", &self.totp_secret)
+            .field(
+                "backup_codes",
+                &self.backup_codes.as_ref().map(|_| crate::macros::Redacted),
+            )
+            .field("public_metadata", &self.public_metadata)
+            .field("private_metadata", &self.private_metadata)
+            .field("unsafe_metadata", &self.unsafe_metadata)
+            .field("delete_self_enabled", &self.delete_self_enabled)
+            .field("legal_accepted_at", &self.legal_accepted_at)
+            .field("skip_legal_checks", &self.skip_legal_checks)
+            .field("skip_user_requirement", &self.skip_user_requirement)
+            .field(
+                "create_organization_enabled",
+                &self.create_organization_enabled,
+            )
+            .field(
+                "create_organizations_limit",
+                &self.create_organizations_limit,
+            )
+            .field("created_at", &self.created_at)
+            .field("bypass_client_trust", &self.bypass_client_trust)
+            .field("banned", &self.banned)
+            .field("locked", &self.locked)
+            .finish()
+    }
 }
 
 impl CreateUserBody {
@@ -3142,7 +3203,7 @@ pub struct DisableMfaResponse {
 }
 
 /// `GetOAuthAccessTokenItem`: inline schema `GetOAuthAccessTokenItem`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetOAuthAccessTokenItem {
     /// `object` (required).
     pub object: String,
@@ -3172,6 +3233,24 @@ pub struct GetOAuthAccessTokenItem {
     /// `token_secret` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_secret: Option<String>,
+}
+
+impl std::fmt::Debug for GetOAuthAccessTokenItem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GetOAuthAccessTokenItem")
+            .field("object", &self.object)
+            .field("external_account_id", &self.external_account_id)
+            .field("provider_user_id", &self.provider_user_id)
+            .field("token", &crate::macros::Redacted)
+            .field("expires_at", &self.expires_at)
+            .field("provider", &self.provider)
+            .field("public_metadata", &self.public_metadata)
+            .field("label", &self.label)
+            .field("scopes", &self.scopes)
+            .field("id_token", &self.id_token)
+            .field("token_secret", &self.token_secret)
+            .finish()
+    }
 }
 
 /// `RemoveUserPasswordBody`: request body of `RemoveUserPassword`.
@@ -3314,7 +3393,7 @@ impl SetUserPasswordCompromisedBody {
 }
 
 /// `UpdateUserBody`: request body of `UpdateUser`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateUserBody {
     /// `external_id` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3388,6 +3467,61 @@ pub struct UpdateUserBody {
     /// `bypass_client_trust` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bypass_client_trust: Option<Option<bool>>,
+}
+
+impl std::fmt::Debug for UpdateUserBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpdateUserBody")
+            .field("external_id", &self.external_id)
+            .field("first_name", &self.first_name)
+            .field("last_name", &self.last_name)
+            .field("locale", &self.locale)
+            .field("primary_email_address_id", &self.primary_email_address_id)
+            .field(
+                "notify_primary_email_address_changed",
+                &self.notify_primary_email_address_changed,
+            )
+            .field("primary_phone_number_id", &self.primary_phone_number_id)
+            .field("primary_web3_wallet_id", &self.primary_web3_wallet_id)
+            .field("username", &self.username)
+            .field("profile_image_id", &self.profile_image_id)
+            .field(
+                "password",
+                &self.password.as_ref().map(|_| crate::macros::Redacted),
+            )
+            .field(
+                "password_digest",
+                &self
+                    .password_digest
+                    .as_ref()
+                    .map(|_| crate::macros::Redacted),
+            )
+            .field("password_hasher", &self.password_hasher)
+            .field("skip_password_checks", &self.skip_password_checks)
+            .field(
+                "sign_out_of_other_sessions",
+                &self.sign_out_of_other_sessions,
+            )
+            .field("totp_secret", &self.totp_secret)
+            .field(
+                "backup_codes",
+                &self.backup_codes.as_ref().map(|_| crate::macros::Redacted),
+            )
+            .field("delete_self_enabled", &self.delete_self_enabled)
+            .field(
+                "create_organization_enabled",
+                &self.create_organization_enabled,
+            )
+            .field("legal_accepted_at", &self.legal_accepted_at)
+            .field("skip_legal_checks", &self.skip_legal_checks)
+            .field(
+                "create_organizations_limit",
+                &self.create_organizations_limit,
+            )
+            .field("created_at", &self.created_at)
+            .field("bypass_client_trust", &self.bypass_client_trust)
+            .finish()
+    }
 }
 
 impl UpdateUserBody {
@@ -3496,10 +3630,18 @@ impl UsersUnbanBody {
 }
 
 /// `VerifyPasswordBody`: request body of `VerifyPassword`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct VerifyPasswordBody {
     /// `password` (required).
     pub password: String,
+}
+
+impl std::fmt::Debug for VerifyPasswordBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifyPasswordBody")
+            .field("password", &crate::macros::Redacted)
+            .finish()
+    }
 }
 
 impl VerifyPasswordBody {
@@ -3518,10 +3660,18 @@ pub struct VerifyPasswordResponse {
 }
 
 /// `VerifyTotpBody`: request body of `VerifyTOTP`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct VerifyTotpBody {
     /// `code` (required).
     pub code: String,
+}
+
+impl std::fmt::Debug for VerifyTotpBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifyTotpBody")
+            .field("code", &crate::macros::Redacted)
+            .finish()
+    }
 }
 
 impl VerifyTotpBody {
