@@ -602,7 +602,7 @@ impl<'a> Generator<'a> {
             &digest[..16.min(digest.len())],
             self.events.len()
         );
-        out.push_str("// Payload structs mirror the spec: some are large, and boxing them would only make\n// matching on events noisier.\n#![allow(clippy::large_enum_variant)]\n\nuse serde::{Deserialize, Serialize};\n\n");
+        out.push_str("// Payload structs mirror the spec: some are large, and boxing them would only make\n// matching on events noisier.\n#![allow(clippy::large_enum_variant)]\n\nuse serde::{Deserialize, Serialize};\n\n/// Stands in for a credential or a message body in `Debug` output.\nstruct Redacted;\n\nimpl std::fmt::Debug for Redacted {\n    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {\n        f.write_str(\"***\")\n    }\n}\n\n");
         self.render_event_enum(&mut out);
         for model in self.models.values() {
             match &model.kind {
@@ -681,12 +681,46 @@ fn field_doc(field: &Field) -> String {
     format!("`{}` ({}).", field.json, facts.join(", "))
 }
 
+/// Credential-like field names, redacted in `Debug` wherever they appear.
+const SENSITIVE_FIELDS: &[&str] = &[
+    "password",
+    "secret",
+    "client_secret",
+    "secret_key",
+    "token",
+    "jwt",
+    "access_token",
+    "refresh_token",
+    "backup_codes",
+];
+
+/// Fields of the email and SMS events that carry the message itself — often a one-time code.
+const MESSAGE_FIELDS: &[(&str, &[&str])] = &[
+    (
+        "EmailEventPayload",
+        &["subject", "body", "body_plain", "data"],
+    ),
+    ("SmsEventPayload", &["message", "data"]),
+];
+
+fn is_sensitive(model: &Model, field: &Field) -> bool {
+    SENSITIVE_FIELDS.contains(&field.json.as_str())
+        || MESSAGE_FIELDS
+            .iter()
+            .any(|(name, fields)| *name == model.name && fields.contains(&field.json.as_str()))
+}
+
 fn render_struct(out: &mut String, model: &Model, fields: &[Field]) {
+    let redact = fields.iter().any(|f| is_sensitive(model, f));
     let _ = writeln!(
         out,
-        "/// `{}`: from the {} of Clerk's webhooks spec.\n#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]\npub struct {} {{",
-        model.name, model.origin, model.name
+        "/// `{}`: from the {} of Clerk's webhooks spec.\n#[derive({}Clone, PartialEq, Serialize, Deserialize)]\npub struct {} {{",
+        model.name,
+        model.origin,
+        if redact { "" } else { "Debug, " },
+        model.name
     );
+    let mut debug_fields = Vec::new();
     for field in fields {
         let base = field.ty.rust();
         let mut attrs = Vec::new();
@@ -710,8 +744,26 @@ fn render_struct(out: &mut String, model: &Model, fields: &[Field]) {
             let _ = writeln!(out, "    #[serde({})]", attrs.join(", "));
         }
         let _ = writeln!(out, "    pub {}: {ty},", field.rust);
+        let value = if !is_sensitive(model, field) {
+            format!("&self.{}", field.rust)
+        } else if ty.starts_with("Option<") {
+            format!("&self.{}.as_ref().map(|_| Redacted)", field.rust)
+        } else {
+            "&Redacted".to_owned()
+        };
+        debug_fields.push(format!("            .field({:?}, {value})", field.json));
     }
     out.push_str("}\n\n");
+    if redact {
+        // Credentials and message contents (one-time codes) never reach `Debug` output.
+        let _ = writeln!(
+            out,
+            "impl std::fmt::Debug for {} {{\n    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{\n        f.debug_struct({:?})\n{}\n            .finish()\n    }}\n}}\n",
+            model.name,
+            model.name,
+            debug_fields.join("\n")
+        );
+    }
 }
 
 fn render_union(out: &mut String, model: &Model, tag: &str, variants: &[(String, String, Ty)]) {

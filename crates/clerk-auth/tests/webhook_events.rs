@@ -96,3 +96,26 @@ fn assert_subset(encoded: &serde_json::Value, original: &serde_json::Value, path
         (e, o) => assert_eq!(e, o, "{path}"),
     }
 }
+
+#[test]
+fn message_contents_and_codes_stay_out_of_debug_output() {
+    let examples = examples();
+    for event_type in ["sms.created", "email.created"] {
+        let event: WebhookEvent =
+            serde_json::from_value(examples.get(event_type).cloned().unwrap()).unwrap();
+        let debug = format!("{event:?}");
+        let (field, text) = match &event.data {
+            WebhookEventData::SmsCreated(sms) => ("message", sms.message.clone()),
+            WebhookEventData::EmailCreated(email) => {
+                ("body", email.body.clone().unwrap_or_default())
+            }
+            other => panic!("{event_type} decoded to {}", other.event_type()),
+        };
+        assert!(!text.is_empty(), "{event_type} example has a {field}");
+        assert!(
+            !debug.contains(&text),
+            "{event_type}: {field} leaked into {debug}"
+        );
+        assert!(debug.contains("***"), "{debug}");
+    }
+}

@@ -14,7 +14,10 @@ use super::events::WebhookEventData;
 ///
 /// It also implements [`Deserialize`], for events you verified earlier and stored: decoding
 /// checks no signature.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// `Debug` leaves out [`raw`](WebhookEvent::raw), which repeats the whole body (message
+/// contents and one-time codes included); the typed `data` redacts those itself.
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct WebhookEvent {
     /// The event type, e.g. `"user.created"`.
@@ -136,5 +139,17 @@ impl<'de> Deserialize<'de> for WebhookEvent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let raw = Value::deserialize(deserializer)?;
         WebhookEvent::from_value(raw).map_err(serde::de::Error::custom)
+    }
+}
+
+impl std::fmt::Debug for WebhookEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookEvent")
+            .field("type", &self.r#type)
+            .field("data", &self.data)
+            .field("instance_id", &self.instance_id)
+            .field("timestamp", &self.timestamp)
+            .field("event_attributes", &self.event_attributes)
+            .finish_non_exhaustive()
     }
 }

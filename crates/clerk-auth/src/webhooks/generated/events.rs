@@ -13,6 +13,15 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Stands in for a credential or a message body in `Debug` output.
+struct Redacted;
+
+impl std::fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}
+
 /// The typed `data` of a Clerk webhook event, chosen by the event's `type`.
 ///
 /// Event types this SDK version does not know decode to [`WebhookEventData::Unknown`], so a
@@ -760,7 +769,7 @@ impl Serialize for EmailAddressVerification {
 }
 
 /// `EmailEventPayload`: from the component schema `EmailEventPayload` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct EmailEventPayload {
     /// `id` (required).
     pub id: String,
@@ -800,6 +809,27 @@ pub struct EmailEventPayload {
     pub data: serde_json::Value,
     /// `delivered_by_clerk` (required).
     pub delivered_by_clerk: bool,
+}
+
+impl std::fmt::Debug for EmailEventPayload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmailEventPayload")
+            .field("id", &self.id)
+            .field("object", &self.object)
+            .field("slug", &self.slug)
+            .field("from_email_name", &self.from_email_name)
+            .field("reply_to_email_name", &self.reply_to_email_name)
+            .field("to_email_address", &self.to_email_address)
+            .field("email_address_id", &self.email_address_id)
+            .field("user_id", &self.user_id)
+            .field("subject", &self.subject.as_ref().map(|_| Redacted))
+            .field("body", &self.body.as_ref().map(|_| Redacted))
+            .field("body_plain", &self.body_plain.as_ref().map(|_| Redacted))
+            .field("status", &self.status)
+            .field("data", &Redacted)
+            .field("delivered_by_clerk", &self.delivered_by_clerk)
+            .finish()
+    }
 }
 
 /// `EnterpriseAccount`: from the component schema `EnterpriseAccount` of Clerk's webhooks spec.
@@ -1467,7 +1497,7 @@ pub struct Permission {
 }
 
 /// `PhoneNumber`: from the component schema `PhoneNumber` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct PhoneNumber {
     /// `id` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1497,6 +1527,30 @@ pub struct PhoneNumber {
     pub created_at: i64,
     /// `updated_at` (required).
     pub updated_at: i64,
+}
+
+impl std::fmt::Debug for PhoneNumber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PhoneNumber")
+            .field("id", &self.id)
+            .field("object", &self.object)
+            .field("phone_number", &self.phone_number)
+            .field(
+                "reserved_for_second_factor",
+                &self.reserved_for_second_factor,
+            )
+            .field("default_second_factor", &self.default_second_factor)
+            .field("reserved", &self.reserved)
+            .field("verification", &self.verification)
+            .field("linked_to", &self.linked_to)
+            .field(
+                "backup_codes",
+                &self.backup_codes.as_ref().map(|_| Redacted),
+            )
+            .field("created_at", &self.created_at)
+            .field("updated_at", &self.updated_at)
+            .finish()
+    }
 }
 
 /// `PhoneNumberVerification`: one of several shapes told apart by `object`, from the `verification` property in the component schema `PhoneNumber` of Clerk's webhooks
@@ -1760,7 +1814,7 @@ pub struct SessionEventPayload {
 }
 
 /// `SmsEventPayload`: from the component schema `SmsEventPayload` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct SmsEventPayload {
     /// `object` (required).
     pub object: String,
@@ -1791,6 +1845,25 @@ pub struct SmsEventPayload {
     /// `created_at_ms` (optional here: the spec's own examples omit it or send `null`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at_ms: Option<i64>,
+}
+
+impl std::fmt::Debug for SmsEventPayload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmsEventPayload")
+            .field("object", &self.object)
+            .field("id", &self.id)
+            .field("slug", &self.slug)
+            .field("from_phone_number", &self.from_phone_number)
+            .field("to_phone_number", &self.to_phone_number)
+            .field("phone_number_id", &self.phone_number_id)
+            .field("user_id", &self.user_id)
+            .field("message", &Redacted)
+            .field("status", &self.status)
+            .field("data", &Redacted)
+            .field("delivered_by_clerk", &self.delivered_by_clerk)
+            .field("created_at_ms", &self.created_at_ms)
+            .finish()
+    }
 }
 
 /// `SubscriptionEventPayload`: from the component schema `SubscriptionEventPayload` of Clerk's webhooks spec.
