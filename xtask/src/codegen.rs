@@ -711,6 +711,33 @@ impl<'a> Generator<'a> {
                 "codegen/operations.txt lists operations the spec lacks: {missing:?}"
             ));
         }
+        for op in &self.operations {
+            let Some(count_id) = op.flags.iter().find_map(|f| f.strip_prefix("count=")) else {
+                continue;
+            };
+            let count = self
+                .operations
+                .iter()
+                .find(|o| o.id == count_id)
+                .ok_or_else(|| format!("{}: count={count_id} names no operation", op.id))?;
+            if !count.path_params.is_empty() || count.query_params.iter().any(|p| p.required) {
+                return Err(format!(
+                    "{count_id}: count operations with required parameters are not supported"
+                ));
+            }
+            for p in &count.query_params {
+                let shared = op
+                    .query_params
+                    .iter()
+                    .any(|q| q.json == p.json && q.ty == p.ty);
+                if !shared {
+                    return Err(format!(
+                        "{count_id} filters by `{}`, which {} lacks (or types differently)",
+                        p.json, op.id
+                    ));
+                }
+            }
+        }
         let mut names = BTreeSet::new();
         for op in &self.operations {
             if !names.insert((op.handle.clone(), op.method.clone())) {
@@ -1076,6 +1103,7 @@ impl<'a> Generator<'a> {
             .filter(|o| handles.contains(&o.handle))
         {
             render_builder(&mut out, op);
+            self.render_count_request(&mut out, op);
         }
         if let Some(local) = self.local.get(root) {
             for model in local.values() {
@@ -1083,6 +1111,29 @@ impl<'a> Generator<'a> {
             }
         }
         out
+    }
+
+    /// For a list operation flagged `count=<operationId>`: `count_request()`, the count
+    /// operation's builder carrying every filter the two share. Generated rather than written
+    /// by hand so that a filter added to the spec is never silently dropped from the count.
+    fn render_count_request(&self, out: &mut String, op: &Operation) {
+        let Some(count_id) = op.flags.iter().find_map(|f| f.strip_prefix("count=")) else {
+            return;
+        };
+        let Some(count) = self.operations.iter().find(|o| o.id == count_id) else {
+            return;
+        };
+        let _ = writeln!(
+            out,
+            "impl {}Request {{\n    /// The `{} {}` request with this list's filters (paging and ordering aside).\n    pub(crate) fn count_request(&self) -> {}Request {{\n        let mut count = {}Request::new(self.client.clone());",
+            op.rust_name, count.http_method, count.path, count.rust_name, count.rust_name
+        );
+        for p in &count.query_params {
+            let copy = matches!(p.ty, Ty::I64 | Ty::I32 | Ty::F64 | Ty::Bool);
+            let clone = if copy { "" } else { ".clone()" };
+            let _ = writeln!(out, "        count.{} = self.{}{clone};", p.rust, p.rust);
+        }
+        out.push_str("        count\n    }\n}\n\n");
     }
 
     // ----- samples -------------------------------------------------------------------------

@@ -810,6 +810,36 @@ impl clerk_core::Paginated for GetUserListRequest {
 
 crate::macros::into_future!(GetUserListRequest => clerk_core::Page<crate::models::User>);
 
+impl GetUserListRequest {
+    /// The `GET /users/count` request with this list's filters (paging and ordering aside).
+    pub(crate) fn count_request(&self) -> GetUsersCountRequest {
+        let mut count = GetUsersCountRequest::new(self.client.clone());
+        count.email_address = self.email_address.clone();
+        count.phone_number = self.phone_number.clone();
+        count.external_id = self.external_id.clone();
+        count.username = self.username.clone();
+        count.web3_wallet = self.web3_wallet.clone();
+        count.user_id = self.user_id.clone();
+        count.organization_id = self.organization_id.clone();
+        count.query = self.query.clone();
+        count.email_address_query = self.email_address_query.clone();
+        count.phone_number_query = self.phone_number_query.clone();
+        count.username_query = self.username_query.clone();
+        count.name_query = self.name_query.clone();
+        count.banned = self.banned;
+        count.last_active_at_before = self.last_active_at_before;
+        count.last_active_at_after = self.last_active_at_after;
+        count.last_active_at_since = self.last_active_at_since;
+        count.created_at_before = self.created_at_before;
+        count.created_at_after = self.created_at_after;
+        count.last_sign_in_at_before = self.last_sign_in_at_before;
+        count.last_sign_in_at_after = self.last_sign_in_at_after;
+        count.provider = self.provider.clone();
+        count.provider_user_id = self.provider_user_id.clone();
+        count
+    }
+}
+
 /// Builder for `POST /users` (Create a new user).
 ///
 /// Operation `CreateUser`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/post//users).
