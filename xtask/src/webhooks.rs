@@ -158,11 +158,6 @@ impl Ty {
             Ty::Named(name) => name.clone(),
         }
     }
-
-    /// Types whose absence decodes as empty rather than as an error.
-    fn has_default(&self) -> bool {
-        matches!(self, Ty::Vec(_) | Ty::Map(_) | Ty::Json)
-    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -598,11 +593,11 @@ impl<'a> Generator<'a> {
         let mut out = String::from(HEADER);
         let _ = writeln!(
             out,
-            "//! Typed Clerk webhook events: webhooks spec {version} (sha256 `{}…`), {} event types.\n//!\n//! [`WebhookEventData`] has one variant per event type; every other item is the payload\n//! type of some event's `data`. Structs ignore fields they do not know, optional or\n//! nullable fields are `Option`s, string enums are plain `String`s, and unions keep shapes\n//! they do not know as raw JSON, so a receiver keeps working when Clerk adds to an event.\n",
+            "//! Typed Clerk webhook events: webhooks spec {version} (sha256 `{}…`), {} event types.\n//!\n//! [`WebhookEventData`] has one variant per event type; every other item is the payload\n//! type of some event's `data`. Decoding is lenient, because a delivery whose\n//! signature verified must reach the application: structs ignore fields they do not know,\n//! optional or nullable fields are `Option`s, a required field Clerk omits (or sends as\n//! `null`) takes its type's default (empty string, zero, `false`, empty list), string enums\n//! are plain `String`s, and unions keep shapes they do not know as raw JSON.\n",
             &digest[..16.min(digest.len())],
             self.events.len()
         );
-        out.push_str("// Payload structs mirror the spec: some are large, and boxing them would only make\n// matching on events noisier.\n#![allow(clippy::large_enum_variant)]\n\nuse serde::{Deserialize, Serialize};\n\n/// Stands in for a credential or a message body in `Debug` output.\nstruct Redacted;\n\nimpl std::fmt::Debug for Redacted {\n    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {\n        f.write_str(\"***\")\n    }\n}\n\n");
+        out.push_str("// Payload structs mirror the spec: some are large, and boxing them would only make\n// matching on events noisier.\n#![allow(clippy::large_enum_variant)]\n\nuse serde::{Deserialize, Serialize};\n\n/// Decodes a required field leniently: `null` becomes the type's default, as a missing field\n/// does through `#[serde(default)]`.\nfn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>\nwhere\n    D: serde::Deserializer<'de>,\n    T: Default + Deserialize<'de>,\n{\n    Option::<T>::deserialize(deserializer).map(Option::unwrap_or_default)\n}\n\n/// Stands in for a credential or a message body in `Debug` output.\nstruct Redacted;\n\nimpl std::fmt::Debug for Redacted {\n    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {\n        f.write_str(\"***\")\n    }\n}\n\n");
         self.render_event_enum(&mut out);
         for model in self.models.values() {
             match &model.kind {
@@ -614,7 +609,7 @@ impl<'a> Generator<'a> {
     }
 
     fn render_event_enum(&self, out: &mut String) {
-        out.push_str("/// The typed `data` of a Clerk webhook event, chosen by the event's `type`.\n///\n/// Event types this SDK version does not know decode to [`WebhookEventData::Unknown`], so a\n/// new event type never breaks a receiver.\n#[derive(Debug, Clone, PartialEq)]\n#[non_exhaustive]\npub enum WebhookEventData {\n");
+        out.push_str("/// The typed `data` of a Clerk webhook event, chosen by the event's `type`.\n///\n/// Event types this SDK version does not know decode to [`WebhookEventData::Unknown`], so a\n/// new event type never breaks a receiver; a known type whose `data` cannot be decoded even\n/// leniently (a field of another JSON type than the spec's) decodes to\n/// [`WebhookEventData::Undecoded`], with the raw `data` and the reason.\n#[derive(Debug, Clone, PartialEq)]\n#[non_exhaustive]\npub enum WebhookEventData {\n");
         for event in &self.events {
             let _ = writeln!(
                 out,
@@ -625,7 +620,7 @@ impl<'a> Generator<'a> {
                 event.data.rust()
             );
         }
-        out.push_str("    /// An event type this SDK version does not know.\n    Unknown {\n        /// The event's `type`.\n        type_: String,\n        /// The event's `data`, as received.\n        data: serde_json::Value,\n    },\n}\n\n");
+        out.push_str("    /// An event type this SDK version does not know.\n    Unknown {\n        /// The event's `type`.\n        type_: String,\n        /// The event's `data`, as received.\n        data: serde_json::Value,\n    },\n    /// A known event type whose `data` could not be decoded into its type. The delivery was\n    /// authentic: the raw `data` is here for the application to read.\n    Undecoded {\n        /// The event's `type`.\n        type_: String,\n        /// The event's `data`, as received.\n        data: serde_json::Value,\n        /// Why decoding failed: the field's path and the problem (never the field's value).\n        error: String,\n    },\n}\n\n");
 
         out.push_str("impl WebhookEventData {\n    /// Every event type this SDK version decodes into a specific variant.\n    pub const EVENT_TYPES: &'static [&'static str] = &[\n");
         for event in &self.events {
@@ -639,7 +634,7 @@ impl<'a> Generator<'a> {
                 event.variant, event.name
             );
         }
-        out.push_str("            Self::Unknown { type_, .. } => type_,\n        }\n    }\n\n    /// Decodes `data` as the payload of `event_type`; `Ok(None)` for an event type this SDK\n    /// version does not know.\n    pub(crate) fn decode_known<'de, D: serde::Deserializer<'de>>(\n        event_type: &str,\n        data: D,\n    ) -> Result<Option<Self>, D::Error> {\n        Ok(Some(match event_type {\n");
+        out.push_str("            Self::Unknown { type_, .. } | Self::Undecoded { type_, .. } => type_,\n        }\n    }\n\n    /// Decodes `data` as the payload of `event_type`; `Ok(None)` for an event type this SDK\n    /// version does not know.\n    pub(crate) fn decode_known<'de, D: serde::Deserializer<'de>>(\n        event_type: &str,\n        data: D,\n    ) -> Result<Option<Self>, D::Error> {\n        Ok(Some(match event_type {\n");
         for event in &self.events {
             let _ = writeln!(
                 out,
@@ -714,7 +709,7 @@ fn render_struct(out: &mut String, model: &Model, fields: &[Field]) {
     let redact = fields.iter().any(|f| is_sensitive(model, f));
     let _ = writeln!(
         out,
-        "/// `{}`: from the {} of Clerk's webhooks spec.\n#[derive({}Clone, PartialEq, Serialize, Deserialize)]\npub struct {} {{",
+        "/// `{}`: from the {} of Clerk's webhooks spec.\n#[derive({}Clone, Default, PartialEq, Serialize, Deserialize)]\npub struct {} {{",
         model.name,
         model.origin,
         if redact { "" } else { "Debug, " },
@@ -728,9 +723,9 @@ fn render_struct(out: &mut String, model: &Model, fields: &[Field]) {
             attrs.push(format!("rename = {:?}", field.json));
         }
         let ty = if field.required && !field.nullable && !field.relaxed {
-            if field.ty.has_default() {
-                attrs.push("default".to_owned());
-            }
+            // Lenient: a required field Clerk omits or sends as `null` takes its default.
+            attrs.push("default".to_owned());
+            attrs.push("deserialize_with = \"null_as_default\"".to_owned());
             base
         } else {
             attrs.push("default".to_owned());
@@ -805,5 +800,9 @@ fn render_union(out: &mut String, model: &Model, tag: &str, variants: &[(String,
     }
     out.push_str(
         "            Self::Unknown(value) => value.serialize(serializer),\n        }\n    }\n}\n\n",
+    );
+    let _ = writeln!(
+        out,
+        "impl Default for {name} {{\n    /// An empty `Unknown` shape, for a required field Clerk left out.\n    fn default() -> Self {{\n        Self::Unknown(serde_json::Value::Null)\n    }}\n}}\n"
     );
 }

@@ -75,6 +75,7 @@ impl Auth {
                 reason: SignedOutReason::SessionPending,
                 message: None,
                 session_status: Some("pending".to_owned()),
+                token_type: Some(TokenType::SessionToken),
             });
         }
         Auth::from_claims_allowing_pending(claims)
@@ -94,12 +95,14 @@ impl Auth {
         }
     }
 
-    /// A signed-out state with a reason.
+    /// A signed-out state with a reason, for a route that accepts session tokens (see
+    /// [`SignedOut::with_token_type`] for others).
     pub fn signed_out(reason: SignedOutReason) -> Auth {
         Auth::SignedOut(SignedOut {
             reason,
             message: None,
             session_status: None,
+            token_type: Some(TokenType::SessionToken),
         })
     }
 
@@ -113,11 +116,14 @@ impl Auth {
         matches!(self, Auth::SignedIn(_))
     }
 
-    /// The kind of token the request was authenticated with (`SessionToken` when signed out).
-    pub fn token_type(&self) -> TokenType {
+    /// The kind of token the request was authenticated with; when signed out, the kind the route
+    /// accepted (`None` when a route accepting several kinds got a token of none of them), as
+    /// `@clerk/backend`'s `tokenType`.
+    pub fn token_type(&self) -> Option<TokenType> {
         match self {
-            Auth::SignedIn(_) | Auth::SignedOut(_) => TokenType::SessionToken,
-            Auth::Machine(machine) => machine.token_type,
+            Auth::SignedIn(_) => Some(TokenType::SessionToken),
+            Auth::SignedOut(signed_out) => signed_out.token_type,
+            Auth::Machine(machine) => Some(machine.token_type),
         }
     }
 
@@ -586,6 +592,7 @@ pub struct SignedOut {
     reason: SignedOutReason,
     message: Option<String>,
     session_status: Option<String>,
+    token_type: Option<TokenType>,
 }
 
 impl SignedOut {
@@ -603,6 +610,19 @@ impl SignedOut {
     pub fn session_status(&self) -> Option<&str> {
         self.session_status.as_deref()
     }
+
+    /// The kind of token the route accepted (`None` when it accepted several kinds and the
+    /// request's token was of none of them).
+    pub fn token_type(&self) -> Option<TokenType> {
+        self.token_type
+    }
+
+    /// The same state, for a route accepting `token_type`.
+    #[must_use]
+    pub fn with_token_type(mut self, token_type: Option<TokenType>) -> SignedOut {
+        self.token_type = token_type;
+        self
+    }
 }
 
 impl From<&VerifyError> for SignedOut {
@@ -611,6 +631,7 @@ impl From<&VerifyError> for SignedOut {
             reason: SignedOutReason::Verification(error.reason()),
             message: Some(error.message().to_owned()),
             session_status: None,
+            token_type: Some(TokenType::SessionToken),
         }
     }
 }

@@ -687,8 +687,12 @@ fn kid_mismatch<'a>(kid: Option<&str>, known: impl Iterator<Item = &'a str>) -> 
 
 /// Several public keys, looked up by `kid` — a parsed JWKS.
 ///
-/// A token is matched to the key with the same `kid`; a token without a `kid` is accepted only
-/// when the set holds exactly one key.
+/// A token is matched to the key with the same `kid`. Keys from a JWKS always have a `kid`
+/// (Clerk sets it to the instance id), so a token without one matches none of them and fails
+/// with [`ReasonKind::JwkKidMismatch`], as in `@clerk/backend`: a token without a `kid` is not
+/// Clerk's. Only a key added without a `kid` (a networkless PEM key, as for `CLERK_JWT_KEY`)
+/// ignores the token's `kid`, when it is the set's only key — the same rule as for a lone
+/// [`PublicKey`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct KeySet {
     keys: Vec<PublicKey>,
@@ -700,15 +704,18 @@ impl KeySet {
         KeySet::default()
     }
 
-    /// Parses every RS256 signing key of a JWKS, skipping keys of other types, uses or algorithms
-    /// and keys that fail to parse.
+    /// Parses every RS256 signing key of a JWKS, skipping keys of other types, uses or algorithms,
+    /// keys without a `kid` (no token could select them), and keys that fail to parse.
     ///
     /// # Errors
     ///
     /// [`KeyError::NoUsableKeys`] if no key is left.
     pub fn from_jwk_set(jwks: &JwkSet) -> Result<KeySet, KeyError> {
         let mut set = KeySet::new();
-        for jwk in jwks.keys.iter().filter(|jwk| jwk.is_rs256_signing_key()) {
+        let usable = jwks.keys.iter().filter(|jwk| {
+            jwk.is_rs256_signing_key() && jwk.kid.as_deref().is_some_and(|kid| !kid.is_empty())
+        });
+        for jwk in usable {
             if let Ok(key) = PublicKey::from_jwk(jwk) {
                 set.insert(key);
             }
@@ -775,8 +782,9 @@ impl KeySource for KeySet {
         if let Some(key) = self.keys.iter().find(|k| k.kid() == kid) {
             return Ok(key);
         }
-        match (kid, self.keys.as_slice()) {
-            (None, [only]) => Ok(only),
+        match self.keys.as_slice() {
+            // A lone key without a `kid` is a networkless key: it ignores the token's `kid`.
+            [only] if only.kid().is_none() => Ok(only),
             _ => Err(kid_mismatch(kid, self.kids())),
         }
     }

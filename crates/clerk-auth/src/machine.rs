@@ -34,7 +34,7 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 use crate::auth::{MachineAuth, TokenType};
-use crate::error::{VerifyError, quote};
+use crate::error::{ReasonKind, VerifyError, quote};
 use crate::jwt::{self, Category, VerifyOptions};
 use crate::keys::KeySource;
 
@@ -275,6 +275,13 @@ impl MachineTokenError {
         self
     }
 
+    /// The same error with another code.
+    #[must_use]
+    pub(crate) fn with_code(mut self, code: MachineErrorCode) -> MachineTokenError {
+        self.code = code;
+        self
+    }
+
     /// The same error, for a token of `token_type`.
     #[must_use]
     pub fn with_token_type(mut self, token_type: Option<TokenType>) -> MachineTokenError {
@@ -374,71 +381,147 @@ pub(crate) fn unknown_machine_token() -> MachineTokenError {
 ///
 /// # Errors
 ///
+/// [`MachineErrorCode::TokenInvalid`] for a token that cannot be decoded, carries another
+/// category than M2M, or is not a JWT-format machine token;
 /// [`MachineErrorCode::TokenVerificationFailed`] (with the [`VerifyError`] behind it) for any
-/// verification failure; [`MachineErrorCode::TokenInvalid`] if the token is not a JWT-format
-/// machine token.
+/// other verification failure.
 pub fn verify_machine_jwt<K: KeySource + ?Sized>(
     token: &str,
     keys: &K,
     options: &VerifyOptions,
 ) -> Result<MachineAuth, MachineTokenError> {
+    prepare_machine_jwt(token, options)?.finish(keys)
+}
+
+/// A JWT-format machine token that passed every check needing no key.
+pub(crate) struct PreparedMachineJwt<'t> {
+    token_type: TokenType,
+    prepared: jwt::Prepared<'t>,
+    /// The options for the JWT checks (no `azp`; the OAuth audience is checked separately).
+    options: VerifyOptions,
+    /// For OAuth JWTs: the audience, checked by the OAuth rule after verification.
+    oauth_audience: Option<Vec<String>>,
+}
+
+/// Tells an M2M JWT from an OAuth JWT and checks everything that needs no key, in the
+/// reference's order, so that an invalid token never costs a key fetch.
+pub(crate) fn prepare_machine_jwt<'t>(
+    token: &'t str,
+    options: &VerifyOptions,
+) -> Result<PreparedMachineJwt<'t>, MachineTokenError> {
     match detect(token) {
-        Some(TokenKind::M2mJwt) => verify_m2m_jwt(token, keys, options),
-        Some(TokenKind::OAuthJwt) => verify_oauth_jwt(token, keys, options),
-        Some(kind) if kind.is_jwt() => Err(MachineTokenError::new(
-            MachineErrorCode::TokenVerificationFailed,
-            "Invalid JWT type. Expected one of: at+jwt, application/at+jwt for OAuth, or sub \
-             starting with 'mch_' for M2M",
-        )
-        .with_token_type(Some(TokenType::M2mToken))),
+        Some(TokenKind::M2mJwt) => {
+            let options = options.for_machine(None);
+            let prepared = jwt::prepare(token, &options, Category::M2m)
+                .map_err(|e| prepare_error(e, TokenType::M2mToken))?;
+            Ok(PreparedMachineJwt {
+                token_type: TokenType::M2mToken,
+                prepared,
+                options,
+                oauth_audience: None,
+            })
+        }
+        Some(TokenKind::OAuthJwt) => {
+            let audience = options.audience_list().to_vec();
+            let options = options
+                .for_machine(Some(OAUTH_JWT_TYPES.map(str::to_owned).to_vec()))
+                .audience(Vec::<String>::new());
+            let prepared = jwt::prepare(token, &options, Category::Any)
+                .map_err(|e| prepare_error(e, TokenType::OAuthToken))?;
+            Ok(PreparedMachineJwt {
+                token_type: TokenType::OAuthToken,
+                prepared,
+                options,
+                oauth_audience: Some(audience),
+            })
+        }
+        Some(TokenKind::SessionJwt) => {
+            // A JWT-shaped token: undecodable ones are `token-invalid`, decodable ones of neither
+            // machine kind fail with the reference's message.
+            let header = jwt::decode_header(token).and_then(|header| {
+                jwt::decode_payload_unverified(token)?;
+                Ok(header)
+            });
+            match header {
+                Err(error) => Err(prepare_error(error, TokenType::M2mToken)),
+                Ok(header) => Err(MachineTokenError::new(
+                    MachineErrorCode::TokenVerificationFailed,
+                    format!(
+                        "Invalid JWT type: {}. Expected one of: at+jwt, application/at+jwt for \
+                         OAuth, or sub starting with 'mch_' for M2M",
+                        header.typ.as_deref().unwrap_or("missing")
+                    ),
+                )
+                .with_token_type(Some(TokenType::OAuthToken))),
+            }
+        }
         _ => Err(unknown_machine_token()),
     }
 }
 
-fn verify_m2m_jwt<K: KeySource + ?Sized>(
-    token: &str,
-    keys: &K,
-    options: &VerifyOptions,
-) -> Result<MachineAuth, MachineTokenError> {
-    let options = options.for_machine(None);
-    let claims: Map<String, Value> =
-        jwt::verify_with(token, keys, &options, Category::M2m, jwt::decode_custom)
-            .map_err(|e| MachineTokenError::from_verify_error(e, TokenType::M2mToken))?;
-    let scopes = match claims.get("scopes") {
-        Some(Value::String(scopes)) => split_spaces(scopes),
-        _ => match claims.get("aud") {
-            Some(Value::String(aud)) => vec![aud.clone()],
-            Some(Value::Array(auds)) => strings(auds),
-            _ => Vec::new(),
-        },
+/// A check that needed no key failed: decoding and category failures are `token-invalid` (as
+/// the reference's decode step reports them), the others `token-verification-failed`.
+fn prepare_error(error: VerifyError, token_type: TokenType) -> MachineTokenError {
+    let code = match error.reason() {
+        ReasonKind::TokenMalformed
+        | ReasonKind::TokenTooLarge
+        | ReasonKind::TokenInvalidCategory => MachineErrorCode::TokenInvalid,
+        _ => MachineErrorCode::TokenVerificationFailed,
     };
-    Ok(machine_auth(TokenType::M2mToken, claims, scopes))
+    MachineTokenError::from_verify_error(error, token_type).with_code(code)
 }
 
-fn verify_oauth_jwt<K: KeySource + ?Sized>(
-    token: &str,
-    keys: &K,
-    options: &VerifyOptions,
-) -> Result<MachineAuth, MachineTokenError> {
-    let audience = options.audience_list().to_vec();
-    let options = options
-        .for_machine(Some(OAUTH_JWT_TYPES.map(str::to_owned).to_vec()))
-        .audience(Vec::<String>::new());
-    let claims: Map<String, Value> =
-        jwt::verify_with(token, keys, &options, Category::Any, jwt::decode_custom)
-            .map_err(|e| MachineTokenError::from_verify_error(e, TokenType::OAuthToken))?;
-    check_oauth_audience(claims.get("aud"), &audience)?;
-    let scopes = match (claims.get("scp"), claims.get("scope")) {
-        (Some(Value::Array(scp)), _) => strings(scp),
-        (_, Some(Value::String(scope))) => split_spaces(scope),
-        _ => Vec::new(),
-    };
-    Ok(machine_auth(TokenType::OAuthToken, claims, scopes))
+impl PreparedMachineJwt<'_> {
+    /// The header's `kid`, to pick the key with.
+    #[cfg_attr(not(feature = "remote"), allow(dead_code))]
+    pub(crate) fn kid(&self) -> Option<&str> {
+        self.prepared.kid()
+    }
+
+    /// The token type: M2M or OAuth.
+    #[cfg_attr(not(feature = "remote"), allow(dead_code))]
+    pub(crate) fn token_type(&self) -> TokenType {
+        self.token_type
+    }
+
+    /// The signature and claim checks, then the machine's identity.
+    pub(crate) fn finish<K: KeySource + ?Sized>(
+        self,
+        keys: &K,
+    ) -> Result<MachineAuth, MachineTokenError> {
+        let token_type = self.token_type;
+        let claims: Map<String, Value> = self
+            .prepared
+            .finish(keys, &self.options, jwt::decode_custom)
+            .map_err(|e| MachineTokenError::from_verify_error(e, token_type))?;
+        if let Some(audience) = &self.oauth_audience {
+            check_oauth_audience(claims.get("aud"), audience)?;
+        }
+        let scopes = match token_type {
+            TokenType::OAuthToken => match (claims.get("scp"), claims.get("scope")) {
+                (Some(Value::Array(scp)), _) => strings(scp),
+                (_, Some(Value::String(scope))) => split_spaces(scope),
+                _ => Vec::new(),
+            },
+            _ => match claims.get("scopes") {
+                Some(Value::String(scopes)) => split_spaces(scopes),
+                _ => match claims.get("aud") {
+                    Some(Value::String(aud)) => vec![aud.clone()],
+                    Some(Value::Array(auds)) => strings(auds),
+                    _ => Vec::new(),
+                },
+            },
+        };
+        Ok(machine_auth(token_type, claims, scopes))
+    }
 }
 
 /// `@clerk/backend`'s OAuth audience rule: with an audience configured, `aud` must be a non-empty
 /// string or a non-empty list of non-empty strings, and contain one of the configured values.
-fn check_oauth_audience(aud: Option<&Value>, expected: &[String]) -> Result<(), MachineTokenError> {
+pub(crate) fn check_oauth_audience(
+    aud: Option<&Value>,
+    expected: &[String],
+) -> Result<(), MachineTokenError> {
     if expected.is_empty() {
         return Ok(());
     }

@@ -259,13 +259,67 @@ fn oauth_jwts_verify_networklessly() {
 }
 
 #[test]
+fn undecodable_machine_jwts_are_token_invalid() {
+    // The reference's decode step reports these as `token-invalid` before any key is used.
+    let good = m2m_jwt(json!({}));
+    let (signing_input, signature) = good.rsplit_once('.').unwrap();
+    let mut last = signature.chars().last().unwrap();
+    // Flip the unused low bits of the last base64url character: non-canonical trailing bits.
+    last = match last {
+        'A' => 'B',
+        c => char::from_u32(u32::from(c) ^ 1).unwrap(),
+    };
+    let non_canonical = format!(
+        "{signing_input}.{}{last}",
+        &signature[..signature.len() - 1]
+    );
+    let err = verify_machine_jwt(&non_canonical, &key(), &options()).unwrap_err();
+    assert_eq!(err.code(), MachineErrorCode::TokenInvalid, "{err}");
+    assert_eq!(
+        err.verify_error().map(|e| e.reason()),
+        Some(ReasonKind::TokenMalformed)
+    );
+    // A session-category M2M JWT is `token-invalid` too ("Invalid M2M JWT category.").
+    let session_category = sign(
+        &json!({"alg": "RS256", "kid": KID, "cat": "cl_B7d4PD111AAA"}),
+        &json!({"sub": "mch_1", "exp": NOW + 60}),
+    );
+    let err = verify_machine_jwt(&session_category, &key(), &options()).unwrap_err();
+    assert_eq!(err.code(), MachineErrorCode::TokenInvalid);
+    // A JWT-shaped token whose header is an array is malformed, not a session JWT.
+    let array_header = format!(
+        "{}.{}.c2ln",
+        support::b64(br#"["RS256","at+jwt"]"#),
+        support::b64(br#"{"sub":"user_1"}"#)
+    );
+    let err = verify_machine_jwt(&array_header, &key(), &options()).unwrap_err();
+    assert_eq!(err.code(), MachineErrorCode::TokenInvalid, "{err}");
+}
+
+#[test]
 fn non_machine_tokens_are_rejected() {
     let err = verify_machine_jwt(&session_jwt(), &key(), &options()).unwrap_err();
     assert_eq!(err.code(), MachineErrorCode::TokenVerificationFailed);
-    assert!(err.message().starts_with("Invalid JWT type"));
+    assert_eq!(
+        err.message(),
+        "Invalid JWT type: JWT. Expected one of: at+jwt, application/at+jwt for OAuth, or sub \
+         starting with 'mch_' for M2M"
+    );
+    assert_eq!(err.token_type(), Some(TokenType::OAuthToken));
     let err = verify_machine_jwt("mt_opaque", &key(), &options()).unwrap_err();
     assert_eq!(err.code(), MachineErrorCode::TokenInvalid);
     assert_eq!(err.message(), "Unknown machine token type");
+}
+
+#[cfg(feature = "remote")]
+fn verifier_without_audience(server: &mockito::ServerGuard) -> clerk_auth::remote::MachineVerifier {
+    let client = clerk_core::Client::builder()
+        .secret_key("sk_test_machine_tests")
+        .api_url(server.url())
+        .retry_policy(clerk_core::RetryPolicy::disabled())
+        .build()
+        .unwrap();
+    clerk_auth::remote::MachineVerifier::new(client).options(options())
 }
 
 #[cfg(feature = "remote")]
@@ -393,7 +447,7 @@ mod remote {
         let Auth::Machine(machine) = &auth else {
             panic!("{auth:?}")
         };
-        assert_eq!(auth.token_type(), TokenType::ApiKey);
+        assert_eq!(auth.token_type(), Some(TokenType::ApiKey));
         assert!(auth.is_authenticated() && !auth.is_signed_in());
         assert_eq!(machine.name(), Some("CI_KEY"));
         assert_eq!(machine.org_id(), Some("org_9"));
@@ -604,5 +658,160 @@ mod remote {
             .await
             .unwrap_err();
         assert_eq!(expired.code(), MachineErrorCode::TokenVerificationFailed);
+    }
+
+    fn oauth_response(aud: Option<Value>) -> Value {
+        let mut body = json!({
+            "object": "clerk_idp_oauth_access_token", "id": "oat_0123",
+            "client_id": "client_7", "subject": "user_42", "scopes": ["profile"],
+            "revoked": false, "revocation_reason": null, "expired": false,
+            "expiration": 1_700_000_600_000_i64, "created_at": 1, "updated_at": 1
+        });
+        if let Some(aud) = aud {
+            body["aud"] = aud;
+        }
+        body
+    }
+
+    #[tokio::test]
+    async fn opaque_oauth_tokens_are_checked_against_the_configured_audience() {
+        let audience = options().audience(["https://api.example.com"]);
+        let cases = [
+            // A missing audience is refused when one is required (the OAuth rule).
+            (None, false),
+            (Some(json!("https://other.example.com")), false),
+            (Some(json!([])), false),
+            (Some(json!("")), false),
+            (Some(json!(["https://other.example.com", ""])), false),
+            (Some(json!("https://api.example.com")), true),
+            (
+                Some(json!([
+                    "https://other.example.com",
+                    "https://api.example.com"
+                ])),
+                true,
+            ),
+        ];
+        for (aud, accepted) in cases {
+            let mut server = Server::new_async().await;
+            let _mock = server
+                .mock("POST", "/oauth_applications/access_tokens/verify")
+                .with_status(200)
+                .with_body(oauth_response(aud.clone()).to_string())
+                .create_async()
+                .await;
+            let verifier = verifier(&server).options(audience.clone());
+            let result = verifier.verify("oat_0123").await;
+            match (accepted, result) {
+                (true, Ok(machine)) => assert_eq!(machine.subject(), "user_42"),
+                (false, Err(err)) => {
+                    assert_eq!(
+                        err.code(),
+                        MachineErrorCode::TokenVerificationFailed,
+                        "{aud:?}"
+                    );
+                    assert_eq!(err.token_type(), Some(TokenType::OAuthToken));
+                }
+                (accepted, result) => panic!("aud {aud:?}: expected {accepted}, got {result:?}"),
+            }
+            // Without an audience configured, nothing is checked.
+            assert!(
+                verifier_without_audience(&server)
+                    .verify("oat_0123")
+                    .await
+                    .is_ok()
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn m2m_tokens_and_api_keys_check_an_aud_they_carry() {
+        let audience = options().audience(["https://api.example.com"]);
+        let cases = [
+            (
+                "mt_0123",
+                "/m2m_tokens/verify",
+                json!({"claims": {"aud": "https://other.example.com"}}),
+                false,
+            ),
+            (
+                "mt_0123",
+                "/m2m_tokens/verify",
+                json!({"aud": ["https://api.example.com"]}),
+                true,
+            ),
+            // No aud at all: checked as a JWT's (not checked).
+            ("mt_0123", "/m2m_tokens/verify", json!({}), true),
+            (
+                "ak_0123",
+                "/api_keys/verify",
+                json!({"claims": {"aud": ["https://other.example.com"]}}),
+                false,
+            ),
+            (
+                "ak_0123",
+                "/api_keys/verify",
+                json!({"claims": {"aud": 7}}),
+                false,
+            ),
+        ];
+        for (token, path, extra, accepted) in cases {
+            let mut body = m2m_response();
+            body["id"] = json!(token);
+            for (k, v) in extra.as_object().unwrap() {
+                body[k] = v.clone();
+            }
+            let mut server = Server::new_async().await;
+            let _mock = server
+                .mock("POST", path)
+                .with_status(200)
+                .with_body(body.to_string())
+                .create_async()
+                .await;
+            let result = verifier(&server)
+                .options(audience.clone())
+                .verify(token)
+                .await;
+            assert_eq!(result.is_ok(), accepted, "{token} {extra}: {result:?}");
+            if let Err(err) = result {
+                assert_eq!(err.code(), MachineErrorCode::TokenVerificationFailed);
+                assert_eq!(
+                    err.verify_error().map(|e| e.reason()),
+                    Some(ReasonKind::TokenInvalidAudience)
+                );
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn invalid_machine_jwts_never_fetch_the_jwks() {
+        let mut server = Server::new_async().await;
+        let any = server
+            .mock("POST", Matcher::Any)
+            .expect(0)
+            .create_async()
+            .await;
+        let jwks = server
+            .mock("GET", "/v1/jwks")
+            .expect(0)
+            .create_async()
+            .await;
+        let session_category = sign(
+            &json!({"alg": "RS256", "kid": KID, "cat": "cl_B7d4PD111AAA"}),
+            &json!({"sub": "mch_1", "exp": NOW + 60}),
+        );
+        let hs256 = sign(
+            &json!({"alg": "HS256", "kid": KID}),
+            &json!({"sub": "mch_1", "exp": NOW + 60}),
+        );
+        let good = m2m_jwt(json!({}));
+        let bad_signature = format!("{}.{}", good.rsplit_once('.').unwrap().0, "A");
+        let verifier = verifier(&server);
+        for token in [session_category, hs256, bad_signature] {
+            let err = verifier.verify(&token).await.unwrap_err();
+            assert_ne!(err.code(), MachineErrorCode::UnexpectedError, "{err}");
+        }
+        jwks.assert_async().await;
+        any.assert_async().await;
     }
 }

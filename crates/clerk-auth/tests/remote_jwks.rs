@@ -424,3 +424,119 @@ async fn transient_failures_are_retried_a_bounded_number_of_times() {
     );
     down.assert_async().await;
 }
+
+/// A token with these raw (already encoded) segments.
+fn raw(header: &str, payload: &str, signature: &str) -> String {
+    format!("{header}.{payload}.{signature}")
+}
+
+#[tokio::test]
+async fn tokens_that_cannot_verify_never_fetch_the_jwks() {
+    let mut server = Server::new_async().await;
+    let mock = jwks_mock(&mut server, 0).await;
+    let cache = cache(&server, &ManualClock::new());
+
+    let good = token();
+    let mut parts = good.split('.');
+    let (header, payload, signature) = (
+        parts.next().unwrap().to_owned(),
+        parts.next().unwrap().to_owned(),
+        parts.next().unwrap().to_owned(),
+    );
+    let b64 = |json: &str| support::b64(json.as_bytes());
+    // The last signature character with its unused low bits set: non-canonical.
+    let last = signature.chars().last().unwrap();
+    let flipped = char::from_u32(u32::from(last) ^ 1).unwrap();
+    let non_canonical = format!("{}{flipped}", &signature[..signature.len() - 1]);
+    let standard_alphabet = format!("+/{}", &signature[2..]);
+    let m2m = sign(
+        &json!({"alg": "RS256", "typ": "JWT", "kid": KID, "cat": "cl_B7d4PD333AAA"}),
+        &json!({"sub": "mch_1", "exp": NOW + 60}),
+    );
+
+    let cases: Vec<(&str, String, ReasonKind)> = vec![
+        (
+            "bad base64 payload",
+            raw(&header, "e30*", &signature),
+            ReasonKind::TokenMalformed,
+        ),
+        (
+            "payload of invalid length",
+            raw(&header, "e30xx", &signature),
+            ReasonKind::TokenMalformed,
+        ),
+        (
+            "payload not JSON",
+            raw(&header, &b64("{\"sub\":"), &signature),
+            ReasonKind::TokenMalformed,
+        ),
+        (
+            "payload an array",
+            raw(&header, &b64("[\"user_1\",\"sess_1\"]"), &signature),
+            ReasonKind::TokenMalformed,
+        ),
+        (
+            "header an array",
+            raw(
+                &b64("[\"RS256\",\"JWT\",\"ins_test_2048\"]"),
+                &payload,
+                &signature,
+            ),
+            ReasonKind::TokenMalformed,
+        ),
+        (
+            "signature in the standard alphabet",
+            raw(&header, &payload, &standard_alphabet),
+            ReasonKind::TokenMalformed,
+        ),
+        (
+            "signature with non-canonical trailing bits",
+            raw(&header, &payload, &non_canonical),
+            ReasonKind::TokenMalformed,
+        ),
+        ("an M2M token", m2m, ReasonKind::TokenInvalidCategory),
+        (
+            "HS256",
+            sign(
+                &json!({"alg": "HS256", "kid": KID}),
+                &json!({"sub": "u", "exp": NOW + 60}),
+            ),
+            ReasonKind::TokenInvalidAlgorithm,
+        ),
+        (
+            "a crit header",
+            sign(
+                &json!({"alg": "RS256", "kid": KID, "crit": ["x"]}),
+                &json!({"sub": "u", "exp": NOW + 60}),
+            ),
+            ReasonKind::TokenMalformed,
+        ),
+    ];
+    for (name, token, reason) in cases {
+        let err = cache.verify(&token, &options()).await.unwrap_err();
+        assert_eq!(err.reason(), reason, "{name}: {err}");
+        // The reference's reason strings: token-invalid for the first two groups.
+        if reason != ReasonKind::TokenInvalidAlgorithm {
+            assert_eq!(err.reason().as_str(), "token-invalid", "{name}");
+        }
+    }
+    assert_eq!(cache.fetch_count(), 0);
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn a_token_without_kid_is_refused_even_by_a_one_key_jwks() {
+    let mut server = Server::new_async().await;
+    let mock = jwks_mock(&mut server, 1).await;
+    let cache = cache(&server, &ManualClock::new());
+    assert!(cache.verify(&token(), &options()).await.is_ok());
+
+    let no_kid = sign(
+        &json!({"alg": "RS256", "typ": "JWT"}),
+        &json!({"sub": "user_1", "sid": "sess_1", "exp": NOW + 3600}),
+    );
+    let err = cache.verify(&no_kid, &options()).await.unwrap_err();
+    assert_eq!(err.reason(), ReasonKind::JwkKidMismatch);
+    assert_eq!(err.reason().as_str(), "jwk-kid-mismatch");
+    mock.assert_async().await;
+}

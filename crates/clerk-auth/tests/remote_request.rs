@@ -156,7 +156,7 @@ async fn an_m2m_token_is_verified_through_the_machine_verifier_hook() {
 
     let state = authenticate_request(&parts("Bearer mt_0123"), &options, &session).await;
     assert_eq!(state.status(), AuthStatus::SignedIn);
-    assert_eq!(state.auth().token_type(), TokenType::M2mToken);
+    assert_eq!(state.auth().token_type(), Some(TokenType::M2mToken));
     verify.assert_async().await;
 }
 

@@ -214,6 +214,10 @@ fn bearer_tokens() {
     assert_eq!(bearer_token("Token a.b.c"), None);
     assert_eq!(bearer_token("Bearer "), None);
     assert_eq!(bearer_token(""), None);
+    // Documented deviations: extra spaces are trimmed (RFC 9110's 1*SP); trailing words stay in
+    // the token, which then fails verification.
+    assert_eq!(bearer_token("Bearer   a.b.c"), Some("a.b.c"));
+    assert_eq!(bearer_token("Bearer a.b.c extra"), Some("a.b.c extra"));
 }
 
 #[test]
@@ -429,9 +433,30 @@ fn accepted_token_lists_reject_other_kinds_first() {
     );
     assert_eq!(reason(&state), "token-type-mismatch");
     assert_eq!(state.token_type(), None);
+    assert_eq!(state.auth().token_type(), None);
     // No header token counts as a session token.
     let state = run(get("/"), &options);
     assert_eq!(reason(&state), "token-type-mismatch");
+}
+
+#[test]
+fn signed_out_auth_reports_the_token_type_the_route_accepted() {
+    // A session route: the session token type.
+    let state = run(get("/"), &live());
+    assert_eq!(state.auth().token_type(), Some(TokenType::SessionToken));
+    // A route for API keys only, without a token: the API key type, as the reference's
+    // unauthenticated machine object.
+    let options = live().accepts_token(TokenType::ApiKey);
+    let state = run(get("/"), &options);
+    assert_eq!(reason(&state), "No token in header");
+    assert_eq!(state.auth().token_type(), Some(TokenType::ApiKey));
+    // A session token on it: still the type the route accepted.
+    let state = run(
+        get("/").header("authorization", format!("Bearer {}", session())),
+        &options,
+    );
+    assert_eq!(reason(&state), "token-type-mismatch");
+    assert_eq!(state.auth().token_type(), Some(TokenType::ApiKey));
 }
 
 struct FakeMachines;
@@ -1024,6 +1049,23 @@ fn organization_sync_activates_the_organization_in_the_url() {
         &options,
     );
     assert_eq!(state.status(), AuthStatus::SignedIn);
+    // A request that cannot follow a redirect (a fetch, an XHR, a POST) keeps its session: the
+    // handshake that would switch the organization is for navigations only.
+    for request in [
+        get("/orgs/globex/x").header("sec-fetch-dest", "empty"),
+        get("/orgs/globex/x").header("accept", "application/json"),
+        http::Request::post("/me")
+            .header("host", "example.com")
+            .header("sec-fetch-dest", "document"),
+    ] {
+        let state = run(request.header("cookie", cookie(&in_acme)), &options);
+        assert_eq!(state.status(), AuthStatus::SignedIn);
+        assert_eq!(state.reason(), None);
+        assert_eq!(
+            state.session_claims().and_then(|c| c.org_slug()),
+            Some("acme")
+        );
+    }
     // Personal account without an active organization: nothing to do.
     let personal = session();
     let state = run(

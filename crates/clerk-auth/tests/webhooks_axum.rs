@@ -151,13 +151,37 @@ fn a_malformed_timestamp_is_400() {
 }
 
 #[test]
-fn a_signed_body_that_is_not_an_event_is_400() {
+fn a_signed_body_that_is_not_json_is_400() {
     let webhook = webhook();
-    let body = r#"{"hello":"world"}"#;
+    let body = "hello, world";
     let (status, json) =
         respond(extract(request(&signed(&webhook, body), body), &webhook).unwrap_err());
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(json["reason"], "invalid_payload");
+}
+
+#[test]
+fn every_authentic_json_delivery_reaches_the_handler() {
+    // Svix retries a 400 and eventually disables the endpoint: an authentic delivery is always
+    // handed over, even when it is not the event the SDK expected.
+    let webhook = webhook();
+    let cases = [
+        (r#"{"hello":"world"}"#, ""),
+        // The spec marks `id`, `object` and `deleted` required; this one lacks all three.
+        (
+            r#"{"type":"user.deleted","instance_id":"ins_1","timestamp":1700000000,"data":{}}"#,
+            "user.deleted",
+        ),
+        (
+            r#"{"type":"user.deleted","instance_id":"ins_1","timestamp":1700000000,"data":{"deleted":7}}"#,
+            "user.deleted",
+        ),
+    ];
+    for (body, event_type) in cases {
+        let VerifiedWebhook(event) = extract(request(&signed(&webhook, body), body), &webhook)
+            .unwrap_or_else(|rejection| panic!("{body}: {rejection:?}"));
+        assert_eq!(event.data.event_type(), event_type, "{body}");
+    }
 }
 
 #[test]

@@ -30,13 +30,25 @@
 //! # Ok(()) }
 //! ```
 //!
+//! Every check that needs no key — shape, size, base64url, the header and payload being JSON
+//! objects, `cat`, `typ`, `alg`, `crit` — runs before the key source is asked, so with a remote
+//! key source (`remote::JwksCache`) a token that is already invalid never causes a JWKS fetch.
+//!
 //! Where this differs from `@clerk/backend` (all stricter, none observable with Clerk-issued
-//! tokens): only `RS256` is accepted (the reference also names RS384/RS512); `alg`, `typ` and `cat`
-//! are checked before the key is looked up; a `crit` header is rejected; the payload JSON is only
-//! parsed after the signature verified; an `aud` claim that is neither a string nor an array of
-//! strings fails a configured audience check; and time claims are compared in whole seconds.
+//! tokens):
+//!
+//! - Only `RS256` is accepted (the reference also names RS384/RS512).
+//! - `alg`, `typ` and `cat` are checked before the key is looked up.
+//! - A `crit` header is rejected.
+//! - Tokens longer than [`max_token_len`](VerifyOptions::max_token_len) (16 KiB by default) are
+//!   rejected before decoding.
+//! - The payload is checked to be a JSON object before the key is looked up, but only decoded
+//!   into claims after the signature verified.
+//! - An `aud` claim that is neither a string nor an array of strings fails a configured audience
+//!   check.
+//! - Time claims are compared in whole seconds.
 
-mod parse;
+pub(crate) mod parse;
 mod verify;
 
 use std::fmt;
@@ -51,9 +63,15 @@ use crate::error::{ReasonKind, VerifyError, quote};
 use crate::keys::KeySource;
 
 pub(crate) use verify::{Audience, Claim, Registered, decode_custom};
+#[cfg(feature = "remote")]
+pub(crate) use verify::{check_audience, decode_session};
 
 /// The `cat` header value of machine-to-machine tokens, which are not session tokens.
 const M2M_CATEGORY: &str = "cl_B7d4PD333AAA";
+/// The `cat` header value of session tokens.
+pub(crate) const SESSION_CATEGORY: &str = "cl_B7d4PD111AAA";
+/// The "ignore" `cat` header value, treated like a session token.
+pub(crate) const IGNORE_CATEGORY: &str = "cl_I7d4PD111III";
 
 /// Which header `cat` (token category) values a verification accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,6 +82,9 @@ pub(crate) enum Category {
     M2m,
     /// Not checked (OAuth access tokens).
     Any,
+    /// Handshake tokens: absent, the session category or the "ignore" category.
+    #[cfg_attr(not(feature = "request"), allow(dead_code))]
+    Handshake,
 }
 
 /// How the `iss` claim is checked.
@@ -363,6 +384,33 @@ pub(crate) fn verify_with<T, K: KeySource + ?Sized>(
     category: Category,
     decode: impl FnOnce(&[u8], &VerifyOptions, i64) -> Result<T, VerifyError>,
 ) -> Result<T, VerifyError> {
+    prepare(token, options, category)?.finish(keys, options, decode)
+}
+
+/// A token whose shape, encoding and header passed every check that needs no key: what is left
+/// is the key lookup, the signature and the claims.
+///
+/// Splitting verification here lets asynchronous key sources (a JWKS fetched over the network)
+/// be asked only for tokens that could verify at all: a token that is already invalid never
+/// costs a network call.
+pub(crate) struct Prepared<'t> {
+    /// `<header>.<payload>`, exactly as received.
+    signing_input: &'t str,
+    payload: Vec<u8>,
+    signature: [u8; parse::MAX_SIGNATURE_LEN],
+    /// `None` when the signature is longer than any supported modulus: it cannot verify.
+    signature_len: Option<usize>,
+    kid: Option<String>,
+}
+
+/// Checks everything that needs no key, in the reference order: the token's shape, the
+/// base64url encoding of all three segments, the header and payload being JSON objects, then the
+/// header's `cat`, `typ`, `alg` and `crit`.
+pub(crate) fn prepare<'t>(
+    token: &'t str,
+    options: &VerifyOptions,
+    category: Category,
+) -> Result<Prepared<'t>, VerifyError> {
     let segments = parse::split(token, options.max_token_len)?;
 
     let mut header_buf = [0u8; parse::MAX_HEADER_LEN];
@@ -373,12 +421,20 @@ pub(crate) fn verify_with<T, K: KeySource + ?Sized>(
         )
     })?;
     let payload = parse::decode_vec(segments.payload)?;
-    let mut signature_buf = [0u8; parse::MAX_SIGNATURE_LEN];
-    // A signature longer than any supported modulus cannot verify; it fails at the signature step.
-    let signature = parse::decode_into(segments.signature, &mut signature_buf)?
-        .map(|len| &signature_buf[..len]);
-    let header: parse::Header<'_> =
-        serde_json::from_slice(&header_buf[..header_len]).map_err(|_| parse::undecodable())?;
+    let mut signature = [0u8; parse::MAX_SIGNATURE_LEN];
+    // A signature longer than any supported modulus cannot verify; it fails at the signature
+    // step, but it must still be valid base64url.
+    let signature_len = match parse::decode_into(segments.signature, &mut signature)? {
+        Some(len) => Some(len),
+        None => {
+            parse::decode_vec(segments.signature)?;
+            None
+        }
+    };
+    let header = parse::decode_header(&header_buf[..header_len])?;
+    if !parse::is_json_object_text(&payload) {
+        return Err(parse::undecodable());
+    }
     let kid = header.kid.as_ref().map(parse::Str::as_str);
 
     let cat = header.cat.as_ref().map(parse::Str::as_str);
@@ -394,6 +450,15 @@ pub(crate) fn verify_with<T, K: KeySource + ?Sized>(
             return Err(VerifyError::new(
                 ReasonKind::TokenInvalidCategory,
                 "Invalid M2M JWT category.",
+            )
+            .with_kid(kid));
+        }
+        Category::Handshake
+            if cat.is_some_and(|cat| cat != SESSION_CATEGORY && cat != IGNORE_CATEGORY) =>
+        {
+            return Err(VerifyError::new(
+                ReasonKind::TokenInvalidCategory,
+                "Invalid handshake token category.",
             )
             .with_kid(kid));
         }
@@ -423,26 +488,51 @@ pub(crate) fn verify_with<T, K: KeySource + ?Sized>(
         .with_kid(kid));
     }
 
-    let key = keys.key_for(kid).map_err(|e| {
-        if e.context().kid.is_none() {
-            e.with_kid(kid)
-        } else {
-            e
-        }
-    })?;
+    Ok(Prepared {
+        signing_input: segments.signing_input,
+        payload,
+        signature,
+        signature_len,
+        kid: kid.map(str::to_owned),
+    })
+}
 
-    let valid =
-        signature.is_some_and(|sig| key.verify_rs256(segments.signing_input.as_bytes(), sig));
-    if !valid {
-        return Err(VerifyError::new(
-            ReasonKind::TokenInvalidSignature,
-            "JWT signature is invalid.",
-        )
-        .with_kid(kid));
+impl Prepared<'_> {
+    /// The header's `kid`, to pick the key with.
+    pub(crate) fn kid(&self) -> Option<&str> {
+        self.kid.as_deref()
     }
 
-    let now = options.now();
-    decode(&payload, options, now).map_err(|e| e.with_kid(kid))
+    /// The key lookup, the signature, then `decode` on the verified payload.
+    pub(crate) fn finish<T, K: KeySource + ?Sized>(
+        self,
+        keys: &K,
+        options: &VerifyOptions,
+        decode: impl FnOnce(&[u8], &VerifyOptions, i64) -> Result<T, VerifyError>,
+    ) -> Result<T, VerifyError> {
+        let kid = self.kid();
+        let key = keys.key_for(kid).map_err(|e| {
+            if e.context().kid.is_none() {
+                e.with_kid(kid)
+            } else {
+                e
+            }
+        })?;
+
+        let valid = self.signature_len.is_some_and(|len| {
+            key.verify_rs256(self.signing_input.as_bytes(), &self.signature[..len])
+        });
+        if !valid {
+            return Err(VerifyError::new(
+                ReasonKind::TokenInvalidSignature,
+                "JWT signature is invalid.",
+            )
+            .with_kid(kid));
+        }
+
+        let now = options.now();
+        decode(&self.payload, options, now).map_err(|e| e.with_kid(kid))
+    }
 }
 
 fn check_type(typ: Option<&str>, options: &VerifyOptions) -> Result<(), VerifyError> {
@@ -568,15 +658,6 @@ pub fn decode_header(token: &str) -> Result<TokenHeader, VerifyError> {
     decode_header_limited(token, VerifyOptions::DEFAULT_MAX_TOKEN_LEN)
 }
 
-/// [`decode_header`] with the size limit of `options`.
-#[cfg(feature = "remote")]
-pub(crate) fn decode_header_for(
-    token: &str,
-    options: &VerifyOptions,
-) -> Result<TokenHeader, VerifyError> {
-    decode_header_limited(token, options.max_token_len)
-}
-
 fn decode_header_limited(token: &str, max_len: usize) -> Result<TokenHeader, VerifyError> {
     let segments = parse::split(token, max_len)?;
     let mut header_buf = [0u8; parse::MAX_HEADER_LEN];
@@ -586,8 +667,7 @@ fn decode_header_limited(token: &str, max_len: usize) -> Result<TokenHeader, Ver
             "Invalid JWT form. The header is too large.",
         )
     })?;
-    let header: parse::Header<'_> =
-        serde_json::from_slice(&header_buf[..header_len]).map_err(|_| parse::undecodable())?;
+    let header = parse::decode_header(&header_buf[..header_len])?;
     let owned = |s: Option<parse::Str<'_>>| s.map(|s| s.0.into_owned());
     Ok(TokenHeader {
         alg: owned(header.alg),

@@ -91,6 +91,42 @@ pub(crate) fn decode_vec(segment: &str) -> Result<Vec<u8>, VerifyError> {
     Ok(out)
 }
 
+/// Parses a decoded header: it must be a JSON object (serde would also fill a struct from an
+/// array, by position).
+pub(crate) fn decode_header(bytes: &[u8]) -> Result<Header<'_>, VerifyError> {
+    if !starts_like_object(bytes) {
+        return Err(undecodable());
+    }
+    serde_json::from_slice(bytes).map_err(|_| undecodable())
+}
+
+/// Whether `bytes` starts like a JSON object (after optional whitespace).
+pub(crate) fn starts_like_object(bytes: &[u8]) -> bool {
+    bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+}
+
+/// Whether `bytes` is one well-formed JSON object and nothing else. Reads the whole text once,
+/// without building anything.
+pub(crate) fn is_json_object_text(bytes: &[u8]) -> bool {
+    struct ObjectOnly;
+
+    impl<'de> Visitor<'de> for ObjectOnly {
+        type Value = ();
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+
+        fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Ok(())
+        }
+    }
+
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    deserializer.deserialize_map(ObjectOnly).is_ok() && deserializer.end().is_ok()
+}
+
 /// The JOSE header members the verifier looks at. Others are ignored; `crit` is rejected since
 /// no extension is understood.
 #[derive(serde::Deserialize)]
@@ -180,6 +216,26 @@ mod tests {
         assert!(decode_into("YQ+/", &mut buf).is_err(), "standard alphabet");
         assert!(decode_into("Y Q", &mut buf).is_err(), "whitespace");
         assert_eq!(decode_into("YWFhYWFhYWFh", &mut buf).ok(), Some(None));
+    }
+
+    #[test]
+    fn only_json_objects_are_headers_or_payloads() {
+        assert!(
+            decode_header(br#"["RS256"]"#).is_err(),
+            "an array is no header"
+        );
+        assert!(decode_header(br#" ["RS256", "JWT", "ins_1"]"#).is_err());
+        assert!(decode_header(b"null").is_err());
+        assert!(decode_header(br#" {"alg":"RS256"}"#).is_ok());
+        assert!(is_json_object_text(
+            br#"{"sub":"user_1","n":[1,{"a":null}]}"#
+        ));
+        assert!(is_json_object_text(b" {} \n"));
+        assert!(!is_json_object_text(br#"["user_1", 1]"#));
+        assert!(!is_json_object_text(br#"{"sub":"user_1""#), "truncated");
+        assert!(!is_json_object_text(br#"{"sub":1} {}"#), "trailing text");
+        assert!(!is_json_object_text(b"\"text\""));
+        assert!(!is_json_object_text(b""));
     }
 
     #[test]

@@ -104,7 +104,7 @@ pub(crate) fn check_registered(
         ));
     }
 
-    check_audience(&claims.aud, options)?;
+    check_audience(&claims.aud, &options.audience)?;
 
     let parties = options.authorized_parties.as_slice();
     if !parties.is_empty() {
@@ -214,8 +214,10 @@ pub(crate) fn check_registered(
     Ok(())
 }
 
-fn check_audience(aud: &Audience<'_>, options: &VerifyOptions) -> Result<(), VerifyError> {
-    let expected = options.audience.as_slice();
+/// The `aud` check: with an audience configured, a string `aud` must be one of `expected` and
+/// an array must contain one of them; a missing or empty `aud` is not checked (as in the
+/// reference); any other type fails.
+pub(crate) fn check_audience(aud: &Audience<'_>, expected: &[String]) -> Result<(), VerifyError> {
     if expected.is_empty() {
         return Ok(());
     }

@@ -12,10 +12,10 @@ use serde_json::{Value, json};
 
 use super::{AsyncKeySource, JwksCache};
 use crate::auth::{Auth, MachineAuth, TokenType};
-use crate::jwt::{self, VerifyOptions};
+use crate::jwt::{Audience, VerifyOptions, check_audience};
 use crate::machine::{
-    AcceptsToken, MachineErrorCode, MachineTokenError, TokenKind, detect, unknown_machine_token,
-    verify_machine_jwt,
+    AcceptsToken, MachineErrorCode, MachineTokenError, TokenKind, check_oauth_audience, detect,
+    prepare_machine_jwt, unknown_machine_token,
 };
 
 /// Verifies machine tokens: M2M tokens (`mt_…` or M2M JWTs), API keys (`ak_…`) and OAuth access
@@ -32,6 +32,12 @@ use crate::machine::{
 /// JWT-format M2M and OAuth tokens are verified without a Backend API call, with the instance's
 /// keys ([`JwksCache`] for the client by default; see [`with_keys`](MachineVerifier::with_keys))
 /// — see [`verify_machine_jwt`].
+///
+/// With an audience in [`options`](MachineVerifier::options), opaque OAuth access tokens must
+/// carry a matching `aud` in the verify response (a missing one is refused, as in
+/// `@clerk/backend`). For M2M tokens and API keys an `aud` the response carries (at the top
+/// level or in `claims`) is checked with the JWT rule (a token without one passes) — stricter
+/// than the reference, which checks no audience for them.
 ///
 /// Errors follow `@clerk/backend`: a `401` is [`MachineErrorCode::SecretKeyInvalid`], a `404`
 /// (or a token the API reports revoked, expired or inactive) [`MachineErrorCode::TokenInvalid`],
@@ -131,14 +137,13 @@ impl MachineVerifier {
         self.accepts.check(token_type)?;
         match kind {
             TokenKind::M2mJwt | TokenKind::OAuthJwt => {
-                let header = jwt::decode_header_for(token, &self.options)
-                    .map_err(|e| MachineTokenError::from_verify_error(e, token_type))?;
-                let keys = self
-                    .keys
-                    .keys(header.kid.as_deref())
-                    .await
-                    .map_err(|e| MachineTokenError::from_verify_error(e, token_type))?;
-                verify_machine_jwt(token, &*keys, &self.options)
+                // Everything that needs no key first: an invalid token never costs a JWKS fetch.
+                let prepared = prepare_machine_jwt(token, &self.options)?;
+                let keys =
+                    self.keys.keys(prepared.kid()).await.map_err(|e| {
+                        MachineTokenError::from_verify_error(e, prepared.token_type())
+                    })?;
+                prepared.finish(&*keys)
             }
             TokenKind::M2mOpaque | TokenKind::ApiKey | TokenKind::OAuthOpaque => {
                 self.verify_opaque(kind, token).await
@@ -190,6 +195,7 @@ impl MachineVerifier {
             .execute(request)
             .await
             .map_err(|e| api_error(&e, not_found).with_token_type(Some(token_type)))?;
+        response.check_audience(kind, self.options.audience_list())?;
         response.into_auth(token_type)
     }
 }
@@ -241,9 +247,41 @@ struct Verified {
     expiration: Option<f64>,
     #[serde(default)]
     active: Option<bool>,
+    /// The audience, when the response carries one (OAuth access tokens).
+    #[serde(default)]
+    aud: Option<Value>,
 }
 
 impl Verified {
+    /// The audience check, when an audience is configured.
+    ///
+    /// OAuth access tokens follow the OAuth rule of JWT-format OAuth tokens: the response must
+    /// carry an `aud` (a non-empty string or list of non-empty strings) that contains one of the
+    /// configured values. For M2M tokens and API keys an `aud` found at the top level or in
+    /// `claims` is checked as a JWT's `aud` is (a token without one is not checked).
+    fn check_audience(
+        &self,
+        kind: TokenKind,
+        expected: &[String],
+    ) -> Result<(), MachineTokenError> {
+        if expected.is_empty() || self.active == Some(false) {
+            return Ok(());
+        }
+        let token_type = kind.token_type();
+        let aud = self.aud.as_ref().filter(|aud| !aud.is_null()).or_else(|| {
+            self.claims
+                .as_ref()
+                .and_then(|claims| claims.get("aud"))
+                .filter(|aud| !aud.is_null())
+        });
+        if kind == TokenKind::OAuthOpaque {
+            return check_oauth_audience(aud, expected)
+                .map_err(|e| e.with_token_type(Some(token_type)).with_status(Some(200)));
+        }
+        check_audience(&Audience::from_json(aud), expected)
+            .map_err(|e| MachineTokenError::from_verify_error(e, token_type).with_status(Some(200)))
+    }
+
     fn into_auth(self, token_type: TokenType) -> Result<MachineAuth, MachineTokenError> {
         let invalid = |message: &'static str| {
             Err(

@@ -33,7 +33,7 @@ use serde::de::DeserializeOwned;
 
 use crate::claims::SessionClaims;
 use crate::error::VerifyError;
-use crate::jwt::{self, VerifyOptions};
+use crate::jwt::{self, Category, VerifyOptions};
 use crate::keys::{KeySet, PublicKey};
 
 pub use jwks::{JwksCache, JwksCacheBuilder};
@@ -119,19 +119,25 @@ impl AsyncKeySource for StaticKeys {
     }
 }
 
-/// Verifies a session token with keys from an [`AsyncKeySource`]: reads the header's `kid`, gets
-/// a key snapshot, then runs the synchronous [`verify_token`](crate::verify_token).
+/// Verifies a session token with keys from an [`AsyncKeySource`]: checks everything that needs
+/// no key (shape, encoding, header), then gets a key snapshot for the header's `kid`, then
+/// verifies the signature and the claims as [`verify_token`](crate::verify_token) does.
+///
+/// A token that is already invalid — malformed, badly encoded, a machine-to-machine token, a
+/// wrong algorithm — is rejected before the key source is asked, so it never triggers a JWKS
+/// fetch.
 ///
 /// # Errors
 ///
-/// A [`VerifyError`] from decoding the header, from the key source, or from verification.
+/// A [`VerifyError`] from the token itself, from the key source, or from verification.
 pub async fn verify_token_with<S: AsyncKeySource + ?Sized>(
     token: &str,
     source: &S,
     options: &VerifyOptions,
 ) -> Result<SessionClaims, VerifyError> {
-    let keys = keys_for_token(token, source, options).await?;
-    crate::verify_token(token, &*keys, options)
+    let prepared = jwt::prepare(token, options, Category::Session)?;
+    let keys = source.keys(prepared.kid()).await?;
+    prepared.finish(&*keys, options, jwt::decode_session)
 }
 
 /// Like [`verify_token_with`], decoding the payload into your own claims type.
@@ -149,17 +155,7 @@ where
     C: DeserializeOwned,
     S: AsyncKeySource + ?Sized,
 {
-    let keys = keys_for_token(token, source, options).await?;
-    crate::verify_token_as(token, &*keys, options)
-}
-
-/// The key snapshot for `token`. A token that is not even a JWT is rejected before the key
-/// source is asked (so garbage never triggers a JWKS fetch).
-async fn keys_for_token<S: AsyncKeySource + ?Sized>(
-    token: &str,
-    source: &S,
-    options: &VerifyOptions,
-) -> Result<Arc<KeySet>, VerifyError> {
-    let header = jwt::decode_header_for(token, options)?;
-    source.keys(header.kid.as_deref()).await
+    let prepared = jwt::prepare(token, options, Category::Session)?;
+    let keys = source.keys(prepared.kid()).await?;
+    prepared.finish(&*keys, options, jwt::decode_custom::<C>)
 }

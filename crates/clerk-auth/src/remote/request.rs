@@ -11,11 +11,12 @@ use serde::Deserialize;
 use crate::auth::{MachineAuth, TokenType};
 use crate::claims::SessionClaims;
 use crate::error::VerifyError;
-use crate::jwt::{self, VerifyOptions};
+use crate::jwt::VerifyOptions;
 use crate::machine::MachineTokenError;
+use crate::request::verifier::{finish_handshake, prepare_handshake};
 use crate::request::{
     BoxFuture, HandshakeNonceResolver, MachineTokenVerifier, RefreshError, RefreshRequest,
-    SessionRefresher, SessionTokenVerifier, verify_handshake_token,
+    SessionRefresher, SessionTokenVerifier,
 };
 
 use super::{JwksCache, MachineVerifier};
@@ -61,9 +62,10 @@ impl SessionTokenVerifier for RemoteSessionVerifier {
         token: &'a str,
     ) -> BoxFuture<'a, Result<Vec<String>, VerifyError>> {
         Box::pin(async move {
-            let header = jwt::decode_header(token)?;
-            let keys = self.cache.keys(header.kid.as_deref()).await?;
-            verify_handshake_token(token, &*keys)
+            // A token that could never verify costs no JWKS fetch.
+            let prepared = prepare_handshake(token)?;
+            let keys = self.cache.keys(prepared.kid()).await?;
+            finish_handshake(prepared, &*keys)
         })
     }
 }

@@ -816,7 +816,7 @@ async fn cookie_flow<V: SessionTokenVerifier + ?Sized>(
         if let Some(target) = sync.target(ctx.url.path()) {
             if target.needs_activation(&claims) && c.redirect_count < MAX_HANDSHAKE_REDIRECTS {
                 let organization_id = target.organization_id().unwrap_or_default().to_owned();
-                return maybe_handshake_with(
+                let state = maybe_handshake_with(
                     ctx,
                     AuthReason::ActiveOrganizationMismatch,
                     String::new(),
@@ -824,6 +824,11 @@ async fn cookie_flow<V: SessionTokenVerifier + ?Sized>(
                     None,
                     Some(&organization_id),
                 );
+                // Only a navigation can follow the handshake that switches the organization; any
+                // other request (a fetch, an XHR) keeps the session it has, as in the reference.
+                if state.status() == AuthStatus::Handshake {
+                    return state;
+                }
             }
         }
     }

@@ -40,12 +40,30 @@
 //! Where this differs from `@clerk/backend`, on purpose:
 //!
 //! - The `Bearer` scheme is matched case-insensitively (RFC 9110).
+//! - Spaces between `Bearer` and the token are trimmed (`Bearer  <t>` is `<t>`): RFC 9110 allows
+//!   one or more spaces there. The reference keeps the extra space in the token and signs out.
+//! - Everything after the scheme is the token: `Bearer <t> extra` is the token `<t> extra`, which
+//!   fails verification, where the reference silently drops `extra` and uses `<t>`. A header
+//!   with trailing garbage is malformed; guessing which part is the token is not safe.
+//! - `x-forwarded-proto` applies even without a `Host` header. Over HTTP/2 there is no `Host`
+//!   header (the authority is in the request URI, which is used then), and a TLS-terminating
+//!   proxy in front of an `h2c` service still reports the original scheme this way. The
+//!   reference ignores the forwarded protocol when it has no `Host`.
+//! - OAuth access tokens are accepted without a publishable key. Verifying them needs none (the
+//!   reference throws "Publishable key is missing." before looking at them); the cookie flow
+//!   still needs one and signs out with `publishable-key-missing` without it.
+//! - The reference's automatic Vercel proxy (a production key on Vercel with no proxy URL or
+//!   domain gets `<origin>/__clerk` from the `VERCEL_*` environment) is not built: nothing here
+//!   reads the environment behind the application's back. Set
+//!   [`AuthenticateOptions::proxy_url`] to the same value on Vercel.
 //! - A header token with a machine prefix (`mt_`, `ak_`, `oat_`) on a session-only route is a
 //!   `token-type-mismatch` rather than a failed session-token verification.
 //! - Misconfigurations are not thrown: they sign the request out with reason
 //!   `invalid-configuration` or `publishable-key-missing`.
 //! - A handshake-token failure in development signs out (with the reference's message) instead of
 //!   throwing.
+//! - Handshake tokens go through the session-token parser: at most 32 KiB, strict base64url, JSON
+//!   objects only, `crit` rejected, and every key-less check before the JWKS is asked.
 //! - Handshake redirects ask for a nonce (`format=nonce`) only when a
 //!   [`HandshakeNonceResolver`] is configured; otherwise they ask for the signed handshake token,
 //!   which is verified networklessly.
@@ -63,7 +81,7 @@ mod publishable_key;
 mod redirect;
 mod state;
 mod token;
-mod verifier;
+pub(crate) mod verifier;
 
 #[cfg(feature = "axum")]
 pub mod axum;

@@ -117,10 +117,11 @@ impl AuthenticateOptions {
     /// (`AcceptsToken::One(TokenType::SessionToken)`): for one session type the token comes from
     /// the `Authorization` header or, without one, from cookies; for one machine type it must be
     /// in the header; with a list, a header token of an unlisted kind is rejected before any
-    /// verification with `token-type-mismatch`.
+    /// verification with `token-type-mismatch`. Takes a [`TokenType`](crate::TokenType), an
+    /// array or `Vec` of them, or an [`AcceptsToken`].
     #[must_use]
-    pub fn accepts_token(mut self, accepts_token: AcceptsToken) -> Self {
-        self.accepts_token = accepts_token;
+    pub fn accepts_token(mut self, accepts_token: impl Into<AcceptsToken>) -> Self {
+        self.accepts_token = accepts_token.into();
         self
     }
 

@@ -334,15 +334,23 @@ impl RequestState {
         match &self.identity {
             Identity::Session(claims) => Auth::from_claims((**claims).clone()),
             Identity::Machine(machine) => Auth::Machine(machine.clone()),
-            Identity::None => match (&self.verify_error, &self.reason) {
-                (Some(error), _) => Auth::from_verification(Err(error.clone())),
-                (None, Some(reason)) => Auth::signed_out(SignedOutReason::Other(Cow::Owned(
-                    reason.as_str().to_owned(),
-                ))),
-                (None, None) => {
-                    Auth::signed_out(SignedOutReason::Other(Cow::Borrowed("signed-out")))
+            Identity::None => {
+                let signed_out = match (&self.verify_error, &self.reason) {
+                    (Some(error), _) => Auth::from_verification(Err(error.clone())),
+                    (None, Some(reason)) => Auth::signed_out(SignedOutReason::Other(Cow::Owned(
+                        reason.as_str().to_owned(),
+                    ))),
+                    (None, None) => {
+                        Auth::signed_out(SignedOutReason::Other(Cow::Borrowed("signed-out")))
+                    }
+                };
+                match signed_out {
+                    Auth::SignedOut(signed_out) => {
+                        Auth::SignedOut(signed_out.with_token_type(self.token_type))
+                    }
+                    other => other,
                 }
-            },
+            }
         }
     }
 }

@@ -16,10 +16,7 @@ const BASE64URL: GeneralPurpose = GeneralPurpose::new(
 /// Largest token looked into (the verifier has its own, configurable limit).
 const MAX_LEN: usize = 16 * 1024;
 
-/// Session token category (`cat` header).
-pub(crate) const CATEGORY_SESSION: &str = "cl_B7d4PD111AAA";
-/// "Ignore" category, treated like a session token.
-pub(crate) const CATEGORY_IGNORE: &str = "cl_I7d4PD111III";
+use crate::jwt::{IGNORE_CATEGORY as CATEGORY_IGNORE, SESSION_CATEGORY as CATEGORY_SESSION};
 
 /// A decoded but unverified JWT.
 pub(crate) struct Unverified {

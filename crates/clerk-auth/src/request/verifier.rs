@@ -11,7 +11,7 @@ use serde::Deserialize;
 use crate::auth::{MachineAuth, TokenType};
 use crate::claims::SessionClaims;
 use crate::error::{ReasonKind, VerifyError};
-use crate::jwt::Verifier;
+use crate::jwt::{Verifier, VerifyOptions};
 use crate::keys::KeySource;
 use crate::machine::MachineTokenError;
 
@@ -139,80 +139,54 @@ pub fn verify_handshake_token<K: KeySource + ?Sized>(
     token: &str,
     keys: &K,
 ) -> Result<Vec<String>, VerifyError> {
-    use base64::Engine as _;
-    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-    const BASE64URL: GeneralPurpose = GeneralPurpose::new(
-        &base64::alphabet::URL_SAFE,
-        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
-    );
+    finish_handshake(prepare_handshake(token)?, keys)
+}
 
-    #[derive(Deserialize)]
-    struct Header {
-        alg: Option<String>,
-        typ: Option<String>,
-        kid: Option<String>,
-        cat: Option<String>,
-    }
+/// The longest handshake token accepted: it carries a session token and the other cookies.
+const MAX_HANDSHAKE_TOKEN_LEN: usize = 32 * 1024;
+
+/// The checks of a handshake token that need no key, through the same parser as session
+/// tokens: shape and size, base64url, JSON-object header and payload, `cat` (absent, session or
+/// "ignore"), `typ` (absent or `JWT`), `alg` (`RS256`) and no `crit`.
+pub(crate) fn prepare_handshake(token: &str) -> Result<crate::jwt::Prepared<'_>, VerifyError> {
+    let options = VerifyOptions::new().max_token_len(MAX_HANDSHAKE_TOKEN_LEN);
+    crate::jwt::prepare(token, &options, crate::jwt::Category::Handshake)
+}
+
+/// The signature of a prepared handshake token, then its `handshake` claim. As in the
+/// reference, no time claim is checked.
+pub(crate) fn finish_handshake<K: KeySource + ?Sized>(
+    prepared: crate::jwt::Prepared<'_>,
+    keys: &K,
+) -> Result<Vec<String>, VerifyError> {
     #[derive(Deserialize)]
     struct Payload {
         handshake: Vec<String>,
     }
 
-    let malformed = || {
-        VerifyError::new(
-            ReasonKind::TokenMalformed,
-            "Invalid handshake token. It could not be decoded.",
-        )
-    };
-    let mut segments = token.rsplitn(2, '.');
-    let (Some(signature), Some(signing_input)) = (segments.next(), segments.next()) else {
-        return Err(malformed());
-    };
-    let (header, payload) = signing_input.split_once('.').ok_or_else(malformed)?;
-    let header: Header = BASE64URL
-        .decode(header)
-        .ok()
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-        .ok_or_else(malformed)?;
-    let signature = BASE64URL.decode(signature).map_err(|_| malformed())?;
-    if header.typ.as_deref().is_some_and(|typ| typ != "JWT") {
-        return Err(VerifyError::new(
-            ReasonKind::TokenInvalidType,
-            "Invalid handshake token type.",
-        ));
-    }
-    if header.cat.as_deref().is_some_and(|cat| {
-        cat != super::token::CATEGORY_SESSION && cat != super::token::CATEGORY_IGNORE
-    }) {
-        return Err(VerifyError::new(
-            ReasonKind::TokenInvalidCategory,
-            "Invalid handshake token category.",
-        ));
-    }
-    if header.alg.as_deref() != Some("RS256") {
-        return Err(VerifyError::new(
-            ReasonKind::TokenInvalidAlgorithm,
-            "Invalid handshake token algorithm. Supported: RS256.",
-        ));
-    }
-    let key = keys.key_for(header.kid.as_deref())?;
-    if !key.verify_rs256(signing_input.as_bytes(), &signature) {
-        return Err(VerifyError::new(
-            ReasonKind::TokenInvalidSignature,
-            "Handshake signature is invalid.",
-        ));
-    }
-    let payload: Payload = BASE64URL
-        .decode(payload)
-        .ok()
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-        .ok_or_else(|| {
-            VerifyError::new(
-                ReasonKind::TokenInvalidClaims,
-                "The handshake token has no handshake claim (a list of cookies).",
-            )
-        })?;
-    Ok(payload.handshake)
+    let options = VerifyOptions::new().max_token_len(MAX_HANDSHAKE_TOKEN_LEN);
+    prepared
+        .finish(keys, &options, |payload, _, _| {
+            serde_json::from_slice::<Payload>(payload)
+                .map(|payload| payload.handshake)
+                .map_err(|_| {
+                    VerifyError::new(
+                        ReasonKind::TokenInvalidClaims,
+                        "The handshake token has no handshake claim (a list of cookies).",
+                    )
+                })
+        })
+        .map_err(|error| {
+            if error.reason() == ReasonKind::TokenInvalidSignature {
+                VerifyError::new(
+                    ReasonKind::TokenInvalidSignature,
+                    "Handshake signature is invalid.",
+                )
+                .with_kid(error.context().kid.as_deref())
+            } else {
+                error
+            }
+        })
 }
 
 /// Verifies machine tokens (API keys, M2M tokens, OAuth access tokens) for request

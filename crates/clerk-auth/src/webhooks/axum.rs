@@ -2,7 +2,9 @@
 //!
 //! Put a [`Webhook`] in your router state (directly, or as a field of your state with a
 //! [`FromRef`] impl) and take [`VerifiedWebhook`] as the last handler argument: the handler runs
-//! only for authentic, fresh, well-formed events.
+//! for every authentic, fresh delivery whose body is JSON — including events that do not decode
+//! into their type ([`WebhookEventData::Undecoded`](super::WebhookEventData::Undecoded)) and
+//! event types this SDK does not know.
 //!
 //! ```no_run
 //! use axum::{Router, routing::post};
@@ -25,7 +27,8 @@
 //!
 //! Failures are answered with a JSON body `{"error": "<message>", "reason": "<code>"}` and
 //! status 401 for a signature or timestamp that does not check out, 400 for missing or malformed
-//! headers and payloads, and 413 for a body over [`MAX_BODY_BYTES`].
+//! headers and for a verified body that is not JSON at all, and 413 for a body over
+//! [`MAX_BODY_BYTES`].
 
 use std::fmt;
 

@@ -25,9 +25,10 @@ pub struct WebhookEvent {
     /// The payload, decoded according to `type`
     /// ([`WebhookEventData::Unknown`] for types this SDK version does not know).
     pub data: WebhookEventData,
-    /// The Clerk instance the event belongs to (`ins_…`).
+    /// The Clerk instance the event belongs to (`ins_…`; empty if the body lacks it).
     pub instance_id: String,
-    /// When Clerk created the event, as a Unix timestamp exactly as sent.
+    /// When Clerk created the event, as a Unix timestamp exactly as sent (`0` if the body lacks
+    /// it).
     pub timestamp: i64,
     /// Details of the request that caused the event, when Clerk includes them.
     pub event_attributes: Option<EventAttributes>,
@@ -63,41 +64,52 @@ impl WebhookEvent {
     }
 
     /// Decodes an event from its JSON body (the signature must have been checked already).
+    ///
+    /// Lenient by design: an authentic delivery always reaches the application. Only a body
+    /// that is not JSON at all is an error.
     pub(crate) fn from_slice(body: &[u8]) -> Result<Self, WebhookError> {
         let raw: Value = serde_json::from_slice(body)
             .map_err(|e| WebhookError::InvalidPayload(e.to_string()))?;
-        WebhookEvent::from_value(raw)
+        Ok(WebhookEvent::from_value(raw))
     }
 
-    fn from_value(raw: Value) -> Result<Self, WebhookError> {
-        let invalid = |message: String| WebhookError::InvalidPayload(message);
-        let object = raw
-            .as_object()
-            .ok_or_else(|| invalid("the body is not a JSON object".to_owned()))?;
-        let event_type = object
-            .get("type")
-            .and_then(Value::as_str)
-            .ok_or_else(|| invalid("`type` is missing or not a string".to_owned()))?
-            .to_owned();
-        let instance_id = object
-            .get("instance_id")
-            .and_then(Value::as_str)
-            .ok_or_else(|| invalid("`instance_id` is missing or not a string".to_owned()))?
-            .to_owned();
+    /// The event for a JSON body. Envelope members that are missing or of another type take
+    /// their defaults (an empty `type` or `instance_id`, a zero `timestamp`, no
+    /// `event_attributes`); a known `type` whose `data` cannot be decoded becomes
+    /// [`WebhookEventData::Undecoded`], with the raw `data` and the reason.
+    fn from_value(raw: Value) -> Self {
+        let Some(object) = raw.as_object() else {
+            return WebhookEvent {
+                r#type: String::new(),
+                data: WebhookEventData::Undecoded {
+                    type_: String::new(),
+                    data: raw.clone(),
+                    error: "the body is not a JSON object".to_owned(),
+                },
+                instance_id: String::new(),
+                timestamp: 0,
+                event_attributes: None,
+                raw,
+            };
+        };
+        let text = |name: &str| {
+            object
+                .get(name)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let event_type = text("type");
+        let instance_id = text("instance_id");
         let timestamp = object
             .get("timestamp")
             .and_then(Value::as_i64)
-            .ok_or_else(|| invalid("`timestamp` is missing or not an integer".to_owned()))?;
-        let event_attributes = match object.get("event_attributes") {
-            None | Some(Value::Null) => None,
-            Some(value) => Some(serde_path_to_error::deserialize(value).map_err(|e| {
-                invalid(format!(
-                    "{}: {}",
-                    field_path("event_attributes", &e.path().to_string()),
-                    e.inner()
-                ))
-            })?),
-        };
+            .unwrap_or_default();
+        // Request details are informational: a shape this SDK does not know is left out.
+        let event_attributes = object
+            .get("event_attributes")
+            .filter(|value| !value.is_null())
+            .and_then(|value| EventAttributes::deserialize(value).ok());
         let data_value = object.get("data").unwrap_or(&Value::Null);
         let mut track = serde_path_to_error::Track::new();
         let decoded = WebhookEventData::decode_known(
@@ -110,19 +122,47 @@ impl WebhookEvent {
                 type_: event_type.clone(),
                 data: data_value.clone(),
             },
-            Err(error) => {
-                let path = field_path("data", &track.path().to_string());
-                return Err(invalid(format!("`{event_type}` event, {path}: {error}")));
-            }
+            Err(error) => WebhookEventData::Undecoded {
+                type_: event_type.clone(),
+                data: data_value.clone(),
+                error: format!(
+                    "{}: {}",
+                    field_path("data", &track.path().to_string()),
+                    without_values(&error.to_string())
+                ),
+            },
         };
-        Ok(WebhookEvent {
+        WebhookEvent {
             r#type: event_type,
             data,
             instance_id,
             timestamp,
             event_attributes,
             raw,
-        })
+        }
+    }
+}
+
+/// A decoder message without the offending value: serde writes `invalid type: string "…",
+/// expected …`, and the value may be a credential or a one-time code.
+fn without_values(message: &str) -> String {
+    let (found, expected) = match message.split_once(", expected") {
+        Some((found, expected)) => (found, Some(expected)),
+        None => (message, None),
+    };
+    let is_value_report =
+        found.starts_with("invalid type: ") || found.starts_with("invalid value: ");
+    let found = if is_value_report {
+        // Keep the kind ("string", "integer", …), drop what follows it.
+        found
+            .find(['"', '`'])
+            .map_or(found, |at| found[..at].trim_end())
+    } else {
+        found
+    };
+    match expected {
+        Some(expected) => format!("{found}, expected{expected}"),
+        None => found.to_owned(),
     }
 }
 
@@ -138,7 +178,7 @@ fn field_path(root: &str, path: &str) -> String {
 impl<'de> Deserialize<'de> for WebhookEvent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let raw = Value::deserialize(deserializer)?;
-        WebhookEvent::from_value(raw).map_err(serde::de::Error::custom)
+        Ok(WebhookEvent::from_value(raw))
     }
 }
 
@@ -151,5 +191,25 @@ impl std::fmt::Debug for WebhookEvent {
             .field("timestamp", &self.timestamp)
             .field("event_attributes", &self.event_attributes)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_values;
+
+    #[test]
+    fn decoder_messages_lose_the_offending_value() {
+        assert_eq!(
+            without_values(
+                r#"invalid type: string "hunter2", expected a boolean at line 1 column 9"#
+            ),
+            "invalid type: string, expected a boolean at line 1 column 9"
+        );
+        assert_eq!(
+            without_values("invalid value: integer `123456`, expected u8"),
+            "invalid value: integer, expected u8"
+        );
+        assert_eq!(without_values("trailing characters"), "trailing characters");
     }
 }

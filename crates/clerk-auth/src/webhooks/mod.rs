@@ -17,7 +17,11 @@
 //! - then decodes the body into a [`WebhookEvent`] whose [`data`](WebhookEvent::data) is a
 //!   [`WebhookEventData`] variant chosen by the event's `type`, generated from Clerk's webhooks
 //!   OpenAPI spec. An event type this version does not know becomes
-//!   [`WebhookEventData::Unknown`] instead of an error.
+//!   [`WebhookEventData::Unknown`] instead of an error. Decoding is lenient — a required field
+//!   Clerk omits takes its default, and a known event whose `data` still does not decode becomes
+//!   [`WebhookEventData::Undecoded`] with the raw `data` and the reason — because an authentic
+//!   delivery must reach the application: a receiver that answers 400 gets retried by Svix,
+//!   and eventually disabled.
 //!
 //! Always verify the body exactly as received, before any JSON parsing or re-encoding: the
 //! signature covers its bytes.
@@ -241,8 +245,11 @@ impl Webhook {
     /// # Errors
     ///
     /// The errors of [`Webhook::verify`], and [`WebhookError::InvalidPayload`] when the verified
-    /// body is not a Clerk event (not JSON, no `type`, or a `data` that does not fit the payload
-    /// type of its event type).
+    /// body is not JSON at all. Anything else authentic is an event: decoding is lenient (see
+    /// [`WebhookEvent`]), and a known event type whose `data` still cannot be decoded is
+    /// [`WebhookEventData::Undecoded`](events::WebhookEventData::Undecoded), with the raw `data`
+    /// and the reason, so that Clerk never retries (and eventually disables the endpoint for) a
+    /// delivery the application could have taken.
     pub fn verify_and_parse(
         &self,
         headers: &HeaderMap,

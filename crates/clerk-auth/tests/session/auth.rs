@@ -27,7 +27,7 @@ fn admin() -> Auth {
 fn signed_in_state_from_claims() {
     let auth = admin();
     assert!(auth.is_signed_in() && auth.is_authenticated());
-    assert_eq!(auth.token_type(), TokenType::SessionToken);
+    assert_eq!(auth.token_type(), Some(TokenType::SessionToken));
     assert_eq!(auth.user_id(), Some("user_1"));
     assert_eq!(auth.session_id(), Some("sess_1"));
     assert_eq!(auth.org_id(), Some("org_1"));
@@ -96,7 +96,7 @@ fn verification_results_become_auth_states() {
     let other = Auth::signed_out(SignedOutReason::Other(
         "session-token-and-uat-missing".into(),
     ));
-    assert_eq!(other.token_type(), TokenType::SessionToken);
+    assert_eq!(other.token_type(), Some(TokenType::SessionToken));
     let from_error =
         Auth::from_verification(Err(VerifyError::new(ReasonKind::JwkKidMismatch, "x")));
     assert!(!from_error.is_authenticated());
@@ -367,8 +367,11 @@ fn machines_and_signed_out_requests_never_pass() {
         vec!["read".to_owned()],
     ));
     assert!(machine.is_authenticated() && !machine.is_signed_in());
-    assert_eq!(machine.token_type(), TokenType::M2mToken);
-    assert_eq!(machine.token_type().as_str(), "m2m_token");
+    assert_eq!(machine.token_type(), Some(TokenType::M2mToken));
+    assert_eq!(
+        machine.token_type().map(TokenType::as_str),
+        Some("m2m_token")
+    );
     assert_eq!(machine.user_id(), None);
     assert!(!machine.has(&Check::role("admin")));
     assert!(!machine.has(&Check::feature("dashboard")));

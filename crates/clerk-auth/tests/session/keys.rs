@@ -224,8 +224,34 @@ fn jwk_from_n_and_e() {
         set.key_for(Some("ec_key")).map_err(|e| e.reason()),
         Err(ReasonKind::JwkKidMismatch)
     );
-    // One key and no kid: that key.
-    assert!(set.key_for(None).is_ok());
+    // A JWKS key never matches a token without a kid, even when it is the only key: Clerk always
+    // sets kid, so such a token is not Clerk's (the reference: jwk-kid-mismatch).
+    assert_eq!(
+        set.key_for(None).map_err(|e| e.reason()),
+        Err(ReasonKind::JwkKidMismatch)
+    );
+    let no_kid = Signer::rsa2048().sign(&json!({"alg": "RS256", "typ": "JWT"}), &claims());
+    assert_eq!(
+        verify_token(&no_kid, &set, &options()).map_err(|e| e.reason()),
+        Err(ReasonKind::JwkKidMismatch)
+    );
+    // A JWK without a kid could never be selected: it is skipped.
+    let mut kidless = jwk.clone();
+    kidless.kid = None;
+    assert!(KeySet::from_jwk_set(&JwkSet::new(vec![kidless])).is_err());
+}
+
+#[test]
+fn a_networkless_key_ignores_the_kid_alone_or_in_a_set() {
+    // CLERK_JWT_KEY has no kid: like the reference's networkless mode, the token's kid (or its
+    // absence) is not checked.
+    let set: KeySet = std::iter::once(public_key()).collect();
+    let with_kid = Signer::rsa2048().token(&claims());
+    let no_kid = Signer::rsa2048().sign(&json!({"alg": "RS256", "typ": "JWT"}), &claims());
+    for token in [&with_kid, &no_kid] {
+        assert!(verify_token(token, &public_key(), &options()).is_ok());
+        assert!(verify_token(token, &set, &options()).is_ok());
+    }
 }
 
 #[test]

@@ -800,3 +800,36 @@ fn verifier_is_shareable_and_debug_is_safe() {
     assert!(!debug.contains(der_b64), "{debug}");
     assert_eq!(verifier.options().leeway_duration(), Duration::from_secs(5));
 }
+
+#[test]
+fn a_header_or_payload_that_is_not_a_json_object_is_malformed() {
+    let signer = Signer::rsa2048();
+    // serde would fill the header struct by position from an array: `["RS256"]` is no header.
+    let array_header = signer.sign(&json!(["RS256", "JWT", KID]), &claims());
+    let err = verify_token(&array_header, &public_key(), &options()).unwrap_err();
+    assert_eq!(err.reason(), ReasonKind::TokenMalformed);
+    assert_eq!(err.reason().as_str(), "token-invalid");
+    assert!(clerk_auth::jwt::decode_header(&array_header).is_err());
+
+    let array_payload = signer.sign(
+        &header(),
+        &json!(["user_2abcDEFghiJKLmnoPQRstu", "sess_2abcDEFghiJKLmnoPQRstu"]),
+    );
+    let err = verify_token(&array_payload, &public_key(), &options()).unwrap_err();
+    assert_eq!(err.reason(), ReasonKind::TokenMalformed);
+    let err = verify_token_as::<serde_json::Value, _>(&array_payload, &public_key(), &options())
+        .unwrap_err();
+    assert_eq!(err.reason(), ReasonKind::TokenMalformed);
+
+    for not_an_object in [json!("RS256"), json!(null), json!(1)] {
+        let token = signer.sign(&not_an_object, &claims());
+        assert!(
+            clerk_auth::jwt::decode_header(&token).is_err(),
+            "{not_an_object}"
+        );
+        assert_eq!(
+            verify_token(&token, &public_key(), &options()).map_err(|e| e.reason()),
+            Err(ReasonKind::TokenMalformed)
+        );
+    }
+}

@@ -3,15 +3,27 @@
 //! Typed Clerk webhook events: webhooks spec 2025-04-15 (sha256 `92f60e4e81612b08…`), 45 event types.
 //!
 //! [`WebhookEventData`] has one variant per event type; every other item is the payload
-//! type of some event's `data`. Structs ignore fields they do not know, optional or
-//! nullable fields are `Option`s, string enums are plain `String`s, and unions keep shapes
-//! they do not know as raw JSON, so a receiver keeps working when Clerk adds to an event.
+//! type of some event's `data`. Decoding is lenient, because a delivery whose
+//! signature verified must reach the application: structs ignore fields they do not know,
+//! optional or nullable fields are `Option`s, a required field Clerk omits (or sends as
+//! `null`) takes its type's default (empty string, zero, `false`, empty list), string enums
+//! are plain `String`s, and unions keep shapes they do not know as raw JSON.
 
 // Payload structs mirror the spec: some are large, and boxing them would only make
 // matching on events noisier.
 #![allow(clippy::large_enum_variant)]
 
 use serde::{Deserialize, Serialize};
+
+/// Decodes a required field leniently: `null` becomes the type's default, as a missing field
+/// does through `#[serde(default)]`.
+fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Option::unwrap_or_default)
+}
 
 /// Stands in for a credential or a message body in `Debug` output.
 struct Redacted;
@@ -25,7 +37,9 @@ impl std::fmt::Debug for Redacted {
 /// The typed `data` of a Clerk webhook event, chosen by the event's `type`.
 ///
 /// Event types this SDK version does not know decode to [`WebhookEventData::Unknown`], so a
-/// new event type never breaks a receiver.
+/// new event type never breaks a receiver; a known type whose `data` cannot be decoded even
+/// leniently (a field of another JSON type than the spec's) decodes to
+/// [`WebhookEventData::Undecoded`], with the raw `data` and the reason.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum WebhookEventData {
@@ -125,6 +139,16 @@ pub enum WebhookEventData {
         type_: String,
         /// The event's `data`, as received.
         data: serde_json::Value,
+    },
+    /// A known event type whose `data` could not be decoded into its type. The delivery was
+    /// authentic: the raw `data` is here for the application to read.
+    Undecoded {
+        /// The event's `type`.
+        type_: String,
+        /// The event's `data`, as received.
+        data: serde_json::Value,
+        /// Why decoding failed: the field's path and the problem (never the field's value).
+        error: String,
     },
 }
 
@@ -226,7 +250,7 @@ impl WebhookEventData {
             Self::UserDeleted(_) => "user.deleted",
             Self::WaitlistEntryCreated(_) => "waitlistEntry.created",
             Self::WaitlistEntryUpdated(_) => "waitlistEntry.updated",
-            Self::Unknown { type_, .. } => type_,
+            Self::Unknown { type_, .. } | Self::Undecoded { type_, .. } => type_,
         }
     }
 
@@ -328,46 +352,59 @@ impl WebhookEventData {
 }
 
 /// `BillingAmount`: from the component schema `BillingAmount` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BillingAmount {
     /// `amount` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub amount: i64,
     /// `amount_formatted` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub amount_formatted: String,
     /// `currency` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub currency: String,
     /// `currency_symbol` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub currency_symbol: String,
 }
 
 /// `BillingPayee`: from the component schema `BillingPayee` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BillingPayee {
     /// `id` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub id: String,
     /// `gateway_type` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub gateway_type: String,
     /// `gateway_external_id` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub gateway_external_id: String,
     /// `gateway_status` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub gateway_status: String,
 }
 
 /// `BillingPayerEventPayload`: from the component schema `BillingPayerEventPayload` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BillingPayerEventPayload {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
     /// `id` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub id: String,
     /// `user_id` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub user_id: String,
     /// `first_name` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub first_name: String,
     /// `last_name` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub last_name: String,
     /// `email` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub email: String,
     /// `organization_id` (optional here: the spec's own examples omit it or send `null`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -376,6 +413,7 @@ pub struct BillingPayerEventPayload {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organization_name: Option<String>,
     /// `image_url` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub image_url: String,
     /// `created_at` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -386,29 +424,36 @@ pub struct BillingPayerEventPayload {
 }
 
 /// `BillingPaymentFailedReason`: from the component schema `BillingPaymentFailedReason` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BillingPaymentFailedReason {
     /// `code` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub code: String,
     /// `decline_code` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub decline_code: String,
 }
 
 /// `BillingPaymentSource`: from the component schema `BillingPaymentSource` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BillingPaymentSource {
     /// `id` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub id: String,
     /// `gateway` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub gateway: String,
     /// `gateway_external_id` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub gateway_external_id: String,
     /// `gateway_external_account_id` (required, nullable).
     #[serde(default)]
     pub gateway_external_account_id: Option<String>,
     /// `payment_method` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub payment_method: String,
     /// `status` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub status: String,
     /// `card_type` (required, nullable).
     #[serde(default)]
@@ -419,24 +464,30 @@ pub struct BillingPaymentSource {
 }
 
 /// `BillingPlan`: from the component schema `BillingPlan` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BillingPlan {
     /// `id` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub id: String,
     /// `slug` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub slug: String,
     /// `name` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub name: String,
     /// `is_recurring` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub is_recurring: bool,
     /// `amount` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub amount: i64,
     /// `currency` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub currency: String,
 }
 
 /// `BillingSeats`: from the component schema `BillingSeats` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BillingSeats {
     /// `quantity` (required, nullable).
     #[serde(default)]
@@ -444,20 +495,24 @@ pub struct BillingSeats {
 }
 
 /// `BillingSubscriptionCredit`: from the component schema `BillingSubscriptionCredit` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BillingSubscriptionCredit {
     /// `amount` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub amount: BillingAmount,
     /// `cycle_days_remaining` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub cycle_days_remaining: i64,
     /// `cycle_days_total` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub cycle_days_total: i64,
     /// `cycle_remaining_percent` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub cycle_remaining_percent: f64,
 }
 
 /// `BillingSubscriptionCredits`: from the component schema `BillingSubscriptionCredits` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BillingSubscriptionCredits {
     /// `proration` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -466,18 +521,21 @@ pub struct BillingSubscriptionCredits {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payer: Option<BillingSubscriptionPayerCredit>,
     /// `total` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub total: BillingAmount,
 }
 
 /// `BillingSubscriptionItem`: from the component schema `BillingSubscriptionItem` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BillingSubscriptionItem {
     /// `id` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub id: String,
     /// `object` (optional here: the spec's own examples omit it or send `null`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
     /// `status` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub status: String,
     /// `created_at` (optional here: the spec's own examples omit it or send `null`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -486,8 +544,10 @@ pub struct BillingSubscriptionItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<i64>,
     /// `period_start` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub period_start: i64,
     /// `period_end` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub period_end: i64,
     /// `interval` (optional here: the spec's own examples omit it or send `null`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -513,26 +573,34 @@ pub struct BillingSubscriptionItem {
 }
 
 /// `BillingSubscriptionItemEventPayload`: from the component schema `BillingSubscriptionItemEventPayload` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BillingSubscriptionItemEventPayload {
     /// `object` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub object: String,
     /// `id` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub id: String,
     /// `status` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub status: String,
     /// `is_free_trial` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub is_free_trial: bool,
     /// `created_at` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub created_at: i64,
     /// `updated_at` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub updated_at: i64,
     /// `period_start` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub period_start: i64,
     /// `period_end` (required, nullable).
     #[serde(default)]
     pub period_end: Option<i64>,
     /// `interval` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub interval: String,
     /// `plan_id` (required, nullable).
     #[serde(default)]
@@ -552,19 +620,25 @@ pub struct BillingSubscriptionItemEventPayload {
 }
 
 /// `BillingSubscriptionItemEventPlan`: from the component schema `BillingSubscriptionItemEventPlan` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BillingSubscriptionItemEventPlan {
     /// `id` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub id: String,
     /// `slug` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub slug: String,
     /// `name` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub name: String,
     /// `is_recurring` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub is_recurring: bool,
     /// `amount` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub amount: i64,
     /// `currency` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub currency: String,
     /// `unit_prices` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -572,48 +646,58 @@ pub struct BillingSubscriptionItemEventPlan {
 }
 
 /// `BillingSubscriptionItemEventPlanUnitPrice`: from the component schema `BillingSubscriptionItemEventPlanUnitPrice` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BillingSubscriptionItemEventPlanUnitPrice {
     /// `name` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub name: String,
     /// `block_size` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub block_size: i64,
     /// `tiers` (required).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub tiers: Vec<BillingSubscriptionItemEventPlanUnitPriceTier>,
 }
 
 /// `BillingSubscriptionItemEventPlanUnitPriceTier`: from the component schema `BillingSubscriptionItemEventPlanUnitPriceTier` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BillingSubscriptionItemEventPlanUnitPriceTier {
     /// `starts_at_block` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub starts_at_block: i64,
     /// `ends_after_block` (required, nullable).
     #[serde(default)]
     pub ends_after_block: Option<i64>,
     /// `amount_per_block` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub amount_per_block: i64,
     /// `currency` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub currency: String,
 }
 
 /// `BillingSubscriptionPayerCredit`: from the component schema `BillingSubscriptionPayerCredit` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BillingSubscriptionPayerCredit {
     /// `applied_amount` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub applied_amount: BillingAmount,
     /// `remaining_balance` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub remaining_balance: BillingAmount,
 }
 
 /// `BillingTotals`: from the component schema `BillingTotals` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BillingTotals {
     /// `subtotal` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub subtotal: BillingAmount,
     /// `tax_total` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub tax_total: BillingAmount,
     /// `grand_total` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub grand_total: BillingAmount,
     /// `per_unit_totals` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -621,7 +705,7 @@ pub struct BillingTotals {
 }
 
 /// `BillingUnitTotal`: from the component schema `BillingUnitTotal` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BillingUnitTotal {
     /// `name` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -641,13 +725,16 @@ pub struct BillingUnitTotal {
 }
 
 /// `ClerkError`: from the component schema `ClerkError` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ClerkError {
     /// `message` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub message: String,
     /// `long_message` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub long_message: String,
     /// `code` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub code: String,
     /// `meta` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -655,9 +742,10 @@ pub struct ClerkError {
 }
 
 /// `DeletedObject`: from the component schema `DeletedObject` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeletedObject {
     /// `object` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub object: String,
     /// `id` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -666,6 +754,7 @@ pub struct DeletedObject {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slug: Option<String>,
     /// `deleted` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub deleted: bool,
     /// `external_id` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -673,29 +762,34 @@ pub struct DeletedObject {
 }
 
 /// `EmailAddress`: from the component schema `EmailAddress` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct EmailAddress {
     /// `id` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// `object` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub object: String,
     /// `email_address` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub email_address: String,
     /// `reserved` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub reserved: bool,
     /// `verification` (required, nullable).
     #[serde(default)]
     pub verification: Option<EmailAddressVerification>,
     /// `linked_to` (required).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub linked_to: Vec<IdentificationLink>,
     /// `matches_sso_connection` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub matches_sso_connection: Option<bool>,
     /// `created_at` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub created_at: i64,
     /// `updated_at` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub updated_at: i64,
 }
 
@@ -768,17 +862,27 @@ impl Serialize for EmailAddressVerification {
     }
 }
 
+impl Default for EmailAddressVerification {
+    /// An empty `Unknown` shape, for a required field Clerk left out.
+    fn default() -> Self {
+        Self::Unknown(serde_json::Value::Null)
+    }
+}
+
 /// `EmailEventPayload`: from the component schema `EmailEventPayload` of Clerk's webhooks spec.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct EmailEventPayload {
     /// `id` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub id: String,
     /// `object` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub object: String,
     /// `slug` (required, nullable).
     #[serde(default)]
     pub slug: Option<String>,
     /// `from_email_name` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub from_email_name: String,
     /// `reply_to_email_name` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -805,9 +909,10 @@ pub struct EmailEventPayload {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// `data` (required).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub data: serde_json::Value,
     /// `delivered_by_clerk` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub delivered_by_clerk: bool,
 }
 
@@ -833,20 +938,25 @@ impl std::fmt::Debug for EmailEventPayload {
 }
 
 /// `EnterpriseAccount`: from the component schema `EnterpriseAccount` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct EnterpriseAccount {
     /// `id` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub id: String,
     /// `object` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub object: String,
     /// `protocol` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protocol: Option<String>,
     /// `provider` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub provider: String,
     /// `active` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub active: bool,
     /// `email_address` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub email_address: String,
     /// `first_name` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -875,15 +985,19 @@ pub struct EnterpriseAccount {
 }
 
 /// `EnterpriseAccountConnection`: from the component schema `EnterpriseAccountConnection` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct EnterpriseAccountConnection {
     /// `id` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub id: String,
     /// `protocol` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub protocol: String,
     /// `provider` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub provider: String,
     /// `name` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub name: String,
     /// `logo_public_url` (required, nullable).
     #[serde(default)]
@@ -895,18 +1009,25 @@ pub struct EnterpriseAccountConnection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domains: Option<Vec<String>>,
     /// `active` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub active: bool,
     /// `sync_user_attributes` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub sync_user_attributes: bool,
     /// `allow_subdomains` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub allow_subdomains: bool,
     /// `allow_idp_initiated` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub allow_idp_initiated: bool,
     /// `disable_additional_identifications` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub disable_additional_identifications: bool,
     /// `created_at` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub created_at: i64,
     /// `updated_at` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub updated_at: i64,
 }
 
@@ -959,29 +1080,45 @@ impl Serialize for EnterpriseAccountVerification {
     }
 }
 
+impl Default for EnterpriseAccountVerification {
+    /// An empty `Unknown` shape, for a required field Clerk left out.
+    fn default() -> Self {
+        Self::Unknown(serde_json::Value::Null)
+    }
+}
+
 /// `ExternalAccountWithVerification`: from the component schema `ExternalAccountWithVerification` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ExternalAccountWithVerification {
     /// `object` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub object: String,
     /// `id` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub id: String,
     /// `provider` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub provider: String,
     /// `identification_id` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub identification_id: String,
     /// `provider_user_id` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub provider_user_id: String,
     /// `approved_scopes` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub approved_scopes: String,
     /// `email_address` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub email_address: String,
     /// `email_address_verified` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_address_verified: Option<bool>,
     /// `first_name` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub first_name: String,
     /// `last_name` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub last_name: String,
     /// `avatar_url` (optional, deprecated by Clerk).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -996,14 +1133,16 @@ pub struct ExternalAccountWithVerification {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// `public_metadata` (required).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub public_metadata: serde_json::Value,
     /// `label` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     /// `created_at` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub created_at: i64,
     /// `updated_at` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub updated_at: i64,
     /// `verification` (required, nullable).
     #[serde(default)]
@@ -1055,24 +1194,35 @@ impl Serialize for ExternalAccountWithVerificationVerification {
     }
 }
 
+impl Default for ExternalAccountWithVerificationVerification {
+    /// An empty `Unknown` shape, for a required field Clerk left out.
+    fn default() -> Self {
+        Self::Unknown(serde_json::Value::Null)
+    }
+}
+
 /// `IdentificationLink`: from the component schema `IdentificationLink` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct IdentificationLink {
     /// `type` (required).
-    #[serde(rename = "type")]
+    #[serde(rename = "type", default, deserialize_with = "null_as_default")]
     pub type_: String,
     /// `id` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub id: String,
 }
 
 /// `Invitation`: from the component schema `Invitation` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Invitation {
     /// `object` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub object: String,
     /// `id` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub id: String,
     /// `email_address` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub email_address: String,
     /// `public_metadata` (optional here: the spec's own examples omit it or send `null`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1081,6 +1231,7 @@ pub struct Invitation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked: Option<bool>,
     /// `status` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub status: String,
     /// `url` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1089,26 +1240,33 @@ pub struct Invitation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<i64>,
     /// `created_at` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub created_at: i64,
     /// `updated_at` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub updated_at: i64,
 }
 
 /// `Organization`: from the component schema `Organization` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Organization {
     /// `object` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub object: String,
     /// `id` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub id: String,
     /// `name` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub name: String,
     /// `slug` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub slug: String,
     /// `image_url` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
     /// `has_image` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub has_image: bool,
     /// `members_count` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1120,11 +1278,13 @@ pub struct Organization {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending_invitations_count: Option<i64>,
     /// `max_allowed_memberships` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub max_allowed_memberships: i64,
     /// `admin_delete_enabled` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub admin_delete_enabled: bool,
     /// `public_metadata` (required).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub public_metadata: serde_json::Value,
     /// `private_metadata` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1133,8 +1293,10 @@ pub struct Organization {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// `created_at` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub created_at: i64,
     /// `updated_at` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub updated_at: i64,
     /// `last_active_at` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1145,17 +1307,22 @@ pub struct Organization {
 }
 
 /// `OrganizationDomain`: from the component schema `OrganizationDomain` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct OrganizationDomain {
     /// `object` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub object: String,
     /// `id` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub id: String,
     /// `organization_id` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub organization_id: String,
     /// `name` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub name: String,
     /// `enrollment_mode` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub enrollment_mode: String,
     /// `affiliation_email_address` (required, nullable).
     #[serde(default)]
@@ -1170,24 +1337,30 @@ pub struct OrganizationDomain {
     #[serde(default)]
     pub verification: Option<OrganizationDomainVerification>,
     /// `total_pending_invitations` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub total_pending_invitations: i64,
     /// `total_pending_suggestions` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub total_pending_suggestions: i64,
     /// `public_organization_data` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_organization_data: Option<OrganizationInvitationPublicOrganizationData>,
     /// `created_at` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub created_at: i64,
     /// `updated_at` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub updated_at: i64,
 }
 
 /// `OrganizationDomainVerification`: from the component schema `OrganizationDomainVerification` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct OrganizationDomainVerification {
     /// `status` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub status: String,
     /// `strategy` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub strategy: String,
     /// `attempts` (required, nullable).
     #[serde(default)]
@@ -1201,17 +1374,22 @@ pub struct OrganizationDomainVerification {
 }
 
 /// `OrganizationInvitationAcceptedPayload`: from the component schema `OrganizationInvitationAcceptedPayload` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct OrganizationInvitationAcceptedPayload {
     /// `object` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub object: String,
     /// `id` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub id: String,
     /// `email_address` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub email_address: String,
     /// `role` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub role: String,
     /// `role_name` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub role_name: String,
     /// `organization_id` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1226,7 +1404,7 @@ pub struct OrganizationInvitationAcceptedPayload {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// `public_metadata` (required).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub public_metadata: serde_json::Value,
     /// `private_metadata` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1238,10 +1416,13 @@ pub struct OrganizationInvitationAcceptedPayload {
     #[serde(default)]
     pub expires_at: Option<i64>,
     /// `created_at` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub created_at: i64,
     /// `updated_at` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub updated_at: i64,
     /// `user_id` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub user_id: String,
     /// `data` (optional here: the spec's own examples omit it or send `null`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1249,7 +1430,7 @@ pub struct OrganizationInvitationAcceptedPayload {
 }
 
 /// `OrganizationInvitationAcceptedPayloadData`: from the `data` property in the component schema `OrganizationInvitationAcceptedPayload` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct OrganizationInvitationAcceptedPayloadData {
     /// `public_organization_data` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1257,17 +1438,22 @@ pub struct OrganizationInvitationAcceptedPayloadData {
 }
 
 /// `OrganizationInvitationEventPayload`: from the inline `data` schema of the `organizationInvitation.*` events of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct OrganizationInvitationEventPayload {
     /// `object` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub object: String,
     /// `id` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub id: String,
     /// `email_address` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub email_address: String,
     /// `role` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub role: String,
     /// `role_name` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub role_name: String,
     /// `organization_id` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1282,7 +1468,7 @@ pub struct OrganizationInvitationEventPayload {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// `public_metadata` (required).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub public_metadata: serde_json::Value,
     /// `private_metadata` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1294,8 +1480,10 @@ pub struct OrganizationInvitationEventPayload {
     #[serde(default)]
     pub expires_at: Option<i64>,
     /// `created_at` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub created_at: i64,
     /// `updated_at` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub updated_at: i64,
     /// `data` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1303,7 +1491,7 @@ pub struct OrganizationInvitationEventPayload {
 }
 
 /// `OrganizationInvitationEventPayloadData`: from the `data` property in the inline `data` schema of the `organizationInvitation.*` events of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct OrganizationInvitationEventPayloadData {
     /// `public_organization_data` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1311,25 +1499,30 @@ pub struct OrganizationInvitationEventPayloadData {
 }
 
 /// `OrganizationInvitationPublicOrganizationData`: from the component schema `OrganizationInvitationPublicOrganizationData` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct OrganizationInvitationPublicOrganizationData {
     /// `id` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub id: String,
     /// `name` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub name: String,
     /// `slug` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub slug: String,
     /// `image_url` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
     /// `has_image` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub has_image: bool,
 }
 
 /// `OrganizationInvitationPublicUserData`: from the component schema `OrganizationInvitationPublicUserData` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct OrganizationInvitationPublicUserData {
     /// `user_id` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub user_id: String,
     /// `first_name` (required, nullable).
     #[serde(default)]
@@ -1338,49 +1531,59 @@ pub struct OrganizationInvitationPublicUserData {
     #[serde(default)]
     pub last_name: Option<String>,
     /// `image_url` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub image_url: String,
     /// `has_image` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub has_image: bool,
     /// `identifier` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub identifier: String,
 }
 
 /// `OrganizationMembership`: from the component schema `OrganizationMembership` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct OrganizationMembership {
     /// `id` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub id: String,
     /// `object` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub object: String,
     /// `role` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub role: String,
     /// `role_name` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_name: Option<String>,
     /// `permissions` (required).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub permissions: Vec<String>,
     /// `public_metadata` (required).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub public_metadata: serde_json::Value,
     /// `private_metadata` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub private_metadata: Option<serde_json::Value>,
     /// `organization` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub organization: Organization,
     /// `public_user_data` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_user_data: Option<OrganizationMembershipPublicUserData>,
     /// `created_at` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub created_at: i64,
     /// `updated_at` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub updated_at: i64,
 }
 
 /// `OrganizationMembershipPublicUserData`: from the component schema `OrganizationMembershipPublicUserData` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct OrganizationMembershipPublicUserData {
     /// `user_id` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub user_id: String,
     /// `first_name` (required, nullable).
     #[serde(default)]
@@ -1392,8 +1595,10 @@ pub struct OrganizationMembershipPublicUserData {
     #[serde(default)]
     pub profile_image_url: Option<String>,
     /// `image_url` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub image_url: String,
     /// `has_image` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub has_image: bool,
     /// `identifier` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1410,16 +1615,19 @@ pub struct OrganizationMembershipPublicUserData {
 }
 
 /// `Passkey`: from the component schema `Passkey` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Passkey {
     /// `id` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// `object` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub object: String,
     /// `name` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub name: String,
     /// `last_used_at` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub last_used_at: i64,
     /// `verification` (required, nullable).
     #[serde(default)]
@@ -1427,26 +1635,34 @@ pub struct Passkey {
 }
 
 /// `PaymentAttemptEventPayload`: from the component schema `PaymentAttemptEventPayload` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PaymentAttemptEventPayload {
     /// `id` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub id: String,
     /// `instance_id` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub instance_id: String,
     /// `payment_id` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub payment_id: String,
     /// `invoice_id` (optional here: the spec's own examples omit it or send `null`, deprecated by Clerk).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invoice_id: Option<String>,
     /// `statement_id` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub statement_id: String,
     /// `gateway_external_id` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub gateway_external_id: String,
     /// `status` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub status: String,
     /// `created_at` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub created_at: i64,
     /// `updated_at` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub updated_at: i64,
     /// `paid_at` (required, nullable).
     #[serde(default)]
@@ -1458,53 +1674,68 @@ pub struct PaymentAttemptEventPayload {
     #[serde(default)]
     pub failed_reason: Option<BillingPaymentFailedReason>,
     /// `billing_date` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub billing_date: i64,
     /// `charge_type` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub charge_type: String,
     /// `payee` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub payee: BillingPayee,
     /// `payer` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub payer: BillingPayerEventPayload,
     /// `totals` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub totals: BillingTotals,
     /// `payment_source` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub payment_source: BillingPaymentSource,
     /// `subscription_items` (required).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub subscription_items: Vec<BillingSubscriptionItem>,
 }
 
 /// `Permission`: from the component schema `Permission` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Permission {
     /// `object` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub object: String,
     /// `id` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub id: String,
     /// `name` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub name: String,
     /// `key` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub key: String,
     /// `description` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub description: String,
     /// `type` (required).
-    #[serde(rename = "type")]
+    #[serde(rename = "type", default, deserialize_with = "null_as_default")]
     pub type_: String,
     /// `created_at` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub created_at: i64,
     /// `updated_at` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub updated_at: i64,
 }
 
 /// `PhoneNumber`: from the component schema `PhoneNumber` of Clerk's webhooks spec.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PhoneNumber {
     /// `id` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// `object` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub object: String,
     /// `phone_number` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub phone_number: String,
     /// `reserved_for_second_factor` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1513,19 +1744,22 @@ pub struct PhoneNumber {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_second_factor: Option<bool>,
     /// `reserved` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub reserved: bool,
     /// `verification` (required, nullable).
     #[serde(default)]
     pub verification: Option<PhoneNumberVerification>,
     /// `linked_to` (required).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub linked_to: Vec<IdentificationLink>,
     /// `backup_codes` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backup_codes: Option<Vec<String>>,
     /// `created_at` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub created_at: i64,
     /// `updated_at` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub updated_at: i64,
 }
 
@@ -1596,16 +1830,27 @@ impl Serialize for PhoneNumberVerification {
     }
 }
 
+impl Default for PhoneNumberVerification {
+    /// An empty `Unknown` shape, for a required field Clerk left out.
+    fn default() -> Self {
+        Self::Unknown(serde_json::Value::Null)
+    }
+}
+
 /// `Role`: from the component schema `Role` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Role {
     /// `object` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub object: String,
     /// `id` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub id: String,
     /// `name` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub name: String,
     /// `key` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub key: String,
     /// `description` (required, nullable).
     #[serde(default)]
@@ -1614,26 +1859,33 @@ pub struct Role {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_creator_eligible: Option<bool>,
     /// `permissions` (required).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub permissions: Vec<Permission>,
     /// `created_at` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub created_at: i64,
     /// `updated_at` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub updated_at: i64,
 }
 
 /// `SamlAccount`: from the component schema `SAMLAccount` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SamlAccount {
     /// `id` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub id: String,
     /// `object` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub object: String,
     /// `provider` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub provider: String,
     /// `active` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub active: bool,
     /// `email_address` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub email_address: String,
     /// `first_name` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1659,11 +1911,13 @@ pub struct SamlAccount {
 }
 
 /// `SamlAccountConnection`: from the component schema `SAMLAccountConnection` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SamlAccountConnection {
     /// `id` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub id: String,
     /// `name` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub name: String,
     /// `domain` (optional, deprecated by Clerk).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1672,10 +1926,13 @@ pub struct SamlAccountConnection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domains: Option<Vec<String>>,
     /// `active` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub active: bool,
     /// `provider` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub provider: String,
     /// `sync_user_attributes` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub sync_user_attributes: bool,
     /// `allow_subdomains` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1687,8 +1944,10 @@ pub struct SamlAccountConnection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disable_additional_identifications: Option<bool>,
     /// `created_at` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub created_at: i64,
     /// `updated_at` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub updated_at: i64,
 }
 
@@ -1735,10 +1994,18 @@ impl Serialize for SamlAccountVerification {
     }
 }
 
+impl Default for SamlAccountVerification {
+    /// An empty `Unknown` shape, for a required field Clerk left out.
+    fn default() -> Self {
+        Self::Unknown(serde_json::Value::Null)
+    }
+}
+
 /// `ScimUserMetadata`: from the component schema `SCIMUserMetadata` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ScimUserMetadata {
     /// `directory_id` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub directory_id: String,
     /// `directory_enabled` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1749,16 +2016,19 @@ pub struct ScimUserMetadata {
 }
 
 /// `SessionActivityResponse`: from the component schema `SessionActivityResponse` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SessionActivityResponse {
     /// `object` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub object: String,
     /// `id` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub id: String,
     /// `device_type` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_type: Option<String>,
     /// `is_mobile` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub is_mobile: bool,
     /// `browser_name` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1778,54 +2048,69 @@ pub struct SessionActivityResponse {
 }
 
 /// `SessionEventPayload`: from the component schema `SessionEventPayload` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SessionEventPayload {
     /// `object` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub object: String,
     /// `id` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub id: String,
     /// `user_id` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub user_id: String,
     /// `client_id` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub client_id: String,
     /// `actor` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actor: Option<serde_json::Value>,
     /// `status` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub status: String,
     /// `last_active_organization_id` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_active_organization_id: Option<String>,
     /// `last_active_at` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub last_active_at: i64,
     /// `latest_activity` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latest_activity: Option<SessionActivityResponse>,
     /// `expire_at` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub expire_at: i64,
     /// `abandon_at` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub abandon_at: i64,
     /// `updated_at` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub updated_at: i64,
     /// `created_at` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub created_at: i64,
     /// `user` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub user: User,
 }
 
 /// `SmsEventPayload`: from the component schema `SmsEventPayload` of Clerk's webhooks spec.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SmsEventPayload {
     /// `object` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub object: String,
     /// `id` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub id: String,
     /// `slug` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slug: Option<String>,
     /// `from_phone_number` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub from_phone_number: String,
     /// `to_phone_number` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub to_phone_number: String,
     /// `phone_number_id` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1834,13 +2119,16 @@ pub struct SmsEventPayload {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// `message` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub message: String,
     /// `status` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub status: String,
     /// `data` (required).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub data: serde_json::Value,
     /// `delivered_by_clerk` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub delivered_by_clerk: bool,
     /// `created_at_ms` (optional here: the spec's own examples omit it or send `null`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1867,13 +2155,16 @@ impl std::fmt::Debug for SmsEventPayload {
 }
 
 /// `SubscriptionEventPayload`: from the component schema `SubscriptionEventPayload` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SubscriptionEventPayload {
     /// `object` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub object: String,
     /// `id` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub id: String,
     /// `status` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub status: String,
     /// `active_at` (required, nullable).
     #[serde(default)]
@@ -1882,6 +2173,7 @@ pub struct SubscriptionEventPayload {
     #[serde(default)]
     pub canceled_at: Option<i64>,
     /// `created_at` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub created_at: i64,
     /// `ended_at` (required, nullable).
     #[serde(default)]
@@ -1890,28 +2182,33 @@ pub struct SubscriptionEventPayload {
     #[serde(default)]
     pub past_due_at: Option<i64>,
     /// `updated_at` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub updated_at: i64,
     /// `latest_payment_id` (required, nullable).
     #[serde(default)]
     pub latest_payment_id: Option<String>,
     /// `payer_id` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub payer_id: String,
     /// `payer` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub payer: BillingPayerEventPayload,
     /// `payment_source_id` (required, nullable).
     #[serde(default)]
     pub payment_source_id: Option<String>,
     /// `items` (required).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub items: Vec<BillingSubscriptionItemEventPayload>,
 }
 
 /// `User`: from the component schema `User` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct User {
     /// `id` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub id: String,
     /// `object` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub object: String,
     /// `external_id` (required, nullable).
     #[serde(default)]
@@ -1944,9 +2241,10 @@ pub struct User {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
     /// `has_image` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub has_image: bool,
     /// `public_metadata` (required).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub public_metadata: serde_json::Value,
     /// `private_metadata` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1955,24 +2253,28 @@ pub struct User {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unsafe_metadata: Option<serde_json::Value>,
     /// `email_addresses` (required).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub email_addresses: Vec<EmailAddress>,
     /// `phone_numbers` (required).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub phone_numbers: Vec<PhoneNumber>,
     /// `web3_wallets` (required).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub web3_wallets: Vec<Web3Wallet>,
     /// `passkeys` (required).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub passkeys: Vec<Passkey>,
     /// `password_enabled` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub password_enabled: bool,
     /// `two_factor_enabled` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub two_factor_enabled: bool,
     /// `totp_enabled` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub totp_enabled: bool,
     /// `backup_code_enabled` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub backup_code_enabled: bool,
     /// `mfa_enabled_at` (required, nullable).
     #[serde(default)]
@@ -1984,13 +2286,13 @@ pub struct User {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password_last_updated_at: Option<i64>,
     /// `external_accounts` (required).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub external_accounts: Vec<ExternalAccountWithVerification>,
     /// `saml_accounts` (required).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub saml_accounts: Vec<SamlAccount>,
     /// `enterprise_accounts` (required).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub enterprise_accounts: Vec<EnterpriseAccount>,
     /// `organization_memberships` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1999,8 +2301,10 @@ pub struct User {
     #[serde(default)]
     pub last_sign_in_at: Option<i64>,
     /// `banned` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub banned: bool,
     /// `locked` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub locked: bool,
     /// `deprovisioned` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2012,12 +2316,16 @@ pub struct User {
     #[serde(default)]
     pub verification_attempts_remaining: Option<i64>,
     /// `updated_at` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub updated_at: i64,
     /// `created_at` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub created_at: i64,
     /// `delete_self_enabled` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub delete_self_enabled: bool,
     /// `create_organization_enabled` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub create_organization_enabled: bool,
     /// `create_organizations_limit` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2037,14 +2345,16 @@ pub struct User {
 }
 
 /// `VerificationAdmin`: from the component schema `verification_admin` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct VerificationAdmin {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
     /// `status` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub status: String,
     /// `strategy` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub strategy: String,
     /// `attempts` (required, nullable).
     #[serde(default)]
@@ -2058,14 +2368,16 @@ pub struct VerificationAdmin {
 }
 
 /// `VerificationEmailLink`: from the component schema `verification_email_link` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct VerificationEmailLink {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
     /// `status` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub status: String,
     /// `strategy` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub strategy: String,
     /// `attempts` (required, nullable).
     #[serde(default)]
@@ -2079,14 +2391,16 @@ pub struct VerificationEmailLink {
 }
 
 /// `VerificationFromOAuth`: from the component schema `verification_from_oauth` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct VerificationFromOAuth {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
     /// `status` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub status: String,
     /// `strategy` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub strategy: String,
     /// `error` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2103,14 +2417,16 @@ pub struct VerificationFromOAuth {
 }
 
 /// `VerificationGoogleOneTap`: from the component schema `verification_google_one_tap` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct VerificationGoogleOneTap {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
     /// `status` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub status: String,
     /// `strategy` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub strategy: String,
     /// `expire_at` (required, nullable).
     #[serde(default)]
@@ -2127,14 +2443,16 @@ pub struct VerificationGoogleOneTap {
 }
 
 /// `VerificationOAuth`: from the component schema `verification_oauth` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct VerificationOAuth {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
     /// `status` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub status: String,
     /// `strategy` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub strategy: String,
     /// `external_verification_redirect_url` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2143,6 +2461,7 @@ pub struct VerificationOAuth {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ClerkError>,
     /// `expire_at` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub expire_at: i64,
     /// `attempts` (required, nullable).
     #[serde(default)]
@@ -2153,14 +2472,16 @@ pub struct VerificationOAuth {
 }
 
 /// `VerificationOtp`: from the component schema `verification_otp` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct VerificationOtp {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
     /// `status` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub status: String,
     /// `strategy` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub strategy: String,
     /// `attempts` (required, nullable).
     #[serde(default)]
@@ -2177,14 +2498,16 @@ pub struct VerificationOtp {
 }
 
 /// `VerificationPasskey`: from the component schema `verification_passkey` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct VerificationPasskey {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
     /// `status` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub status: String,
     /// `strategy` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub strategy: String,
     /// `nonce` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2204,14 +2527,16 @@ pub struct VerificationPasskey {
 }
 
 /// `VerificationSaml`: from the component schema `verification_saml` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct VerificationSaml {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
     /// `status` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub status: String,
     /// `strategy` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub strategy: String,
     /// `external_verification_redirect_url` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2231,14 +2556,16 @@ pub struct VerificationSaml {
 }
 
 /// `VerificationScim`: from the component schema `verification_scim` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct VerificationScim {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
     /// `status` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub status: String,
     /// `strategy` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub strategy: String,
     /// `attempts` (required, nullable).
     #[serde(default)]
@@ -2249,14 +2576,16 @@ pub struct VerificationScim {
 }
 
 /// `VerificationTicket`: from the component schema `verification_ticket` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct VerificationTicket {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
     /// `status` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub status: String,
     /// `strategy` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub strategy: String,
     /// `attempts` (required, nullable).
     #[serde(default)]
@@ -2270,14 +2599,16 @@ pub struct VerificationTicket {
 }
 
 /// `VerificationWeb3`: from the component schema `verification_web3` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct VerificationWeb3 {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
     /// `status` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub status: String,
     /// `strategy` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub strategy: String,
     /// `nonce` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2297,22 +2628,28 @@ pub struct VerificationWeb3 {
 }
 
 /// `WaitlistEntry`: from the component schema `WaitlistEntry` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct WaitlistEntry {
     /// `object` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub object: String,
     /// `id` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub id: String,
     /// `email_address` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub email_address: String,
     /// `status` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub status: String,
     /// `is_locked` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_locked: Option<bool>,
     /// `created_at` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub created_at: i64,
     /// `updated_at` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub updated_at: i64,
     /// `invitation` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2320,21 +2657,25 @@ pub struct WaitlistEntry {
 }
 
 /// `Web3Wallet`: from the component schema `Web3Wallet` of Clerk's webhooks spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Web3Wallet {
     /// `id` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// `object` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub object: String,
     /// `web3_wallet` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub web3_wallet: String,
     /// `verification` (required, nullable).
     #[serde(default)]
     pub verification: Option<Web3WalletVerification>,
     /// `created_at` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub created_at: i64,
     /// `updated_at` (required).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub updated_at: i64,
 }
 
@@ -2378,5 +2719,12 @@ impl Serialize for Web3WalletVerification {
             Self::VerificationAdmin(inner) => inner.serialize(serializer),
             Self::Unknown(value) => value.serialize(serializer),
         }
+    }
+}
+
+impl Default for Web3WalletVerification {
+    /// An empty `Unknown` shape, for a required field Clerk left out.
+    fn default() -> Self {
+        Self::Unknown(serde_json::Value::Null)
     }
 }
