@@ -478,6 +478,14 @@ impl PreparedMachineJwt<'_> {
         self.prepared.kid()
     }
 
+    /// The full JSON check of the payload, before a key fetch (see `jwt::Prepared`).
+    #[cfg_attr(not(feature = "remote"), allow(dead_code))]
+    pub(crate) fn check_payload(&self) -> Result<(), MachineTokenError> {
+        self.prepared
+            .check_payload()
+            .map_err(|e| prepare_error(e, self.token_type))
+    }
+
     /// The token type: M2M or OAuth.
     #[cfg_attr(not(feature = "remote"), allow(dead_code))]
     pub(crate) fn token_type(&self) -> TokenType {

@@ -139,6 +139,7 @@ impl MachineVerifier {
             TokenKind::M2mJwt | TokenKind::OAuthJwt => {
                 // Everything that needs no key first: an invalid token never costs a JWKS fetch.
                 let prepared = prepare_machine_jwt(token, &self.options)?;
+                prepared.check_payload()?;
                 let keys =
                     self.keys.keys(prepared.kid()).await.map_err(|e| {
                         MachineTokenError::from_verify_error(e, prepared.token_type())

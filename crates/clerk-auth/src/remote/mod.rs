@@ -136,6 +136,7 @@ pub async fn verify_token_with<S: AsyncKeySource + ?Sized>(
     options: &VerifyOptions,
 ) -> Result<SessionClaims, VerifyError> {
     let prepared = jwt::prepare(token, options, Category::Session)?;
+    prepared.check_payload()?;
     let keys = source.keys(prepared.kid()).await?;
     prepared.finish(&*keys, options, jwt::decode_session)
 }
@@ -156,6 +157,7 @@ where
     S: AsyncKeySource + ?Sized,
 {
     let prepared = jwt::prepare(token, options, Category::Session)?;
+    prepared.check_payload()?;
     let keys = source.keys(prepared.kid()).await?;
     prepared.finish(&*keys, options, jwt::decode_custom::<C>)
 }

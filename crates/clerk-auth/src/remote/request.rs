@@ -64,6 +64,7 @@ impl SessionTokenVerifier for RemoteSessionVerifier {
         Box::pin(async move {
             // A token that could never verify costs no JWKS fetch.
             let prepared = prepare_handshake(token)?;
+            prepared.check_payload()?;
             let keys = self.cache.keys(prepared.kid()).await?;
             finish_handshake(prepared, &*keys)
         })
