@@ -30,8 +30,8 @@ pub use clerk_core::{
 };
 pub use client::Clerk;
 pub use extra::{
-    AccountlessApplicationsApi, EmailsApi, GetSessionTokenRequest, HandshakePayload, RawRequest,
-    UserListWithCount,
+    AccountlessApplicationRequest, AccountlessApplicationsApi, EmailsApi, GetSessionTokenRequest,
+    HandshakePayload, RawRequest, UserListWithCount,
 };
 pub use generated::*;
 
