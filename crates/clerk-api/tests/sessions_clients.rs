@@ -188,6 +188,44 @@ async fn refresh_session_decodes_token_or_cookies() {
     cookies.assert_async().await;
 }
 
+/// The reference's session refresher asks for suffixed cookies with a query parameter
+/// (`?suffixed_cookies=true`), beside the JSON body.
+#[tokio::test]
+async fn refresh_session_sends_suffixed_cookies_in_the_query() {
+    let (mut server, clerk) = setup().await;
+    let mock = expect(&mut server, "POST", "/v1/sessions/sess_2abc/refresh")
+        .query(&[("suffixed_cookies", "true")])
+        .json_body(json!({
+            "expired_token": "old.jwt.token",
+            "refresh_token": "rt_abc",
+            "request_origin": "https://app.example.com",
+            "format": "cookie"
+        }))
+        .respond(
+            200,
+            &json!({ "object": "cookies", "cookies": ["__session_naoXFJnI=abc; Path=/; Secure"] }),
+        )
+        .create_async()
+        .await;
+    let r = clerk
+        .sessions()
+        .refresh(
+            "sess_2abc",
+            "old.jwt.token",
+            "rt_abc",
+            "https://app.example.com",
+        )
+        .format(RefreshSessionBodyFormat::Cookie)
+        .suffixed_cookies(true)
+        .await
+        .unwrap();
+    mock.assert_async().await;
+    match r {
+        SessionRefresh::Cookies(c) => assert!(c.cookies[0].starts_with("__session_naoXFJnI=")),
+        other => panic!("expected cookies, got {other:?}"),
+    }
+}
+
 #[tokio::test]
 async fn create_token_and_token_from_template() {
     let (mut server, clerk) = setup().await;
