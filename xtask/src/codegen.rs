@@ -372,6 +372,9 @@ struct Model {
     /// Built by callers (request bodies): gets a constructor and `Option<Option<T>>` for
     /// optional nullable fields.
     request_side: bool,
+    /// A request-side object whose schema allows additional properties beside its declared
+    /// ones: it gets an `extra` map, sent flattened.
+    open: bool,
 }
 
 struct Operation {
@@ -406,8 +409,9 @@ struct Param {
 
 enum Body {
     None,
-    /// An inline object: a generated `{Op}Body` struct in the op's module.
-    Object(String, Vec<Field>),
+    /// An inline object: a generated `{Op}Body` struct in the op's module; `true` when its
+    /// schema allows additional properties (the struct then has an `extra` map).
+    Object(String, Vec<Field>, bool),
     /// A named model or an array of items, taken as an argument.
     Whole(Ty),
     Multipart(Vec<Param>),
@@ -518,6 +522,7 @@ impl<'a> Generator<'a> {
                         kind: Kind::Alias(other),
                         origin: format!("component schema `{origin}`"),
                         request_side: false,
+                        open: false,
                     },
                 );
                 Ok(())
@@ -581,6 +586,7 @@ impl<'a> Generator<'a> {
                     kind: Kind::Struct(fields),
                     origin: origin_text(ctx, component),
                     request_side,
+                    open: false,
                 },
             );
         }
@@ -604,6 +610,7 @@ impl<'a> Generator<'a> {
                     kind: Kind::Enum(values),
                     origin: origin_text(ctx, component),
                     request_side,
+                    open: false,
                 };
                 self.register(module, model)
             }
@@ -628,6 +635,12 @@ impl<'a> Generator<'a> {
                     .is_some_and(|m| !m.is_empty());
                 if has_props {
                     let fields = self.object_fields(schema, ctx, module, request_side)?;
+                    let open = request_side && allows_additional(schema);
+                    if open && fields.iter().any(|f| f.rust == "extra") {
+                        return Err(format!(
+                            "{ctx}: a declared `extra` field clashes with the additional-properties map"
+                        ));
+                    }
                     return self.register(
                         module,
                         Model {
@@ -635,6 +648,7 @@ impl<'a> Generator<'a> {
                             kind: Kind::Struct(fields),
                             origin: origin_text(ctx, component),
                             request_side,
+                            open,
                         },
                     );
                 }
@@ -720,6 +734,7 @@ impl<'a> Generator<'a> {
                 },
                 origin: origin_text(ctx, component),
                 request_side,
+                open: false,
             },
         )
     }
@@ -1124,6 +1139,12 @@ impl<'a> Generator<'a> {
                     beyond_spec: true,
                 });
             }
+            let open = allows_additional(&schema);
+            if open && fields.iter().any(|f| f.rust == "extra") {
+                return Err(format!(
+                    "{id}: a declared `extra` field clashes with the additional-properties map"
+                ));
+            }
             self.register(
                 Some(module),
                 Model {
@@ -1131,9 +1152,10 @@ impl<'a> Generator<'a> {
                     kind: Kind::Struct(fields.clone()),
                     origin: format!("request body of `{id}`"),
                     request_side: true,
+                    open,
                 },
             )?;
-            return Ok(Body::Object(name, fields));
+            return Ok(Body::Object(name, fields, open));
         }
         if let Some(entry) = self.overlay_entries(id, OverlayKind::Body).first() {
             return Err(format!(
@@ -1477,6 +1499,16 @@ fn print_report(generator: &Generator<'_>) {
     println!("  list operations returning Page<T>: {pages}");
 }
 
+/// Whether an object schema takes members beyond its declared properties
+/// (`additionalProperties: true` or a schema; absent means the spec did not say, and is not
+/// taken as permission).
+fn allows_additional(schema: &Value) -> bool {
+    matches!(
+        schema.get("additionalProperties"),
+        Some(Value::Bool(true) | Value::Mapping(_))
+    )
+}
+
 /// `anyOf: [{required: [a]}, {required: [b]}]` beside `properties`: constraints on which fields
 /// are present, not alternative shapes.
 fn is_constraint_only(union: &[&Value]) -> bool {
@@ -1715,6 +1747,13 @@ fn render_struct(out: &mut String, model: &Model, fields: &[Field], in_models: b
         }
         let _ = writeln!(out, "    pub {}: {ty},", field.rust);
     }
+    if model.open {
+        let _ = writeln!(
+            out,
+            "    /// Members beyond the declared fields (the schema allows additional properties), sent\n    /// flattened beside them. A member named like a declared field is never sent: set the field.\n    #[serde(flatten, serialize_with = \"{}::serialize_extra\")]\n    pub extra: serde_json::Map<String, serde_json::Value>,",
+            model.name
+        );
+    }
     out.push_str("}\n\n");
     if redact {
         // Credentials never reach `Debug` output (logs, panics, tracing).
@@ -1736,6 +1775,9 @@ fn render_struct(out: &mut String, model: &Model, fields: &[Field], in_models: b
                 "&crate::macros::Redacted".to_owned()
             };
             let _ = writeln!(out, "            .field({:?}, {value})", field.json);
+        }
+        if model.open {
+            out.push_str("            .field(\"extra\", &self.extra)\n");
         }
         out.push_str("            .finish()\n    }\n}\n\n");
     }
@@ -1759,7 +1801,18 @@ fn render_struct(out: &mut String, model: &Model, fields: &[Field], in_models: b
                 let _ = writeln!(out, "            {}: None,", field.rust);
             }
         }
+        if model.open {
+            out.push_str("            extra: serde_json::Map::new(),\n");
+        }
         out.push_str("        }\n    }\n");
+        if model.open {
+            let declared: Vec<String> = fields.iter().map(|f| format!("{:?}", f.json)).collect();
+            let _ = writeln!(
+                out,
+                "\n    /// Adds a member beyond the declared fields (see [`extra`](Self::extra)).\n    pub fn with_extra(mut self, key: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {{\n        self.extra.insert(key.into(), value.into());\n        self\n    }}\n\n    /// The JSON names of the declared fields, which `extra` never overrides.\n    const DECLARED: &'static [&'static str] = &[{}];\n\n    fn serialize_extra<S: serde::Serializer>(extra: &serde_json::Map<String, serde_json::Value>, serializer: S) -> Result<S::Ok, S::Error> {{\n        crate::wire::extra_members(extra, Self::DECLARED, serializer)\n    }}",
+                declared.join(", ")
+            );
+        }
         out.push_str("}\n\n");
     }
 }
@@ -1805,7 +1858,7 @@ fn required_args(op: &Operation) -> Vec<(String, Ty)> {
             .map(|p| (p.rust.clone(), p.ty.clone())),
     );
     match &op.body {
-        Body::Object(_, fields) => {
+        Body::Object(_, fields, _) => {
             args.extend(
                 fields
                     .iter()
@@ -1895,7 +1948,7 @@ fn render_builder(out: &mut String, op: &Operation) {
         }
     }
     match &op.body {
-        Body::Object(body, _) => {
+        Body::Object(body, _, _) => {
             let _ = writeln!(out, "    pub(crate) body: {body},");
         }
         Body::Whole(ty) => {
@@ -1953,7 +2006,7 @@ fn render_builder(out: &mut String, op: &Operation) {
         }
     }
     match &op.body {
-        Body::Object(body, fields) => {
+        Body::Object(body, fields, _) => {
             let required: Vec<&str> = fields
                 .iter()
                 .filter(|f| f.required && !f.nullable)
@@ -2026,7 +2079,10 @@ fn render_builder(out: &mut String, op: &Operation) {
             p.json, p.rust, p.rust
         );
     }
-    if let Body::Object(_, fields) = &op.body {
+    if let Body::Object(_, _, true) = &op.body {
+        out.push_str("    /// Adds a member beyond the declared fields to the request body (its schema allows\n    /// additional properties); see the body's `extra` map.\n    pub fn with_extra(mut self, key: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {\n        self.body.extra.insert(key.into(), value.into());\n        self\n    }\n\n");
+    }
+    if let Body::Object(_, fields, _) = &op.body {
         for f in fields.iter().filter(|f| !f.required || f.nullable) {
             let (arg, conv) = arg_type(&f.ty);
             let value = conv.replace("{}", "value");
@@ -2331,6 +2387,22 @@ components: { schemas: {} }
         assert!(out.contains("pub(crate) status: Vec<ListThingsStatus>,"));
         assert!(out.contains("value: impl IntoIterator<Item = ListThingsStatus>"));
         assert!(out.contains("`status=a&status=b`"));
+    }
+
+    #[test]
+    fn open_request_objects_get_an_extra_map() {
+        let out = generate("").unwrap_or_else(|e| panic!("{e}"));
+        // `actor` allows additional properties; the body itself does not.
+        assert!(out.contains(
+            "#[serde(flatten, serialize_with = \"CreateThingBodyActor::serialize_extra\")]"
+        ));
+        assert!(out.contains("const DECLARED: &'static [&'static str] = &[\"sub\"];"));
+        assert_eq!(
+            out.matches("pub extra: serde_json::Map").count(),
+            1,
+            "{out}"
+        );
+        assert!(!out.contains("self.body.extra"));
     }
 
     #[test]

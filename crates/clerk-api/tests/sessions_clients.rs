@@ -490,6 +490,60 @@ async fn sign_ups_get_and_update() {
     update.assert_async().await;
 }
 
+/// The `actor` object allows additional properties: claims beyond `sub` travel flattened
+/// beside it (and end up in the impersonation session's `act` claim).
+#[tokio::test]
+async fn actor_token_carries_extra_claims() {
+    let (mut server, clerk) = setup().await;
+    let mock = expect(&mut server, "POST", "/v1/actor_tokens")
+        .json_body(json!({
+            "user_id": "user_2ada",
+            "actor": {
+                "sub": "user_2support",
+                "reason": "ticket 4242",
+                "scopes": ["read"],
+                "level": 2
+            }
+        }))
+        .respond(
+            200,
+            &json!({
+                "object": "actor_token",
+                "id": "act_2abc",
+                "status": "pending",
+                "user_id": "user_2ada",
+                "actor": { "sub": "user_2support", "reason": "ticket 4242", "scopes": ["read"], "level": 2 },
+                "created_at": T0,
+                "updated_at": T0
+            }),
+        )
+        .create_async()
+        .await;
+
+    let actor = CreateActorTokenBodyActor::new("user_2support".into())
+        .with_extra("reason", "ticket 4242")
+        .with_extra("scopes", json!(["read"]))
+        .with_extra("level", 2)
+        // A declared field cannot be shadowed by an extra member: `sub` goes out as set above,
+        // once.
+        .with_extra("sub", "user_2mallory");
+    assert_eq!(actor.extra.len(), 4);
+    let t = clerk
+        .actor_tokens()
+        .create("user_2ada", actor)
+        .await
+        .unwrap();
+    mock.assert_async().await;
+    assert_eq!(t.actor["reason"], "ticket 4242");
+
+    // Extra members also decode back into `extra`.
+    let decoded: CreateActorTokenBodyActor =
+        serde_json::from_value(json!({ "sub": "user_2x", "iss": "https://dashboard.clerk.com" }))
+            .unwrap();
+    assert_eq!(decoded.sub, "user_2x");
+    assert_eq!(decoded.extra["iss"], "https://dashboard.clerk.com");
+}
+
 #[tokio::test]
 async fn actor_tokens_create_and_revoke() {
     let (mut server, clerk) = setup().await;
