@@ -34,7 +34,8 @@ pub(crate) fn run(options: &Options) -> Result<ExitCode, String> {
         ));
     }
     let op_map = read_operation_map(&options.root.join("codegen/operations.txt"))?;
-    let mut generator = Generator::new(&spec, op_map, spec.version(), digest);
+    let overlay = read_overlay(&options.root.join("codegen/overlay.txt"))?;
+    let mut generator = Generator::new(&spec, op_map, overlay, spec.version(), digest);
     let files = generator.generate()?;
     if options.report {
         print_report(&generator);
@@ -184,6 +185,116 @@ fn read_operation_map(path: &Path) -> Result<BTreeMap<String, OpEntry>, String> 
     Ok(map)
 }
 
+/// Where an overlay entry applies.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum OverlayKind {
+    /// A JSON body field the spec does not define.
+    Body,
+    /// A query parameter the spec does not define.
+    Query,
+    /// The spec's own single-valued query parameter, taking several values.
+    Repeated,
+}
+
+/// One entry of `codegen/overlay.txt`: something the live API takes beyond the spec.
+#[derive(Clone, Debug)]
+struct OverlayEntry {
+    /// `overlay.txt:<line>`, for error messages.
+    at: String,
+    kind: OverlayKind,
+    name: String,
+    /// The value type (`Ty::Json` for `repeated`, which keeps the spec's type).
+    ty: Ty,
+    nullable: bool,
+}
+
+/// Reads `codegen/overlay.txt` (see its header for the format) into entries by operation ID.
+/// Shape errors are reported here; whether an entry fits the spec is checked when it is applied.
+fn read_overlay(path: &Path) -> Result<BTreeMap<String, Vec<OverlayEntry>>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    parse_overlay(&text, &path.display().to_string())
+}
+
+fn parse_overlay(text: &str, source: &str) -> Result<BTreeMap<String, Vec<OverlayEntry>>, String> {
+    let mut overlay: BTreeMap<String, Vec<OverlayEntry>> = BTreeMap::new();
+    for (number, line) in text.lines().enumerate() {
+        let at = format!("{source}:{}", number + 1);
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let Some((entry, evidence)) = trimmed.split_once('#') else {
+            return Err(format!(
+                "{at}: every overlay entry ends with `# <evidence>`: what the reference SDK sends"
+            ));
+        };
+        if evidence.trim().is_empty() {
+            return Err(format!("{at}: the `#` evidence note is empty"));
+        }
+        let words: Vec<&str> = entry.split_whitespace().collect();
+        let (op, location, name, ty, rest) = match words.as_slice() {
+            [op, location, name, ty, rest @ ..] => (*op, *location, *name, *ty, rest),
+            _ => {
+                return Err(format!(
+                    "{at}: expected `operationId body|query name type [nullable] # evidence`"
+                ));
+            }
+        };
+        let nullable = match rest {
+            [] => false,
+            ["nullable"] if location == "body" => true,
+            _ => {
+                return Err(format!(
+                    "{at}: unexpected `{}` (only body fields take `nullable`)",
+                    rest.join(" ")
+                ));
+            }
+        };
+        let (kind, ty) = match (location, ty) {
+            ("query", "repeated") => (OverlayKind::Repeated, Ty::Json),
+            ("body", ty) => (OverlayKind::Body, overlay_type(ty, &at)?),
+            ("query", ty) => (OverlayKind::Query, overlay_type(ty, &at)?),
+            (other, _) => {
+                return Err(format!(
+                    "{at}: unknown location `{other}` (expected `body` or `query`)"
+                ));
+            }
+        };
+        let entries = overlay.entry(op.to_owned()).or_default();
+        if entries
+            .iter()
+            .any(|e| e.name == name && (e.kind == OverlayKind::Body) == (kind == OverlayKind::Body))
+        {
+            return Err(format!("{at}: {op} {location} `{name}` is listed twice"));
+        }
+        entries.push(OverlayEntry {
+            at,
+            kind,
+            name: name.to_owned(),
+            ty,
+            nullable,
+        });
+    }
+    Ok(overlay)
+}
+
+fn overlay_type(name: &str, at: &str) -> Result<Ty, String> {
+    Ok(match name {
+        "string" => Ty::Str,
+        "boolean" => Ty::Bool,
+        "integer" => Ty::I64,
+        "number" => Ty::F64,
+        "json" => Ty::Json,
+        "string[]" => Ty::Vec(Box::new(Ty::Str)),
+        other => {
+            return Err(format!(
+                "{at}: unknown type `{other}` (string, boolean, integer, number, json, string[])"
+            ));
+        }
+    })
+}
+
 // ---------------------------------------------------------------------------------------------
 // Type model
 
@@ -236,6 +347,8 @@ struct Field {
     required: bool,
     nullable: bool,
     deprecated: bool,
+    /// Added by `codegen/overlay.txt`: the live API takes it, the spec does not define it.
+    beyond_spec: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -259,6 +372,9 @@ struct Model {
     /// Built by callers (request bodies): gets a constructor and `Option<Option<T>>` for
     /// optional nullable fields.
     request_side: bool,
+    /// A request-side object whose schema allows additional properties beside its declared
+    /// ones: it gets an `extra` map, sent flattened.
+    open: bool,
 }
 
 struct Operation {
@@ -286,12 +402,16 @@ struct Param {
     rust: String,
     ty: Ty,
     required: bool,
+    /// What `codegen/overlay.txt` changed: `Some(Query)` for a parameter it adds,
+    /// `Some(Repeated)` for one it widened to several values.
+    overlay: Option<OverlayKind>,
 }
 
 enum Body {
     None,
-    /// An inline object: a generated `{Op}Body` struct in the op's module.
-    Object(String, Vec<Field>),
+    /// An inline object: a generated `{Op}Body` struct in the op's module; `true` when its
+    /// schema allows additional properties (the struct then has an `extra` map).
+    Object(String, Vec<Field>, bool),
     /// A named model or an array of items, taken as an argument.
     Whole(Ty),
     Multipart(Vec<Param>),
@@ -307,6 +427,8 @@ enum Response {
 pub(crate) struct Generator<'a> {
     spec: &'a Spec,
     op_map: BTreeMap<String, OpEntry>,
+    /// `codegen/overlay.txt`, by operation ID.
+    overlay: BTreeMap<String, Vec<OverlayEntry>>,
     spec_version: String,
     spec_sha: String,
     /// Models in `models.rs`, by Rust name.
@@ -322,12 +444,14 @@ impl<'a> Generator<'a> {
     fn new(
         spec: &'a Spec,
         op_map: BTreeMap<String, OpEntry>,
+        overlay: BTreeMap<String, Vec<OverlayEntry>>,
         spec_version: String,
         spec_sha: String,
     ) -> Self {
         Generator {
             spec,
             op_map,
+            overlay,
             spec_version,
             spec_sha,
             models: BTreeMap::new(),
@@ -398,6 +522,7 @@ impl<'a> Generator<'a> {
                         kind: Kind::Alias(other),
                         origin: format!("component schema `{origin}`"),
                         request_side: false,
+                        open: false,
                     },
                 );
                 Ok(())
@@ -461,6 +586,7 @@ impl<'a> Generator<'a> {
                     kind: Kind::Struct(fields),
                     origin: origin_text(ctx, component),
                     request_side,
+                    open: false,
                 },
             );
         }
@@ -484,6 +610,7 @@ impl<'a> Generator<'a> {
                     kind: Kind::Enum(values),
                     origin: origin_text(ctx, component),
                     request_side,
+                    open: false,
                 };
                 self.register(module, model)
             }
@@ -508,6 +635,12 @@ impl<'a> Generator<'a> {
                     .is_some_and(|m| !m.is_empty());
                 if has_props {
                     let fields = self.object_fields(schema, ctx, module, request_side)?;
+                    let open = request_side && allows_additional(schema);
+                    if open && fields.iter().any(|f| f.rust == "extra") {
+                        return Err(format!(
+                            "{ctx}: a declared `extra` field clashes with the additional-properties map"
+                        ));
+                    }
                     return self.register(
                         module,
                         Model {
@@ -515,6 +648,7 @@ impl<'a> Generator<'a> {
                             kind: Kind::Struct(fields),
                             origin: origin_text(ctx, component),
                             request_side,
+                            open,
                         },
                     );
                 }
@@ -600,6 +734,7 @@ impl<'a> Generator<'a> {
                 },
                 origin: origin_text(ctx, component),
                 request_side,
+                open: false,
             },
         )
     }
@@ -676,9 +811,18 @@ impl<'a> Generator<'a> {
                 ty,
                 nullable,
                 deprecated,
+                beyond_spec: false,
             });
         }
         Ok(fields)
+    }
+
+    /// The overlay entries of one kind for an operation.
+    fn overlay_entries(&self, id: &str, kind: OverlayKind) -> Vec<OverlayEntry> {
+        self.overlay
+            .get(id)
+            .map(|entries| entries.iter().filter(|e| e.kind == kind).cloned().collect())
+            .unwrap_or_default()
     }
 
     // ----- operations ----------------------------------------------------------------------
@@ -704,6 +848,16 @@ impl<'a> Generator<'a> {
                 let operation = self.operation(&id, http, path, op, item, handle, method, flags)?;
                 self.operations.push(operation);
             }
+        }
+        if let Some(unknown) = self.overlay.keys().find(|k| !seen.contains(*k)) {
+            let at = self
+                .overlay
+                .get(unknown)
+                .and_then(|entries| entries.first())
+                .map_or("codegen/overlay.txt", |e| e.at.as_str());
+            return Err(format!(
+                "{at}: the overlay names operation {unknown}, which the spec lacks"
+            ));
         }
         let missing: Vec<&String> = self.op_map.keys().filter(|k| !seen.contains(*k)).collect();
         if !missing.is_empty() {
@@ -794,6 +948,7 @@ impl<'a> Generator<'a> {
                 rust,
                 ty,
                 required,
+                overlay: None,
             };
             match location {
                 "path" => path_params.push(p),
@@ -805,6 +960,48 @@ impl<'a> Generator<'a> {
                 }
                 other => return Err(format!("{id}: unsupported parameter location {other}")),
             }
+        }
+        for entry in self.overlay_entries(id, OverlayKind::Query) {
+            if query_params
+                .iter()
+                .chain(&path_params)
+                .any(|p| p.json == entry.name)
+            {
+                return Err(format!(
+                    "{}: {id} already defines parameter `{}` in the spec: drop the overlay entry",
+                    entry.at, entry.name
+                ));
+            }
+            let rust = snake(&entry.name);
+            if !used.insert(rust.clone()) {
+                return Err(format!(
+                    "{}: {id} query parameter `{}` clashes with the Rust name `{rust}` of another parameter",
+                    entry.at, entry.name
+                ));
+            }
+            query_params.push(Param {
+                json: entry.name,
+                rust,
+                ty: entry.ty,
+                required: false,
+                overlay: Some(OverlayKind::Query),
+            });
+        }
+        for entry in self.overlay_entries(id, OverlayKind::Repeated) {
+            let Some(param) = query_params.iter_mut().find(|p| p.json == entry.name) else {
+                return Err(format!(
+                    "{}: {id} has no query parameter `{}` to send repeated",
+                    entry.at, entry.name
+                ));
+            };
+            if matches!(param.ty, Ty::Vec(_)) || param.required {
+                return Err(format!(
+                    "{}: {id} query parameter `{}` is already an array (or required) in the spec: drop the overlay entry",
+                    entry.at, entry.name
+                ));
+            }
+            param.ty = Ty::Vec(Box::new(param.ty.clone()));
+            param.overlay = Some(OverlayKind::Repeated);
         }
         // Order path params as they appear in the path.
         path_params.sort_by_key(|p| path.find(&format!("{{{}}}", p.json)).unwrap_or(usize::MAX));
@@ -863,11 +1060,23 @@ impl<'a> Generator<'a> {
         used: &mut BTreeSet<String>,
     ) -> Result<Body, String> {
         let Some(request_body) = op.get("requestBody") else {
+            if let Some(entry) = self.overlay_entries(id, OverlayKind::Body).first() {
+                return Err(format!(
+                    "{}: {id} has no request body to add `{}` to",
+                    entry.at, entry.name
+                ));
+            }
             return Ok(Body::None);
         };
         let (request_body, _) = self.spec.deref(request_body)?;
         let content = request_body.get("content");
         if let Some(multipart) = content.and_then(|c| c.get("multipart/form-data")) {
+            if let Some(entry) = self.overlay_entries(id, OverlayKind::Body).first() {
+                return Err(format!(
+                    "{}: {id} has a multipart body; the overlay cannot add `{}` to it",
+                    entry.at, entry.name
+                ));
+            }
             let schema = multipart.get("schema").cloned().unwrap_or(Value::Null);
             let required: BTreeSet<String> = string_list(&schema, "required").into_iter().collect();
             let mut parts = Vec::new();
@@ -879,6 +1088,7 @@ impl<'a> Generator<'a> {
                 }
                 parts.push(Param {
                     required: binary || required.contains(&json),
+                    overlay: None,
                     json,
                     rust,
                     ty: if binary {
@@ -901,9 +1111,39 @@ impl<'a> Generator<'a> {
             && schema.get("properties").is_some();
         if is_inline_object {
             let name = format!("{rust_name}Body");
-            let fields = self.object_fields(&schema, &name, Some(module), true)?;
+            let mut fields = self.object_fields(&schema, &name, Some(module), true)?;
             for field in &fields {
                 used.insert(field.rust.clone());
+            }
+            for entry in self.overlay_entries(id, OverlayKind::Body) {
+                if fields.iter().any(|f| f.json == entry.name) {
+                    return Err(format!(
+                        "{}: {id} already defines body field `{}` in the spec: drop the overlay entry",
+                        entry.at, entry.name
+                    ));
+                }
+                let rust = snake(&entry.name);
+                if !used.insert(rust.clone()) {
+                    return Err(format!(
+                        "{}: {id} body field `{}` clashes with the Rust name `{rust}` of another parameter",
+                        entry.at, entry.name
+                    ));
+                }
+                fields.push(Field {
+                    json: entry.name,
+                    rust,
+                    ty: entry.ty,
+                    required: false,
+                    nullable: entry.nullable,
+                    deprecated: false,
+                    beyond_spec: true,
+                });
+            }
+            let open = allows_additional(&schema);
+            if open && fields.iter().any(|f| f.rust == "extra") {
+                return Err(format!(
+                    "{id}: a declared `extra` field clashes with the additional-properties map"
+                ));
             }
             self.register(
                 Some(module),
@@ -912,9 +1152,16 @@ impl<'a> Generator<'a> {
                     kind: Kind::Struct(fields.clone()),
                     origin: format!("request body of `{id}`"),
                     request_side: true,
+                    open,
                 },
             )?;
-            return Ok(Body::Object(name, fields));
+            return Ok(Body::Object(name, fields, open));
+        }
+        if let Some(entry) = self.overlay_entries(id, OverlayKind::Body).first() {
+            return Err(format!(
+                "{}: {id} has no inline JSON object body to add `{}` to",
+                entry.at, entry.name
+            ));
         }
         let ty = self.schema_ty(
             &schema,
@@ -1252,6 +1499,16 @@ fn print_report(generator: &Generator<'_>) {
     println!("  list operations returning Page<T>: {pages}");
 }
 
+/// Whether an object schema takes members beyond its declared properties
+/// (`additionalProperties: true` or a schema; absent means the spec did not say, and is not
+/// taken as permission).
+fn allows_additional(schema: &Value) -> bool {
+    matches!(
+        schema.get("additionalProperties"),
+        Some(Value::Bool(true) | Value::Mapping(_))
+    )
+}
+
 /// `anyOf: [{required: [a]}, {required: [b]}]` beside `properties`: constraints on which fields
 /// are present, not alternative shapes.
 fn is_constraint_only(union: &[&Value]) -> bool {
@@ -1442,6 +1699,9 @@ fn field_doc(field: &Field) -> String {
     if field.deprecated {
         facts.push("deprecated by Clerk");
     }
+    if field.beyond_spec {
+        facts.push("not in the spec, see `codegen/overlay.txt`");
+    }
     format!("`{}` ({}).", field.json, facts.join(", "))
 }
 
@@ -1487,6 +1747,13 @@ fn render_struct(out: &mut String, model: &Model, fields: &[Field], in_models: b
         }
         let _ = writeln!(out, "    pub {}: {ty},", field.rust);
     }
+    if model.open {
+        let _ = writeln!(
+            out,
+            "    /// Members beyond the declared fields (the schema allows additional properties), sent\n    /// flattened beside them. A member named like a declared field is never sent: set the field.\n    #[serde(flatten, serialize_with = \"{}::serialize_extra\")]\n    pub extra: serde_json::Map<String, serde_json::Value>,",
+            model.name
+        );
+    }
     out.push_str("}\n\n");
     if redact {
         // Credentials never reach `Debug` output (logs, panics, tracing).
@@ -1508,6 +1775,9 @@ fn render_struct(out: &mut String, model: &Model, fields: &[Field], in_models: b
                 "&crate::macros::Redacted".to_owned()
             };
             let _ = writeln!(out, "            .field({:?}, {value})", field.json);
+        }
+        if model.open {
+            out.push_str("            .field(\"extra\", &self.extra)\n");
         }
         out.push_str("            .finish()\n    }\n}\n\n");
     }
@@ -1531,7 +1801,19 @@ fn render_struct(out: &mut String, model: &Model, fields: &[Field], in_models: b
                 let _ = writeln!(out, "            {}: None,", field.rust);
             }
         }
-        out.push_str("        }\n    }\n}\n\n");
+        if model.open {
+            out.push_str("            extra: serde_json::Map::new(),\n");
+        }
+        out.push_str("        }\n    }\n");
+        if model.open {
+            let declared: Vec<String> = fields.iter().map(|f| format!("{:?}", f.json)).collect();
+            let _ = writeln!(
+                out,
+                "\n    /// Adds a member beyond the declared fields (see [`extra`](Self::extra)).\n    pub fn with_extra(mut self, key: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {{\n        self.extra.insert(key.into(), value.into());\n        self\n    }}\n\n    /// The JSON names of the declared fields, which `extra` never overrides.\n    const DECLARED: &'static [&'static str] = &[{}];\n\n    fn serialize_extra<S: serde::Serializer>(extra: &serde_json::Map<String, serde_json::Value>, serializer: S) -> Result<S::Ok, S::Error> {{\n        crate::wire::extra_members(extra, Self::DECLARED, serializer)\n    }}",
+                declared.join(", ")
+            );
+        }
+        out.push_str("}\n\n");
     }
 }
 
@@ -1576,7 +1858,7 @@ fn required_args(op: &Operation) -> Vec<(String, Ty)> {
             .map(|p| (p.rust.clone(), p.ty.clone())),
     );
     match &op.body {
-        Body::Object(_, fields) => {
+        Body::Object(_, fields, _) => {
             args.extend(
                 fields
                     .iter()
@@ -1666,7 +1948,7 @@ fn render_builder(out: &mut String, op: &Operation) {
         }
     }
     match &op.body {
-        Body::Object(body, _) => {
+        Body::Object(body, _, _) => {
             let _ = writeln!(out, "    pub(crate) body: {body},");
         }
         Body::Whole(ty) => {
@@ -1724,7 +2006,7 @@ fn render_builder(out: &mut String, op: &Operation) {
         }
     }
     match &op.body {
-        Body::Object(body, fields) => {
+        Body::Object(body, fields, _) => {
             let required: Vec<&str> = fields
                 .iter()
                 .filter(|f| f.required && !f.nullable)
@@ -1769,20 +2051,38 @@ fn render_builder(out: &mut String, op: &Operation) {
         out.push_str("    /// Authenticates with a machine secret key (`ak_…`) instead of the client's secret key, as\n    /// Clerk requires for machine-to-machine tokens. The key is redacted in `Debug`.\n    pub fn machine_secret_key(mut self, key: clerk_core::SecretKey) -> Self {\n        self.machine_secret_key = Some(key);\n        self\n    }\n\n");
     }
     for p in op.query_params.iter().filter(|p| !p.required) {
-        let (arg, conv) = arg_type(&p.ty);
+        let (arg, conv) = match &p.ty {
+            // Any iterable of values, each sent as its own `name=value` pair.
+            Ty::Vec(inner) if **inner != Ty::Str => (
+                format!("impl IntoIterator<Item = {}>", inner.rust(false)),
+                "{}.into_iter().collect()".to_owned(),
+            ),
+            other => arg_type(other),
+        };
         let value = conv.replace("{}", "value");
         let stored = if matches!(p.ty, Ty::Vec(_)) {
             value
         } else {
             format!("Some({value})")
         };
+        let note = match p.overlay {
+            Some(OverlayKind::Query) => "\n    ///\n    /// Not in the OpenAPI spec: the live API takes it (see `codegen/overlay.txt`).".to_owned(),
+            Some(OverlayKind::Repeated) => format!(
+                "\n    ///\n    /// Takes several values, sent as repeated keys (`{name}=a&{name}=b`); the spec types it as\n    /// a single value, the live API accepts several (see `codegen/overlay.txt`).",
+                name = p.json
+            ),
+            _ => String::new(),
+        };
         let _ = writeln!(
             out,
-            "    /// Sets the `{}` query parameter.\n    pub fn {}(mut self, value: {arg}) -> Self {{\n        self.{} = {stored};\n        self\n    }}\n",
+            "    /// Sets the `{}` query parameter.{note}\n    pub fn {}(mut self, value: {arg}) -> Self {{\n        self.{} = {stored};\n        self\n    }}\n",
             p.json, p.rust, p.rust
         );
     }
-    if let Body::Object(_, fields) = &op.body {
+    if let Body::Object(_, _, true) = &op.body {
+        out.push_str("    /// Adds a member beyond the declared fields to the request body (its schema allows\n    /// additional properties); see the body's `extra` map.\n    pub fn with_extra(mut self, key: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {\n        self.body.extra.insert(key.into(), value.into());\n        self\n    }\n\n");
+    }
+    if let Body::Object(_, fields, _) = &op.body {
         for f in fields.iter().filter(|f| !f.required || f.nullable) {
             let (arg, conv) = arg_type(&f.ty);
             let value = conv.replace("{}", "value");
@@ -1795,10 +2095,15 @@ fn render_builder(out: &mut String, op: &Operation) {
             };
             let _ = writeln!(
                 out,
-                "    /// Sets `{}` in the request body.{}\n    pub fn {}(mut self, value: {arg}) -> Self {{\n        self.body.{} = {stored};\n        self\n    }}\n",
+                "    /// Sets `{}` in the request body.{}{}\n    pub fn {}(mut self, value: {arg}) -> Self {{\n        self.body.{} = {stored};\n        self\n    }}\n",
                 f.json,
                 if f.deprecated {
                     " Clerk marks this field as deprecated."
+                } else {
+                    ""
+                },
+                if f.beyond_spec {
+                    "\n    ///\n    /// Not in the OpenAPI spec: the live API takes it (see `codegen/overlay.txt`)."
                 } else {
                     ""
                 },
@@ -1982,4 +2287,161 @@ fn render_builder(out: &mut String, op: &Operation) {
         out.push_str("}\n\n");
     }
     let _ = writeln!(out, "crate::macros::into_future!({name} => {response});\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPEC: &str = r#"
+openapi: 3.0.3
+info: { title: test, version: "2026-05-12" }
+paths:
+  /things:
+    get:
+      operationId: ListThings
+      summary: List things
+      parameters:
+        - { in: query, name: status, schema: { type: string, enum: [new, old] } }
+        - { in: query, name: tags, schema: { type: array, items: { type: string } } }
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: { type: array, items: { type: object, properties: { id: { type: string } } } }
+    post:
+      operationId: CreateThing
+      requestBody:
+        content:
+          application/json:
+            schema:
+              type: object
+              additionalProperties: false
+              properties:
+                name: { type: string }
+                actor:
+                  type: object
+                  additionalProperties: true
+                  properties: { sub: { type: string } }
+                  required: [sub]
+              required: [name]
+      responses: { "200": { description: ok } }
+  /things/{id}:
+    delete:
+      operationId: DeleteThing
+      parameters: [{ in: path, name: id, required: true, schema: { type: string } }]
+      responses: { "204": { description: gone } }
+components: { schemas: {} }
+"#;
+
+    fn op_map() -> BTreeMap<String, OpEntry> {
+        [
+            ("ListThings", "list"),
+            ("CreateThing", "create"),
+            ("DeleteThing", "delete"),
+        ]
+        .into_iter()
+        .map(|(id, method)| {
+            let entry = OpEntry {
+                handle: "things".into(),
+                method: method.into(),
+                flags: BTreeSet::new(),
+            };
+            (id.to_owned(), entry)
+        })
+        .collect()
+    }
+
+    /// The generated `things.rs` for an overlay, or the generator's error.
+    fn generate(overlay: &str) -> Result<String, String> {
+        let spec = Spec::parse(SPEC)?;
+        let overlay = parse_overlay(overlay, "overlay.txt")?;
+        let mut generator = Generator::new(&spec, op_map(), overlay, "test".into(), "0".into());
+        let mut files = generator.generate()?;
+        files
+            .remove("crates/clerk-api/src/generated/things.rs")
+            .ok_or_else(|| "no things.rs".to_owned())
+    }
+
+    fn error(overlay: &str) -> String {
+        match generate(overlay) {
+            Ok(_) => panic!("overlay accepted: {overlay}"),
+            Err(e) => e,
+        }
+    }
+
+    #[test]
+    fn overlay_adds_body_fields_query_parameters_and_repeated_keys() {
+        let out = generate(
+            "CreateThing body colour string nullable # ref sends it\n\
+             CreateThing query dry_run boolean # ref sends it\n\
+             ListThings query status repeated # ref sends an array\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert!(out.contains("pub colour: Option<Option<String>>,"), "{out}");
+        assert!(out.contains("pub fn colour(mut self, value: impl Into<String>)"));
+        assert!(out.contains("pub fn clear_colour(mut self)"));
+        assert!(out.contains("pub(crate) dry_run: Option<bool>,"));
+        assert!(out.contains(".query(\"dry_run\", self.dry_run)"));
+        assert!(out.contains("pub(crate) status: Vec<ListThingsStatus>,"));
+        assert!(out.contains("value: impl IntoIterator<Item = ListThingsStatus>"));
+        assert!(out.contains("`status=a&status=b`"));
+    }
+
+    #[test]
+    fn open_request_objects_get_an_extra_map() {
+        let out = generate("").unwrap_or_else(|e| panic!("{e}"));
+        // `actor` allows additional properties; the body itself does not.
+        assert!(out.contains(
+            "#[serde(flatten, serialize_with = \"CreateThingBodyActor::serialize_extra\")]"
+        ));
+        assert!(out.contains("const DECLARED: &'static [&'static str] = &[\"sub\"];"));
+        assert_eq!(
+            out.matches("pub extra: serde_json::Map").count(),
+            1,
+            "{out}"
+        );
+        assert!(!out.contains("self.body.extra"));
+    }
+
+    #[test]
+    fn overlay_entries_that_do_not_fit_the_spec_fail_loudly() {
+        let e = error("NoSuchOp body x string # evidence\n");
+        assert!(
+            e.contains("overlay.txt:1") && e.contains("NoSuchOp, which the spec lacks"),
+            "{e}"
+        );
+        let e = error("CreateThing body name string # evidence\n");
+        assert!(e.contains("already defines body field `name`"), "{e}");
+        let e = error("ListThings query tags string # evidence\n");
+        assert!(e.contains("already defines parameter `tags`"), "{e}");
+        let e = error("ListThings query missing repeated # evidence\n");
+        assert!(e.contains("no query parameter `missing`"), "{e}");
+        let e = error("ListThings query tags repeated # evidence\n");
+        assert!(e.contains("already an array"), "{e}");
+        let e = error("DeleteThing body x string # evidence\n");
+        assert!(e.contains("no request body"), "{e}");
+        let e = error("DeleteThing query id string # evidence\n");
+        assert!(e.contains("already defines parameter `id`"), "{e}");
+    }
+
+    #[test]
+    fn malformed_overlay_lines_fail_loudly() {
+        let parse = |text: &str| match parse_overlay(text, "overlay.txt") {
+            Ok(_) => panic!("accepted: {text}"),
+            Err(e) => e,
+        };
+        assert!(parse("CreateThing body x string\n").contains("evidence"));
+        assert!(parse("CreateThing body x string #  \n").contains("evidence note is empty"));
+        assert!(parse("CreateThing body x date # e\n").contains("unknown type `date`"));
+        assert!(parse("CreateThing header x string # e\n").contains("unknown location"));
+        assert!(parse("CreateThing query x string nullable # e\n").contains("nullable"));
+        assert!(parse("CreateThing body x # e\n").contains("expected"));
+        let twice = "CreateThing body x string # e\nCreateThing body x boolean # e\n";
+        assert!(parse(twice).contains("overlay.txt:2") && parse(twice).contains("twice"));
+        // The committed overlay parses.
+        let committed = include_str!("../../codegen/overlay.txt");
+        assert!(parse_overlay(committed, "codegen/overlay.txt").is_ok());
+    }
 }

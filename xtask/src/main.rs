@@ -5,7 +5,8 @@
 //! Backend API OpenAPI document into the models and operation builders under
 //! `crates/clerk-api/src/generated/`. The spec itself is never committed: its version and SHA-256
 //! are pinned in `codegen/spec.lock`, and `--check` fails when the committed output differs from
-//! what the spec generates.
+//! what the spec generates. `codegen/operations.txt` maps every operation to its handle and
+//! method; `codegen/overlay.txt` adds the request parameters the live API takes beyond the spec.
 //!
 //! The same run also generates the typed webhook events of `clerk-auth`
 //! (`crates/clerk-auth/src/webhooks/generated/`) from the webhooks spec given by

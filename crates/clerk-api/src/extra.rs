@@ -347,20 +347,69 @@ impl EmailsApi {
 
 impl AccountlessApplicationsApi {
     /// Creates an accountless application: `POST /accountless_applications`.
-    pub fn create(&self) -> RawRequest<serde_json::Value> {
-        RawRequest::new(
-            self.client.clone(),
-            Request::new(Method::POST, "/accountless_applications"),
-        )
+    ///
+    /// Returns a builder: set [`source`](AccountlessApplicationRequest::source) if you like, then
+    /// `.await` it.
+    pub fn create(&self) -> AccountlessApplicationRequest {
+        AccountlessApplicationRequest::new(self.client.clone(), "/accountless_applications")
     }
 
     /// Completes an accountless application's onboarding:
     /// `POST /accountless_applications/complete`.
-    pub fn complete_onboarding(&self) -> RawRequest<serde_json::Value> {
-        RawRequest::new(
+    ///
+    /// Returns a builder like [`create`](Self::create).
+    pub fn complete_onboarding(&self) -> AccountlessApplicationRequest {
+        AccountlessApplicationRequest::new(
             self.client.clone(),
-            Request::new(Method::POST, "/accountless_applications/complete"),
+            "/accountless_applications/complete",
         )
+    }
+}
+
+/// Builder for the accountless-application calls of [`AccountlessApplicationsApi`]; the answer
+/// is the raw JSON (publishable key, secret key, claim URL).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct AccountlessApplicationRequest {
+    client: Client,
+    path: &'static str,
+    source: Option<String>,
+}
+
+impl AccountlessApplicationRequest {
+    fn new(client: Client, path: &'static str) -> Self {
+        Self {
+            client,
+            path,
+            source: None,
+        }
+    }
+
+    /// Sets the `source` query parameter: what is asking for the application (the reference
+    /// SDK's `source` option, e.g. a framework SDK's name and version).
+    pub fn source(mut self, value: impl Into<String>) -> Self {
+        self.source = Some(value.into());
+        self
+    }
+
+    /// Sends the request.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
+    /// decode and invalid-request errors described on [`Error`].
+    pub async fn send(self) -> Result<serde_json::Value, Error> {
+        let request = Request::new(Method::POST, self.path).query("source", &self.source);
+        self.client.execute(request).await
+    }
+}
+
+impl IntoFuture for AccountlessApplicationRequest {
+    type Output = Result<serde_json::Value, Error>;
+    type IntoFuture = BoxFuture<serde_json::Value>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }
 

@@ -18,6 +18,24 @@
 //! Every handle method returns a builder: set optional parameters with its methods, then
 //! `.await` it (or call `.send()`). List builders also offer `into_stream()`, which walks every
 //! page lazily.
+//!
+//! Request parameters the live API takes beyond the spec (sent by `@clerk/backend`, such as
+//! `timezone` on user create or `suffixed_cookies` on session refresh) are setters too, generated
+//! from `codegen/overlay.txt`; their docs say so.
+//!
+//! # Differences from `@clerk/backend` on the wire
+//!
+//! Deliberate, beside those of request building listed on [`clerk_core::Request`]:
+//!
+//! - Members beyond `sub` in an actor token's `actor`
+//!   ([`CreateActorTokenBodyActor::with_extra`](actor_tokens::CreateActorTokenBodyActor::with_extra))
+//!   are sent flattened inside `actor`, as the schema's additional properties. The reference sends
+//!   nested objects verbatim, so its typed `additionalProperties` option arrives as a literal
+//!   `additionalProperties` key.
+//! - A list's `total_count` that cannot be a number of items (`12.5`, `-1`) decodes as `None`
+//!   instead of being passed through; see [`Page`].
+//! - The accountless-application calls take the reference's `source` option but not its
+//!   `requestHeaders` (headers forwarded from an incoming request).
 
 mod client;
 mod extra;
@@ -30,8 +48,8 @@ pub use clerk_core::{
 };
 pub use client::Clerk;
 pub use extra::{
-    AccountlessApplicationsApi, EmailsApi, GetSessionTokenRequest, HandshakePayload, RawRequest,
-    UserListWithCount,
+    AccountlessApplicationRequest, AccountlessApplicationsApi, EmailsApi, GetSessionTokenRequest,
+    HandshakePayload, RawRequest, UserListWithCount,
 };
 pub use generated::*;
 

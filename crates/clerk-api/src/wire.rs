@@ -3,8 +3,27 @@
 //! The spec types some integer-valued fields as `number` (`seconds_until_expiration`, …), so they
 //! are `f64` in Rust. serde_json would send `3600.0`, which a server decoding into an integer
 //! rejects; these helpers send whole numbers as integers (`3600`) and anything else unchanged.
+//!
+//! Request objects whose schema allows additional properties (the actor-token `actor`) carry an
+//! `extra` map flattened beside their declared fields; [`extra_members`] sends it without any
+//! member that would repeat a declared field's key.
 
 use serde::Serializer;
+use serde_json::{Map, Value};
+
+/// The members of an `extra` map, minus those named like a declared field (`declared`): the
+/// declared field wins, so the JSON object never carries a key twice.
+pub(crate) fn extra_members<S: Serializer>(
+    extra: &Map<String, Value>,
+    declared: &[&str],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_map(
+        extra
+            .iter()
+            .filter(|(key, _)| !declared.contains(&key.as_str())),
+    )
+}
 
 /// Whole numbers within ±2^53 as integers, anything else as a float.
 pub(crate) fn number<S: Serializer>(value: &f64, serializer: S) -> Result<S::Ok, S::Error> {

@@ -310,6 +310,52 @@ async fn accountless_applications_create() {
     assert_eq!(app["secret_key"], "sk_test_accountless");
 }
 
+/// Both accountless-application calls can say where they come from (`?source=…`), as the
+/// reference's `createAccountlessApplication({ source })` does.
+#[tokio::test]
+async fn accountless_applications_send_source() {
+    let (mut server, clerk) = setup().await;
+    let app = json!({
+        "object": "accountless_application",
+        "publishable_key": "pk_test_Y2xlcmsuZXhhbXBsZS5jb20k",
+        "secret_key": "sk_test_accountless",
+        "claim_url": "https://dashboard.clerk.com/apps/claim?token=abc",
+        "api_keys_url": "https://dashboard.clerk.com/apps/app_2abc/instances/ins_2abc/api-keys"
+    });
+    let create = expect(&mut server, "POST", "/v1/accountless_applications")
+        .query(&[("source", "nextjs@16.0.0")])
+        .no_body()
+        .respond(200, &app)
+        .create_async()
+        .await;
+    let complete = expect(&mut server, "POST", "/v1/accountless_applications/complete")
+        .query(&[("source", "cli")])
+        .no_body()
+        .respond(200, &app)
+        .create_async()
+        .await;
+
+    let created = clerk
+        .accountless_applications()
+        .create()
+        .source("nextjs@16.0.0")
+        .await
+        .unwrap();
+    create.assert_async().await;
+    assert_eq!(created["object"], "accountless_application");
+    let completed = clerk
+        .accountless_applications()
+        .complete_onboarding()
+        .source("cli")
+        .await
+        .unwrap();
+    complete.assert_async().await;
+    assert_eq!(
+        completed["publishable_key"],
+        "pk_test_Y2xlcmsuZXhhbXBsZS5jb20k"
+    );
+}
+
 #[tokio::test]
 async fn accountless_applications_complete_onboarding() {
     let (mut server, clerk) = setup().await;

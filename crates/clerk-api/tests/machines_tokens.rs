@@ -367,6 +367,41 @@ async fn list_m2m_tokens_decodes_the_m2m_tokens_envelope() {
     );
 }
 
+/// `total_count` is typed `number` (not `integer`) on the m2m-token and API-key lists, so a
+/// server may send `12.0` or even `12.5`: the page must decode either way. A whole float is the
+/// count; a fractional one is no count at all (`None`), never a decode error.
+#[tokio::test]
+async fn number_typed_total_count_decodes_whole_and_fractional_values() {
+    let (mut server, clerk) = setup().await;
+    let whole = expect(&mut server, "GET", "/m2m_tokens")
+        .query(&[("subject", "mch_2abc")])
+        .no_body()
+        .respond(
+            200,
+            &json!({ "m2m_tokens": [m2m_token("mt_2a", false)], "total_count": 12.0 }),
+        )
+        .create_async()
+        .await;
+    let fractional = expect(&mut server, "GET", "/api_keys")
+        .query(&[("subject", "org_2acme")])
+        .no_body()
+        .respond(
+            200,
+            &json!({ "data": [api_key("ak_2a")], "total_count": 12.5 }),
+        )
+        .create_async()
+        .await;
+
+    let page = clerk.m2m_tokens().list("mch_2abc").await.unwrap();
+    whole.assert_async().await;
+    assert_eq!(page.total_count, Some(12));
+    assert_eq!(page.data[0].id, "mt_2a");
+    let page = clerk.api_keys().list("org_2acme").await.unwrap();
+    fractional.assert_async().await;
+    assert_eq!(page.total_count, None);
+    assert_eq!(page.data[0].id, "ak_2a");
+}
+
 #[tokio::test]
 async fn m2m_token_stream_walks_pages_without_v1() {
     let (mut server, clerk) = setup().await;

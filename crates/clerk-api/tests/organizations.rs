@@ -695,7 +695,7 @@ async fn list_get_pending_and_revoke_organization_invitations() {
     let invitations = clerk.organizations().invitations();
     let page = invitations
         .list("org_2acme")
-        .status(ListOrganizationInvitationsStatus::Accepted)
+        .status([ListOrganizationInvitationsStatus::Accepted])
         .email_address("bob@example.com")
         .limit(10)
         .await
@@ -722,6 +722,62 @@ async fn list_get_pending_and_revoke_organization_invitations() {
     revoke.assert_async().await;
 }
 
+/// The organization-invitation lists filter by several statuses at once, sent as repeated keys
+/// (`status=pending&status=accepted`), like every array query parameter.
+#[tokio::test]
+async fn organization_invitations_filter_by_several_statuses() {
+    let (mut server, clerk) = setup().await;
+    let list = expect(
+        &mut server,
+        "GET",
+        "/v1/organizations/org_2acme/invitations",
+    )
+    .match_query(raw_query("status=pending&status=accepted&limit=10"))
+    .no_body()
+    .respond(
+        200,
+        &json!({
+            "data": [
+                org_invitation("orginv_2bob", "org_2acme", "pending"),
+                org_invitation("orginv_2eve", "org_2acme", "accepted")
+            ],
+            "total_count": 2
+        }),
+    )
+    .create_async()
+    .await;
+    let list_all = expect(&mut server, "GET", "/v1/organization_invitations")
+        .match_query(raw_query("status=revoked&status=expired"))
+        .no_body()
+        .respond(200, &json!({ "data": [], "total_count": 0 }))
+        .create_async()
+        .await;
+
+    let invitations = clerk.organizations().invitations();
+    let page = invitations
+        .list("org_2acme")
+        .status([
+            ListOrganizationInvitationsStatus::Pending,
+            ListOrganizationInvitationsStatus::Accepted,
+        ])
+        .limit(10)
+        .await
+        .unwrap();
+    list.assert_async().await;
+    let statuses: Vec<_> = page.iter().map(|i| i.status.as_deref()).collect();
+    assert_eq!(statuses, [Some("pending"), Some("accepted")]);
+    let page = invitations
+        .list_all()
+        .status([
+            ListInstanceOrganizationInvitationsStatus::Revoked,
+            ListInstanceOrganizationInvitationsStatus::Expired,
+        ])
+        .await
+        .unwrap();
+    list_all.assert_async().await;
+    assert_eq!(page.total_count, Some(0));
+}
+
 #[tokio::test]
 async fn list_all_organization_invitations_of_the_instance() {
     let (mut server, clerk) = setup().await;
@@ -744,7 +800,7 @@ async fn list_all_organization_invitations_of_the_instance() {
         .organizations()
         .invitations()
         .list_all()
-        .status(ListInstanceOrganizationInvitationsStatus::Pending)
+        .status([ListInstanceOrganizationInvitationsStatus::Pending])
         .query("bob")
         .order_by("-created_at")
         .await

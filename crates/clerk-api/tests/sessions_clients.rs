@@ -188,6 +188,44 @@ async fn refresh_session_decodes_token_or_cookies() {
     cookies.assert_async().await;
 }
 
+/// The reference's session refresher asks for suffixed cookies with a query parameter
+/// (`?suffixed_cookies=true`), beside the JSON body.
+#[tokio::test]
+async fn refresh_session_sends_suffixed_cookies_in_the_query() {
+    let (mut server, clerk) = setup().await;
+    let mock = expect(&mut server, "POST", "/v1/sessions/sess_2abc/refresh")
+        .query(&[("suffixed_cookies", "true")])
+        .json_body(json!({
+            "expired_token": "old.jwt.token",
+            "refresh_token": "rt_abc",
+            "request_origin": "https://app.example.com",
+            "format": "cookie"
+        }))
+        .respond(
+            200,
+            &json!({ "object": "cookies", "cookies": ["__session_naoXFJnI=abc; Path=/; Secure"] }),
+        )
+        .create_async()
+        .await;
+    let r = clerk
+        .sessions()
+        .refresh(
+            "sess_2abc",
+            "old.jwt.token",
+            "rt_abc",
+            "https://app.example.com",
+        )
+        .format(RefreshSessionBodyFormat::Cookie)
+        .suffixed_cookies(true)
+        .await
+        .unwrap();
+    mock.assert_async().await;
+    match r {
+        SessionRefresh::Cookies(c) => assert!(c.cookies[0].starts_with("__session_naoXFJnI=")),
+        other => panic!("expected cookies, got {other:?}"),
+    }
+}
+
 #[tokio::test]
 async fn create_token_and_token_from_template() {
     let (mut server, clerk) = setup().await;
@@ -450,6 +488,60 @@ async fn sign_ups_get_and_update() {
         .unwrap();
     get.assert_async().await;
     update.assert_async().await;
+}
+
+/// The `actor` object allows additional properties: claims beyond `sub` travel flattened
+/// beside it (and end up in the impersonation session's `act` claim).
+#[tokio::test]
+async fn actor_token_carries_extra_claims() {
+    let (mut server, clerk) = setup().await;
+    let mock = expect(&mut server, "POST", "/v1/actor_tokens")
+        .json_body(json!({
+            "user_id": "user_2ada",
+            "actor": {
+                "sub": "user_2support",
+                "reason": "ticket 4242",
+                "scopes": ["read"],
+                "level": 2
+            }
+        }))
+        .respond(
+            200,
+            &json!({
+                "object": "actor_token",
+                "id": "act_2abc",
+                "status": "pending",
+                "user_id": "user_2ada",
+                "actor": { "sub": "user_2support", "reason": "ticket 4242", "scopes": ["read"], "level": 2 },
+                "created_at": T0,
+                "updated_at": T0
+            }),
+        )
+        .create_async()
+        .await;
+
+    let actor = CreateActorTokenBodyActor::new("user_2support".into())
+        .with_extra("reason", "ticket 4242")
+        .with_extra("scopes", json!(["read"]))
+        .with_extra("level", 2)
+        // A declared field cannot be shadowed by an extra member: `sub` goes out as set above,
+        // once.
+        .with_extra("sub", "user_2mallory");
+    assert_eq!(actor.extra.len(), 4);
+    let t = clerk
+        .actor_tokens()
+        .create("user_2ada", actor)
+        .await
+        .unwrap();
+    mock.assert_async().await;
+    assert_eq!(t.actor["reason"], "ticket 4242");
+
+    // Extra members also decode back into `extra`.
+    let decoded: CreateActorTokenBodyActor =
+        serde_json::from_value(json!({ "sub": "user_2x", "iss": "https://dashboard.clerk.com" }))
+            .unwrap();
+    assert_eq!(decoded.sub, "user_2x");
+    assert_eq!(decoded.extra["iss"], "https://dashboard.clerk.com");
 }
 
 #[tokio::test]

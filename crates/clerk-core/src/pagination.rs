@@ -30,11 +30,17 @@ pub const MAX_PAGE_SIZE: u64 = 500;
 /// Deserializes from all three shapes the Backend API uses: a bare array (`total_count` is then
 /// `None`), `{"data": [...], "total_count": n}` and `{"m2m_tokens": [...], "total_count": n}`.
 /// Other keys of the object are ignored.
+///
+/// Some lists type `total_count` as a JSON `number` rather than an integer, so it may arrive as
+/// `12.0`: a whole, non-negative value in range is the count. Anything else the spec allows
+/// there (`12.5`, `-1`, `1e300`, `null`) decodes as `None`, the same as no count at all — it
+/// cannot be a number of items, and streams then stop on a short or empty page instead — rather
+/// than failing the whole page.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Page<T> {
     /// The items of this page.
     pub data: Vec<T>,
-    /// Total number of items across all pages, when the endpoint reports it.
+    /// Total number of items across all pages, when the endpoint reports a usable count.
     pub total_count: Option<u64>,
 }
 
@@ -129,7 +135,7 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for PageVisitor<T> {
                     }
                     data = Some(map.next_value()?);
                 }
-                PageKey::TotalCount => total_count = map.next_value()?,
+                PageKey::TotalCount => total_count = map.next_value::<TotalCount>()?.0,
                 PageKey::Other => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -137,6 +143,52 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for PageVisitor<T> {
         }
         let data = data.ok_or_else(|| de::Error::missing_field("data"))?;
         Ok(Page { data, total_count })
+    }
+}
+
+/// A `total_count` value: any JSON number or `null`; see [`Page`] for what counts.
+struct TotalCount(Option<u64>);
+
+impl<'de> Deserialize<'de> for TotalCount {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct CountVisitor;
+        impl<'de> Visitor<'de> for CountVisitor {
+            type Value = TotalCount;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a number or null")
+            }
+
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<TotalCount, E> {
+                Ok(TotalCount(Some(v)))
+            }
+
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<TotalCount, E> {
+                Ok(TotalCount(u64::try_from(v).ok()))
+            }
+
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<TotalCount, E> {
+                // Every whole number up to 2^53 is exact in an f64; beyond that the value is no
+                // longer a trustworthy count.
+                const EXACT: f64 = 9_007_199_254_740_992.0;
+                let whole = v.fract() == 0.0 && (0.0..=EXACT).contains(&v);
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                Ok(TotalCount(whole.then_some(v as u64)))
+            }
+
+            fn visit_unit<E: de::Error>(self) -> Result<TotalCount, E> {
+                Ok(TotalCount(None))
+            }
+
+            fn visit_none<E: de::Error>(self) -> Result<TotalCount, E> {
+                Ok(TotalCount(None))
+            }
+
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<TotalCount, D::Error> {
+                d.deserialize_any(CountVisitor)
+            }
+        }
+        deserializer.deserialize_any(CountVisitor)
     }
 }
 
@@ -462,5 +514,36 @@ mod tests {
         assert!(serde_json::from_str::<Page<u32>>(r#"{"data":[1],"m2m_tokens":[2]}"#).is_err());
         assert!(serde_json::from_str::<Page<u32>>(r#""nope""#).is_err());
         assert!(serde_json::from_str::<Page<u32>>(r#"{"data":{}}"#).is_err());
+    }
+
+    /// Some lists type `total_count` as `number`: a whole float is the count, anything that is
+    /// not a whole non-negative count in range is no count, and neither fails the page.
+    #[test]
+    fn total_count_typed_number() {
+        let count = |json: &str| serde_json::from_str::<Page<u32>>(json).map(|p| p.total_count);
+        assert_eq!(
+            count(r#"{"data":[],"total_count":12.0}"#).unwrap(),
+            Some(12)
+        );
+        assert_eq!(count(r#"{"data":[],"total_count":0.0}"#).unwrap(), Some(0));
+        assert_eq!(count(r#"{"data":[],"total_count":-0.0}"#).unwrap(), Some(0));
+        assert_eq!(
+            count(r#"{"data":[],"total_count":1e3}"#).unwrap(),
+            Some(1000)
+        );
+        assert_eq!(count(r#"{"data":[],"total_count":12.5}"#).unwrap(), None);
+        assert_eq!(count(r#"{"data":[],"total_count":-1}"#).unwrap(), None);
+        assert_eq!(count(r#"{"data":[],"total_count":-3.0}"#).unwrap(), None);
+        assert_eq!(count(r#"{"data":[],"total_count":1e300}"#).unwrap(), None);
+        assert_eq!(
+            count(r#"{"data":[],"total_count":18446744073709551615}"#).unwrap(),
+            Some(u64::MAX)
+        );
+        // Decoding through a `serde_json::Value` takes the same path.
+        let value = serde_json::json!({ "data": [1], "total_count": 7.0 });
+        let page: Page<u32> = serde_json::from_value(value).unwrap();
+        assert_eq!(page.total_count, Some(7));
+        // Not a number at all is still malformed.
+        assert!(count(r#"{"data":[],"total_count":"12"}"#).is_err());
     }
 }

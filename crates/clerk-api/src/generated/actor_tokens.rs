@@ -155,11 +155,38 @@ impl CreateActorTokenBody {
 pub struct CreateActorTokenBodyActor {
     /// `sub` (required).
     pub sub: String,
+    /// Members beyond the declared fields (the schema allows additional properties), sent
+    /// flattened beside them. A member named like a declared field is never sent: set the field.
+    #[serde(flatten, serialize_with = "CreateActorTokenBodyActor::serialize_extra")]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl CreateActorTokenBodyActor {
     /// A value with the required fields set and every optional field unset.
     pub fn new(sub: String) -> Self {
-        Self { sub }
+        Self {
+            sub,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Adds a member beyond the declared fields (see [`extra`](Self::extra)).
+    pub fn with_extra(
+        mut self,
+        key: impl Into<String>,
+        value: impl Into<serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
+        self
+    }
+
+    /// The JSON names of the declared fields, which `extra` never overrides.
+    const DECLARED: &'static [&'static str] = &["sub"];
+
+    fn serialize_extra<S: serde::Serializer>(
+        extra: &serde_json::Map<String, serde_json::Value>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        crate::wire::extra_members(extra, Self::DECLARED, serializer)
     }
 }

@@ -305,6 +305,22 @@ impl CreateEnterpriseConnectionRequest {
         self
     }
 
+    /// Sets `sync_user_attributes` in the request body.
+    ///
+    /// Not in the OpenAPI spec: the live API takes it (see `codegen/overlay.txt`).
+    pub fn sync_user_attributes(mut self, value: bool) -> Self {
+        self.body.sync_user_attributes = Some(value);
+        self
+    }
+
+    /// Sets `disable_jit_provisioning` in the request body.
+    ///
+    /// Not in the OpenAPI spec: the live API takes it (see `codegen/overlay.txt`).
+    pub fn disable_jit_provisioning(mut self, value: bool) -> Self {
+        self.body.disable_jit_provisioning = Some(value);
+        self
+    }
+
     fn build(&self) -> Request {
         Request::new(Method::POST, "/enterprise_connections").json(&self.body)
     }
@@ -504,6 +520,14 @@ impl UpdateEnterpriseConnectionRequest {
         self
     }
 
+    /// Sets `provider` in the request body.
+    ///
+    /// Not in the OpenAPI spec: the live API takes it (see `codegen/overlay.txt`).
+    pub fn provider(mut self, value: impl Into<String>) -> Self {
+        self.body.provider = Some(value.into());
+        self
+    }
+
     fn build(&self) -> Request {
         Request::new(
             Method::PATCH,
@@ -590,8 +614,11 @@ impl ListEnterpriseConnectionTestRunsRequest {
     }
 
     /// Sets the `status` query parameter.
-    pub fn status(mut self, value: Vec<ListEnterpriseConnectionTestRunsStatusItem>) -> Self {
-        self.status = value;
+    pub fn status(
+        mut self,
+        value: impl IntoIterator<Item = ListEnterpriseConnectionTestRunsStatusItem>,
+    ) -> Self {
+        self.status = value.into_iter().collect();
         self
     }
 
@@ -734,6 +761,12 @@ pub struct CreateEnterpriseConnectionBody {
     /// `custom_attributes` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_attributes: Option<Vec<CreateEnterpriseConnectionBodyCustomAttributesItem>>,
+    /// `sync_user_attributes` (optional, not in the spec, see `codegen/overlay.txt`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sync_user_attributes: Option<bool>,
+    /// `disable_jit_provisioning` (optional, not in the spec, see `codegen/overlay.txt`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disable_jit_provisioning: Option<bool>,
 }
 
 impl CreateEnterpriseConnectionBody {
@@ -753,6 +786,8 @@ impl CreateEnterpriseConnectionBody {
             saml: None,
             oidc: None,
             custom_attributes: None,
+            sync_user_attributes: None,
+            disable_jit_provisioning: None,
         }
     }
 }
@@ -1044,6 +1079,9 @@ pub struct UpdateEnterpriseConnectionBody {
     /// `custom_attributes` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_attributes: Option<Option<Vec<UpdateEnterpriseConnectionBodyCustomAttributesItem>>>,
+    /// `provider` (optional, not in the spec, see `codegen/overlay.txt`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
 }
 
 impl UpdateEnterpriseConnectionBody {
@@ -1060,6 +1098,7 @@ impl UpdateEnterpriseConnectionBody {
             saml: None,
             oidc: None,
             custom_attributes: None,
+            provider: None,
         }
     }
 }

@@ -272,6 +272,20 @@ impl UpdateInstanceRequest {
         self
     }
 
+    /// Sets `enhanced_email_deliverability` in the request body.
+    ///
+    /// Not in the OpenAPI spec: the live API takes it (see `codegen/overlay.txt`).
+    pub fn enhanced_email_deliverability(mut self, value: bool) -> Self {
+        self.body.enhanced_email_deliverability = Some(Some(value));
+        self
+    }
+
+    /// Sends `enhanced_email_deliverability: null` in the request body, clearing the stored value.
+    pub fn clear_enhanced_email_deliverability(mut self) -> Self {
+        self.body.enhanced_email_deliverability = Some(None);
+        self
+    }
+
     fn build(&self) -> Request {
         Request::new(Method::PATCH, "/instance").json(&self.body)
     }
@@ -367,6 +381,20 @@ impl UpdateInstanceRestrictionsRequest {
     /// Sends `block_disposable_email_domains: null` in the request body, clearing the stored value.
     pub fn clear_block_disposable_email_domains(mut self) -> Self {
         self.body.block_disposable_email_domains = Some(None);
+        self
+    }
+
+    /// Sets `ignore_dots_for_gmail_addresses` in the request body.
+    ///
+    /// Not in the OpenAPI spec: the live API takes it (see `codegen/overlay.txt`).
+    pub fn ignore_dots_for_gmail_addresses(mut self, value: bool) -> Self {
+        self.body.ignore_dots_for_gmail_addresses = Some(Some(value));
+        self
+    }
+
+    /// Sends `ignore_dots_for_gmail_addresses: null` in the request body, clearing the stored value.
+    pub fn clear_ignore_dots_for_gmail_addresses(mut self) -> Self {
+        self.body.ignore_dots_for_gmail_addresses = Some(None);
         self
     }
 
@@ -967,6 +995,9 @@ pub struct UpdateInstanceBody {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub preferred_sign_in_strategy_when_password_required:
         Option<Option<UpdateInstanceBodyPreferredSignInStrategyWhenPasswordRequired>>,
+    /// `enhanced_email_deliverability` (optional, nullable, not in the spec, see `codegen/overlay.txt`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enhanced_email_deliverability: Option<Option<bool>>,
 }
 
 impl UpdateInstanceBody {
@@ -982,6 +1013,7 @@ impl UpdateInstanceBody {
             cookieless_dev: None,
             url_based_session_syncing: None,
             preferred_sign_in_strategy_when_password_required: None,
+            enhanced_email_deliverability: None,
         }
     }
 }
@@ -1142,6 +1174,9 @@ pub struct UpdateInstanceRestrictionsBody {
     /// `block_disposable_email_domains` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub block_disposable_email_domains: Option<Option<bool>>,
+    /// `ignore_dots_for_gmail_addresses` (optional, nullable, not in the spec, see `codegen/overlay.txt`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ignore_dots_for_gmail_addresses: Option<Option<bool>>,
 }
 
 impl UpdateInstanceRestrictionsBody {
@@ -1153,6 +1188,7 @@ impl UpdateInstanceRestrictionsBody {
             allowlist_blocklist_disabled_on_sign_in: None,
             block_email_subaddresses: None,
             block_disposable_email_domains: None,
+            ignore_dots_for_gmail_addresses: None,
         }
     }
 }

@@ -406,7 +406,7 @@ impl OrganizationsMembershipsApi {
 pub struct ListInstanceOrganizationInvitationsRequest {
     pub(crate) client: Client,
     pub(crate) order_by: Option<String>,
-    pub(crate) status: Option<ListInstanceOrganizationInvitationsStatus>,
+    pub(crate) status: Vec<ListInstanceOrganizationInvitationsStatus>,
     pub(crate) query: Option<String>,
     pub(crate) limit: Option<i64>,
     pub(crate) offset: Option<i64>,
@@ -417,7 +417,7 @@ impl ListInstanceOrganizationInvitationsRequest {
         Self {
             client,
             order_by: None,
-            status: None,
+            status: Vec::new(),
             query: None,
             limit: None,
             offset: None,
@@ -431,8 +431,14 @@ impl ListInstanceOrganizationInvitationsRequest {
     }
 
     /// Sets the `status` query parameter.
-    pub fn status(mut self, value: ListInstanceOrganizationInvitationsStatus) -> Self {
-        self.status = Some(value);
+    ///
+    /// Takes several values, sent as repeated keys (`status=a&status=b`); the spec types it as
+    /// a single value, the live API accepts several (see `codegen/overlay.txt`).
+    pub fn status(
+        mut self,
+        value: impl IntoIterator<Item = ListInstanceOrganizationInvitationsStatus>,
+    ) -> Self {
+        self.status = value.into_iter().collect();
         self
     }
 
@@ -1180,7 +1186,7 @@ crate::macros::into_future!(DeleteOrganizationLogoRequest => crate::models::Orga
 pub struct ListOrganizationInvitationsRequest {
     pub(crate) client: Client,
     pub(crate) organization_id: String,
-    pub(crate) status: Option<ListOrganizationInvitationsStatus>,
+    pub(crate) status: Vec<ListOrganizationInvitationsStatus>,
     pub(crate) email_address: Option<String>,
     pub(crate) order_by: Option<String>,
     pub(crate) limit: Option<i64>,
@@ -1192,7 +1198,7 @@ impl ListOrganizationInvitationsRequest {
         Self {
             client,
             organization_id,
-            status: None,
+            status: Vec::new(),
             email_address: None,
             order_by: None,
             limit: None,
@@ -1201,8 +1207,14 @@ impl ListOrganizationInvitationsRequest {
     }
 
     /// Sets the `status` query parameter.
-    pub fn status(mut self, value: ListOrganizationInvitationsStatus) -> Self {
-        self.status = Some(value);
+    ///
+    /// Takes several values, sent as repeated keys (`status=a&status=b`); the spec types it as
+    /// a single value, the live API accepts several (see `codegen/overlay.txt`).
+    pub fn status(
+        mut self,
+        value: impl IntoIterator<Item = ListOrganizationInvitationsStatus>,
+    ) -> Self {
+        self.status = value.into_iter().collect();
         self
     }
 
@@ -2469,9 +2481,9 @@ impl ListAllOrganizationDomainsRequest {
     /// Sets the `enrollment_mode` query parameter.
     pub fn enrollment_mode(
         mut self,
-        value: Vec<ListAllOrganizationDomainsEnrollmentModeItem>,
+        value: impl IntoIterator<Item = ListAllOrganizationDomainsEnrollmentModeItem>,
     ) -> Self {
-        self.enrollment_mode = value;
+        self.enrollment_mode = value.into_iter().collect();
         self
     }
 

@@ -617,6 +617,14 @@ impl UpdateSamlConnectionRequest {
         self
     }
 
+    /// Sets `idp_certificates` in the request body.
+    ///
+    /// Not in the OpenAPI spec: the live API takes it (see `codegen/overlay.txt`).
+    pub fn idp_certificates(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.body.idp_certificates = Some(value.into_iter().map(Into::into).collect());
+        self
+    }
+
     fn build(&self) -> Request {
         Request::new(Method::PATCH, "/saml_connections/{saml_connection_id}")
             .path_param("saml_connection_id", &self.saml_connection_id)
@@ -879,6 +887,9 @@ pub struct UpdateSamlConnectionBody {
     /// `consent_verified_domains_deletion` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub consent_verified_domains_deletion: Option<Option<bool>>,
+    /// `idp_certificates` (optional, not in the spec, see `codegen/overlay.txt`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idp_certificates: Option<Vec<String>>,
 }
 
 impl UpdateSamlConnectionBody {
@@ -904,6 +915,7 @@ impl UpdateSamlConnectionBody {
             force_authn: None,
             login_hint: None,
             consent_verified_domains_deletion: None,
+            idp_certificates: None,
         }
     }
 }

@@ -291,6 +291,7 @@ crate::macros::into_future!(GetSessionRequest => crate::models::Session);
 pub struct RefreshSessionRequest {
     pub(crate) client: Client,
     pub(crate) session_id: String,
+    pub(crate) suffixed_cookies: Option<bool>,
     pub(crate) body: RefreshSessionBody,
 }
 
@@ -305,8 +306,17 @@ impl RefreshSessionRequest {
         Self {
             client,
             session_id,
+            suffixed_cookies: None,
             body: RefreshSessionBody::new(expired_token, refresh_token, request_origin),
         }
+    }
+
+    /// Sets the `suffixed_cookies` query parameter.
+    ///
+    /// Not in the OpenAPI spec: the live API takes it (see `codegen/overlay.txt`).
+    pub fn suffixed_cookies(mut self, value: bool) -> Self {
+        self.suffixed_cookies = Some(value);
+        self
     }
 
     /// Sets `request_headers` in the request body.
@@ -348,6 +358,7 @@ impl RefreshSessionRequest {
     fn build(&self) -> Request {
         Request::new(Method::POST, "/sessions/{session_id}/refresh")
             .path_param("session_id", &self.session_id)
+            .query("suffixed_cookies", self.suffixed_cookies)
             .json(&self.body)
     }
 

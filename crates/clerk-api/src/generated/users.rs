@@ -1164,6 +1164,14 @@ impl CreateUserRequest {
         self
     }
 
+    /// Sets `timezone` in the request body.
+    ///
+    /// Not in the OpenAPI spec: the live API takes it (see `codegen/overlay.txt`).
+    pub fn timezone(mut self, value: impl Into<String>) -> Self {
+        self.body.timezone = Some(value.into());
+        self
+    }
+
     fn build(&self) -> Request {
         Request::new(Method::POST, "/users").json(&self.body)
     }
@@ -1731,6 +1739,14 @@ impl UpdateUserRequest {
     /// Sends `bypass_client_trust: null` in the request body, clearing the stored value.
     pub fn clear_bypass_client_trust(mut self) -> Self {
         self.body.bypass_client_trust = Some(None);
+        self
+    }
+
+    /// Sets `timezone` in the request body.
+    ///
+    /// Not in the OpenAPI spec: the live API takes it (see `codegen/overlay.txt`).
+    pub fn timezone(mut self, value: impl Into<String>) -> Self {
+        self.body.timezone = Some(value.into());
         self
     }
 
@@ -3075,6 +3091,9 @@ pub struct CreateUserBody {
     /// `locked` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub locked: Option<Option<bool>>,
+    /// `timezone` (optional, not in the spec, see `codegen/overlay.txt`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
 }
 
 impl std::fmt::Debug for CreateUserBody {
@@ -3134,6 +3153,7 @@ impl std::fmt::Debug for CreateUserBody {
             .field("bypass_client_trust", &self.bypass_client_trust)
             .field("banned", &self.banned)
             .field("locked", &self.locked)
+            .field("timezone", &self.timezone)
             .finish()
     }
 }
@@ -3172,6 +3192,7 @@ impl CreateUserBody {
             bypass_client_trust: None,
             banned: None,
             locked: None,
+            timezone: None,
         }
     }
 }
@@ -3497,6 +3518,9 @@ pub struct UpdateUserBody {
     /// `bypass_client_trust` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bypass_client_trust: Option<Option<bool>>,
+    /// `timezone` (optional, not in the spec, see `codegen/overlay.txt`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
 }
 
 impl std::fmt::Debug for UpdateUserBody {
@@ -3550,6 +3574,7 @@ impl std::fmt::Debug for UpdateUserBody {
             )
             .field("created_at", &self.created_at)
             .field("bypass_client_trust", &self.bypass_client_trust)
+            .field("timezone", &self.timezone)
             .finish()
     }
 }
@@ -3582,6 +3607,7 @@ impl UpdateUserBody {
             create_organizations_limit: None,
             created_at: None,
             bypass_client_trust: None,
+            timezone: None,
         }
     }
 }
