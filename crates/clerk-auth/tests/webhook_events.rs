@@ -46,7 +46,11 @@ fn every_example_verifies_and_decodes_to_its_own_variant() {
                     !matches!(event.data, WebhookEventData::Unknown { .. }),
                     "{event_type} decoded as Unknown"
                 );
-                assert_eq!(event.raw, example);
+                assert!(
+                    !matches!(event.data, WebhookEventData::Undecoded { .. }),
+                    "{event_type} did not decode: {:?}",
+                    event.data
+                );
             }
             Err(error) => failures.push(format!("{event_type}: {error}")),
         }

@@ -1,7 +1,15 @@
 //! The event envelope: `type`, `data`, `instance_id`, `timestamp`, `event_attributes`.
+//!
+//! Decoding reads the body once: the envelope is parsed with `data` kept as a borrowed slice of
+//! the body (no `Value` tree), then `data` is decoded straight into the payload type its `type`
+//! names. Path tracking (which field failed) only runs when that fails.
 
-use serde::{Deserialize, Serialize};
+use std::fmt;
+
+use serde::Serialize;
+use serde::de::{self, Deserialize, Deserializer, IgnoredAny, Visitor};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::WebhookError;
 use super::events::WebhookEventData;
@@ -9,18 +17,22 @@ use super::events::WebhookEventData;
 /// A verified Clerk webhook event.
 ///
 /// Returned by [`Webhook::verify_and_parse`](super::Webhook::verify_and_parse). The payload is in
-/// [`data`](WebhookEvent::data), typed by the event's `type`; the whole body stays available as
-/// [`raw`](WebhookEvent::raw) for fields this SDK version does not model.
+/// [`data`](WebhookEvent::data), typed by the event's `type`.
 ///
-/// It also implements [`Deserialize`], for events you verified earlier and stored: decoding
-/// checks no signature.
+/// Decoding is lenient, because an authentic delivery must always reach the application (a
+/// receiver that answers 400 is retried by Svix, then disabled): envelope members that are
+/// missing or of another type take their defaults, a required payload field Clerk omits takes
+/// its type's default, and a known event whose `data` still does not decode becomes
+/// [`WebhookEventData::Undecoded`] with the raw `data` and the reason. For the whole body as
+/// JSON, or in a type of your own, use
+/// [`Webhook::verify_and_parse_as`](super::Webhook::verify_and_parse_as).
 ///
-/// `Debug` leaves out [`raw`](WebhookEvent::raw), which repeats the whole body (message
-/// contents and one-time codes included); the typed `data` redacts those itself.
+/// It also implements [`Deserialize`], for events you verified earlier and stored (from a
+/// `serde_json` deserializer or a [`Value`]): decoding checks no signature.
 #[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct WebhookEvent {
-    /// The event type, e.g. `"user.created"`.
+    /// The event type, e.g. `"user.created"` (empty if the body lacks it).
     pub r#type: String,
     /// The payload, decoded according to `type`
     /// ([`WebhookEventData::Unknown`] for types this SDK version does not know).
@@ -32,12 +44,10 @@ pub struct WebhookEvent {
     pub timestamp: i64,
     /// Details of the request that caused the event, when Clerk includes them.
     pub event_attributes: Option<EventAttributes>,
-    /// The whole body as JSON, including fields this SDK version does not model.
-    pub raw: Value,
 }
 
 /// Extra context Clerk attaches to an event.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct EventAttributes {
     /// The HTTP request that caused the event, when there was one.
@@ -46,7 +56,7 @@ pub struct EventAttributes {
 }
 
 /// The HTTP request that caused an event, as seen by Clerk.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct HttpRequest {
     /// The client's IP address.
@@ -57,6 +67,22 @@ pub struct HttpRequest {
     pub user_agent: Option<String>,
 }
 
+/// The envelope, with `data` left as a borrowed slice of the body. Every member is lenient:
+/// anything of another type than expected reads as absent.
+#[derive(serde::Deserialize)]
+struct Envelope<'a> {
+    #[serde(rename = "type", default)]
+    event_type: Lenient<String>,
+    #[serde(borrow, default)]
+    data: Option<&'a RawValue>,
+    #[serde(default)]
+    instance_id: Lenient<String>,
+    #[serde(default)]
+    timestamp: Lenient<i64>,
+    #[serde(borrow, default)]
+    event_attributes: Option<&'a RawValue>,
+}
+
 impl WebhookEvent {
     /// The event type, e.g. `"user.created"` (the same as the `r#type` field).
     pub fn event_type(&self) -> &str {
@@ -65,39 +91,59 @@ impl WebhookEvent {
 
     /// Decodes an event from its JSON body (the signature must have been checked already).
     ///
-    /// Lenient by design: an authentic delivery always reaches the application. Only a body
-    /// that is not JSON at all is an error.
+    /// Lenient by design: only a body that is not JSON at all is an error.
     pub(crate) fn from_slice(body: &[u8]) -> Result<Self, WebhookError> {
-        let raw: Value = serde_json::from_slice(body)
-            .map_err(|e| WebhookError::InvalidPayload(e.to_string()))?;
-        Ok(WebhookEvent::from_value(raw))
+        // serde would also read the envelope struct from an array, by position.
+        let envelope = if crate::jwt::parse::starts_like_object(body) {
+            serde_json::from_slice::<Envelope<'_>>(body).ok()
+        } else {
+            None
+        };
+        match envelope {
+            Some(envelope) => Ok(WebhookEvent::from_envelope(envelope)),
+            // Not an object, a duplicate member, or not JSON: the slow path sorts these out.
+            None => {
+                let value: Value = serde_json::from_slice(body)
+                    .map_err(|e| WebhookError::InvalidPayload(e.to_string()))?;
+                Ok(WebhookEvent::from_value(value))
+            }
+        }
     }
 
-    /// The event for a JSON body. Envelope members that are missing or of another type take
-    /// their defaults (an empty `type` or `instance_id`, a zero `timestamp`, no
-    /// `event_attributes`); a known `type` whose `data` cannot be decoded becomes
-    /// [`WebhookEventData::Undecoded`], with the raw `data` and the reason.
-    fn from_value(raw: Value) -> Self {
-        let Some(object) = raw.as_object() else {
+    fn from_envelope(envelope: Envelope<'_>) -> Self {
+        let event_type = envelope.event_type.0.unwrap_or_default();
+        let data = decode_data(&event_type, envelope.data);
+        WebhookEvent {
+            data,
+            instance_id: envelope.instance_id.0.unwrap_or_default(),
+            timestamp: envelope.timestamp.0.unwrap_or_default(),
+            // Request details are informational: a shape this SDK does not know is left out.
+            event_attributes: envelope
+                .event_attributes
+                .and_then(|raw| serde_json::from_str(raw.get()).ok()),
+            r#type: event_type,
+        }
+    }
+
+    /// The event for any JSON value (the rare bodies the envelope parser refuses: arrays,
+    /// scalars, objects with a member twice).
+    fn from_value(value: Value) -> Self {
+        let Value::Object(mut object) = value else {
             return WebhookEvent {
                 r#type: String::new(),
                 data: WebhookEventData::Undecoded {
                     type_: String::new(),
-                    data: raw.clone(),
+                    data: value,
                     error: "the body is not a JSON object".to_owned(),
                 },
                 instance_id: String::new(),
                 timestamp: 0,
                 event_attributes: None,
-                raw,
             };
         };
-        let text = |name: &str| {
-            object
-                .get(name)
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned()
+        let mut text = |name: &str| match object.remove(name) {
+            Some(Value::String(text)) => text,
+            _ => String::new(),
         };
         let event_type = text("type");
         let instance_id = text("instance_id");
@@ -105,47 +151,142 @@ impl WebhookEvent {
             .get("timestamp")
             .and_then(Value::as_i64)
             .unwrap_or_default();
-        // Request details are informational: a shape this SDK does not know is left out.
         let event_attributes = object
-            .get("event_attributes")
-            .filter(|value| !value.is_null())
+            .remove("event_attributes")
             .and_then(|value| EventAttributes::deserialize(value).ok());
-        let data_value = object.get("data").unwrap_or(&Value::Null);
-        let mut track = serde_path_to_error::Track::new();
-        let decoded = WebhookEventData::decode_known(
-            &event_type,
-            serde_path_to_error::Deserializer::new(data_value, &mut track),
-        );
-        let data = match decoded {
-            Ok(Some(data)) => data,
-            Ok(None) => WebhookEventData::Unknown {
-                type_: event_type.clone(),
-                data: data_value.clone(),
-            },
-            Err(error) => WebhookEventData::Undecoded {
-                type_: event_type.clone(),
-                data: data_value.clone(),
-                error: format!(
+        let data = object
+            .remove("data")
+            .and_then(|data| serde_json::value::to_raw_value(&data).ok());
+        WebhookEvent {
+            data: decode_data(&event_type, data.as_deref()),
+            r#type: event_type,
+            instance_id,
+            timestamp,
+            event_attributes,
+        }
+    }
+}
+
+/// Decodes `data` into the payload type of `event_type`: one typed pass, and a second one with
+/// path tracking only to explain a failure.
+fn decode_data(event_type: &str, data: Option<&RawValue>) -> WebhookEventData {
+    let text = data.map_or("null", RawValue::get);
+    let raw_value = || serde_json::from_str::<Value>(text).unwrap_or(Value::Null);
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    match WebhookEventData::decode_known(event_type, &mut deserializer) {
+        Ok(Some(data)) => data,
+        Ok(None) => WebhookEventData::Unknown {
+            type_: event_type.to_owned(),
+            data: raw_value(),
+        },
+        Err(_) => {
+            let mut track = serde_path_to_error::Track::new();
+            let mut deserializer = serde_json::Deserializer::from_str(text);
+            let error = match WebhookEventData::decode_known(
+                event_type,
+                serde_path_to_error::Deserializer::new(&mut deserializer, &mut track),
+            ) {
+                Err(error) => format!(
                     "{}: {}",
                     field_path("data", &track.path().to_string()),
                     without_values(&error.to_string())
                 ),
-            },
-        };
-        WebhookEvent {
-            r#type: event_type,
-            data,
-            instance_id,
-            timestamp,
-            event_attributes,
-            raw,
+                Ok(_) => "data: the payload could not be decoded".to_owned(),
+            };
+            WebhookEventData::Undecoded {
+                type_: event_type.to_owned(),
+                data: raw_value(),
+                error,
+            }
         }
+    }
+}
+
+/// A value read leniently: `None` when the member holds another JSON type.
+struct Lenient<T>(Option<T>);
+
+impl<T> Default for Lenient<T> {
+    fn default() -> Self {
+        Lenient(None)
+    }
+}
+
+/// What a lenient member accepts.
+trait LenientValue: Sized {
+    fn from_str(value: &str) -> Option<Self>;
+    fn from_i64(value: i64) -> Option<Self>;
+    fn from_u64(value: u64) -> Option<Self>;
+}
+
+impl LenientValue for String {
+    fn from_str(value: &str) -> Option<Self> {
+        Some(value.to_owned())
+    }
+    fn from_i64(_: i64) -> Option<Self> {
+        None
+    }
+    fn from_u64(_: u64) -> Option<Self> {
+        None
+    }
+}
+
+impl LenientValue for i64 {
+    fn from_str(_: &str) -> Option<Self> {
+        None
+    }
+    fn from_i64(value: i64) -> Option<Self> {
+        Some(value)
+    }
+    fn from_u64(value: u64) -> Option<Self> {
+        i64::try_from(value).ok()
+    }
+}
+
+impl<'de, T: LenientValue> Deserialize<'de> for Lenient<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct LenientVisitor<T>(std::marker::PhantomData<T>);
+
+        impl<'de, T: LenientValue> Visitor<'de> for LenientVisitor<T> {
+            type Value = Lenient<T>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Lenient(T::from_str(v)))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(Lenient(T::from_i64(v)))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(Lenient(T::from_u64(v)))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Lenient(None))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Lenient(None))
+            }
+        }
+
+        deserializer.deserialize_any(LenientVisitor(std::marker::PhantomData))
     }
 }
 
 /// A decoder message without the offending value: serde writes `invalid type: string "…",
 /// expected …`, and the value may be a credential or a one-time code.
-fn without_values(message: &str) -> String {
+pub(super) fn without_values(message: &str) -> String {
     let (found, expected) = match message.split_once(", expected") {
         Some((found, expected)) => (found, Some(expected)),
         None => (message, None),
@@ -176,21 +317,21 @@ fn field_path(root: &str, path: &str) -> String {
 }
 
 impl<'de> Deserialize<'de> for WebhookEvent {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let raw = Value::deserialize(deserializer)?;
-        Ok(WebhookEvent::from_value(raw))
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = Box::<RawValue>::deserialize(deserializer)?;
+        WebhookEvent::from_slice(raw.get().as_bytes()).map_err(de::Error::custom)
     }
 }
 
-impl std::fmt::Debug for WebhookEvent {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl fmt::Debug for WebhookEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WebhookEvent")
             .field("type", &self.r#type)
             .field("data", &self.data)
             .field("instance_id", &self.instance_id)
             .field("timestamp", &self.timestamp)
             .field("event_attributes", &self.event_attributes)
-            .finish_non_exhaustive()
+            .finish()
     }
 }
 
