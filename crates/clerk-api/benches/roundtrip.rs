@@ -1,6 +1,7 @@
 //! Round-trip benchmark: `clerk.users().get(id)` against a bare hyper client doing the same GET
-//! and `serde_json` decode, in the same process against the same local server; plus a walk of a
-//! 10,000-user list with `into_stream()` watching peak RSS.
+//! and `serde_json` decode, in the same process against the same local server; then walks of a
+//! 10,000-user list with `into_stream()` and `into_cursor_stream()` against bare hyper paging
+//! that decodes the same pages into the same `User`, and the peak RSS of a walk.
 //!
 //! ```sh
 //! cargo bench -p clerk-api --bench roundtrip            # full run
@@ -80,25 +81,83 @@ async fn main() {
         );
     }
 
-    // List walk: peak RSS after 1,000 users, then after all 10,000.
+    // List walks: the SDK's offset and cursor streams against bare hyper paging that decodes the
+    // same pages into the same `User`, interleaved, best of five rounds each.
+    let page_client: HyperClient<HttpConnector, Empty<Bytes>> =
+        HyperClient::builder(TokioExecutor::new()).build_http();
+    walk_bare(&page_client, &base).await;
+    walk(&clerk, TOTAL_USERS, false).await;
+    let (mut best_bare, mut best_offset, mut best_cursor) =
+        (Duration::MAX, Duration::MAX, Duration::MAX);
+    for _ in 0..5 {
+        let start = Instant::now();
+        assert_eq!(walk_bare(&page_client, &base).await, TOTAL_USERS);
+        best_bare = best_bare.min(start.elapsed());
+        let start = Instant::now();
+        assert_eq!(walk(&clerk, TOTAL_USERS, false).await, TOTAL_USERS);
+        best_offset = best_offset.min(start.elapsed());
+        let start = Instant::now();
+        assert_eq!(walk(&clerk, TOTAL_USERS, true).await, TOTAL_USERS);
+        best_cursor = best_cursor.min(start.elapsed());
+    }
+    let users_per_s = |d: Duration| TOTAL_USERS as f64 / d.as_secs_f64();
+    println!(
+        "walk of {TOTAL_USERS} users in pages of 100: bare hyper paging {:>6.1} ms ({:>7.0} users/s), into_stream {:>6.1} ms (ratio {:.3}), into_cursor_stream {:>6.1} ms (ratio {:.3})",
+        best_bare.as_secs_f64() * 1e3,
+        users_per_s(best_bare),
+        best_offset.as_secs_f64() * 1e3,
+        best_offset.as_secs_f64() / best_bare.as_secs_f64(),
+        best_cursor.as_secs_f64() * 1e3,
+        best_cursor.as_secs_f64() / best_bare.as_secs_f64(),
+    );
+
+    // Memory: peak RSS after 1,000 users, then after all 10,000 (after the walks above, so only
+    // growth a longer walk would cause shows).
     let hwm_before = peak_rss_kib();
-    let small = walk(&clerk, 1_000).await;
+    let small = walk(&clerk, 1_000, false).await;
     let hwm_small = peak_rss_kib();
-    let start = Instant::now();
-    let all = walk(&clerk, TOTAL_USERS).await;
-    let elapsed = start.elapsed();
+    let all = walk(&clerk, TOTAL_USERS, false).await;
     let hwm_all = peak_rss_kib();
     assert_eq!(small, 1_000);
     assert_eq!(all, TOTAL_USERS);
     println!(
-        "into_stream walk of {all} users (100 per page, {} pages) in {:.0} ms; peak RSS: before {} KiB, after 1,000 users {} KiB, after 10,000 users {} KiB (growth over the last 9,000 users: {} KiB)",
-        TOTAL_USERS / 100,
-        elapsed.as_secs_f64() * 1e3,
+        "peak RSS: before {} KiB, after 1,000 users {} KiB, after 10,000 users {} KiB (growth over the last 9,000 users: {} KiB)",
         hwm_before,
         hwm_small,
         hwm_all,
         hwm_all.saturating_sub(hwm_small)
     );
+}
+
+/// Bare hyper paging: `GET /v1/users?limit=100&offset=…` until a short page, each page decoded
+/// with `serde_json::from_slice` into `Vec<User>`.
+async fn walk_bare(client: &HyperClient<HttpConnector, Empty<Bytes>>, base: &str) -> usize {
+    let mut offset = 0;
+    loop {
+        let uri: hyper::Uri = format!("{base}/v1/users?limit=100&offset={offset}")
+            .parse()
+            .expect("uri");
+        let request = Request::get(uri)
+            .header("authorization", "Bearer sk_test_benchmark_key")
+            .body(Empty::<Bytes>::new())
+            .expect("request");
+        let response = client.request(request).await.expect("send");
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        let page: Vec<User> = serde_json::from_slice(&body).expect("decode");
+        let count = page.len();
+        for user in page {
+            std::hint::black_box(user);
+        }
+        offset += count;
+        if count < 100 {
+            return offset;
+        }
+    }
 }
 
 async fn run_clerk(clerk: &Clerk, calls: usize, concurrency: usize) -> Duration {
@@ -161,8 +220,14 @@ async fn run_bare(
     start.elapsed()
 }
 
-async fn walk(clerk: &Clerk, limit_users: usize) -> usize {
-    let mut stream = clerk.users().list().into_stream().take(limit_users);
+async fn walk(clerk: &Clerk, limit_users: usize, cursor: bool) -> usize {
+    let list = clerk.users().list().limit(100);
+    let mut stream = if cursor {
+        list.into_cursor_stream().boxed()
+    } else {
+        list.into_stream().boxed()
+    }
+    .take(limit_users);
     let mut count = 0;
     while let Some(user) = stream.next().await {
         std::hint::black_box(user.expect("user"));
@@ -224,7 +289,14 @@ fn respond(req: &Request<Incoming>, user: &Bytes) -> Response<Full<Bytes>> {
                 .find(|(k, _)| *k == name)
                 .and_then(|(_, v)| v.parse::<usize>().ok())
         };
-        let offset = param("offset").unwrap_or(0);
+        // A cursor is the id of the last user of the previous page: `user_<27-digit index>`.
+        let after = query
+            .split('&')
+            .filter_map(|kv| kv.split_once('='))
+            .find(|(k, _)| *k == "starting_after")
+            .and_then(|(_, v)| v.strip_prefix("user_"))
+            .and_then(|v| v.parse::<usize>().ok());
+        let offset = after.map_or_else(|| param("offset").unwrap_or(0), |i| i + 1);
         let limit = param("limit").unwrap_or(10);
         let end = (offset + limit).min(TOTAL_USERS);
         let mut page = Vec::with_capacity(user.len() * limit + 2);

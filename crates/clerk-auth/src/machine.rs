@@ -105,12 +105,7 @@ pub fn detect(token: &str) -> Option<TokenKind> {
     if !is_jwt_shaped(token) {
         return None;
     }
-    let payload = jwt::decode_payload_unverified(token).ok();
-    let sub = payload
-        .as_ref()
-        .and_then(|p| p.get("sub"))
-        .and_then(Value::as_str);
-    if sub.is_some_and(|sub| sub.starts_with(MACHINE_ID_PREFIX)) {
+    if jwt::unverified_subject_is_machine(token) {
         return Some(TokenKind::M2mJwt);
     }
     let header = jwt::decode_header(token).ok();

@@ -21,6 +21,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// Maximum number of characters of a response body kept in [`ApiError`] and [`DecodeError`].
 pub const BODY_SNIPPET_CHARS: usize = 512;
 
+/// Maximum number of entries of an error body's `errors` array kept in an [`ApiError`]; the
+/// others are only counted ([`ApiError::errors_omitted`]).
+pub const MAX_API_ERRORS: usize = 100;
+
 /// Any error returned by the Clerk client.
 ///
 /// Use the predicates ([`Error::is_not_found`], [`Error::is_rate_limited`], …) and accessors
@@ -219,17 +223,6 @@ impl ClerkError {
             meta: None,
         }
     }
-
-    fn from_value(value: &serde_json::Value) -> Option<ClerkError> {
-        let obj = value.as_object()?;
-        let string = |key: &str| obj.get(key).and_then(|v| v.as_str()).map(str::to_owned);
-        Some(ClerkError {
-            code: string("code").unwrap_or_default(),
-            message: string("message").unwrap_or_default(),
-            long_message: string("long_message"),
-            meta: obj.get("meta").filter(|m| !m.is_null()).cloned(),
-        })
-    }
 }
 
 /// The API answered with a non-2xx status.
@@ -243,6 +236,7 @@ impl ClerkError {
 pub struct ApiError {
     status: u16,
     errors: Vec<ClerkError>,
+    errors_omitted: usize,
     trace_id: Option<String>,
     retry_after: Option<Duration>,
     body_snippet: String,
@@ -255,33 +249,22 @@ impl ApiError {
     /// back to the `cf-ray` header; `Retry-After` is read in its delta-seconds form (an HTTP-date
     /// gives `None`).
     pub fn from_response(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> ApiError {
-        let parsed: Option<serde_json::Value> = serde_json::from_slice(body).ok();
-        let errors = parsed
-            .as_ref()
-            .and_then(|v| v.get("errors"))
-            .and_then(|v| v.as_array())
-            .map(|items| items.iter().filter_map(ClerkError::from_value).collect())
-            .unwrap_or_default();
-        let trace_id = parsed
-            .as_ref()
-            .and_then(|v| v.get("clerk_trace_id"))
-            .and_then(|v| v.as_str())
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .or_else(|| {
-                headers
-                    .get("cf-ray")
-                    .and_then(|v| v.to_str().ok())
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned)
-            });
+        let parsed = serde_json::from_slice::<ErrorBody>(body).unwrap_or_default();
+        let trace_id = parsed.clerk_trace_id.filter(|s| !s.is_empty()).or_else(|| {
+            headers
+                .get("cf-ray")
+                .and_then(|v| v.to_str().ok())
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        });
         let retry_after = headers
             .get(http::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(parse_retry_after);
         ApiError {
             status: status.as_u16(),
-            errors,
+            errors: parsed.errors.kept,
+            errors_omitted: parsed.errors.omitted,
             trace_id,
             retry_after,
             body_snippet: body_snippet(body),
@@ -293,6 +276,7 @@ impl ApiError {
         ApiError {
             status,
             errors,
+            errors_omitted: 0,
             trace_id: None,
             retry_after: None,
             body_snippet: String::new(),
@@ -318,9 +302,16 @@ impl ApiError {
         self.status
     }
 
-    /// The Clerk errors of the body (empty when the body was not a Clerk error body).
+    /// The Clerk errors of the body (empty when the body was not a Clerk error body), at most
+    /// [`MAX_API_ERRORS`] of them; [`errors_omitted`](ApiError::errors_omitted) counts the rest.
     pub fn errors(&self) -> &[ClerkError] {
         &self.errors
+    }
+
+    /// How many entries of the body's `errors` array were left out beyond the first
+    /// [`MAX_API_ERRORS`] (a body Clerk sends never has that many).
+    pub fn errors_omitted(&self) -> usize {
+        self.errors_omitted
     }
 
     /// The first Clerk error, if any.
@@ -400,8 +391,9 @@ impl fmt::Display for ApiError {
                     .filter(|m| !m.is_empty())
                     .unwrap_or(&first.message);
                 write!(f, " ({}: {})", first.code, text)?;
-                if self.errors.len() > 1 {
-                    write!(f, " (+{} more)", self.errors.len() - 1)?;
+                let more = self.errors.len() - 1 + self.errors_omitted;
+                if more > 0 {
+                    write!(f, " (+{more} more)")?;
                 }
             }
             None => {
@@ -432,6 +424,202 @@ fn parse_retry_after(value: &str) -> Option<Duration> {
 }
 
 /// First [`BODY_SNIPPET_CHARS`] characters of a body, lossy UTF-8, never split inside a char.
+/// A Clerk error body, decoded in one pass without a `Value` tree of it: `errors` (at most
+/// [`MAX_API_ERRORS`] kept) and `clerk_trace_id`. Lenient: members of other types than expected
+/// read as absent, entries that are not objects are skipped.
+#[derive(Default, Deserialize)]
+struct ErrorBody {
+    #[serde(default)]
+    errors: ErrorList,
+    #[serde(default, deserialize_with = "lenient_string")]
+    clerk_trace_id: Option<String>,
+}
+
+#[derive(Default)]
+struct ErrorList {
+    kept: Vec<ClerkError>,
+    omitted: usize,
+}
+
+/// Visitor methods that read every JSON type a lenient visitor does not handle as `default`,
+/// consuming sequences and maps.
+macro_rules! lenient_rest {
+    () => {
+        fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(Default::default())
+        }
+        fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Ok(Default::default())
+        }
+        fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Ok(Default::default())
+        }
+        fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(Default::default())
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(Default::default())
+        }
+    };
+}
+
+fn skip_seq<'de, A: serde::de::SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
+    while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+    Ok(())
+}
+
+fn skip_map<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<(), A::Error> {
+    while map
+        .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+        .is_some()
+    {}
+    Ok(())
+}
+
+impl<'de> Deserialize<'de> for ErrorList {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ListVisitor;
+        impl<'de> serde::de::Visitor<'de> for ListVisitor {
+            type Value = ErrorList;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a list of errors")
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<ErrorList, A::Error> {
+                let mut list = ErrorList::default();
+                while let Some(entry) = seq.next_element::<ErrorEntry>()? {
+                    match entry.0 {
+                        Some(error) if list.kept.len() < MAX_API_ERRORS => list.kept.push(error),
+                        Some(_) => list.omitted += 1,
+                        None => {}
+                    }
+                }
+                Ok(list)
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<ErrorList, A::Error> {
+                skip_map(map).map(|()| ErrorList::default())
+            }
+
+            fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<ErrorList, E> {
+                Ok(ErrorList::default())
+            }
+
+            lenient_rest!();
+        }
+        deserializer.deserialize_any(ListVisitor)
+    }
+}
+
+/// One `errors[]` entry; `None` for an entry that is not an object.
+#[derive(Default)]
+struct ErrorEntry(Option<ClerkError>);
+
+impl<'de> Deserialize<'de> for ErrorEntry {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct EntryVisitor;
+        impl<'de> serde::de::Visitor<'de> for EntryVisitor {
+            type Value = ErrorEntry;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an error object")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ErrorEntry, A::Error> {
+                let mut error = ClerkError::default();
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    match key.as_ref() {
+                        "code" => {
+                            error.code = map.next_value::<LenientText>()?.0.unwrap_or_default()
+                        }
+                        "message" => {
+                            error.message = map.next_value::<LenientText>()?.0.unwrap_or_default();
+                        }
+                        "long_message" => error.long_message = map.next_value::<LenientText>()?.0,
+                        "meta" => {
+                            error.meta = map
+                                .next_value::<Option<serde_json::Value>>()?
+                                .filter(|meta| !meta.is_null());
+                        }
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ErrorEntry(Some(error)))
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ErrorEntry, A::Error> {
+                skip_seq(seq).map(|()| ErrorEntry(None))
+            }
+
+            fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<ErrorEntry, E> {
+                Ok(ErrorEntry(None))
+            }
+
+            lenient_rest!();
+        }
+        deserializer.deserialize_any(EntryVisitor)
+    }
+}
+
+/// A string member, or `None` for any other JSON type.
+#[derive(Default)]
+struct LenientText(Option<String>);
+
+impl<'de> Deserialize<'de> for LenientText {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TextVisitor;
+        impl<'de> serde::de::Visitor<'de> for TextVisitor {
+            type Value = LenientText;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<LenientText, E> {
+                Ok(LenientText(Some(v.to_owned())))
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<LenientText, A::Error> {
+                skip_seq(seq).map(|()| LenientText(None))
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<LenientText, A::Error> {
+                skip_map(map).map(|()| LenientText(None))
+            }
+
+            lenient_rest!();
+        }
+        deserializer.deserialize_any(TextVisitor)
+    }
+}
+
+fn lenient_string<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    LenientText::deserialize(deserializer).map(|text| text.0)
+}
+
 pub(crate) fn body_snippet(body: &[u8]) -> String {
     // 512 chars take at most 4 * 512 bytes; cutting there can only damage chars after the 512th.
     let head = body.get(..BODY_SNIPPET_CHARS * 4).unwrap_or(body);
@@ -835,5 +1023,60 @@ mod tests {
         assert_eq!(api.errors()[0].message, "m");
         assert_eq!(api.errors()[1].code, "c");
         assert_eq!(api.errors()[1].meta, None);
+    }
+
+    #[test]
+    fn error_bodies_decode_every_shape_leniently() {
+        let body = br#"{"errors":[{"code":"form_param_missing","message":"Enter it.","long_message":"Enter an email address.","meta":{"param_name":"email_address"},"extra":[1,{"a":2}]},
+            {"code":["x"],"message":{"m":1},"long_message":7}, [1,2], null, 3],
+            "clerk_trace_id":"trace_1","other":{"deep":[true]}}"#;
+        let api =
+            ApiError::from_response(StatusCode::UNPROCESSABLE_ENTITY, &HeaderMap::new(), body);
+        assert_eq!(api.errors().len(), 2);
+        let first = &api.errors()[0];
+        assert_eq!(first.code, "form_param_missing");
+        assert_eq!(
+            first.long_message.as_deref(),
+            Some("Enter an email address.")
+        );
+        assert_eq!(
+            first.meta,
+            Some(serde_json::json!({"param_name": "email_address"}))
+        );
+        assert_eq!(api.errors()[1], ClerkError::default());
+        assert_eq!(api.trace_id(), Some("trace_1"));
+        assert_eq!(api.errors_omitted(), 0);
+
+        // Not an error body at all: an empty list, the trace id from cf-ray.
+        let mut headers = HeaderMap::new();
+        headers.insert("cf-ray", "ray_1".parse().unwrap());
+        for body in [
+            &b"<html>502</html>"[..],
+            b"[]",
+            br#"{"errors":{"code":"x"},"clerk_trace_id":5}"#,
+            b"",
+        ] {
+            let api = ApiError::from_response(StatusCode::BAD_GATEWAY, &headers, body);
+            assert!(api.errors().is_empty());
+            assert_eq!(api.trace_id(), Some("ray_1"));
+        }
+    }
+
+    #[test]
+    fn error_bodies_keep_a_bounded_number_of_errors() {
+        let entry = r#"{"code":"c","message":"m"}"#;
+        let body = format!(
+            r#"{{"errors":[{}]}}"#,
+            vec![entry; MAX_API_ERRORS + 7].join(",")
+        );
+        let api =
+            ApiError::from_response(StatusCode::BAD_REQUEST, &HeaderMap::new(), body.as_bytes());
+        assert_eq!(api.errors().len(), MAX_API_ERRORS);
+        assert_eq!(api.errors_omitted(), 7);
+        assert!(
+            api.to_string()
+                .contains(&format!("(+{} more)", MAX_API_ERRORS - 1 + 7)),
+            "{api}"
+        );
     }
 }

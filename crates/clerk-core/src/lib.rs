@@ -70,7 +70,7 @@ pub use config::{
 };
 pub use error::{
     ApiError, BODY_SNIPPET_CHARS, ClerkError, ConfigError, DecodeError, Error, InvalidRequestError,
-    InvalidRequestKind, PaginationError, Result, TimeoutError,
+    InvalidRequestKind, MAX_API_ERRORS, PaginationError, Result, TimeoutError,
 };
 pub use pagination::{
     CursorPaginated, DEFAULT_STREAM_PAGE_SIZE, MAX_PAGE_SIZE, Page, Paginated, stream_cursor,

@@ -13,11 +13,12 @@ use futures_core::Stream;
 use futures_util::StreamExt;
 use serde::de::{self, DeserializeOwned, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
 use crate::client::Client;
-use crate::error::{Error, PaginationError};
+use crate::error::{DecodeError, Error, PaginationError};
 use crate::request::Request;
-use crate::response::{RawResponse, decode_json, decode_value};
+use crate::response::{decode_item_error, decode_json};
 
 /// Page size used by the streams when the list builder has no `limit`.
 pub const DEFAULT_STREAM_PAGE_SIZE: u64 = 100;
@@ -303,39 +304,111 @@ impl<T, S> Buffered<T, S> {
     }
 }
 
-/// Decodes the items of a page. Returns those before the first failure, and that failure.
-fn decode_items<T: DeserializeOwned>(
-    response: &RawResponse,
-    data: Vec<serde_json::Value>,
-) -> (VecDeque<T>, Option<Error>) {
-    let mut items = VecDeque::with_capacity(data.len());
-    for (index, value) in data.into_iter().enumerate() {
-        match decode_value::<T>(
-            value,
-            &format!("data[{index}]"),
-            response.status(),
-            response.body(),
-        ) {
-            Ok(item) => items.push_back(item),
-            Err(err) => return (items, Some(err.into())),
-        }
-    }
-    (items, None)
+/// One fetched page, decoded.
+struct FetchedPage<T> {
+    /// The items that decoded, in order (all of them unless `error` is set).
+    items: VecDeque<T>,
+    /// How many items the page held, decoded or not.
+    count: usize,
+    total_count: Option<u64>,
+    /// The first item that failed to decode, with its index and field path; it ends the stream
+    /// after the items before it.
+    error: Option<Error>,
+    /// A fingerprint of the body, for the offset streams' repeated-page guard.
+    fingerprint: u64,
 }
 
-async fn fetch_page(
+/// Fetches and decodes one page. Fast path: the body straight into `Page<T>`, one pass. Only
+/// when that fails is the page read again, item by item, to keep the items before the failing
+/// one and name it (`data[3].email_addresses[0].id`).
+async fn fetch_page<T: DeserializeOwned>(
     client: &Client,
     request: Request,
-) -> Result<(RawResponse, Page<serde_json::Value>), Error> {
+) -> Result<FetchedPage<T>, Error> {
     let response = client.execute_raw(request).await?;
-    let page = decode_json(response.status(), response.headers(), response.body())?;
-    Ok((response, page))
+    let fingerprint = fingerprint(response.body());
+    if let Ok(page) = serde_json::from_slice::<Page<T>>(response.body()) {
+        return Ok(FetchedPage {
+            count: page.data.len(),
+            items: VecDeque::from(page.data),
+            total_count: page.total_count,
+            error: None,
+            fingerprint,
+        });
+    }
+    let raw = match serde_json::from_slice::<Page<&RawValue>>(response.body()) {
+        Ok(raw) => raw,
+        // Not a list at all: the whole-body error, with its path.
+        Err(error) => {
+            let decoded = decode_json::<Page<IgnoredAny>>(
+                response.status(),
+                response.headers(),
+                response.body(),
+            );
+            return Err(match decoded {
+                Err(decode_error) => decode_error.into(),
+                Ok(_) => DecodeError::new(
+                    response.status().as_u16(),
+                    None,
+                    error.to_string(),
+                    response.body(),
+                )
+                .into(),
+            });
+        }
+    };
+    let mut items = VecDeque::with_capacity(raw.data.len());
+    let mut error = None;
+    for (index, item) in raw.data.iter().enumerate() {
+        match serde_json::from_str::<T>(item.get()) {
+            Ok(item) => items.push_back(item),
+            Err(_) => {
+                error = Some(
+                    decode_item_error::<T>(
+                        item.get(),
+                        &format!("data[{index}]"),
+                        response.status(),
+                        response.body(),
+                    )
+                    .into(),
+                );
+                break;
+            }
+        }
+    }
+    Ok(FetchedPage {
+        items,
+        count: raw.data.len(),
+        total_count: raw.total_count,
+        error,
+        fingerprint,
+    })
+}
+
+/// A 64-bit fingerprint of a page body, word by word: cheap next to decoding it, and enough to
+/// tell a server that repeats a page from one that moves on.
+fn fingerprint(bytes: &[u8]) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mix = |hash: u64, word: u64| (hash ^ word).wrapping_mul(K).rotate_left(29);
+    let mut chunks = bytes.chunks_exact(8);
+    let mut hash = mix(0, bytes.len() as u64);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        hash = mix(hash, u64::from_le_bytes(word));
+    }
+    let mut tail = [0u8; 8];
+    for (slot, byte) in tail.iter_mut().zip(chunks.remainder()) {
+        *slot = *byte;
+    }
+    mix(hash, u64::from_le_bytes(tail))
 }
 
 struct OffsetSource<P> {
     p: P,
     offset: u64,
-    previous_page: Option<Vec<u8>>,
+    /// The fingerprint of the previous page's body.
+    previous_page: Option<u64>,
 }
 
 /// All items of an offset-paginated list, fetched page by page as the stream is polled.
@@ -375,25 +448,24 @@ async fn fetch_offset_page<P: Paginated>(st: &mut Buffered<P::Item, OffsetSource
     let limit = st.source.p.page_size().max(1);
     let offset = st.source.offset;
     let request = st.source.p.page_request(offset, limit);
-    let (response, page) = match fetch_page(st.source.p.client(), request).await {
-        Ok(fetched) => fetched,
+    let page = match fetch_page::<P::Item>(st.source.p.client(), request).await {
+        Ok(page) => page,
         Err(err) => {
             st.pending_error = Some(err);
             return;
         }
     };
-    let count = u64::try_from(page.data.len()).unwrap_or(u64::MAX);
+    let count = u64::try_from(page.count).unwrap_or(u64::MAX);
     if count == 0 {
         st.finished = true;
         return;
     }
-    let fingerprint = serde_json::to_vec(&page.data).ok();
-    if fingerprint.is_some() && fingerprint == st.source.previous_page {
+    if st.source.previous_page == Some(page.fingerprint) {
         tracing::debug!(offset, "pagination loop detected");
         st.pending_error = Some(PaginationError::RepeatedPage { offset }.into());
         return;
     }
-    st.source.previous_page = fingerprint;
+    st.source.previous_page = Some(page.fingerprint);
     match offset.checked_add(count) {
         Some(next) => {
             st.source.offset = next;
@@ -404,8 +476,7 @@ async fn fetch_offset_page<P: Paginated>(st: &mut Buffered<P::Item, OffsetSource
         }
         None => st.finished = true,
     }
-    let (items, error) = decode_items(&response, page.data);
-    st.push(items, error);
+    st.push(page.items, page.error);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -457,19 +528,19 @@ async fn fetch_cursor_page<P: CursorPaginated>(st: &mut Buffered<P::Item, Cursor
         .source
         .p
         .page_request_after(st.source.after.as_deref(), limit);
-    let (response, page) = match fetch_page(st.source.p.client(), request).await {
-        Ok(fetched) => fetched,
+    let page = match fetch_page::<P::Item>(st.source.p.client(), request).await {
+        Ok(page) => page,
         Err(err) => {
             st.pending_error = Some(err);
             return;
         }
     };
-    let count = u64::try_from(page.data.len()).unwrap_or(u64::MAX);
+    let count = u64::try_from(page.count).unwrap_or(u64::MAX);
     if count == 0 {
         st.finished = true;
         return;
     }
-    let (items, error) = decode_items(&response, page.data);
+    let (items, error) = (page.items, page.error);
     if error.is_some() {
         st.push(items, error);
         return;

@@ -91,26 +91,25 @@ pub(crate) fn decode_json<T: DeserializeOwned>(
     }
 }
 
-/// Decodes an already parsed JSON value, reporting paths below `prefix` (e.g. `data[3]`).
-pub(crate) fn decode_value<T: DeserializeOwned>(
-    value: serde_json::Value,
+/// The error for one item of a list that failed to decode (its JSON text is `item`): the item
+/// is decoded again with path tracking, and the path is reported below `prefix` (`data[3]`).
+pub(crate) fn decode_item_error<T: DeserializeOwned>(
+    item: &str,
     prefix: &str,
     status: StatusCode,
     body: &[u8],
-) -> Result<T, DecodeError> {
-    serde_path_to_error::deserialize::<_, T>(value).map_err(|err| {
-        let path = match path_string(err.path()) {
-            Some(inner) if inner.starts_with('[') => format!("{prefix}{inner}"),
-            Some(inner) => format!("{prefix}.{inner}"),
-            None => prefix.to_owned(),
-        };
-        DecodeError::new(
-            status.as_u16(),
-            Some(path),
-            err.into_inner().to_string(),
-            body,
-        )
-    })
+) -> DecodeError {
+    let mut deserializer = serde_json::Deserializer::from_str(item);
+    let (inner, message) = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+        Err(err) => (path_string(err.path()), err.into_inner().to_string()),
+        Ok(_) => (None, "the item could not be decoded".to_owned()),
+    };
+    let path = match inner {
+        Some(inner) if inner.starts_with('[') => format!("{prefix}{inner}"),
+        Some(inner) => format!("{prefix}.{inner}"),
+        None => prefix.to_owned(),
+    };
+    DecodeError::new(status.as_u16(), Some(path), message, body)
 }
 
 fn path_string(path: &serde_path_to_error::Path) -> Option<String> {
@@ -194,12 +193,10 @@ mod tests {
     }
 
     #[test]
-    fn value_paths_are_prefixed() {
-        let v = serde_json::json!({"id": 1});
-        let err = decode_value::<Item>(v, "data[2]", StatusCode::OK, b"{}").unwrap_err();
+    fn item_paths_are_prefixed() {
+        let err = decode_item_error::<Item>(r#"{"id": 1}"#, "data[2]", StatusCode::OK, b"{}");
         assert_eq!(err.path(), Some("data[2].id"));
-        let err =
-            decode_value::<Item>(serde_json::json!(5), "data[0]", StatusCode::OK, b"").unwrap_err();
+        let err = decode_item_error::<Item>("5", "data[0]", StatusCode::OK, b"");
         assert_eq!(err.path(), Some("data[0]"));
     }
 }

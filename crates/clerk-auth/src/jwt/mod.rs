@@ -700,3 +700,26 @@ pub(crate) fn decode_payload_unverified(token: &str) -> Result<serde_json::Value
     let payload = parse::decode_vec(segments.payload)?;
     serde_json::from_slice(&payload).map_err(|_| parse::undecodable())
 }
+
+/// Whether the payload's `sub` names a machine (`mch_…`), read without verifying the token and
+/// without building a JSON tree (this runs for every bearer token, to route it).
+pub(crate) fn unverified_subject_is_machine(token: &str) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Subject<'a> {
+        #[serde(borrow, default)]
+        sub: Option<parse::Str<'a>>,
+    }
+
+    let Ok(segments) = parse::split(token, VerifyOptions::DEFAULT_MAX_TOKEN_LEN) else {
+        return false;
+    };
+    let Ok(payload) = parse::decode_vec(segments.payload) else {
+        return false;
+    };
+    parse::starts_like_object(&payload)
+        && serde_json::from_slice::<Subject<'_>>(&payload).is_ok_and(|subject| {
+            subject
+                .sub
+                .is_some_and(|sub| sub.as_str().starts_with(crate::machine::MACHINE_ID_PREFIX))
+        })
+}
