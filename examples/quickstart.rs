@@ -14,10 +14,11 @@ use clerk::Clerk;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let Ok(secret) = std::env::var("CLERK_SECRET_KEY") else {
+    if std::env::var_os("CLERK_SECRET_KEY").is_none() {
         return offline_tour().await;
-    };
-    let clerk = Clerk::new(secret)?;
+    }
+    // CLERK_SECRET_KEY, plus CLERK_PUBLISHABLE_KEY, CLERK_JWT_KEY… when set.
+    let clerk = Clerk::from_env()?;
 
     let users = clerk
         .users()
@@ -61,8 +62,7 @@ async fn offline_tour() -> Result<(), Box<dyn std::error::Error>> {
     let clerk = Clerk::builder()
         .secret_key("sk_test_offline_example_key")
         .api_url("http://127.0.0.1:9")
-        .build()
-        .map(Clerk::from_client)?;
+        .build()?;
     println!("the client's Debug output redacts the key: {clerk:?}");
 
     match clerk.users().get("../admin").await {

@@ -498,6 +498,10 @@ impl<'a> Generator<'a> {
             self.render_operation_table(),
         );
         files.insert(
+            "crates/clerk/src/generated_handles.rs".to_owned(),
+            self.render_facade_handles(&groups),
+        );
+        files.insert(
             "crates/clerk-api/tests/generated/samples.json".to_owned(),
             self.render_samples(&schemas)?,
         );
@@ -1280,6 +1284,33 @@ impl<'a> Generator<'a> {
             out,
             "/// Version of the OpenAPI document this code was generated from.\npub const SPEC_VERSION: &str = {:?};\n/// SHA-256 of that document.\npub const SPEC_SHA256: &str = {:?};",
             self.spec_version, self.spec_sha
+        );
+        out
+    }
+
+    /// The facade's `Clerk` exposes every resource handle of the API client, delegating to it.
+    fn render_facade_handles(&self, groups: &BTreeMap<String, BTreeSet<String>>) -> String {
+        let mut out = String::new();
+        out.push_str(HEADER);
+        out.push_str("//! The Backend API resource handles of [`Clerk`](crate::Clerk), one per resource group.
+
+impl crate::Clerk {
+");
+        for root in groups.keys() {
+            let handle_type = handle_type_name(root);
+            let _ = writeln!(
+                out,
+                "    /// Operations on {}: see [`{handle_type}`](clerk_api::{root}::{handle_type}).
+    pub fn {root}(&self) -> clerk_api::{root}::{handle_type} {{
+        self.api().{root}()
+    }}
+",
+                root.replace('_', " ")
+            );
+        }
+        out.push_str(
+            "}
+",
         );
         out
     }
@@ -2224,6 +2255,9 @@ fn render_builder(out: &mut String, op: &Operation) {
         out,
         "    /// Sends the request.\n    ///\n    /// # Errors\n    ///\n    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,\n    /// decode and invalid-request errors described on [`Error`].\n    pub async fn send(self) -> Result<{response}, Error> {{\n        {send_body}\n    }}\n"
     );
+    if !matches!(op.response, Response::Unit | Response::Text) {
+        out.push_str("    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or\n    /// one with fields this SDK version does not model.\n    ///\n    /// # Errors\n    ///\n    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.\n    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {\n        self.client.execute(self.build()).await\n    }\n\n");
+    }
     if let Response::Page(item) = &op.response {
         let has_paging = op.query_params.iter().any(|p| p.json == "limit")
             && op.query_params.iter().any(|p| p.json == "offset");

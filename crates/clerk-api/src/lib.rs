@@ -44,7 +44,7 @@ pub(crate) mod macros;
 mod wire;
 
 pub use clerk_core::{
-    ApiError, ClerkError, Client, ClientBuilder, Error, FilePart, Page, RetryPolicy,
+    ApiError, ClerkError, Client, ClientBuilder, ConfigError, Error, FilePart, Page, RetryPolicy,
 };
 pub use client::Clerk;
 pub use extra::{

@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use clerk_auth::clock::FixedClock;
+use clerk_auth::clock::ManualClock;
 use clerk_auth::{PublicKey, Verifier, VerifyOptions};
 use ring::rand::SystemRandom;
 use ring::signature::{self, RsaKeyPair, RsaPublicKeyComponents, UnparsedPublicKey};
@@ -126,14 +126,14 @@ fn main() {
         VerifyOptions::new()
             .authorized_parties(["https://app.example.com"])
             .issuer("https://clerk.example.com")
-            .clock(FixedClock::new(NOW)),
+            .clock(ManualClock::at_unix(NOW)),
     );
 
     let verifier_plain = Verifier::with_options(
         PublicKey::from_pem(PUBLIC_KEY)
             .expect("public key")
             .with_kid(KID),
-        VerifyOptions::new().clock(FixedClock::new(NOW)),
+        VerifyOptions::new().clock(ManualClock::at_unix(NOW)),
     );
     let verifier_two = Verifier::with_options(
         PublicKey::from_pem(PUBLIC_KEY)
@@ -141,7 +141,7 @@ fn main() {
             .with_kid(KID),
         VerifyOptions::new()
             .authorized_parties(["https://admin.example.com", "https://app.example.com"])
-            .clock(FixedClock::new(NOW)),
+            .clock(ManualClock::at_unix(NOW)),
     );
 
     // Sanity: everything accepts the token.

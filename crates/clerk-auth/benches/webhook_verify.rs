@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use clerk_auth::clock::FixedClock;
+use clerk_auth::clock::ManualClock;
 use clerk_auth::webhooks::events::User;
 use clerk_auth::webhooks::{EventAttributes, Webhook, WebhookEventData};
 use ring::hmac;
@@ -33,7 +33,7 @@ fn main() {
     let secret = format!("whsec_{}", STANDARD.encode(KEY));
     let webhook = Webhook::new(&secret)
         .expect("valid secret")
-        .with_clock(FixedClock::new(NOW));
+        .with_clock(ManualClock::at_unix(NOW));
     let key = hmac::Key::new(hmac::HMAC_SHA256, KEY);
 
     println!("webhook_verify: median of {rounds} rounds, ns/op");
@@ -108,7 +108,7 @@ fn two_signatures(webhook: &Webhook, key: &hmac::Key, rounds: usize) {
     let body = payload(1024);
     let other = Webhook::new(format!("whsec_{}", STANDARD.encode(b"the previous secret")))
         .expect("valid secret")
-        .with_clock(FixedClock::new(NOW));
+        .with_clock(ManualClock::at_unix(NOW));
     let header = format!(
         "{} {}",
         other.sign(MSG_ID, NOW, &body),

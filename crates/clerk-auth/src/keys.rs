@@ -136,6 +136,32 @@ impl PublicKey {
         }
     }
 
+    /// Parses the key the way `CLERK_JWT_KEY` arrives: a PEM block (see
+    /// [`from_pem`](PublicKey::from_pem)), or the bare base64 of a DER SubjectPublicKeyInfo (or
+    /// PKCS#1 key) without the `BEGIN`/`END` lines, possibly with whitespace or literal `\n`s.
+    ///
+    /// ```
+    /// use clerk_auth::PublicKey;
+    ///
+    /// # let pem = include_str!("../tests/fixtures/rsa2048.spki.pem");
+    /// let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    /// assert_eq!(PublicKey::parse(&body)?, PublicKey::parse(pem)?);
+    /// # Ok::<(), clerk_auth::KeyError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`KeyError`] as for [`from_pem`](PublicKey::from_pem), or
+    /// [`KeyError::PemBase64`] if bare text is not base64.
+    pub fn parse(text: &str) -> Result<PublicKey, KeyError> {
+        if text.contains("-----BEGIN ") {
+            return PublicKey::from_pem(text);
+        }
+        let der = decode_base64_body(text)?;
+        PublicKey::from_spki_der(&der)
+            .or_else(|spki_error| PublicKey::from_pkcs1_der(&der).map_err(|_| spki_error))
+    }
+
     /// Parses a DER SubjectPublicKeyInfo holding an RSA key.
     ///
     /// # Errors
@@ -334,7 +360,11 @@ fn decode_pem(pem: &str) -> Result<(&str, Vec<u8>), KeyError> {
         .find(&end_marker)
         .ok_or_else(|| KeyError::PemUnterminated(truncate(label, 40).into_owned()))?;
     let body = &body_and_rest[..body_end];
-    // Keep only base64 characters: drop whitespace and literal `\n` / `\r` escapes.
+    Ok((label, decode_base64_body(body)?))
+}
+
+/// The bytes of a base64 key body: whitespace and literal `\n` / `\r` escapes are dropped.
+fn decode_base64_body(body: &str) -> Result<Vec<u8>, KeyError> {
     let mut compact = String::with_capacity(body.len());
     let mut chars = body.chars().peekable();
     while let Some(c) = chars.next() {
@@ -346,10 +376,9 @@ fn decode_pem(pem: &str) -> Result<(&str, Vec<u8>), KeyError> {
             c => compact.push(c),
         }
     }
-    let der = BASE64_LOOSE
+    BASE64_LOOSE
         .decode(compact.as_bytes())
-        .map_err(|_| KeyError::PemBase64)?;
-    Ok((label, der))
+        .map_err(|_| KeyError::PemBase64)
 }
 
 /// The few DER structures a public key needs, parsed strictly (definite, minimal lengths; no

@@ -26,7 +26,7 @@
 //! | `request` | `request::authenticate_request` over `http` types | `http` |
 //! | `tower` | `request::tower::ClerkAuthLayer` | `tower` |
 //! | `axum` | extractors for authenticated requests and verified webhooks | `axum` |
-//! | `remote` | `remote::JwksCache`, `remote::MachineVerifier`, `Auth::get_token` | `clerk-core` (hyper, rustls, tokio) |
+//! | `remote` | `remote::JwksCache`, `remote::MachineVerifier`, `Auth::get_token`, over traits for the Backend API calls (the `clerk` crate implements them) | `tokio` (sync only) |
 //!
 //! ## The dependency promise
 //!
@@ -36,6 +36,7 @@
 //! ```text
 //! clerk-auth v0.1.0
 //! ├── base64 v0.22.1
+//! ├── clerk-clock v0.1.0
 //! ├── ring v0.17.14
 //! │   ├── cfg-if v1.0.5
 //! │   ├── getrandom v0.2.17
@@ -54,8 +55,13 @@
 //!     └── thiserror-impl v2.0.21 (proc-macro)
 //! ```
 //!
-//! (proc-macro build dependencies — proc-macro2, quote, syn — elided.) CI builds and tests this
-//! configuration on every run.
+//! (proc-macro build dependencies — proc-macro2, quote, syn — elided; `clerk-clock` is the SDK's
+//! one `Clock` trait and has no dependencies.) CI builds and tests this configuration on every
+//! run.
+
+/// A boxed, sendable future, as returned by the traits through which this crate asks for the
+/// Backend API (key sources, machine-token verification, handshake nonces, session refresh).
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
 
 pub mod auth;
 pub mod claims;

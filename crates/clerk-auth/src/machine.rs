@@ -316,7 +316,7 @@ impl MachineTokenError {
     }
 
     /// For a JWT-format token, the session-style verification error behind the failure (with
-    /// its [`ReasonKind`](crate::ReasonKind), e.g. `JwkKidMismatch` or `TokenExpired`).
+    /// its [`ReasonKind`], e.g. `JwkKidMismatch` or `TokenExpired`).
     pub fn verify_error(&self) -> Option<&VerifyError> {
         self.source.as_ref()
     }

@@ -1,11 +1,12 @@
 //! Machine tokens: detection, `AcceptsToken`, networkless JWT-format M2M/OAuth verification, and
-//! (feature `remote`) the Backend API verify calls on the wire and their error mapping.
+//! (feature `remote`) `MachineVerifier` over in-memory Backend API fakes: what it asks, how it
+//! reads the answers, and its error mapping.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;
 use support::sign;
 
-use clerk_auth::clock::FixedClock;
+use clerk_auth::clock::ManualClock;
 use clerk_auth::machine::{AcceptsToken, MachineErrorCode, TokenKind, detect, verify_machine_jwt};
 use clerk_auth::{PublicKey, ReasonKind, TokenType, VerifyOptions};
 use serde_json::{Value, json};
@@ -53,7 +54,7 @@ fn key() -> PublicKey {
 }
 
 fn options() -> VerifyOptions {
-    VerifyOptions::new().clock(FixedClock::new(NOW))
+    VerifyOptions::new().clock(ManualClock::at_unix(NOW))
 }
 
 #[test]
@@ -311,39 +312,41 @@ fn non_machine_tokens_are_rejected() {
     assert_eq!(err.message(), "Unknown machine token type");
 }
 
+/// A verifier for `api` with the networkless key and no audience.
 #[cfg(feature = "remote")]
-fn verifier_without_audience(server: &mockito::ServerGuard) -> clerk_auth::remote::MachineVerifier {
-    let client = clerk_core::Client::builder()
-        .secret_key("sk_test_machine_tests")
-        .api_url(server.url())
-        .retry_policy(clerk_core::RetryPolicy::disabled())
-        .build()
-        .unwrap();
-    clerk_auth::remote::MachineVerifier::new(client).options(options())
+fn verifier_without_audience(
+    api: &support::backend::FakeMachineApi,
+) -> clerk_auth::remote::MachineVerifier {
+    clerk_auth::remote::MachineVerifier::new(
+        api.clone(),
+        clerk_auth::remote::StaticKeys::from(key()),
+    )
+    .options(options())
 }
 
+/// `remote::MachineVerifier` over an in-memory `MachineTokenApi` and `JwksFetcher`: what it asks
+/// the Backend API, how it reads the answers and maps the failures. (The requests the `clerk`
+/// crate's client sends for these calls are tested there.)
 #[cfg(feature = "remote")]
 mod remote {
     use super::*;
+    use clerk_auth::Auth;
     use clerk_auth::remote::{JwksCache, MachineVerifier, StaticKeys};
-    use clerk_auth::{Auth, JwkSet};
-    use clerk_core::{Client, RetryPolicy};
-    use mockito::{Matcher, Server, ServerGuard};
+    use support::backend::{
+        FakeJwks, FakeMachineApi, api_error, bare_status, decode_error, jwk_set, network_error,
+    };
 
-    const SECRET: &str = "sk_test_machine_tests";
-    const MACHINE_SECRET: &str = "ak_machine_secret_key";
-
-    fn client(server: &ServerGuard) -> Client {
-        Client::builder()
-            .secret_key(SECRET)
-            .api_url(server.url())
-            .retry_policy(RetryPolicy::disabled())
-            .build()
-            .unwrap()
+    fn jwks() -> FakeJwks {
+        FakeJwks::serving(jwk_set(RSA2048_SPKI, KID))
     }
 
-    fn verifier(server: &ServerGuard) -> MachineVerifier {
-        MachineVerifier::new(client(server)).options(options())
+    /// A verifier asking `api` about opaque tokens and `jwks` for keys.
+    fn verifier_with(api: &FakeMachineApi, jwks: &FakeJwks) -> MachineVerifier {
+        MachineVerifier::new(api.clone(), JwksCache::new(jwks.clone())).options(options())
+    }
+
+    fn verifier(api: &FakeMachineApi) -> MachineVerifier {
+        verifier_with(api, &jwks())
     }
 
     fn m2m_response() -> Value {
@@ -356,203 +359,158 @@ mod remote {
         })
     }
 
-    async fn no_versioned_calls(server: &mut ServerGuard) -> mockito::Mock {
-        server
-            .mock("POST", Matcher::Regex("^/v1/".to_owned()))
-            .expect(0)
-            .create_async()
-            .await
+    fn api_key_response() -> Value {
+        json!({
+            "object": "api_key", "id": "ak_0123", "type": "api_key",
+            "subject": "org_9", "name": "CI_KEY", "description": null,
+            "claims": null, "scopes": ["read"], "revoked": false,
+            "revocation_reason": null, "expired": false, "expiration": null,
+            "created_by": null, "last_used_at": null, "created_at": 1, "updated_at": 1
+        })
+    }
+
+    fn oauth_response(aud: Option<Value>) -> Value {
+        let mut body = json!({
+            "object": "clerk_idp_oauth_access_token", "id": "oat_0123",
+            "client_id": "client_7", "subject": "user_42", "scopes": ["profile"],
+            "revoked": false, "revocation_reason": null, "expired": false,
+            "expiration": 1_700_000_600_000_i64, "created_at": 1, "updated_at": 1
+        });
+        if let Some(aud) = aud {
+            body["aud"] = aud;
+        }
+        body
     }
 
     #[tokio::test]
-    async fn m2m_tokens_are_verified_unversioned_with_the_secret_key() {
-        let mut server = Server::new_async().await;
-        let v1 = no_versioned_calls(&mut server).await;
-        let mock = server
-            .mock("POST", "/m2m_tokens/verify")
-            .match_header("authorization", format!("Bearer {SECRET}").as_str())
-            .match_header("content-type", "application/json")
-            .match_body(Matcher::Json(json!({"token": "mt_0123"})))
-            .with_status(200)
-            .with_body(m2m_response().to_string())
-            .expect(1)
-            .create_async()
-            .await;
-
-        let machine = verifier(&server).verify("mt_0123").await.unwrap();
+    async fn m2m_tokens_are_verified_through_the_verify_api() {
+        let api = FakeMachineApi::new().respond(TokenKind::M2mOpaque, m2m_response());
+        let keys = jwks();
+        let machine = verifier_with(&api, &keys).verify("mt_0123").await.unwrap();
         assert_eq!(machine.token_type(), TokenType::M2mToken);
         assert_eq!(machine.id(), "mt_0123");
         assert_eq!(machine.subject(), "mch_2abc");
+        assert_eq!(machine.machine_id(), Some("mch_2abc"));
         assert_eq!(machine.scopes(), ["mch_peer1"]);
         assert_eq!(machine.claims(), Some(&json!({"tier": "gold"})));
+        // Milliseconds in the answer, seconds on the machine.
         assert_eq!(machine.expiration(), Some(1_700_000_600));
-        mock.assert_async().await;
-        v1.assert_async().await;
+        assert_eq!(api.calls(), [(TokenKind::M2mOpaque, "mt_0123".to_owned())]);
+        assert_eq!(keys.calls(), 0, "opaque tokens need no keys");
     }
 
     #[tokio::test]
-    async fn the_machine_secret_key_overrides_authorization_for_m2m_only() {
-        let mut server = Server::new_async().await;
-        let m2m = server
-            .mock("POST", "/m2m_tokens/verify")
-            .match_header("authorization", format!("Bearer {MACHINE_SECRET}").as_str())
-            .with_status(200)
-            .with_body(m2m_response().to_string())
-            .expect(1)
-            .create_async()
-            .await;
-        let api_key = server
-            .mock("POST", "/api_keys/verify")
-            .match_header("authorization", format!("Bearer {SECRET}").as_str())
-            .with_status(404)
-            .expect(1)
-            .create_async()
-            .await;
-        let verifier = verifier(&server)
-            .machine_secret_key(MACHINE_SECRET)
-            .unwrap();
-        assert!(!format!("{verifier:?}").contains(MACHINE_SECRET));
-        verifier.verify("mt_0123").await.unwrap();
-        let err = verifier.verify("ak_0123").await.unwrap_err();
-        assert_eq!(err.code(), MachineErrorCode::TokenInvalid);
-        m2m.assert_async().await;
-        api_key.assert_async().await;
-
-        assert!(verifier.clone().machine_secret_key("bad key").is_err());
-    }
-
-    #[tokio::test]
-    async fn api_keys_are_verified_unversioned() {
-        let mut server = Server::new_async().await;
-        let v1 = no_versioned_calls(&mut server).await;
-        let mock = server
-            .mock("POST", "/api_keys/verify")
-            .match_header("authorization", format!("Bearer {SECRET}").as_str())
-            .match_body(Matcher::Json(json!({"secret": "ak_0123"})))
-            .with_status(200)
-            .with_body(
-                json!({
-                    "object": "api_key", "id": "ak_0123", "type": "api_key",
-                    "subject": "org_9", "name": "CI_KEY", "description": null,
-                    "claims": null, "scopes": ["read"], "revoked": false,
-                    "revocation_reason": null, "expired": false, "expiration": null,
-                    "created_by": null, "last_used_at": null, "created_at": 1, "updated_at": 1
-                })
-                .to_string(),
-            )
-            .expect(1)
-            .create_async()
-            .await;
-        let auth = verifier(&server).authenticate("ak_0123").await.unwrap();
+    async fn api_keys_are_verified_through_the_verify_api() {
+        let api = FakeMachineApi::new().respond(TokenKind::ApiKey, api_key_response());
+        let auth = verifier(&api).authenticate("ak_0123").await.unwrap();
         let Auth::Machine(machine) = &auth else {
             panic!("{auth:?}")
         };
         assert_eq!(auth.token_type(), Some(TokenType::ApiKey));
         assert!(auth.is_authenticated() && !auth.is_signed_in());
+        assert_eq!(machine.id(), "ak_0123");
         assert_eq!(machine.name(), Some("CI_KEY"));
         assert_eq!(machine.org_id(), Some("org_9"));
-        assert_eq!(machine.claims(), None);
+        assert_eq!(machine.scopes(), ["read"]);
+        assert_eq!(machine.claims(), None, "null claims are no claims");
         assert_eq!(machine.expiration(), None);
-        mock.assert_async().await;
-        v1.assert_async().await;
+        assert_eq!(api.calls(), [(TokenKind::ApiKey, "ak_0123".to_owned())]);
     }
 
     #[tokio::test]
-    async fn oauth_tokens_are_verified_unversioned() {
-        let mut server = Server::new_async().await;
-        let v1 = no_versioned_calls(&mut server).await;
-        let mock = server
-            .mock("POST", "/oauth_applications/access_tokens/verify")
-            .match_header("authorization", format!("Bearer {SECRET}").as_str())
-            .match_body(Matcher::Json(json!({"access_token": "oat_0123"})))
-            .with_status(200)
-            .with_body(
-                json!({
-                    "object": "clerk_idp_oauth_access_token", "id": "oat_0123",
-                    "client_id": "client_7", "subject": "user_42", "scopes": ["profile"],
-                    "revoked": false, "revocation_reason": null, "expired": false,
-                    "expiration": 1_700_000_600_000_i64, "created_at": 1, "updated_at": 1
-                })
-                .to_string(),
-            )
-            .expect(1)
-            .create_async()
-            .await;
-        let machine = verifier(&server).verify("oat_0123").await.unwrap();
+    async fn oauth_tokens_are_verified_through_the_verify_api() {
+        let api = FakeMachineApi::new().respond(TokenKind::OAuthOpaque, oauth_response(None));
+        let machine = verifier(&api).verify("oat_0123").await.unwrap();
         assert_eq!(machine.token_type(), TokenType::OAuthToken);
+        assert_eq!(machine.id(), "oat_0123");
         assert_eq!(machine.user_id(), Some("user_42"));
+        assert_eq!(machine.scopes(), ["profile"]);
+        // The client id joins the claims.
         assert_eq!(machine.claims(), Some(&json!({"client_id": "client_7"})));
-        mock.assert_async().await;
-        v1.assert_async().await;
+        assert_eq!(machine.expiration(), Some(1_700_000_600));
+        assert_eq!(
+            api.calls(),
+            [(TokenKind::OAuthOpaque, "oat_0123".to_owned())]
+        );
     }
 
     #[tokio::test]
     async fn backend_api_errors_map_to_machine_error_codes() {
-        let cases: [(&str, &str, usize, &str, MachineErrorCode, &str); 6] = [
+        let cases = [
             (
                 "mt_x",
-                "/m2m_tokens/verify",
-                401,
-                r#"{"errors":[{"code":"clerk_key_invalid","message":"Invalid key","long_message":"x"}]}"#,
+                TokenKind::M2mOpaque,
+                api_error(401, Some("clerk_key_invalid"), "Invalid key"),
                 MachineErrorCode::SecretKeyInvalid,
                 "Invalid key",
+                Some(401),
             ),
             (
                 "ak_x",
-                "/api_keys/verify",
-                401,
-                "",
+                TokenKind::ApiKey,
+                bare_status(401),
                 MachineErrorCode::SecretKeyInvalid,
                 "Invalid secret key",
+                Some(401),
             ),
             (
                 "mt_x",
-                "/m2m_tokens/verify",
-                404,
-                "{}",
+                TokenKind::M2mOpaque,
+                bare_status(404),
                 MachineErrorCode::TokenInvalid,
                 "Machine token not found",
+                Some(404),
             ),
             (
                 "ak_x",
-                "/api_keys/verify",
-                404,
-                "{}",
+                TokenKind::ApiKey,
+                api_error(404, Some("resource_not_found"), "not found"),
                 MachineErrorCode::TokenInvalid,
                 "API key not found",
+                Some(404),
             ),
             (
                 "oat_x",
-                "/oauth_applications/access_tokens/verify",
-                404,
-                "{}",
+                TokenKind::OAuthOpaque,
+                bare_status(404),
                 MachineErrorCode::TokenInvalid,
                 "OAuth token not found",
+                Some(404),
             ),
             (
                 "ak_x",
-                "/api_keys/verify",
-                500,
-                "oops",
+                TokenKind::ApiKey,
+                bare_status(500),
                 MachineErrorCode::UnexpectedError,
                 "Unexpected error",
+                Some(500),
+            ),
+            (
+                "mt_x",
+                TokenKind::M2mOpaque,
+                network_error(),
+                MachineErrorCode::UnexpectedError,
+                "Unexpected error",
+                None,
+            ),
+            (
+                "oat_x",
+                TokenKind::OAuthOpaque,
+                decode_error(),
+                MachineErrorCode::UnexpectedError,
+                "Unexpected error",
+                Some(200),
             ),
         ];
-        for (token, path, status, body, code, message) in cases {
-            let mut server = Server::new_async().await;
-            let mock = server
-                .mock("POST", path)
-                .with_status(status)
-                .with_body(body)
-                .expect(1)
-                .create_async()
-                .await;
-            let err = verifier(&server).verify(token).await.unwrap_err();
-            assert_eq!(err.code(), code, "{token} {status}");
-            assert_eq!(err.status(), Some(u16::try_from(status).unwrap()));
+        for (token, kind, error, code, message, status) in cases {
+            let api = FakeMachineApi::new().fail(kind, error.clone());
+            let err = verifier(&api).verify(token).await.unwrap_err();
+            assert_eq!(err.code(), code, "{token} {error}");
+            assert_eq!(err.status(), status, "{token} {error}");
+            assert_eq!(err.token_type(), Some(kind.token_type()), "{token}");
             assert!(err.message().starts_with(message), "{err}");
-            assert!(!err.to_string().contains(SECRET));
-            mock.assert_async().await;
+            assert!(err.verify_error().is_none(), "{err}");
+            assert_eq!(api.calls(), [(kind, token.to_owned())]);
         }
     }
 
@@ -560,38 +518,56 @@ mod remote {
     async fn revoked_expired_or_inactive_tokens_are_invalid() {
         let mut revoked = m2m_response();
         revoked["revoked"] = json!(true);
-        let mut expired = m2m_response();
+        let mut expired = api_key_response();
         expired["expired"] = json!(true);
-        for (token, path, body) in [
-            ("mt_r", "/m2m_tokens/verify", revoked),
-            ("mt_e", "/m2m_tokens/verify", expired),
+        let cases = [
+            (
+                "mt_r",
+                TokenKind::M2mOpaque,
+                revoked,
+                "The token has been revoked.",
+            ),
+            ("ak_e", TokenKind::ApiKey, expired, "The token has expired."),
             (
                 "oat_i",
-                "/oauth_applications/access_tokens/verify",
+                TokenKind::OAuthOpaque,
                 json!({"active": false}),
+                "The token is not active.",
             ),
-        ] {
-            let mut server = Server::new_async().await;
-            let _mock = server
-                .mock("POST", path)
-                .with_status(200)
-                .with_body(body.to_string())
-                .create_async()
-                .await;
-            let err = verifier(&server).verify(token).await.unwrap_err();
-            assert_eq!(err.code(), MachineErrorCode::TokenInvalid, "{token}");
+        ];
+        for (token, kind, body, message) in cases {
+            let api = FakeMachineApi::new().respond(kind, body);
+            // With or without an audience to check.
+            let audience = options().audience(["https://api.example.com"]);
+            for verifier in [verifier(&api), verifier(&api).options(audience)] {
+                let err = verifier.verify(token).await.unwrap_err();
+                assert_eq!(err.code(), MachineErrorCode::TokenInvalid, "{token}");
+                assert_eq!(err.message(), message, "{token}");
+                assert_eq!(err.status(), Some(200), "{token}");
+                assert_eq!(err.token_type(), Some(kind.token_type()), "{token}");
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn answers_without_an_id_or_subject_are_unexpected() {
+        for missing in ["id", "subject"] {
+            let mut body = m2m_response();
+            body.as_object_mut().unwrap().remove(missing);
+            let api = FakeMachineApi::new().respond(TokenKind::M2mOpaque, body);
+            let err = verifier(&api).verify("mt_0123").await.unwrap_err();
+            assert_eq!(err.code(), MachineErrorCode::UnexpectedError, "{missing}");
+            assert_eq!(err.status(), Some(200));
         }
     }
 
     #[tokio::test]
     async fn tokens_of_types_not_accepted_are_rejected_before_any_request() {
-        let mut server = Server::new_async().await;
-        let any = server
-            .mock("POST", Matcher::Any)
-            .expect(0)
-            .create_async()
-            .await;
-        let verifier = verifier(&server).accepts(TokenType::ApiKey);
+        let api = FakeMachineApi::new()
+            .respond(TokenKind::M2mOpaque, m2m_response())
+            .respond(TokenKind::OAuthOpaque, oauth_response(None));
+        let keys = jwks();
+        let verifier = verifier_with(&api, &keys).accepts(TokenType::ApiKey);
         for token in [
             "mt_0123".to_owned(),
             "oat_0123".to_owned(),
@@ -618,25 +594,15 @@ mod remote {
         assert_eq!(err.code(), MachineErrorCode::TokenInvalid);
         let err = any_type.verify("garbage").await.unwrap_err();
         assert_eq!(err.message(), "Unknown machine token type");
-        any.assert_async().await;
+        assert!(api.calls().is_empty(), "{:?}", api.calls());
+        assert_eq!(keys.calls(), 0);
     }
 
     #[tokio::test]
     async fn jwt_machine_tokens_use_the_jwks_not_the_verify_endpoints() {
-        let mut server = Server::new_async().await;
-        let verify_calls = server
-            .mock("POST", Matcher::Any)
-            .expect(0)
-            .create_async()
-            .await;
-        let jwks = server
-            .mock("GET", "/v1/jwks")
-            .with_status(200)
-            .with_body(serde_json::to_string(&JwkSet::new(vec![key().to_jwk()])).unwrap())
-            .expect(1)
-            .create_async()
-            .await;
-        let verifier = verifier(&server);
+        let api = FakeMachineApi::new();
+        let keys = jwks();
+        let verifier = verifier_with(&api, &keys);
         let machine = verifier.verify(&m2m_jwt(json!({}))).await.unwrap();
         assert_eq!(machine.subject(), "mch_2abc");
         let machine = verifier
@@ -644,33 +610,38 @@ mod remote {
             .await
             .unwrap();
         assert_eq!(machine.subject(), "user_42");
-        jwks.assert_async().await;
-        verify_calls.assert_async().await;
+        assert_eq!(keys.calls(), 1);
+        assert!(api.calls().is_empty(), "{:?}", api.calls());
 
         // A shared cache, or the networkless PEM key.
-        let shared = JwksCache::new(client(&server));
-        let with_cache = verifier.clone().with_keys(shared);
+        let shared_keys = jwks();
+        let shared = JwksCache::new(shared_keys.clone());
+        let with_cache = verifier.clone().with_keys(shared.clone());
         assert!(with_cache.verify(&m2m_jwt(json!({}))).await.is_ok());
-        let networkless = verifier.with_keys(StaticKeys::from(key()));
+        assert!(shared.keys(Some(KID)).await.is_ok());
+        assert_eq!(shared_keys.calls(), 1, "the cache is shared");
+        let networkless = verifier.clone().with_keys(StaticKeys::from(key()));
         assert!(networkless.verify(&m2m_jwt(json!({}))).await.is_ok());
         let expired = networkless
             .verify(&m2m_jwt(json!({"exp": NOW - 60})))
             .await
             .unwrap_err();
         assert_eq!(expired.code(), MachineErrorCode::TokenVerificationFailed);
-    }
+        assert!(api.calls().is_empty());
 
-    fn oauth_response(aud: Option<Value>) -> Value {
-        let mut body = json!({
-            "object": "clerk_idp_oauth_access_token", "id": "oat_0123",
-            "client_id": "client_7", "subject": "user_42", "scopes": ["profile"],
-            "revoked": false, "revocation_reason": null, "expired": false,
-            "expiration": 1_700_000_600_000_i64, "created_at": 1, "updated_at": 1
-        });
-        if let Some(aud) = aud {
-            body["aud"] = aud;
-        }
-        body
+        // Keys that cannot be loaded fail the token with the loading error.
+        let rejected = FakeJwks::failing(bare_status(401));
+        let err = verifier
+            .with_keys(JwksCache::new(rejected))
+            .verify(&m2m_jwt(json!({})))
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), MachineErrorCode::TokenVerificationFailed);
+        assert_eq!(err.token_type(), Some(TokenType::M2mToken));
+        assert_eq!(
+            err.verify_error().map(|e| e.reason()),
+            Some(ReasonKind::SecretKeyInvalid)
+        );
     }
 
     #[tokio::test]
@@ -693,14 +664,9 @@ mod remote {
             ),
         ];
         for (aud, accepted) in cases {
-            let mut server = Server::new_async().await;
-            let _mock = server
-                .mock("POST", "/oauth_applications/access_tokens/verify")
-                .with_status(200)
-                .with_body(oauth_response(aud.clone()).to_string())
-                .create_async()
-                .await;
-            let verifier = verifier(&server).options(audience.clone());
+            let api =
+                FakeMachineApi::new().respond(TokenKind::OAuthOpaque, oauth_response(aud.clone()));
+            let verifier = verifier(&api).options(audience.clone());
             let result = verifier.verify("oat_0123").await;
             match (accepted, result) {
                 (true, Ok(machine)) => assert_eq!(machine.subject(), "user_42"),
@@ -711,12 +677,13 @@ mod remote {
                         "{aud:?}"
                     );
                     assert_eq!(err.token_type(), Some(TokenType::OAuthToken));
+                    assert_eq!(err.status(), Some(200));
                 }
                 (accepted, result) => panic!("aud {aud:?}: expected {accepted}, got {result:?}"),
             }
             // Without an audience configured, nothing is checked.
             assert!(
-                verifier_without_audience(&server)
+                verifier_without_audience(&api)
                     .verify("oat_0123")
                     .await
                     .is_ok()
@@ -730,48 +697,39 @@ mod remote {
         let cases = [
             (
                 "mt_0123",
-                "/m2m_tokens/verify",
+                TokenKind::M2mOpaque,
                 json!({"claims": {"aud": "https://other.example.com"}}),
                 false,
             ),
             (
                 "mt_0123",
-                "/m2m_tokens/verify",
+                TokenKind::M2mOpaque,
                 json!({"aud": ["https://api.example.com"]}),
                 true,
             ),
             // No aud at all: checked as a JWT's (not checked).
-            ("mt_0123", "/m2m_tokens/verify", json!({}), true),
+            ("mt_0123", TokenKind::M2mOpaque, json!({}), true),
             (
                 "ak_0123",
-                "/api_keys/verify",
+                TokenKind::ApiKey,
                 json!({"claims": {"aud": ["https://other.example.com"]}}),
                 false,
             ),
             (
                 "ak_0123",
-                "/api_keys/verify",
+                TokenKind::ApiKey,
                 json!({"claims": {"aud": 7}}),
                 false,
             ),
         ];
-        for (token, path, extra, accepted) in cases {
+        for (token, kind, extra, accepted) in cases {
             let mut body = m2m_response();
             body["id"] = json!(token);
             for (k, v) in extra.as_object().unwrap() {
                 body[k] = v.clone();
             }
-            let mut server = Server::new_async().await;
-            let _mock = server
-                .mock("POST", path)
-                .with_status(200)
-                .with_body(body.to_string())
-                .create_async()
-                .await;
-            let result = verifier(&server)
-                .options(audience.clone())
-                .verify(token)
-                .await;
+            let api = FakeMachineApi::new().respond(kind, body);
+            let result = verifier(&api).options(audience.clone()).verify(token).await;
             assert_eq!(result.is_ok(), accepted, "{token} {extra}: {result:?}");
             if let Err(err) = result {
                 assert_eq!(err.code(), MachineErrorCode::TokenVerificationFailed);
@@ -779,23 +737,17 @@ mod remote {
                     err.verify_error().map(|e| e.reason()),
                     Some(ReasonKind::TokenInvalidAudience)
                 );
+                assert_eq!(err.token_type(), Some(kind.token_type()));
             }
+            // Without an audience configured, nothing is checked.
+            assert!(verifier_without_audience(&api).verify(token).await.is_ok());
         }
     }
 
     #[tokio::test]
     async fn invalid_machine_jwts_never_fetch_the_jwks() {
-        let mut server = Server::new_async().await;
-        let any = server
-            .mock("POST", Matcher::Any)
-            .expect(0)
-            .create_async()
-            .await;
-        let jwks = server
-            .mock("GET", "/v1/jwks")
-            .expect(0)
-            .create_async()
-            .await;
+        let api = FakeMachineApi::new();
+        let keys = jwks();
         let session_category = sign(
             &json!({"alg": "RS256", "kid": KID, "cat": "cl_B7d4PD111AAA"}),
             &json!({"sub": "mch_1", "exp": NOW + 60}),
@@ -806,12 +758,12 @@ mod remote {
         );
         let good = m2m_jwt(json!({}));
         let bad_signature = format!("{}.{}", good.rsplit_once('.').unwrap().0, "A");
-        let verifier = verifier(&server);
+        let verifier = verifier_with(&api, &keys);
         for token in [session_category, hs256, bad_signature] {
             let err = verifier.verify(&token).await.unwrap_err();
             assert_ne!(err.code(), MachineErrorCode::UnexpectedError, "{err}");
         }
-        jwks.assert_async().await;
-        any.assert_async().await;
+        assert_eq!(keys.calls(), 0);
+        assert!(api.calls().is_empty(), "{:?}", api.calls());
     }
 }

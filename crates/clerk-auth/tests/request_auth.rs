@@ -13,7 +13,7 @@ use std::task::{Context, Poll, Waker};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use clerk_auth::clock::FixedClock;
+use clerk_auth::clock::ManualClock;
 use clerk_auth::machine::{AcceptsToken, MachineErrorCode, MachineTokenError};
 use clerk_auth::request::{
     AuthReason, AuthStatus, AuthenticateOptions, BoxFuture, Cookies, EffectiveUrl,
@@ -69,16 +69,18 @@ fn session() -> String {
 fn verifier() -> Verifier {
     Verifier::with_options(
         PublicKey::from_pem(PUBLIC).unwrap(),
-        VerifyOptions::new().clock(FixedClock::new(NOW)),
+        VerifyOptions::new().clock(ManualClock::at_unix(NOW)),
     )
 }
 
 fn live() -> AuthenticateOptions {
-    AuthenticateOptions::new(PublishableKey::parse(PK_LIVE).unwrap()).clock(FixedClock::new(NOW))
+    AuthenticateOptions::new(PublishableKey::parse(PK_LIVE).unwrap())
+        .clock(ManualClock::at_unix(NOW))
 }
 
 fn test_instance() -> AuthenticateOptions {
-    AuthenticateOptions::new(PublishableKey::parse(PK_TEST).unwrap()).clock(FixedClock::new(NOW))
+    AuthenticateOptions::new(PublishableKey::parse(PK_TEST).unwrap())
+        .clock(ManualClock::at_unix(NOW))
 }
 
 /// A request builder with a host.

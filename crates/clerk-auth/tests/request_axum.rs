@@ -12,7 +12,7 @@ use axum::body::Body;
 use axum::routing::get;
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use clerk_auth::clock::FixedClock;
+use clerk_auth::clock::ManualClock;
 use clerk_auth::request::axum::{AuthRejection, MaybeAuth, RequireAuth};
 use clerk_auth::request::tower::ClerkAuthLayer;
 use clerk_auth::request::{AuthenticateOptions, PublishableKey, RequestState};
@@ -93,10 +93,10 @@ async fn state(state: RequestState) -> String {
 
 fn app() -> Router {
     let options = AuthenticateOptions::new(PublishableKey::parse(PK_LIVE).unwrap())
-        .clock(FixedClock::new(NOW));
+        .clock(ManualClock::at_unix(NOW));
     let verifier = Verifier::with_options(
         PublicKey::from_pem(PUBLIC).unwrap(),
-        VerifyOptions::new().clock(FixedClock::new(NOW)),
+        VerifyOptions::new().clock(ManualClock::at_unix(NOW)),
     );
     Router::new()
         .route("/", get(public))

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeSet;
 
-use clerk_auth::clock::FixedClock;
+use clerk_auth::clock::ManualClock;
 use clerk_auth::webhooks::{Webhook, WebhookEvent, WebhookEventData};
 
 const EXAMPLES: &str = include_str!("generated/webhook_examples.json");
@@ -33,7 +33,7 @@ fn there_is_an_example_for_every_event_type() {
 fn every_example_verifies_and_decodes_to_its_own_variant() {
     let webhook = Webhook::new("whsec_ZXZlbnQgZXhhbXBsZXMgdGVzdCBrZXk=")
         .unwrap()
-        .with_clock(FixedClock::new(NOW));
+        .with_clock(ManualClock::at_unix(NOW));
     let mut failures = Vec::new();
     for (event_type, example) in examples() {
         let body = serde_json::to_vec(&example).unwrap();

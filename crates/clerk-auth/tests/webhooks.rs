@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use clerk_auth::clock::FixedClock;
+use clerk_auth::clock::ManualClock;
 use clerk_auth::webhooks::{SIGNING_SECRET_ENV, Webhook, WebhookError, WebhookEventData};
 use http::{HeaderMap, HeaderName, HeaderValue};
 use ring::hmac;
@@ -27,7 +27,7 @@ fn secret() -> String {
 fn webhook() -> Webhook {
     Webhook::new(secret())
         .unwrap()
-        .with_clock(FixedClock::new(NOW))
+        .with_clock(ManualClock::at_unix(NOW))
 }
 
 /// `base64(HMAC-SHA256(key, id.timestamp.body))`, computed over one concatenated buffer.
@@ -78,7 +78,7 @@ fn valid_signature(id: &str, timestamp: &str, body: &[u8]) -> String {
 fn fixed_vector() {
     let webhook = Webhook::new("whsec_YSB0ZXN0IHNlY3JldCBvZiB0aGlydHktdHdvIGJ5dGU=")
         .unwrap()
-        .with_clock(FixedClock::new(1_700_000_000));
+        .with_clock(ManualClock::at_unix(1_700_000_000));
     let body = br#"{"type":"user.created","data":{"id":"user_1"}}"#;
     let expected = "v1,K6ra4cR+9aM2a98CwBfr0NODOMFU/XsYJRa0aBqDOXQ=";
     assert_eq!(
@@ -459,10 +459,10 @@ fn the_tolerance_is_configurable() {
 
 #[test]
 fn a_shared_clock_can_be_moved_after_construction() {
-    let clock = Arc::new(FixedClock::new(NOW));
+    let clock = Arc::new(ManualClock::at_unix(NOW));
     let webhook = Webhook::new(secret()).unwrap().with_clock(clock.clone());
     check_at(&webhook, NOW).unwrap();
-    clock.advance(301);
+    clock.advance(std::time::Duration::from_secs(301));
     assert!(matches!(
         check_at(&webhook, NOW),
         Err(WebhookError::TimestampTooOld { .. })
@@ -483,7 +483,7 @@ fn secrets_with_and_without_the_prefix_are_the_same_key() {
     ] {
         Webhook::new(&secret)
             .unwrap()
-            .with_clock(FixedClock::new(NOW))
+            .with_clock(ManualClock::at_unix(NOW))
             .verify_raw("msg_1", &ts, &signature, BODY)
             .unwrap();
     }
@@ -521,7 +521,7 @@ fn a_wrong_secret_matches_nothing() {
     let signature = valid_signature("msg_1", &ts, BODY);
     let other = Webhook::new(format!("whsec_{}", STANDARD.encode(b"a different key")))
         .unwrap()
-        .with_clock(FixedClock::new(NOW));
+        .with_clock(ManualClock::at_unix(NOW));
     assert_eq!(
         other.verify_raw("msg_1", &ts, &signature, BODY),
         Err(WebhookError::NoMatchingSignature)
@@ -562,7 +562,7 @@ fn from_env_reads_the_signing_secret_variable() {
         Ok("set") => {
             let webhook = Webhook::from_env()
                 .unwrap()
-                .with_clock(FixedClock::new(NOW));
+                .with_clock(ManualClock::at_unix(NOW));
             let ts = NOW.to_string();
             let signature = valid_signature("msg_1", &ts, BODY);
             webhook.verify_raw("msg_1", &ts, &signature, BODY).unwrap();

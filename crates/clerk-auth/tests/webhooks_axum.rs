@@ -14,7 +14,7 @@ use std::task::{Context, Poll, Waker};
 use axum::body::Body;
 use axum::extract::{FromRef, FromRequest, Request};
 use axum::response::IntoResponse;
-use clerk_auth::clock::FixedClock;
+use clerk_auth::clock::ManualClock;
 use clerk_auth::webhooks::axum::{MAX_BODY_BYTES, VerifiedWebhook, WebhookRejection};
 use clerk_auth::webhooks::{Webhook, WebhookEventData};
 use http::StatusCode;
@@ -37,7 +37,7 @@ fn block_on<F: Future>(future: F) -> F::Output {
 fn webhook() -> Webhook {
     Webhook::new("whsec_YXh1bSBleHRyYWN0b3IgdGVzdCBrZXk=")
         .unwrap()
-        .with_clock(FixedClock::new(NOW))
+        .with_clock(ManualClock::at_unix(NOW))
 }
 
 fn request(headers: &[(&str, String)], body: impl Into<Body>) -> Request {

@@ -8,13 +8,13 @@ use serde::de::DeserializeOwned;
 use tracing::Instrument;
 use tracing::field::Empty;
 
-use crate::clock::Clock;
 use crate::config::{ClientBuilder, Config};
 use crate::error::{ApiError, Error, TimeoutError};
 use crate::request::Request;
 use crate::response::{RawResponse, decode_json};
 use crate::retry::{self, Decision};
 use crate::transport::Transport;
+use clerk_clock::Clock;
 
 /// The Clerk Backend API client.
 ///

@@ -7,11 +7,11 @@ use std::time::Duration;
 use http::header::{HeaderName, HeaderValue};
 
 use crate::client::Client;
-use crate::clock::{Clock, TokioClock};
 use crate::error::{ConfigError, Error};
 use crate::retry::RetryPolicy;
 use crate::secret::{SecretKey, redact};
 use crate::transport::{HyperTransport, Transport};
+use clerk_clock::{Clock, SystemClock};
 
 /// Default Backend API base URL.
 pub const DEFAULT_API_URL: &str = "https://api.clerk.com";
@@ -136,7 +136,7 @@ impl fmt::Debug for Config {
 /// Defaults: API URL [`DEFAULT_API_URL`], path version [`DEFAULT_API_PATH_VERSION`], user agent
 /// [`DEFAULT_USER_AGENT`], timeout [`DEFAULT_TIMEOUT`] **per attempt** (a call with retries can
 /// take longer; see [`RetryPolicy`]), [`RetryPolicy::standard`], [`HyperTransport`],
-/// [`TokioClock`]. [`ClientBuilder::new`] reads nothing from the environment;
+/// [`SystemClock`]. [`ClientBuilder::new`] reads nothing from the environment;
 /// [`ClientBuilder::from_env`] does.
 #[must_use]
 pub struct ClientBuilder {
@@ -254,7 +254,7 @@ impl ClientBuilder {
         self
     }
 
-    /// Replaces the clock used for retry waits and budgets (default [`TokioClock`]). Accepts
+    /// Replaces the clock used for retry waits and budgets (default [`SystemClock`]). Accepts
     /// `Arc<dyn Clock>` and [`ManualClock`](crate::ManualClock).
     pub fn clock(mut self, clock: impl Clock) -> Self {
         self.clock = Some(Arc::new(clock));
@@ -319,7 +319,7 @@ impl ClientBuilder {
             Some(transport) => transport,
             None => Arc::new(HyperTransport::new()?),
         };
-        let clock: Arc<dyn Clock> = self.clock.unwrap_or_else(|| Arc::new(TokioClock));
+        let clock: Arc<dyn Clock> = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
 
         let config = Config {
             secret_key,

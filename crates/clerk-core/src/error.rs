@@ -782,6 +782,16 @@ pub enum ConfigError {
         /// What went wrong.
         message: String,
     },
+    /// An authentication setting of the client (the JWT key, the publishable key, the webhook
+    /// signing secret, an authorized party…) is invalid. The message never contains a secret.
+    #[error("invalid Clerk setting {name}: {reason}")]
+    InvalidSetting {
+        /// The setting, as the builder method and the environment variable name it
+        /// (`jwt_key (CLERK_JWT_KEY)`).
+        name: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
 }
 
 // ---------------------------------------------------------------------------------------------

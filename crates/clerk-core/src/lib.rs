@@ -49,7 +49,6 @@
 //!   roots when both features are on and the OS store is empty).
 
 mod client;
-mod clock;
 mod config;
 mod error;
 mod pagination;
@@ -62,8 +61,8 @@ mod transport;
 pub use bytes::Bytes;
 pub use http::Method;
 
+pub use clerk_clock::{Clock, ManualClock, SleepFuture, SystemClock};
 pub use client::Client;
-pub use clock::{Clock, ManualClock, SleepFuture, TokioClock};
 pub use config::{
     ClientBuilder, Config, DEFAULT_API_PATH_VERSION, DEFAULT_API_URL, DEFAULT_TIMEOUT,
     DEFAULT_USER_AGENT, ENV_API_URL, ENV_SECRET_KEY,

@@ -1,26 +1,34 @@
 //! # clerk — the Rust SDK for [Clerk](https://clerk.com)
 //!
-//! A typed, async client for the whole Clerk Backend API: users, sessions, organizations,
-//! invitations, JWT templates, machines, M2M tokens, API keys, billing and every other resource —
-//! all 249 operations of the `2026-05-12` API version, generated from Clerk's OpenAPI spec.
+//! One client for everything `@clerk/backend`'s `createClerkClient` gives a Node app: the whole
+//! Backend API (all 249 operations of the `2026-05-12` version, generated from Clerk's OpenAPI
+//! spec), session and machine token verification, request authentication and webhook
+//! verification — configured once.
 //!
 //! ```no_run
 //! use clerk::Clerk;
 //!
-//! # async fn run() -> Result<(), clerk::Error> {
-//! let clerk = Clerk::from_env()?; // reads CLERK_SECRET_KEY
+//! # async fn run(token: &str) -> Result<(), Box<dyn std::error::Error>> {
+//! // CLERK_SECRET_KEY, and CLERK_PUBLISHABLE_KEY, CLERK_JWT_KEY… when set.
+//! let clerk = Clerk::from_env()?;
 //!
 //! let user = clerk.users().get("user_2abc").await?;
 //! println!("{:?} {:?}", user.first_name, user.last_name);
 //!
 //! let page = clerk.organizations().list().query("acme").limit(20).await?;
 //! println!("{} organizations match", page.total_count.unwrap_or(0));
+//!
+//! let claims = clerk.verify_token(token).await?; // networkless with a JWT key, else JWKS
+//! println!("signed in as {}", claims.sub);
 //! # Ok(())
 //! # }
 //! ```
 //!
-//! This crate is a thin facade: the client and models live in [`clerk_api`], configuration,
-//! transport, errors, retries and pagination in [`clerk_core`]. Everything is re-exported here.
+//! [`Clerk`] is built by [`Clerk::builder`] or [`Clerk::from_env`]; the resource handles come
+//! from [`clerk_api`], configuration, transport, errors, retries and pagination from
+//! [`clerk_core`], verification from [`clerk_auth`] (also `clerk::auth`), and [`Clerk`] wires
+//! them together: `clerk-auth` asks for the Backend API calls it needs through traits, which this
+//! crate implements with the generated client ([`AuthBackend`]).
 //!
 //! ## Feature flags
 //!
@@ -28,13 +36,25 @@
 //! |---|---|---|
 //! | `rustls-webpki-roots` | yes | trust the bundled Mozilla root certificates |
 //! | `rustls-native-roots` | no | trust the operating system's certificate store |
-//! | `webhooks` | yes | `Webhook`: verify Clerk (Svix) webhook signatures and decode typed events |
-//! | `remote` | no | remote verification: JWKS cache, M2M tokens, API keys, OAuth tokens |
-//! | `tower` | no | request authentication (headers, cookies, handshakes) and a tower layer |
+//! | `webhooks` | yes | [`Clerk::verify_webhook`] and `clerk::auth::webhooks`: Svix signatures, typed events |
+//! | `tower` | no | [`Clerk::layer`]: a tower layer authenticating every request |
 //! | `axum` | no | axum extractors for authenticated requests and verified webhooks |
 //!
-//! Session-token verification lives in `clerk::auth` (the `clerk-auth` crate), which also works on its own with
-//! no HTTP stack: depend on `clerk-auth` alone for networkless token checks.
+//! Depend on `clerk-auth` alone, without features, for networkless token checks with no HTTP
+//! stack at all.
+
+mod backend;
+mod client;
+#[path = "generated_handles.rs"]
+mod handles;
+mod request;
+
+pub use backend::AuthBackend;
+pub use client::{Clerk, ClerkBuilder, env};
+pub use request::RequestOptions;
+
+pub use clerk_auth::TokenType;
+pub use clerk_auth::clock::{Clock, ManualClock, SystemClock};
 
 pub use clerk_api;
 pub use clerk_api::*;

@@ -1,7 +1,7 @@
 //! Runs the protected service.
 //!
 //! ```text
-//! CLERK_JWT_KEY="$(cat jwt-key.pem)" CLERK_PUBLISHABLE_KEY=pk_test_… cargo run -p axum-auth
+//! CLERK_SECRET_KEY=sk_test_… CLERK_PUBLISHABLE_KEY=pk_test_… cargo run -p axum-auth
 //! ```
 //!
 //! Listens on `127.0.0.1:3000` (set `ADDR` to change it).
@@ -9,8 +9,10 @@
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let (users, machines) = axum_auth::layers_from_env()?;
-    let app = axum_auth::app(users, machines);
+    // CLERK_SECRET_KEY, CLERK_PUBLISHABLE_KEY, and CLERK_JWT_KEY (networkless) or the JWKS;
+    // CLERK_AUTHORIZED_PARTIES for the origins your frontends run on.
+    let clerk = clerk::Clerk::from_env()?;
+    let app = axum_auth::app(&clerk);
     let addr = std::env::var("ADDR").unwrap_or_else(|_| "127.0.0.1:3000".to_owned());
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     eprintln!("listening on http://{}", listener.local_addr()?);

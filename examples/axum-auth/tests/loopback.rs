@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use clerk_auth::clock::{Clock as _, SystemClock};
+use clerk::{Clock as _, SystemClock};
 use ring::rand::SystemRandom;
 use ring::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
 use serde_json::{Value, json};
@@ -22,13 +22,18 @@ const PK: &str = "pk_live_Y2xlcmsuZXhhbXBsZS5jb20k";
 /// Starts the service on an ephemeral loopback port, with the fixture public key and the real
 /// clock (tokens are signed with the current time).
 async fn start() -> SocketAddr {
-    let (users, machines) = axum_auth::layers(
-        clerk_auth::request::PublishableKey::parse(PK).unwrap(),
-        clerk_auth::PublicKey::from_pem(PUBLIC).unwrap(),
-    );
+    // No Backend API call is made: tokens verify networklessly with the JWT key.
+    let clerk = clerk::Clerk::builder()
+        .secret_key("sk_test_loopback")
+        .api_url("http://127.0.0.1:9")
+        .publishable_key(PK)
+        .jwt_key(PUBLIC)
+        .build()
+        .unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, axum_auth::app(users, machines)).await });
+    let app = axum_auth::app(&clerk);
+    tokio::spawn(async move { axum::serve(listener, app).await });
     addr
 }
 

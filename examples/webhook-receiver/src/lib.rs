@@ -16,9 +16,9 @@ use axum::Router;
 use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
 use axum::routing::post;
-use clerk_auth::webhooks::axum::VerifiedWebhook;
-use clerk_auth::webhooks::events::User;
-use clerk_auth::webhooks::{Webhook, WebhookEventData};
+use clerk::auth::webhooks::axum::VerifiedWebhook;
+use clerk::auth::webhooks::events::User;
+use clerk::auth::webhooks::{Webhook, WebhookEventData};
 
 /// What the service keeps about a user.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,8 +5,8 @@
 
 use std::net::SocketAddr;
 
-use clerk_auth::clock::{Clock as _, SystemClock};
-use clerk_auth::webhooks::Webhook;
+use clerk::auth::clock::{Clock as _, SystemClock};
+use clerk::auth::webhooks::Webhook;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use webhook_receiver::{AppState, StoredUser, Users, app};

@@ -93,6 +93,16 @@ impl ListAllowlistIdentifiersRequest {
         self.client.execute(self.build()).await
     }
 
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
+        self.client.execute(self.build()).await
+    }
+
     /// Every item of every page, fetched lazily page by page (offset-driven).
     pub fn into_stream(
         self,
@@ -168,6 +178,16 @@ impl CreateAllowlistIdentifierRequest {
     pub async fn send(self) -> Result<crate::models::AllowlistIdentifier, Error> {
         self.client.execute(self.build()).await
     }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
+        self.client.execute(self.build()).await
+    }
 }
 
 crate::macros::into_future!(CreateAllowlistIdentifierRequest => crate::models::AllowlistIdentifier);
@@ -202,6 +222,16 @@ impl DeleteAllowlistIdentifierRequest {
     /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
     /// decode and invalid-request errors described on [`Error`].
     pub async fn send(self) -> Result<crate::models::DeletedObject, Error> {
+        self.client.execute(self.build()).await
+    }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
         self.client.execute(self.build()).await
     }
 }

@@ -258,6 +258,16 @@ impl GetUserBillingSubscriptionRequest {
     pub async fn send(self) -> Result<crate::models::CommerceSubscription, Error> {
         self.client.execute(self.build()).await
     }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
+        self.client.execute(self.build()).await
+    }
 }
 
 crate::macros::into_future!(GetUserBillingSubscriptionRequest => crate::models::CommerceSubscription);
@@ -289,6 +299,16 @@ impl GetUserBillingCreditBalanceRequest {
     /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
     /// decode and invalid-request errors described on [`Error`].
     pub async fn send(self) -> Result<crate::models::CommerceCreditBalanceResponse, Error> {
+        self.client.execute(self.build()).await
+    }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
         self.client.execute(self.build()).await
     }
 }
@@ -334,6 +354,16 @@ impl AdjustUserBillingCreditBalanceRequest {
     pub async fn send(self) -> Result<crate::models::CommerceCreditLedgerResponse, Error> {
         self.client.execute(self.build()).await
     }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
+        self.client.execute(self.build()).await
+    }
 }
 
 crate::macros::into_future!(AdjustUserBillingCreditBalanceRequest => crate::models::CommerceCreditLedgerResponse);
@@ -373,6 +403,16 @@ impl GetOrganizationBillingSubscriptionRequest {
     pub async fn send(self) -> Result<crate::models::CommerceSubscription, Error> {
         self.client.execute(self.build()).await
     }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
+        self.client.execute(self.build()).await
+    }
 }
 
 crate::macros::into_future!(GetOrganizationBillingSubscriptionRequest => crate::models::CommerceSubscription);
@@ -410,6 +450,16 @@ impl GetOrganizationBillingCreditBalanceRequest {
     /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
     /// decode and invalid-request errors described on [`Error`].
     pub async fn send(self) -> Result<crate::models::CommerceCreditBalanceResponse, Error> {
+        self.client.execute(self.build()).await
+    }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
         self.client.execute(self.build()).await
     }
 }
@@ -456,6 +506,16 @@ impl AdjustOrganizationBillingCreditBalanceRequest {
     /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
     /// decode and invalid-request errors described on [`Error`].
     pub async fn send(self) -> Result<crate::models::CommerceCreditLedgerResponse, Error> {
+        self.client.execute(self.build()).await
+    }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
         self.client.execute(self.build()).await
     }
 }
@@ -516,6 +576,16 @@ impl GetCommercePlanListRequest {
     /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
     /// decode and invalid-request errors described on [`Error`].
     pub async fn send(self) -> Result<clerk_core::Page<crate::models::CommercePlan>, Error> {
+        self.client.execute(self.build()).await
+    }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
         self.client.execute(self.build()).await
     }
 
@@ -615,6 +685,16 @@ impl GetBillingPriceListRequest {
         self.client.execute(self.build()).await
     }
 
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
+        self.client.execute(self.build()).await
+    }
+
     /// Every item of every page, fetched lazily page by page (offset-driven).
     pub fn into_stream(
         self,
@@ -679,6 +759,16 @@ impl CreateBillingPriceRequest {
     /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
     /// decode and invalid-request errors described on [`Error`].
     pub async fn send(self) -> Result<crate::models::BillingPriceResponse, Error> {
+        self.client.execute(self.build()).await
+    }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
         self.client.execute(self.build()).await
     }
 }
@@ -780,6 +870,16 @@ impl GetCommerceSubscriptionItemListRequest {
         self.client.execute(self.build()).await
     }
 
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
+        self.client.execute(self.build()).await
+    }
+
     /// Every item of every page, fetched lazily page by page (offset-driven).
     pub fn into_stream(
         self,
@@ -862,6 +962,16 @@ impl CancelCommerceSubscriptionItemRequest {
     pub async fn send(self) -> Result<crate::models::CommerceSubscriptionItem, Error> {
         self.client.execute(self.build()).await
     }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
+        self.client.execute(self.build()).await
+    }
 }
 
 crate::macros::into_future!(CancelCommerceSubscriptionItemRequest => crate::models::CommerceSubscriptionItem);
@@ -906,6 +1016,16 @@ impl ExtendBillingSubscriptionItemFreeTrialRequest {
     /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
     /// decode and invalid-request errors described on [`Error`].
     pub async fn send(self) -> Result<crate::models::CommerceSubscriptionItem2, Error> {
+        self.client.execute(self.build()).await
+    }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
         self.client.execute(self.build()).await
     }
 }
@@ -954,6 +1074,16 @@ impl CreateBillingPriceTransitionRequest {
     pub async fn send(self) -> Result<crate::models::CommercePriceTransitionResponse, Error> {
         self.client.execute(self.build()).await
     }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
+        self.client.execute(self.build()).await
+    }
 }
 
 crate::macros::into_future!(CreateBillingPriceTransitionRequest => crate::models::CommercePriceTransitionResponse);
@@ -1000,6 +1130,16 @@ impl ApplyBillingSubscriptionItemDiscountRequest {
     pub async fn send(self) -> Result<crate::models::CommerceDiscountRedemptionResponse, Error> {
         self.client.execute(self.build()).await
     }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
+        self.client.execute(self.build()).await
+    }
 }
 
 crate::macros::into_future!(ApplyBillingSubscriptionItemDiscountRequest => crate::models::CommerceDiscountRedemptionResponse);
@@ -1040,6 +1180,16 @@ impl RemoveBillingSubscriptionItemDiscountRequest {
     /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
     /// decode and invalid-request errors described on [`Error`].
     pub async fn send(self) -> Result<crate::models::CommerceDiscountRedemptionResponse, Error> {
+        self.client.execute(self.build()).await
+    }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
         self.client.execute(self.build()).await
     }
 }
@@ -1091,6 +1241,16 @@ impl GetBillingStatementListRequest {
     /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
     /// decode and invalid-request errors described on [`Error`].
     pub async fn send(self) -> Result<clerk_core::Page<crate::models::BillingStatement>, Error> {
+        self.client.execute(self.build()).await
+    }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
         self.client.execute(self.build()).await
     }
 
@@ -1163,6 +1323,16 @@ impl GetBillingStatementRequest {
     pub async fn send(self) -> Result<crate::models::BillingStatement, Error> {
         self.client.execute(self.build()).await
     }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
+        self.client.execute(self.build()).await
+    }
 }
 
 crate::macros::into_future!(GetBillingStatementRequest => crate::models::BillingStatement);
@@ -1220,6 +1390,16 @@ impl GetBillingStatementPaymentAttemptsRequest {
     pub async fn send(
         self,
     ) -> Result<clerk_core::Page<crate::models::BillingPaymentAttempt>, Error> {
+        self.client.execute(self.build()).await
+    }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
         self.client.execute(self.build()).await
     }
 

@@ -118,6 +118,16 @@ impl ListJwtTemplatesRequest {
         self.client.execute(self.build()).await
     }
 
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
+        self.client.execute(self.build()).await
+    }
+
     /// Every item of every page, fetched lazily page by page (offset-driven).
     pub fn into_stream(
         self,
@@ -240,6 +250,16 @@ impl CreateJwtTemplateRequest {
     pub async fn send(self) -> Result<crate::models::JwtTemplate, Error> {
         self.client.execute(self.build()).await
     }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
+        self.client.execute(self.build()).await
+    }
 }
 
 crate::macros::into_future!(CreateJwtTemplateRequest => crate::models::JwtTemplate);
@@ -274,6 +294,16 @@ impl GetJwtTemplateRequest {
     /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
     /// decode and invalid-request errors described on [`Error`].
     pub async fn send(self) -> Result<crate::models::JwtTemplate, Error> {
+        self.client.execute(self.build()).await
+    }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
         self.client.execute(self.build()).await
     }
 }
@@ -374,6 +404,16 @@ impl UpdateJwtTemplateRequest {
     pub async fn send(self) -> Result<crate::models::JwtTemplate, Error> {
         self.client.execute(self.build()).await
     }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
+        self.client.execute(self.build()).await
+    }
 }
 
 crate::macros::into_future!(UpdateJwtTemplateRequest => crate::models::JwtTemplate);
@@ -408,6 +448,16 @@ impl DeleteJwtTemplateRequest {
     /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
     /// decode and invalid-request errors described on [`Error`].
     pub async fn send(self) -> Result<crate::models::DeletedObject, Error> {
+        self.client.execute(self.build()).await
+    }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
         self.client.execute(self.build()).await
     }
 }

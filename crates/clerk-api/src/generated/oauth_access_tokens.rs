@@ -73,6 +73,16 @@ impl VerifyOAuthAccessTokenRequest {
     pub async fn send(self) -> Result<VerifyOAuthAccessTokenResponse, Error> {
         self.client.execute(self.build()).await
     }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
+        self.client.execute(self.build()).await
+    }
 }
 
 crate::macros::into_future!(VerifyOAuthAccessTokenRequest => VerifyOAuthAccessTokenResponse);

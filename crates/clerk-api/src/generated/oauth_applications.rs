@@ -169,6 +169,16 @@ impl ListOAuthApplicationsRequest {
         self.client.execute(self.build()).await
     }
 
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
+        self.client.execute(self.build()).await
+    }
+
     /// Every item of every page, fetched lazily page by page (offset-driven).
     pub fn into_stream(
         self,
@@ -309,6 +319,16 @@ impl CreateOAuthApplicationRequest {
     pub async fn send(self) -> Result<crate::models::OAuthApplicationWithSecret, Error> {
         self.client.execute(self.build()).await
     }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
+        self.client.execute(self.build()).await
+    }
 }
 
 crate::macros::into_future!(CreateOAuthApplicationRequest => crate::models::OAuthApplicationWithSecret);
@@ -343,6 +363,16 @@ impl GetOAuthApplicationRequest {
     /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
     /// decode and invalid-request errors described on [`Error`].
     pub async fn send(self) -> Result<crate::models::OAuthApplication, Error> {
+        self.client.execute(self.build()).await
+    }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
         self.client.execute(self.build()).await
     }
 }
@@ -468,6 +498,16 @@ impl UpdateOAuthApplicationRequest {
     pub async fn send(self) -> Result<crate::models::OAuthApplication, Error> {
         self.client.execute(self.build()).await
     }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
+        self.client.execute(self.build()).await
+    }
 }
 
 crate::macros::into_future!(UpdateOAuthApplicationRequest => crate::models::OAuthApplication);
@@ -502,6 +542,16 @@ impl DeleteOAuthApplicationRequest {
     /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
     /// decode and invalid-request errors described on [`Error`].
     pub async fn send(self) -> Result<crate::models::DeletedObject, Error> {
+        self.client.execute(self.build()).await
+    }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
         self.client.execute(self.build()).await
     }
 }
@@ -563,6 +613,16 @@ impl UploadOAuthApplicationLogoRequest {
     pub async fn send(self) -> Result<crate::models::OAuthApplication, Error> {
         self.client.execute(self.build()).await
     }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
+        self.client.execute(self.build()).await
+    }
 }
 
 crate::macros::into_future!(UploadOAuthApplicationLogoRequest => crate::models::OAuthApplication);
@@ -600,6 +660,16 @@ impl RotateOAuthApplicationSecretRequest {
     /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
     /// decode and invalid-request errors described on [`Error`].
     pub async fn send(self) -> Result<crate::models::OAuthApplicationWithSecret, Error> {
+        self.client.execute(self.build()).await
+    }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
         self.client.execute(self.build()).await
     }
 }

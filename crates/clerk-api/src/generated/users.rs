@@ -435,6 +435,16 @@ impl ReplaceUserEmailAddressRequest {
     pub async fn send(self) -> Result<crate::models::EmailAddress, Error> {
         self.client.execute(self.build()).await
     }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
+        self.client.execute(self.build()).await
+    }
 }
 
 crate::macros::into_future!(ReplaceUserEmailAddressRequest => crate::models::EmailAddress);
@@ -481,6 +491,16 @@ impl ReplaceUserPhoneNumberRequest {
     /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
     /// decode and invalid-request errors described on [`Error`].
     pub async fn send(self) -> Result<crate::models::PhoneNumber, Error> {
+        self.client.execute(self.build()).await
+    }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
         self.client.execute(self.build()).await
     }
 }
@@ -748,6 +768,16 @@ impl GetUserListRequest {
     /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
     /// decode and invalid-request errors described on [`Error`].
     pub async fn send(self) -> Result<clerk_core::Page<crate::models::User>, Error> {
+        self.client.execute(self.build()).await
+    }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
         self.client.execute(self.build()).await
     }
 
@@ -1185,6 +1215,16 @@ impl CreateUserRequest {
     pub async fn send(self) -> Result<crate::models::User, Error> {
         self.client.execute(self.build()).await
     }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
+        self.client.execute(self.build()).await
+    }
 }
 
 crate::macros::into_future!(CreateUserRequest => crate::models::User);
@@ -1416,6 +1456,16 @@ impl GetUsersCountRequest {
     pub async fn send(self) -> Result<crate::models::TotalCount, Error> {
         self.client.execute(self.build()).await
     }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
+        self.client.execute(self.build()).await
+    }
 }
 
 crate::macros::into_future!(GetUsersCountRequest => crate::models::TotalCount);
@@ -1446,6 +1496,16 @@ impl GetUserRequest {
     /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
     /// decode and invalid-request errors described on [`Error`].
     pub async fn send(self) -> Result<crate::models::User, Error> {
+        self.client.execute(self.build()).await
+    }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
         self.client.execute(self.build()).await
     }
 }
@@ -1765,6 +1825,16 @@ impl UpdateUserRequest {
     pub async fn send(self) -> Result<crate::models::User, Error> {
         self.client.execute(self.build()).await
     }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
+        self.client.execute(self.build()).await
+    }
 }
 
 crate::macros::into_future!(UpdateUserRequest => crate::models::User);
@@ -1795,6 +1865,16 @@ impl DeleteUserRequest {
     /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
     /// decode and invalid-request errors described on [`Error`].
     pub async fn send(self) -> Result<crate::models::DeletedObject, Error> {
+        self.client.execute(self.build()).await
+    }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
         self.client.execute(self.build()).await
     }
 }
@@ -1829,6 +1909,16 @@ impl BanUserRequest {
     pub async fn send(self) -> Result<crate::models::User, Error> {
         self.client.execute(self.build()).await
     }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
+        self.client.execute(self.build()).await
+    }
 }
 
 crate::macros::into_future!(BanUserRequest => crate::models::User);
@@ -1859,6 +1949,16 @@ impl UnbanUserRequest {
     /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
     /// decode and invalid-request errors described on [`Error`].
     pub async fn send(self) -> Result<crate::models::User, Error> {
+        self.client.execute(self.build()).await
+    }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
         self.client.execute(self.build()).await
     }
 }
@@ -1896,6 +1996,16 @@ impl UsersBanRequest {
     pub async fn send(self) -> Result<clerk_core::Page<crate::models::User>, Error> {
         self.client.execute(self.build()).await
     }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
+        self.client.execute(self.build()).await
+    }
 }
 
 crate::macros::into_future!(UsersBanRequest => clerk_core::Page<crate::models::User>);
@@ -1931,6 +2041,16 @@ impl UsersUnbanRequest {
     pub async fn send(self) -> Result<clerk_core::Page<crate::models::User>, Error> {
         self.client.execute(self.build()).await
     }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
+        self.client.execute(self.build()).await
+    }
 }
 
 crate::macros::into_future!(UsersUnbanRequest => clerk_core::Page<crate::models::User>);
@@ -1963,6 +2083,16 @@ impl LockUserRequest {
     pub async fn send(self) -> Result<crate::models::User, Error> {
         self.client.execute(self.build()).await
     }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
+        self.client.execute(self.build()).await
+    }
 }
 
 crate::macros::into_future!(LockUserRequest => crate::models::User);
@@ -1993,6 +2123,16 @@ impl UnlockUserRequest {
     /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
     /// decode and invalid-request errors described on [`Error`].
     pub async fn send(self) -> Result<crate::models::User, Error> {
+        self.client.execute(self.build()).await
+    }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
         self.client.execute(self.build()).await
     }
 }
@@ -2036,6 +2176,16 @@ impl SetUserProfileImageRequest {
     pub async fn send(self) -> Result<crate::models::User, Error> {
         self.client.execute(self.build()).await
     }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
+        self.client.execute(self.build()).await
+    }
 }
 
 crate::macros::into_future!(SetUserProfileImageRequest => crate::models::User);
@@ -2067,6 +2217,16 @@ impl DeleteUserProfileImageRequest {
     /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
     /// decode and invalid-request errors described on [`Error`].
     pub async fn send(self) -> Result<crate::models::User, Error> {
+        self.client.execute(self.build()).await
+    }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
         self.client.execute(self.build()).await
     }
 }
@@ -2126,6 +2286,16 @@ impl ReplaceUserMetadataRequest {
     pub async fn send(self) -> Result<crate::models::User, Error> {
         self.client.execute(self.build()).await
     }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
+        self.client.execute(self.build()).await
+    }
 }
 
 crate::macros::into_future!(ReplaceUserMetadataRequest => crate::models::User);
@@ -2181,6 +2351,16 @@ impl UpdateUserMetadataRequest {
     /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
     /// decode and invalid-request errors described on [`Error`].
     pub async fn send(self) -> Result<crate::models::User, Error> {
+        self.client.execute(self.build()).await
+    }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
         self.client.execute(self.build()).await
     }
 }
@@ -2249,6 +2429,16 @@ impl GetOAuthAccessTokenRequest {
     /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
     /// decode and invalid-request errors described on [`Error`].
     pub async fn send(self) -> Result<clerk_core::Page<GetOAuthAccessTokenItem>, Error> {
+        self.client.execute(self.build()).await
+    }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
         self.client.execute(self.build()).await
     }
 
@@ -2339,6 +2529,16 @@ impl UsersGetOrganizationMembershipsRequest {
     pub async fn send(
         self,
     ) -> Result<clerk_core::Page<crate::models::OrganizationMembership>, Error> {
+        self.client.execute(self.build()).await
+    }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
         self.client.execute(self.build()).await
     }
 
@@ -2445,6 +2645,16 @@ impl UsersGetOrganizationInvitationsRequest {
         self.client.execute(self.build()).await
     }
 
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
+        self.client.execute(self.build()).await
+    }
+
     /// Every item of every page, fetched lazily page by page (offset-driven).
     pub fn into_stream(
         self,
@@ -2525,6 +2735,16 @@ impl RemoveUserPasswordRequest {
     pub async fn send(self) -> Result<crate::models::User, Error> {
         self.client.execute(self.build()).await
     }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
+        self.client.execute(self.build()).await
+    }
 }
 
 crate::macros::into_future!(RemoveUserPasswordRequest => crate::models::User);
@@ -2562,6 +2782,16 @@ impl VerifyPasswordRequest {
     /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
     /// decode and invalid-request errors described on [`Error`].
     pub async fn send(self) -> Result<VerifyPasswordResponse, Error> {
+        self.client.execute(self.build()).await
+    }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
         self.client.execute(self.build()).await
     }
 }
@@ -2603,6 +2833,16 @@ impl VerifyTotpRequest {
     pub async fn send(self) -> Result<VerifyTotpResponse, Error> {
         self.client.execute(self.build()).await
     }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
+        self.client.execute(self.build()).await
+    }
 }
 
 crate::macros::into_future!(VerifyTotpRequest => VerifyTotpResponse);
@@ -2633,6 +2873,16 @@ impl DisableMfaRequest {
     /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
     /// decode and invalid-request errors described on [`Error`].
     pub async fn send(self) -> Result<DisableMfaResponse, Error> {
+        self.client.execute(self.build()).await
+    }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
         self.client.execute(self.build()).await
     }
 }
@@ -2666,6 +2916,16 @@ impl DeleteBackupCodeRequest {
     /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
     /// decode and invalid-request errors described on [`Error`].
     pub async fn send(self) -> Result<DeleteBackupCodeResponse, Error> {
+        self.client.execute(self.build()).await
+    }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
         self.client.execute(self.build()).await
     }
 }
@@ -2710,6 +2970,16 @@ impl UserPasskeyDeleteRequest {
     pub async fn send(self) -> Result<crate::models::DeletedObject, Error> {
         self.client.execute(self.build()).await
     }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
+        self.client.execute(self.build()).await
+    }
 }
 
 crate::macros::into_future!(UserPasskeyDeleteRequest => crate::models::DeletedObject);
@@ -2741,6 +3011,16 @@ impl ListUserTrustedDevicesRequest {
     /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
     /// decode and invalid-request errors described on [`Error`].
     pub async fn send(self) -> Result<clerk_core::Page<crate::models::TrustedDevice>, Error> {
+        self.client.execute(self.build()).await
+    }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
         self.client.execute(self.build()).await
     }
 }
@@ -2783,6 +3063,16 @@ impl RevokeUserTrustedDeviceRequest {
     /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
     /// decode and invalid-request errors described on [`Error`].
     pub async fn send(self) -> Result<crate::models::TrustedDevice, Error> {
+        self.client.execute(self.build()).await
+    }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
         self.client.execute(self.build()).await
     }
 }
@@ -2834,6 +3124,16 @@ impl UserWeb3WalletDeleteRequest {
     pub async fn send(self) -> Result<crate::models::DeletedObject, Error> {
         self.client.execute(self.build()).await
     }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
+        self.client.execute(self.build()).await
+    }
 }
 
 crate::macros::into_future!(UserWeb3WalletDeleteRequest => crate::models::DeletedObject);
@@ -2864,6 +3164,16 @@ impl DeleteTotpRequest {
     /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
     /// decode and invalid-request errors described on [`Error`].
     pub async fn send(self) -> Result<DeleteTotpResponse, Error> {
+        self.client.execute(self.build()).await
+    }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
         self.client.execute(self.build()).await
     }
 }
@@ -2906,6 +3216,16 @@ impl DeleteExternalAccountRequest {
     /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
     /// decode and invalid-request errors described on [`Error`].
     pub async fn send(self) -> Result<crate::models::DeletedObject, Error> {
+        self.client.execute(self.build()).await
+    }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
         self.client.execute(self.build()).await
     }
 }
@@ -2959,6 +3279,16 @@ impl SetUserPasswordCompromisedRequest {
     pub async fn send(self) -> Result<crate::models::User, Error> {
         self.client.execute(self.build()).await
     }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
+        self.client.execute(self.build()).await
+    }
 }
 
 crate::macros::into_future!(SetUserPasswordCompromisedRequest => crate::models::User);
@@ -2990,6 +3320,16 @@ impl UnsetUserPasswordCompromisedRequest {
     /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
     /// decode and invalid-request errors described on [`Error`].
     pub async fn send(self) -> Result<crate::models::User, Error> {
+        self.client.execute(self.build()).await
+    }
+
+    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
+    /// one with fields this SDK version does not model.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
         self.client.execute(self.build()).await
     }
 }

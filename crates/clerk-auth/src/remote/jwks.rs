@@ -7,21 +7,22 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use clerk_core::{Client, Clock, Method, Request, TokioClock};
 use serde::de::DeserializeOwned;
 
+use super::backend::{BackendError, BackendErrorKind, JwksFetcher};
 use super::{AsyncKeySource, KeysFuture};
 use crate::claims::SessionClaims;
+use crate::clock::{Clock, SystemClock};
 use crate::error::{ReasonKind, VerifyError};
 use crate::jwt::VerifyOptions;
-use crate::keys::{JwkSet, KeySet};
+use crate::keys::KeySet;
 
 /// The JWKS of one Clerk instance, fetched from the Backend API and cached.
 ///
-/// Built from a [`clerk_core::Client`], whose API URL and secret key identify the instance: two
-/// caches built for two clients never share keys, so a token from one instance cannot verify
-/// against another's cache (the cross-tenant bug other Clerk SDKs had with process-wide caches
-/// keyed by `kid`). Cheap to clone (an `Arc` inside); clones share the cache.
+/// Built from a [`JwksFetcher`] for one instance (the `clerk` crate's client is one): two caches
+/// built for two clients never share keys, so a token from one instance cannot verify against
+/// another's cache (the cross-tenant bug other Clerk SDKs had with process-wide caches keyed by
+/// `kid`). Cheap to clone (an `Arc` inside); clones share the cache.
 ///
 /// Behaviour (all settings configurable with [`JwksCache::builder`]):
 ///
@@ -34,23 +35,22 @@ use crate::keys::{JwkSet, KeySet};
 ///   per interval (default 1 min); a flood of tokens with made-up `kid`s costs at most one request per
 ///   interval. A `kid` still unknown after the refetch fails with
 ///   [`ReasonKind::JwkKidMismatch`].
-/// - **Failures**: transient errors are retried by the client's
-///   [`RetryPolicy`](clerk_core::RetryPolicy) (connect errors, timeouts, 429/502/503/504, with
-///   back-off). After a failed fetch, no new fetch is made for a back-off (default 10 s), and the last
+/// - **Failures**: transient errors are retried by the fetcher (the `clerk` client retries
+///   connect errors, timeouts and 429/502/503/504, with back-off). After a failed fetch, no new fetch is made for a back-off (default 10 s), and the last
 ///   good keys keep being served for a grace period after they expired (default 1 h). With no usable
 ///   keys, verification fails with [`ReasonKind::JwksFailedToLoad`]; a `401`/`403` (or the
 ///   `clerk_key_invalid` error code) fails with [`ReasonKind::SecretKeyInvalid`] and is not
 ///   papered over with stale keys.
 ///
-/// Time is read from a [`clerk_core::Clock`] ([`TokioClock`] by default), so tests can move it
-/// with [`clerk_core::ManualClock`].
+/// Time is read from a [`Clock`] ([`SystemClock`] by default), so tests can move it with
+/// [`ManualClock`](crate::clock::ManualClock).
 #[derive(Clone)]
 pub struct JwksCache {
     inner: Arc<Inner>,
 }
 
 struct Inner {
-    client: Client,
+    fetcher: Arc<dyn JwksFetcher>,
     clock: Arc<dyn Clock>,
     settings: Settings,
     state: Mutex<State>,
@@ -148,16 +148,16 @@ impl JwksCache {
     /// The default wait after a failed fetch before the next one: 10 seconds.
     pub const DEFAULT_FAILURE_BACKOFF: Duration = Duration::from_secs(10);
 
-    /// A cache for the instance of `client`, with the default settings.
-    pub fn new(client: Client) -> JwksCache {
-        JwksCache::builder(client).build()
+    /// A cache for the instance `fetcher` fetches from, with the default settings.
+    pub fn new(fetcher: impl JwksFetcher + 'static) -> JwksCache {
+        JwksCache::builder(fetcher).build()
     }
 
-    /// A builder for a cache for the instance of `client`.
-    pub fn builder(client: Client) -> JwksCacheBuilder {
+    /// A builder for a cache for the instance `fetcher` fetches from.
+    pub fn builder(fetcher: impl JwksFetcher + 'static) -> JwksCacheBuilder {
         JwksCacheBuilder {
-            client,
-            clock: Arc::new(TokioClock),
+            fetcher: Arc::new(fetcher),
+            clock: Arc::new(SystemClock),
             settings: Settings {
                 ttl: JwksCache::DEFAULT_TTL,
                 unknown_kid_interval: JwksCache::DEFAULT_UNKNOWN_KID_INTERVAL,
@@ -270,8 +270,7 @@ impl Inner {
     }
 
     async fn fetch(&self) -> Result<KeySet, VerifyError> {
-        let request = Request::new(Method::GET, "/jwks");
-        match self.client.execute::<JwkSet>(request).await {
+        match self.fetcher.fetch_jwks().await {
             Ok(jwks) => KeySet::from_jwk_set(&jwks).map_err(|_| {
                 VerifyError::new(
                     ReasonKind::JwksFailedToLoad,
@@ -282,41 +281,35 @@ impl Inner {
         }
     }
 
-    fn fetch_error(&self, error: &clerk_core::Error) -> VerifyError {
-        let config = self.client.config();
-        let url = format!("{}/{}/jwks", config.api_url(), config.api_version());
+    fn fetch_error(&self, error: &BackendError) -> VerifyError {
+        let location = self.fetcher.jwks_location();
         let key_rejected =
-            matches!(error.status(), Some(401 | 403)) || error.has_code("clerk_key_invalid");
+            matches!(error.status(), Some(401 | 403)) || error.code() == Some("clerk_key_invalid");
         if key_rejected {
-            let detail = error
-                .api_error()
-                .and_then(|api| api.first_error())
-                .map(|e| e.message.clone())
-                .filter(|m| !m.is_empty())
-                .unwrap_or_else(|| "The secret key was rejected".to_owned());
+            let detail = Some(error.message())
+                .filter(|m| !m.is_empty() && error.code().is_some())
+                .unwrap_or("The secret key was rejected");
             return VerifyError::new(
                 ReasonKind::SecretKeyInvalid,
                 format!(
-                    "{detail} (loading the Clerk JWKS from {url}, status {}).",
+                    "{detail} (loading the Clerk JWKS from {location}, status {}).",
                     error.status().unwrap_or_default()
                 ),
             );
         }
-        match error {
-            clerk_core::Error::Decode(_) => VerifyError::new(
+        match (error.kind(), error.status()) {
+            (BackendErrorKind::Decode, _) => VerifyError::new(
                 ReasonKind::JwkRemoteInvalid,
-                format!("The Clerk JWKS from {url} is not a JSON Web Key Set: {error}"),
+                format!("The Clerk JWKS from {location} is not a JSON Web Key Set: {error}"),
             ),
-            _ => match error.status() {
-                Some(status) => VerifyError::new(
-                    ReasonKind::JwksFailedToLoad,
-                    format!("Error loading Clerk JWKS from {url} with code={status}"),
-                ),
-                None => VerifyError::new(
-                    ReasonKind::JwksFailedToLoad,
-                    format!("Error loading Clerk JWKS from {url}: {error}"),
-                ),
-            },
+            (_, Some(status)) => VerifyError::new(
+                ReasonKind::JwksFailedToLoad,
+                format!("Error loading Clerk JWKS from {location} with code={status}"),
+            ),
+            (_, None) => VerifyError::new(
+                ReasonKind::JwksFailedToLoad,
+                format!("Error loading Clerk JWKS from {location}: {error}"),
+            ),
         }
     }
 }
@@ -330,7 +323,7 @@ impl AsyncKeySource for JwksCache {
 impl fmt::Debug for JwksCache {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JwksCache")
-            .field("api_url", &self.inner.client.config().api_url())
+            .field("location", &self.inner.fetcher.jwks_location())
             .field("settings", &self.inner.settings)
             .field("fetches", &self.fetch_count())
             .finish_non_exhaustive()
@@ -341,19 +334,26 @@ impl fmt::Debug for JwksCache {
 ///
 /// ```
 /// use std::time::Duration;
-/// use clerk_auth::remote::JwksCache;
+/// use clerk_auth::JwkSet;
+/// use clerk_auth::remote::{BackendError, JwksCache, JwksFetcher};
 ///
-/// let client = clerk_core::Client::new("sk_test_123")?;
-/// let cache = JwksCache::builder(client)
+/// struct MyFetcher;
+///
+/// impl JwksFetcher for MyFetcher {
+///     fn fetch_jwks(&self) -> clerk_auth::BoxFuture<'_, Result<JwkSet, BackendError>> {
+///         Box::pin(async { Ok(JwkSet::default()) }) // call `GET /v1/jwks` here
+///     }
+/// }
+///
+/// let cache = JwksCache::builder(MyFetcher)
 ///     .ttl(Duration::from_secs(600))
 ///     .unknown_kid_interval(Duration::from_secs(300))
 ///     .stale_if_error(Duration::from_secs(24 * 3600))
 ///     .build();
-/// # Ok::<(), clerk_core::Error>(())
 /// ```
 #[must_use]
 pub struct JwksCacheBuilder {
-    client: Client,
+    fetcher: Arc<dyn JwksFetcher>,
     clock: Arc<dyn Clock>,
     settings: Settings,
 }
@@ -384,7 +384,7 @@ impl JwksCacheBuilder {
         self
     }
 
-    /// The clock the TTL and intervals are measured with ([`TokioClock`] by default).
+    /// The clock the TTL and intervals are measured with ([`SystemClock`] by default).
     pub fn clock(mut self, clock: impl Clock) -> JwksCacheBuilder {
         self.clock = Arc::new(clock);
         self
@@ -394,7 +394,7 @@ impl JwksCacheBuilder {
     pub fn build(self) -> JwksCache {
         JwksCache {
             inner: Arc::new(Inner {
-                client: self.client,
+                fetcher: self.fetcher,
                 clock: self.clock,
                 settings: self.settings,
                 state: Mutex::new(State::default()),

@@ -4,13 +4,10 @@
 use std::fmt;
 use std::sync::Arc;
 
-use clerk_core::{Client, Method, Request, SecretKey};
-use http::HeaderValue;
-use http::header::AUTHORIZATION;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::{AsyncKeySource, JwksCache};
+use super::AsyncKeySource;
+use super::backend::{BackendError, MachineTokenApi, MachineTokenResponse};
 use crate::auth::{Auth, MachineAuth, TokenType};
 use crate::jwt::{Audience, VerifyOptions, check_audience};
 use crate::machine::{
@@ -21,17 +18,19 @@ use crate::machine::{
 /// Verifies machine tokens: M2M tokens (`mt_…` or M2M JWTs), API keys (`ak_…`) and OAuth access
 /// tokens (`oat_…` or OAuth JWTs).
 ///
-/// Opaque tokens are sent to the Backend API's verify endpoints, which have no `/v1` prefix:
+/// Opaque tokens are sent to the Backend API's verify endpoints through a [`MachineTokenApi`]
+/// (the `clerk` crate's client implements it; the endpoints have no `/v1` prefix):
 ///
-/// | Token   | Request                                          | Body                 | Authorization |
-/// |---------|--------------------------------------------------|----------------------|---------------|
-/// | `mt_…`  | `POST /m2m_tokens/verify`                        | `{"token": …}`        | machine secret key if set, else the secret key |
-/// | `ak_…`  | `POST /api_keys/verify`                          | `{"secret": …}`       | secret key |
-/// | `oat_…` | `POST /oauth_applications/access_tokens/verify`  | `{"access_token": …}` | secret key |
+/// | Token   | Request                                          | Body                 |
+/// |---------|--------------------------------------------------|----------------------|
+/// | `mt_…`  | `POST /m2m_tokens/verify`                        | `{"token": …}`        |
+/// | `ak_…`  | `POST /api_keys/verify`                          | `{"secret": …}`       |
+/// | `oat_…` | `POST /oauth_applications/access_tokens/verify`  | `{"access_token": …}` |
 ///
 /// JWT-format M2M and OAuth tokens are verified without a Backend API call, with the instance's
-/// keys ([`JwksCache`] for the client by default; see [`with_keys`](MachineVerifier::with_keys))
-/// — see [`verify_machine_jwt`].
+/// keys from an [`AsyncKeySource`] (a [`JwksCache`](super::JwksCache), or the networkless PEM
+/// key as [`StaticKeys`](super::StaticKeys)) — see
+/// [`verify_machine_jwt`](crate::machine::verify_machine_jwt).
 ///
 /// With an audience in [`options`](MachineVerifier::options), opaque OAuth access tokens must
 /// carry a matching `aud` in the verify response (a missing one is refused, as in
@@ -42,73 +41,38 @@ use crate::machine::{
 /// Errors follow `@clerk/backend`: a `401` is [`MachineErrorCode::SecretKeyInvalid`], a `404`
 /// (or a token the API reports revoked, expired or inactive) [`MachineErrorCode::TokenInvalid`],
 /// anything else [`MachineErrorCode::UnexpectedError`], with the HTTP status attached.
-///
-/// ```no_run
-/// use clerk_auth::TokenType;
-/// use clerk_auth::remote::MachineVerifier;
-///
-/// # async fn run(token: &str) -> Result<(), Box<dyn std::error::Error>> {
-/// let client = clerk_core::Client::from_env()?;
-/// let verifier = MachineVerifier::new(client).accepts([TokenType::ApiKey, TokenType::M2mToken]);
-/// let machine = verifier.verify(token).await?;
-/// println!("{} {} scopes {:?}", machine.token_type().as_str(), machine.subject(), machine.scopes());
-/// # Ok(()) }
-/// ```
 #[derive(Clone)]
 pub struct MachineVerifier {
-    client: Client,
-    machine_secret_key: Option<HeaderValue>,
+    api: Arc<dyn MachineTokenApi>,
     keys: Arc<dyn AsyncKeySource>,
     options: VerifyOptions,
     accepts: AcceptsToken,
 }
 
 impl MachineVerifier {
-    /// A verifier for the instance of `client`, accepting every machine token type, verifying
-    /// JWT-format tokens with a new [`JwksCache`] for the same client.
-    pub fn new(client: Client) -> MachineVerifier {
-        let keys = JwksCache::new(client.clone());
+    /// A verifier sending opaque tokens to `api` and checking JWT-format tokens with `keys`,
+    /// accepting every machine token type.
+    pub fn new(
+        api: impl MachineTokenApi + 'static,
+        keys: impl AsyncKeySource + 'static,
+    ) -> MachineVerifier {
         MachineVerifier {
-            client,
-            machine_secret_key: None,
+            api: Arc::new(api),
             keys: Arc::new(keys),
             options: VerifyOptions::default(),
             accepts: AcceptsToken::Any,
         }
     }
 
-    /// Uses `keys` for JWT-format tokens — share your [`JwksCache`] with session verification,
-    /// or pass the networkless PEM key as [`StaticKeys`](super::StaticKeys).
+    /// Uses `keys` for JWT-format tokens.
     #[must_use]
     pub fn with_keys(mut self, keys: impl AsyncKeySource + 'static) -> MachineVerifier {
         self.keys = Arc::new(keys);
         self
     }
 
-    /// Authenticates `POST /m2m_tokens/verify` with this machine secret key instead of the
-    /// client's secret key (as `@clerk/backend`'s `machineSecretKey`).
-    ///
-    /// # Errors
-    ///
-    /// [`clerk_core::ConfigError`] if the key is empty or cannot be sent in a header.
-    pub fn machine_secret_key(
-        mut self,
-        key: impl Into<String>,
-    ) -> Result<MachineVerifier, clerk_core::ConfigError> {
-        let key = SecretKey::new(key)?;
-        let mut value =
-            HeaderValue::from_str(&format!("Bearer {}", key.expose_secret())).map_err(|_| {
-                clerk_core::ConfigError::InvalidSecretKey {
-                    reason: "the key cannot be sent in an HTTP header",
-                }
-            })?;
-        value.set_sensitive(true);
-        self.machine_secret_key = Some(value);
-        Ok(self)
-    }
-
-    /// The options for JWT-format tokens (audience, issuer, leeway, clock). The authorized-party
-    /// check does not apply to machine tokens.
+    /// The options for JWT-format tokens and the audience check (audience, issuer, leeway,
+    /// clock). The authorized-party check does not apply to machine tokens.
     #[must_use]
     pub fn options(mut self, options: VerifyOptions) -> MachineVerifier {
         self.options = options;
@@ -168,50 +132,30 @@ impl MachineVerifier {
         token: &str,
     ) -> Result<MachineAuth, MachineTokenError> {
         let token_type = kind.token_type();
-        let (path, body, not_found) = match kind {
-            TokenKind::M2mOpaque => (
-                "/m2m_tokens/verify",
-                json!({ "token": token }),
-                "Machine token not found",
-            ),
-            TokenKind::ApiKey => (
-                "/api_keys/verify",
-                json!({ "secret": token }),
-                "API key not found",
-            ),
-            _ => (
-                "/oauth_applications/access_tokens/verify",
-                json!({ "access_token": token }),
-                "OAuth token not found",
-            ),
+        let not_found = match kind {
+            TokenKind::M2mOpaque => "Machine token not found",
+            TokenKind::ApiKey => "API key not found",
+            _ => "OAuth token not found",
         };
-        let mut request = Request::new(Method::POST, path)
-            .versioned(false)
-            .json(&body);
-        if let (TokenKind::M2mOpaque, Some(key)) = (kind, &self.machine_secret_key) {
-            request = request.header(AUTHORIZATION, key.clone());
-        }
-        let response: Verified = self
-            .client
-            .execute(request)
+        let response = self
+            .api
+            .verify_opaque_token(kind, token)
             .await
             .map_err(|e| api_error(&e, not_found).with_token_type(Some(token_type)))?;
-        response.check_audience(kind, self.options.audience_list())?;
-        response.into_auth(token_type)
+        check_response_audience(&response, kind, self.options.audience_list())?;
+        into_auth(response, token_type)
     }
 }
 
 /// Maps a Backend API failure as `@clerk/backend` does.
-fn api_error(error: &clerk_core::Error, not_found: &'static str) -> MachineTokenError {
+fn api_error(error: &BackendError, not_found: &'static str) -> MachineTokenError {
     let status = error.status();
     match status {
         Some(401) => {
-            let message = error
-                .api_error()
-                .and_then(|api| api.first_error())
-                .map(|e| e.message.clone())
-                .filter(|m| !m.is_empty())
-                .unwrap_or_else(|| "Invalid secret key".to_owned());
+            let message = Some(error.message())
+                .filter(|m| !m.is_empty() && error.code().is_some())
+                .unwrap_or("Invalid secret key")
+                .to_owned();
             MachineTokenError::new(MachineErrorCode::SecretKeyInvalid, message)
         }
         Some(404) => MachineTokenError::new(MachineErrorCode::TokenInvalid, not_found),
@@ -223,127 +167,99 @@ fn api_error(error: &clerk_core::Error, not_found: &'static str) -> MachineToken
     .with_status(status)
 }
 
-/// The fields of the verify endpoints' responses that matter here (M2M token, API key, OAuth
-/// access token, or `{"active": false}`).
-#[derive(Deserialize)]
-struct Verified {
-    #[serde(default)]
-    id: String,
-    #[serde(default)]
-    subject: String,
-    #[serde(default)]
-    scopes: Option<Vec<String>>,
-    #[serde(default)]
-    claims: Option<Value>,
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    client_id: Option<String>,
-    #[serde(default)]
-    revoked: Option<bool>,
-    #[serde(default)]
-    expired: Option<bool>,
-    /// Milliseconds since the epoch.
-    #[serde(default)]
-    expiration: Option<f64>,
-    #[serde(default)]
-    active: Option<bool>,
-    /// The audience, when the response carries one (OAuth access tokens).
-    #[serde(default)]
-    aud: Option<Value>,
-}
-
-impl Verified {
-    /// The audience check, when an audience is configured.
-    ///
-    /// OAuth access tokens follow the OAuth rule of JWT-format OAuth tokens: the response must
-    /// carry an `aud` (a non-empty string or list of non-empty strings) that contains one of the
-    /// configured values. For M2M tokens and API keys an `aud` found at the top level or in
-    /// `claims` is checked as a JWT's `aud` is (a token without one is not checked).
-    fn check_audience(
-        &self,
-        kind: TokenKind,
-        expected: &[String],
-    ) -> Result<(), MachineTokenError> {
-        if expected.is_empty() || self.active == Some(false) {
-            return Ok(());
-        }
-        let token_type = kind.token_type();
-        let aud = self.aud.as_ref().filter(|aud| !aud.is_null()).or_else(|| {
-            self.claims
+/// The audience check, when an audience is configured.
+///
+/// OAuth access tokens follow the OAuth rule of JWT-format OAuth tokens: the response must carry
+/// an `aud` (a non-empty string or list of non-empty strings) that contains one of the
+/// configured values. For M2M tokens and API keys an `aud` found at the top level or in `claims`
+/// is checked as a JWT's `aud` is (a token without one is not checked).
+fn check_response_audience(
+    response: &MachineTokenResponse,
+    kind: TokenKind,
+    expected: &[String],
+) -> Result<(), MachineTokenError> {
+    if expected.is_empty() || response.active == Some(false) {
+        return Ok(());
+    }
+    let token_type = kind.token_type();
+    let aud = response
+        .aud
+        .as_ref()
+        .filter(|aud| !aud.is_null())
+        .or_else(|| {
+            response
+                .claims
                 .as_ref()
                 .and_then(|claims| claims.get("aud"))
                 .filter(|aud| !aud.is_null())
         });
-        if kind == TokenKind::OAuthOpaque {
-            return check_oauth_audience(aud, expected)
-                .map_err(|e| e.with_token_type(Some(token_type)).with_status(Some(200)));
-        }
-        check_audience(&Audience::from_json(aud), expected)
-            .map_err(|e| MachineTokenError::from_verify_error(e, token_type).with_status(Some(200)))
+    if kind == TokenKind::OAuthOpaque {
+        return check_oauth_audience(aud, expected)
+            .map_err(|e| e.with_token_type(Some(token_type)).with_status(Some(200)));
     }
+    check_audience(&Audience::from_json(aud), expected)
+        .map_err(|e| MachineTokenError::from_verify_error(e, token_type).with_status(Some(200)))
+}
 
-    fn into_auth(self, token_type: TokenType) -> Result<MachineAuth, MachineTokenError> {
-        let invalid = |message: &'static str| {
-            Err(
-                MachineTokenError::new(MachineErrorCode::TokenInvalid, message)
-                    .with_token_type(Some(token_type))
-                    .with_status(Some(200)),
-            )
-        };
-        if self.active == Some(false) {
-            return invalid("The token is not active.");
-        }
-        if self.revoked == Some(true) {
-            return invalid("The token has been revoked.");
-        }
-        if self.expired == Some(true) {
-            return invalid("The token has expired.");
-        }
-        if self.id.is_empty() || self.subject.is_empty() {
-            return Err(MachineTokenError::new(
-                MachineErrorCode::UnexpectedError,
-                "Unexpected error: the verification response has no token id or subject.",
-            )
-            .with_token_type(Some(token_type))
-            .with_status(Some(200)));
-        }
-        let claims = match (self.claims, self.client_id) {
-            (Some(Value::Null), None) | (None, None) => None,
-            (claims, None) => claims,
-            (claims, Some(client_id)) => {
-                let mut map = match claims {
-                    Some(Value::Object(map)) => map,
-                    _ => serde_json::Map::new(),
-                };
-                map.insert("client_id".to_owned(), Value::String(client_id));
-                Some(Value::Object(map))
-            }
-        };
-        let expiration = self
-            .expiration
-            .filter(|ms| ms.is_finite())
-            .map(|ms| (ms / 1000.0).floor() as i64);
-        Ok(MachineAuth::new(
-            token_type,
-            self.id,
-            self.subject,
-            self.scopes.unwrap_or_default(),
+/// The machine for a verify answer, or why the answer does not authenticate it.
+fn into_auth(
+    response: MachineTokenResponse,
+    token_type: TokenType,
+) -> Result<MachineAuth, MachineTokenError> {
+    let invalid = |message: &'static str| {
+        Err(
+            MachineTokenError::new(MachineErrorCode::TokenInvalid, message)
+                .with_token_type(Some(token_type))
+                .with_status(Some(200)),
         )
-        .with_claims(claims)
-        .with_name(self.name)
-        .with_expiration(expiration))
+    };
+    if response.active == Some(false) {
+        return invalid("The token is not active.");
     }
+    if response.revoked == Some(true) {
+        return invalid("The token has been revoked.");
+    }
+    if response.expired == Some(true) {
+        return invalid("The token has expired.");
+    }
+    if response.id.is_empty() || response.subject.is_empty() {
+        return Err(MachineTokenError::new(
+            MachineErrorCode::UnexpectedError,
+            "Unexpected error: the verification response has no token id or subject.",
+        )
+        .with_token_type(Some(token_type))
+        .with_status(Some(200)));
+    }
+    let claims = match (response.claims, response.client_id) {
+        (Some(Value::Null), None) | (None, None) => None,
+        (claims, None) => claims,
+        (claims, Some(client_id)) => {
+            let mut map = match claims {
+                Some(Value::Object(map)) => map,
+                _ => serde_json::Map::new(),
+            };
+            map.insert("client_id".to_owned(), Value::String(client_id));
+            Some(Value::Object(map))
+        }
+    };
+    let expiration = response
+        .expiration
+        .filter(|ms| ms.is_finite())
+        .map(|ms| (ms / 1000.0).floor() as i64);
+    Ok(MachineAuth::new(
+        token_type,
+        response.id,
+        response.subject,
+        response.scopes.unwrap_or_default(),
+    )
+    .with_claims(claims)
+    .with_name(response.name)
+    .with_expiration(expiration))
 }
 
 impl fmt::Debug for MachineVerifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MachineVerifier")
-            .field("client", &self.client)
-            .field(
-                "machine_secret_key",
-                &self.machine_secret_key.as_ref().map(|_| "***"),
-            )
             .field("options", &self.options)
             .field("accepts", &self.accepts)
             .finish_non_exhaustive()

@@ -1,24 +1,27 @@
-//! Verification through the Clerk Backend API (feature `remote`): a per-instance JWKS cache
-//! ([`JwksCache`]) for session tokens and JWT-format machine tokens, and [`MachineVerifier`] for
-//! opaque machine tokens (`mt_…`, `ak_…`, `oat_…`).
+//! Verification that needs the Clerk Backend API (feature `remote`): a per-instance JWKS cache
+//! ([`JwksCache`]) for session tokens and JWT-format machine tokens, [`MachineVerifier`] for
+//! opaque machine tokens (`mt_…`, `ak_…`, `oat_…`), and [`Auth::get_token`](crate::Auth::get_token).
 //!
-//! Both are built from a [`clerk_core::Client`], which carries the API URL and the secret key.
+//! This crate makes no HTTP request itself: each Backend API call it needs is a trait —
+//! [`JwksFetcher`], [`MachineTokenApi`], [`SessionTokenApi`], and in `request`,
+//! [`HandshakeNonceResolver`](crate::request::HandshakeNonceResolver) and
+//! [`SessionRefresher`](crate::request::SessionRefresher). The `clerk` crate's `Clerk` client
+//! implements them all with its generated Backend API calls and wires everything up; most
+//! applications use that:
 //!
-//! ```no_run
-//! use clerk_auth::VerifyOptions;
-//! use clerk_auth::remote::JwksCache;
-//!
-//! # async fn run(token: &str) -> Result<(), Box<dyn std::error::Error>> {
-//! let client = clerk_core::Client::from_env()?;
-//! let jwks = JwksCache::new(client);
-//! let options = VerifyOptions::new().authorized_parties(["https://app.example.com"]);
-//! let claims = jwks.verify(token, &options).await?;
-//! println!("signed in as {}", claims.sub);
-//! # Ok(()) }
+//! ```text
+//! let clerk = clerk::Clerk::from_env()?;
+//! let claims = clerk.verify_token(token).await?;
 //! ```
+//!
+//! With `clerk-auth` and this feature alone, you keep the caching and verification logic — the
+//! fixed-TTL, single-flight, rate-limited, stale-while-unreachable [`JwksCache`], machine-token
+//! checks and audience rules — and supply the HTTP calls by implementing the traits with the
+//! client of your choice. The feature adds only Tokio's synchronization primitives; no HTTP stack.
 //!
 //! Bring your own key store by implementing [`AsyncKeySource`] and calling [`verify_token_with`].
 
+mod backend;
 mod jwks;
 mod machine;
 #[cfg(feature = "request")]
@@ -36,10 +39,14 @@ use crate::error::VerifyError;
 use crate::jwt::{self, Category, VerifyOptions};
 use crate::keys::{KeySet, PublicKey};
 
+pub use backend::{
+    BackendError, BackendErrorKind, JwksFetcher, MachineTokenApi, MachineTokenResponse,
+    SessionTokenApi,
+};
 pub use jwks::{JwksCache, JwksCacheBuilder};
 pub use machine::MachineVerifier;
 #[cfg(feature = "request")]
-pub use request::{BackendNonceResolver, BackendSessionRefresher, RemoteSessionVerifier};
+pub use request::RemoteSessionVerifier;
 
 /// The future returned by [`AsyncKeySource::keys`].
 pub type KeysFuture<'a> =

@@ -904,7 +904,7 @@ async fn resolve_handshake<V: SessionTokenVerifier + ?Sized>(
             return Some(RequestState::signed_out(
                 AuthReason::HandshakeNonceUnsupported,
                 "The request carries a handshake nonce; resolving it needs the Backend API (a \
-                 HandshakeNonceResolver, such as the remote feature provides).",
+                 HandshakeNonceResolver, such as the clerk crate's client).",
             ));
         }
         (None, _, None) => return None,

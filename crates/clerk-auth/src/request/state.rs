@@ -89,8 +89,8 @@ pub enum AuthReason {
     /// `Authorization` token.
     NoTokenInHeader,
     /// `handshake-nonce-unsupported`: the request carries a handshake nonce, and resolving it
-    /// needs the Backend API (a [`HandshakeNonceResolver`](super::HandshakeNonceResolver), as the
-    /// `remote` feature provides) — none is configured.
+    /// needs the Backend API (a [`HandshakeNonceResolver`](super::HandshakeNonceResolver), which
+    /// the `clerk` crate's client provides) — none is configured.
     HandshakeNonceUnsupported,
     /// `publishable-key-missing`: the cookie flow is on but no publishable key is configured.
     PublishableKeyMissing,

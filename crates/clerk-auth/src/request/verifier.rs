@@ -1,8 +1,6 @@
 //! What [`authenticate_request`](super::authenticate_request) verifies tokens with: traits, so that
 //! networkless keys, a remote JWKS cache or a Backend API client can all plug in.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,8 +13,7 @@ use crate::jwt::{Verifier, VerifyOptions};
 use crate::keys::KeySource;
 use crate::machine::MachineTokenError;
 
-/// A boxed, sendable future, as returned by the verification traits.
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+pub use crate::BoxFuture;
 
 /// Verifies session tokens (and handshake tokens) for request authentication.
 ///

@@ -27,13 +27,13 @@
 //! signature covers its bytes.
 //!
 //! ```
-//! use clerk_auth::clock::FixedClock;
+//! use clerk_auth::clock::ManualClock;
 //! use clerk_auth::webhooks::{Webhook, WebhookEventData};
 //!
 //! # fn main() -> Result<(), clerk_auth::webhooks::WebhookError> {
 //! // In production: `Webhook::from_env()?`, which reads CLERK_WEBHOOK_SIGNING_SECRET.
 //! let webhook = Webhook::new("whsec_ZG9jIGV4YW1wbGUga2V5LCBub3QgYSByZWFsIG9uZSE=")?
-//!     .with_clock(FixedClock::new(1_700_000_000));
+//!     .with_clock(ManualClock::at_unix(1_700_000_000));
 //!
 //! // What an incoming request carries (built here with the signing helper).
 //! let body = br#"{"type":"user.deleted","object":"event","instance_id":"ins_1",
@@ -178,7 +178,7 @@ impl Webhook {
 
     /// Sets the clock that timestamps are checked against.
     ///
-    /// Defaults to [`SystemClock`]; tests use [`FixedClock`](crate::clock::FixedClock).
+    /// Defaults to [`SystemClock`]; tests use [`ManualClock`](crate::clock::ManualClock).
     #[must_use]
     pub fn with_clock(mut self, clock: impl Clock + 'static) -> Self {
         self.clock = Arc::new(clock);
@@ -249,7 +249,7 @@ impl Webhook {
     /// The errors of [`Webhook::verify`], and [`WebhookError::InvalidPayload`] when the verified
     /// body is not JSON at all. Anything else authentic is an event: decoding is lenient (see
     /// [`WebhookEvent`]), and a known event type whose `data` still cannot be decoded is
-    /// [`WebhookEventData::Undecoded`](events::WebhookEventData::Undecoded), with the raw `data`
+    /// [`WebhookEventData::Undecoded`], with the raw `data`
     /// and the reason, so that Clerk never retries (and eventually disables the endpoint for) a
     /// delivery the application could have taken.
     pub fn verify_and_parse(
@@ -266,11 +266,11 @@ impl Webhook {
     /// is accepted.
     ///
     /// ```
-    /// # use clerk_auth::clock::FixedClock;
+    /// # use clerk_auth::clock::ManualClock;
     /// # use clerk_auth::webhooks::Webhook;
     /// # fn main() -> Result<(), clerk_auth::webhooks::WebhookError> {
     /// # let webhook = Webhook::new("whsec_ZG9jIGV4YW1wbGUga2V5LCBub3QgYSByZWFsIG9uZSE=")?
-    /// #     .with_clock(FixedClock::new(1_700_000_000));
+    /// #     .with_clock(ManualClock::at_unix(1_700_000_000));
     /// # let body = br#"{"type":"user.deleted","instance_id":"ins_1","timestamp":1700000000,"data":{"id":"user_1"}}"#;
     /// # let headers = webhook.headers("msg_1", 1_700_000_000, body)?;
     /// let whole: serde_json::Value = webhook.verify_and_parse_as(&headers, body)?;

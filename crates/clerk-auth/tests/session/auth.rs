@@ -80,7 +80,7 @@ fn verification_results_become_auth_states() {
     let ok = Auth::from_verification(clerk_auth::verify_token(&token, &public_key(), &options()));
     assert!(ok.is_signed_in());
 
-    let expired = options().clock(clerk_auth::clock::FixedClock::new(i64::MAX));
+    let expired = options().clock(clerk_auth::clock::ManualClock::at_unix(i64::MAX));
     let auth: Auth = clerk_auth::verify_token(&token, &public_key(), &expired).into();
     let Auth::SignedOut(signed_out) = &auth else {
         panic!("expected signed out")

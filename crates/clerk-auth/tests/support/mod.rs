@@ -1,6 +1,10 @@
-//! Token signing shared by the integration tests: RS256 over the committed fixture keys
-//! (see `fixtures/README.md` for how they were made).
-#![allow(dead_code, clippy::unwrap_used)]
+//! Shared by the integration tests: token signing, RS256 over the committed fixture keys (see
+//! `fixtures/README.md` for how they were made), and (feature `remote`) in-memory Backend API
+//! fakes in [`backend`].
+#![allow(dead_code, unused_imports, clippy::unwrap_used)]
+
+#[cfg(feature = "remote")]
+pub(crate) mod backend;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};

@@ -2,7 +2,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use clerk_auth::clock::FixedClock;
+use clerk_auth::clock::ManualClock;
 use clerk_auth::{PublicKey, VerifyOptions};
 use ring::rand::SystemRandom;
 use ring::signature::{self, RsaKeyPair};
@@ -141,5 +141,5 @@ pub(crate) fn options() -> VerifyOptions {
 }
 
 pub(crate) fn options_at(now: i64) -> VerifyOptions {
-    VerifyOptions::new().clock(FixedClock::new(now))
+    VerifyOptions::new().clock(ManualClock::at_unix(now))
 }

@@ -1,0 +1,11 @@
+//! The one client: building it, and every part of it working through the same configuration —
+//! API calls, token verification (networkless and JWKS), machine tokens, request authentication
+//! (handshake nonces, session refresh), the tower layer and webhooks — against local mock
+//! servers, asserting what goes over the wire.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod builder;
+mod requests;
+mod support;
+mod verification;
+mod wire;
