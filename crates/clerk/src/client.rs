@@ -64,6 +64,8 @@ struct Inner {
     instance: Instance,
     #[cfg(feature = "webhooks")]
     webhook: Option<clerk_auth::webhooks::Webhook>,
+    /// The request-authentication options of `RequestOptions::new()`, built on first use.
+    default_request: std::sync::OnceLock<clerk_auth::request::AuthenticateOptions>,
 }
 
 /// What request authentication needs to know about the instance.
@@ -156,6 +158,12 @@ impl Clerk {
 
     pub(crate) fn keys(&self) -> &Keys {
         &self.inner.keys
+    }
+
+    pub(crate) fn default_authenticate_options(&self) -> &clerk_auth::request::AuthenticateOptions {
+        self.inner
+            .default_request
+            .get_or_init(|| self.authenticate_options(&crate::RequestOptions::new()))
     }
 
     pub(crate) fn machine_verifier(&self) -> &MachineVerifier {
@@ -702,6 +710,7 @@ impl ClerkBuilder {
                 instance,
                 #[cfg(feature = "webhooks")]
                 webhook,
+                default_request: std::sync::OnceLock::new(),
             }),
         }
     }

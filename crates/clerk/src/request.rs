@@ -69,6 +69,13 @@ impl RequestOptions {
         self.organization_sync = Some(sync);
         self
     }
+
+    /// Whether these are the options of [`RequestOptions::new`].
+    fn is_default(&self) -> bool {
+        self.cookie_flow
+            && self.organization_sync.is_none()
+            && self.accepts_token == AcceptsToken::One(TokenType::SessionToken)
+    }
 }
 
 impl Clerk {
@@ -119,6 +126,11 @@ impl Clerk {
         parts: &http::request::Parts,
         options: &RequestOptions,
     ) -> RequestState {
+        if options.is_default() {
+            // The common case: built once per client.
+            let built = self.default_authenticate_options();
+            return clerk_auth::request::authenticate_request(parts, built, self).await;
+        }
         let options = self.authenticate_options(options);
         clerk_auth::request::authenticate_request(parts, &options, self).await
     }

@@ -144,7 +144,7 @@ where
     if !options.cookie_flow {
         return RequestState::signed_out(AuthReason::NoTokenInHeader, "");
     }
-    let Some(cookie_ctx) = ctx.cookies.as_ref() else {
+    let Some(cookie_ctx) = ctx.cookies() else {
         return RequestState::signed_out(
             AuthReason::PublishableKeyMissing,
             "The cookie flow needs a publishable key: set one in AuthenticateOptions, or turn \
@@ -182,8 +182,11 @@ fn mismatch(token_type: Option<TokenType>) -> RequestState {
     RequestState::signed_out(AuthReason::TokenTypeMismatch, "").with_token_type(token_type)
 }
 
+/// Whether the token's header `cat` marks something other than a session token. Only the
+/// header is decoded: this runs for every bearer token, before verification.
 fn has_non_session_category(token: &str) -> bool {
-    Unverified::decode(token).is_some_and(|jwt| jwt.has_non_session_category())
+    Unverified::decode_header(token)
+        .is_some_and(|header| super::token::is_non_session_category(header.get("cat")))
 }
 
 async fn verify_machine(
@@ -213,8 +216,8 @@ struct Context<'a> {
     parts: &'a Parts,
     options: &'a AuthenticateOptions,
     url: EffectiveUrl,
-    /// Present when a publishable key is configured.
-    cookies: Option<CookieContext>,
+    /// Present when a publishable key is configured (see [`Context::cookies`]).
+    cookies: std::sync::OnceLock<Option<CookieContext>>,
 }
 
 /// What the cookie flow (and handshake redirects) need: the instance and the cookies chosen.
@@ -237,17 +240,25 @@ struct CookieContext {
 
 impl<'a> Context<'a> {
     fn new(parts: &'a Parts, options: &'a AuthenticateOptions) -> Context<'a> {
-        let url = EffectiveUrl::from_parts(parts);
-        let cookies = options
-            .publishable_key
-            .as_ref()
-            .map(|pk| CookieContext::new(parts, options, pk, &url));
         Context {
             parts,
             options,
-            url,
-            cookies,
+            url: EffectiveUrl::from_parts(parts),
+            cookies: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The cookie context, worked out on first use: a request with a valid `Authorization`
+    /// token never needs its cookies read, the suffix hashed or the session cookie decoded.
+    fn cookies(&self) -> Option<&CookieContext> {
+        self.cookies
+            .get_or_init(|| {
+                self.options
+                    .publishable_key
+                    .as_ref()
+                    .map(|pk| CookieContext::new(self.parts, self.options, pk, &self.url))
+            })
+            .as_ref()
     }
 
     fn is_get(&self) -> bool {
@@ -454,10 +465,7 @@ async fn session_error<V: SessionTokenVerifier + ?Sized>(
 ) -> RequestState {
     let reason = match error.reason() {
         ReasonKind::TokenExpired => {
-            let refresh_cookie = ctx
-                .cookies
-                .as_ref()
-                .and_then(|c| c.refresh_token.as_deref());
+            let refresh_cookie = ctx.cookies().and_then(|c| c.refresh_token.as_deref());
             match (ctx.is_get(), refresh_cookie, &ctx.options.session_refresher) {
                 (false, _, _) => AuthReason::SessionTokenExpired(RefreshSkipped::NonGet),
                 (true, None, _) => AuthReason::SessionTokenExpired(RefreshSkipped::NoRefreshCookie),
@@ -494,7 +502,7 @@ async fn refresh_session<V: SessionTokenVerifier + ?Sized>(
     refresh_token: &str,
     header_token: Option<&str>,
 ) -> Result<RequestState, RefreshError> {
-    let cookie_ctx = ctx.cookies.as_ref();
+    let cookie_ctx = ctx.cookies();
     let expired_token = header_token
         .or_else(|| cookie_ctx.and_then(|c| c.session.as_deref()))
         .ok_or_else(|| {
@@ -610,7 +618,7 @@ fn maybe_handshake_with(
     header_token: Option<&str>,
     organization_id: Option<&str>,
 ) -> RequestState {
-    let Some(cookie_ctx) = ctx.cookies.as_ref().filter(|_| ctx.options.cookie_flow) else {
+    let Some(cookie_ctx) = ctx.cookies().filter(|_| ctx.options.cookie_flow) else {
         return RequestState::signed_out(reason, message);
     };
     if !ctx.handshake_eligible() || cookie_ctx.redirect_count >= MAX_HANDSHAKE_REDIRECTS {

@@ -1,17 +1,11 @@
 //! Looking inside tokens before verification, to route them: never trusted for anything else.
 
 use base64::Engine as _;
-use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use serde_json::{Map, Value};
 
 use crate::auth::TokenType;
 
-const BASE64URL: GeneralPurpose = GeneralPurpose::new(
-    &base64::alphabet::URL_SAFE,
-    GeneralPurposeConfig::new()
-        .with_encode_padding(false)
-        .with_decode_padding_mode(DecodePaddingMode::Indifferent),
-);
+use crate::jwt::parse::BASE64URL;
 
 /// Largest token looked into (the verifier has its own, configurable limit).
 const MAX_LEN: usize = 16 * 1024;
@@ -46,6 +40,24 @@ impl Unverified {
         Some(Unverified { header, payload })
     }
 
+    /// Decodes only the header; `None` unless `token` has three segments and a header that is a
+    /// base64url JSON object.
+    pub(crate) fn decode_header(token: &str) -> Option<Map<String, Value>> {
+        if token.len() > MAX_LEN {
+            return None;
+        }
+        let mut segments = token.split('.');
+        let (Some(header), Some(_), Some(_), None) = (
+            segments.next(),
+            segments.next(),
+            segments.next(),
+            segments.next(),
+        ) else {
+            return None;
+        };
+        serde_json::from_slice(&BASE64URL.decode(header).ok()?).ok()
+    }
+
     pub(crate) fn header_str(&self, name: &str) -> Option<&str> {
         self.header.get(name).and_then(Value::as_str)
     }
@@ -78,11 +90,16 @@ impl Unverified {
 
     /// Whether the `cat` header marks something other than a session token (absent is fine).
     pub(crate) fn has_non_session_category(&self) -> bool {
-        match self.header.get("cat") {
-            None => false,
-            Some(Value::String(cat)) => cat != CATEGORY_SESSION && cat != CATEGORY_IGNORE,
-            Some(_) => true,
-        }
+        is_non_session_category(self.header.get("cat"))
+    }
+}
+
+/// Whether a header's `cat` marks something other than a session token (absent is fine).
+pub(crate) fn is_non_session_category(cat: Option<&Value>) -> bool {
+    match cat {
+        None => false,
+        Some(Value::String(cat)) => cat != CATEGORY_SESSION && cat != CATEGORY_IGNORE,
+        Some(_) => true,
     }
 }
 
