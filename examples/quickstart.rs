@@ -17,8 +17,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if std::env::var_os("CLERK_SECRET_KEY").is_none() {
         return offline_tour().await;
     }
-    // CLERK_SECRET_KEY, plus CLERK_PUBLISHABLE_KEY, CLERK_JWT_KEY… when set.
-    let clerk = Clerk::from_env()?;
+    // CLERK_SECRET_KEY, plus CLERK_PUBLISHABLE_KEY, CLERK_JWT_KEY… when set; no call may take
+    // more than 20 s, retries included.
+    let clerk = clerk::ClerkBuilder::from_env()?
+        .call_timeout(std::time::Duration::from_secs(20))
+        .build()?;
 
     let users = clerk
         .users()

@@ -1956,7 +1956,7 @@ fn render_builder(out: &mut String, op: &Operation) {
     let response = response_type(op);
     let _ = writeln!(
         out,
-        "/// Builder for `{} {}` ({}).\n///\n/// Operation `{}`; see the [Clerk reference]({}).\n#[derive(Debug, Clone)]\n#[must_use = \"a request does nothing until it is awaited or sent\"]\npub struct {name} {{\n    pub(crate) client: Client,",
+        "/// Builder for `{} {}` ({}).\n///\n/// Operation `{}`; see the [Clerk reference]({}).\n#[derive(Debug, Clone)]\n#[must_use = \"a request does nothing until it is awaited or sent\"]\npub struct {name} {{\n    pub(crate) client: Client,\n    pub(crate) timeouts: clerk_core::CallTimeouts,",
         op.http_method,
         op.path,
         if op.summary.is_empty() {
@@ -2020,7 +2020,7 @@ fn render_builder(out: &mut String, op: &Operation) {
         .collect();
     let _ = writeln!(
         out,
-        "    pub(crate) fn new(client: Client{}{}) -> Self {{\n        Self {{\n            client,",
+        "    pub(crate) fn new(client: Client{}{}) -> Self {{\n        Self {{\n            client,\n            timeouts: clerk_core::CallTimeouts::default(),",
         if arg_list.is_empty() { "" } else { ", " },
         arg_list.join(", ")
     );
@@ -2162,6 +2162,9 @@ fn render_builder(out: &mut String, op: &Operation) {
         }
     }
 
+    // Per-call timeouts.
+    out.push_str("    /// The time allowed for each attempt of this call, instead of the client's\n    /// `attempt_timeout`.\n    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {\n        self.timeouts.attempt = Some(timeout);\n        self\n    }\n\n    /// The time allowed for this whole call, retries and waits included, instead of the\n    /// client's `call_timeout`.\n    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {\n        self.timeouts.call = Some(timeout);\n        self\n    }\n\n");
+
     // build().
     out.push_str("    fn build(&self) -> Request {\n");
     if let Body::Multipart(parts) = &op.body {
@@ -2191,10 +2194,8 @@ fn render_builder(out: &mut String, op: &Operation) {
     let machine_auth = op.flags.contains("machine_auth");
     let _ = writeln!(
         out,
-        "        {}Request::new(Method::{}, {:?})",
-        if machine_auth { "let request = " } else { "" },
-        op.http_method,
-        op.path
+        "        let request = Request::new(Method::{}, {:?})",
+        op.http_method, op.path
     );
     if op.flags.contains("unversioned") {
         out.push_str("            .versioned(false)\n");
@@ -2239,10 +2240,11 @@ fn render_builder(out: &mut String, op: &Operation) {
         Body::Multipart(_) => out.push_str("            .multipart(form)\n"),
         Body::None => {}
     }
+    out.push_str(";\n");
     if machine_auth {
-        out.push_str(";\n        match &self.machine_secret_key {\n            Some(key) => request.bearer(key),\n            None => request,\n        }\n");
+        out.push_str("        let request = match &self.machine_secret_key {\n            Some(key) => request.bearer(key),\n            None => request,\n        };\n");
     }
-    out.push_str("    }\n\n");
+    out.push_str("        request.timeouts(self.timeouts)\n    }\n\n");
 
     // send().
     let send_body = match op.response {

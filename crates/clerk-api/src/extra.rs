@@ -59,6 +59,7 @@ pub struct GetSessionTokenRequest {
     session_id: String,
     template: Option<String>,
     expires_in_seconds: Option<i64>,
+    timeouts: clerk_core::CallTimeouts,
 }
 
 impl SessionsApi {
@@ -75,6 +76,7 @@ impl SessionsApi {
             session_id: session_id.into(),
             template: template.map(str::to_owned),
             expires_in_seconds: None,
+            timeouts: clerk_core::CallTimeouts::default(),
         }
     }
 
@@ -102,6 +104,20 @@ impl GetSessionTokenRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries included, instead of the client's
+    /// `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     /// Sends the request.
     ///
     /// # Errors
@@ -113,6 +129,7 @@ impl GetSessionTokenRequest {
                 let mut request = self
                     .sessions
                     .create_token_from_template(self.session_id, template);
+                request.timeouts = self.timeouts;
                 if let Some(seconds) = self.expires_in_seconds {
                     request = request.expires_in_seconds(seconds);
                 }
@@ -123,6 +140,7 @@ impl GetSessionTokenRequest {
             }
             None => {
                 let mut request = self.sessions.create_token(self.session_id);
+                request.timeouts = self.timeouts;
                 if let Some(seconds) = self.expires_in_seconds {
                     request = request.expires_in_seconds(seconds);
                 }
@@ -157,6 +175,20 @@ impl<T: serde::de::DeserializeOwned + Send + 'static> RawRequest<T> {
             request,
             _output: std::marker::PhantomData,
         }
+    }
+
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.request = self.request.attempt_timeout(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries included, instead of the client's
+    /// `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.request = self.request.call_timeout(timeout);
+        self
     }
 
     /// Sends the request.
@@ -374,6 +406,7 @@ pub struct AccountlessApplicationRequest {
     client: Client,
     path: &'static str,
     source: Option<String>,
+    timeouts: clerk_core::CallTimeouts,
 }
 
 impl AccountlessApplicationRequest {
@@ -382,7 +415,22 @@ impl AccountlessApplicationRequest {
             client,
             path,
             source: None,
+            timeouts: clerk_core::CallTimeouts::default(),
         }
+    }
+
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries included, instead of the client's
+    /// `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
     }
 
     /// Sets the `source` query parameter: what is asking for the application (the reference
@@ -399,7 +447,9 @@ impl AccountlessApplicationRequest {
     /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
     /// decode and invalid-request errors described on [`Error`].
     pub async fn send(self) -> Result<serde_json::Value, Error> {
-        let request = Request::new(Method::POST, self.path).query("source", &self.source);
+        let request = Request::new(Method::POST, self.path)
+            .query("source", &self.source)
+            .timeouts(self.timeouts);
         self.client.execute(request).await
     }
 }

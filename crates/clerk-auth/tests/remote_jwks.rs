@@ -89,6 +89,11 @@ async fn the_ttl_is_fixed_and_expiry_causes_exactly_one_refetch() {
     }
     assert_eq!(cache.fetch_count(), 1, "295 s: still fresh");
     clock.advance(Duration::from_secs(6));
+    // Expired: the keys keep answering while one refresh runs in the background.
+    for _ in 0..10 {
+        cache.verify(&token(), &options()).await.unwrap();
+    }
+    cache.wait_for_refresh().await;
     for _ in 0..10 {
         cache.verify(&token(), &options()).await.unwrap();
     }
@@ -110,6 +115,7 @@ async fn the_ttl_is_configurable() {
     assert_eq!(fetcher.calls(), 1);
     clock.advance(Duration::from_secs(1));
     cache.verify(&token(), &options()).await.unwrap();
+    cache.wait_for_refresh().await;
     assert_eq!(fetcher.calls(), 2, "30 s: expired");
 }
 
@@ -261,16 +267,19 @@ async fn stale_keys_are_served_within_the_grace_period_when_refetching_fails() {
 
     fetcher.answer(Err(api_error(503, Some("unavailable"), "down")));
     clock.advance(Duration::from_secs(301));
-    // Expired; the refetch fails; the last good keys are served.
+    // Expired: the last good keys are served while the refetch runs, and fails.
     cache.verify(&token(), &options()).await.unwrap();
+    cache.wait_for_refresh().await;
     assert_eq!(cache.fetch_count(), 2);
     // Within the failure back-off no new fetch is made.
     clock.advance(Duration::from_secs(5));
     cache.verify(&token(), &options()).await.unwrap();
+    cache.wait_for_refresh().await;
     assert_eq!(cache.fetch_count(), 2);
     // After it, one more attempt, still served stale.
     clock.advance(Duration::from_secs(10));
     cache.verify(&token(), &options()).await.unwrap();
+    cache.wait_for_refresh().await;
     assert_eq!(cache.fetch_count(), 3);
 
     // Past the grace period (1 h after expiry) the failure surfaces.
@@ -413,6 +422,10 @@ async fn a_rejected_secret_key_is_not_hidden_by_stale_keys() {
     cache.verify(&token(), &options()).await.unwrap();
     fetcher.answer(Err(bare_status(401)));
     clock.advance(Duration::from_secs(301));
+    // The first verification after expiry is answered from the cache while the refresh runs;
+    // once the refresh has found the secret key rejected, stale keys are no longer served.
+    cache.verify(&token(), &options()).await.unwrap();
+    cache.wait_for_refresh().await;
     let err = cache.verify(&token(), &options()).await.unwrap_err();
     assert_eq!(err.reason(), ReasonKind::SecretKeyInvalid);
     // Nor during the back-off that follows.
@@ -605,4 +618,35 @@ async fn a_token_without_kid_is_refused_even_by_a_one_key_jwks() {
     assert_eq!(err.reason(), ReasonKind::JwkKidMismatch);
     assert_eq!(err.reason().as_str(), "jwk-kid-mismatch");
     assert_eq!(fetcher.calls(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn expired_keys_answer_at_once_while_a_refresh_hangs() {
+    let fetcher = FakeJwks::serving(jwks());
+    let clock = ManualClock::new();
+    let cache = cache(&fetcher, &clock);
+    cache.verify(&token(), &options()).await.unwrap();
+
+    // Clerk hangs for an hour from now on.
+    let _ = fetcher.clone().delay(Duration::from_secs(3600));
+    clock.advance(Duration::from_secs(301));
+    let start = tokio::time::Instant::now();
+    for _ in 0..100 {
+        cache.verify(&token(), &options()).await.unwrap();
+    }
+    assert_eq!(start.elapsed(), Duration::ZERO, "no verification waited");
+    assert_eq!(
+        cache.fetch_count(),
+        2,
+        "one refresh in flight, not one per request"
+    );
+
+    // A kid the cached keys do not know waits for the fetch, as it must.
+    let (rotated, options) = (token_with_kid("ins_rotated"), options());
+    let unknown = cache.verify(&rotated, &options);
+    let waited = tokio::time::timeout(Duration::from_secs(10), unknown).await;
+    assert!(
+        waited.is_err(),
+        "an unknown kid waits for the hanging fetch"
+    );
 }

@@ -122,6 +122,14 @@ impl Clock for SystemClock {
         SystemTime::now()
     }
 
+    /// With the `tokio` feature, Tokio's clock: a test on Tokio's paused time (`start_paused`)
+    /// sees the SDK's budgets and lifetimes move with it.
+    #[cfg(feature = "tokio")]
+    fn now(&self) -> Instant {
+        tokio::time::Instant::now().into_std()
+    }
+
+    #[cfg(not(feature = "tokio"))]
     fn now(&self) -> Instant {
         Instant::now()
     }

@@ -9,11 +9,12 @@ use tracing::Instrument;
 use tracing::field::Empty;
 
 use crate::config::{ClientBuilder, Config};
-use crate::error::{ApiError, Error, TimeoutError};
+use crate::error::{ApiError, Error, TimeoutError, TimeoutKind};
 use crate::request::Request;
 use crate::response::{RawResponse, decode_json};
 use crate::retry::{self, Decision};
 use crate::transport::Transport;
+use crate::transport::TransportError;
 use clerk_clock::Clock;
 
 /// The Clerk Backend API client.
@@ -107,6 +108,7 @@ impl Client {
             path = request.path_template(),
             status = Empty,
             attempt = Empty,
+            attempts = Empty,
             duration_ms = Empty,
         );
         self.send(request, span.clone()).instrument(span).await
@@ -116,42 +118,70 @@ impl Client {
         let config = &self.inner.config;
         let clock = &self.inner.clock;
         let policy = config.retry_policy();
+        let timeouts = request.get_timeouts();
+        let attempt_timeout = timeouts.attempt.unwrap_or(config.attempt_timeout());
+        let call_timeout = timeouts.call.unwrap_or(config.call_timeout());
+        let max_body = config.max_response_body();
         let prepared = request.prepare(config)?;
         let idempotent = retry::is_idempotent(&prepared.method);
         let start = clock.now();
+        let elapsed = || clock.now().saturating_duration_since(start);
         let mut attempt: u32 = 0;
 
         loop {
             attempt = attempt.saturating_add(1);
             span.record("attempt", attempt);
-            let outcome = tokio::time::timeout(
-                config.timeout(),
-                self.inner.transport.send(prepared.to_http()),
-            )
-            .await;
+            // Strict budget: an attempt gets its own timeout or what is left of the call's,
+            // whichever is shorter.
+            let remaining = call_timeout.saturating_sub(elapsed());
+            let this_timeout = attempt_timeout.min(remaining);
+            let outcome =
+                tokio::time::timeout(this_timeout, self.inner.transport.send(prepared.to_http()))
+                    .await;
 
             let (error, decision, reason) = match outcome {
+                Ok(Ok(response)) if response.body().len() > max_body => {
+                    // A transport that does not enforce the limit itself.
+                    let error = TransportError::response_too_large(max_body).with_attempts(attempt);
+                    record_end(&span, elapsed(), attempt);
+                    return Err(Error::Transport(error));
+                }
                 Ok(Ok(response)) => {
                     let status = response.status();
                     span.record("status", status.as_u16());
                     if status.is_success() {
-                        record_duration(&span, clock.as_ref(), start);
+                        record_end(&span, elapsed(), attempt);
                         return Ok(RawResponse::from(response));
                     }
-                    let api = ApiError::from_response(status, response.headers(), response.body());
+                    let api = ApiError::from_response(status, response.headers(), response.body())
+                        .with_attempts(attempt);
                     let decision =
                         retry::for_status(policy, api.status(), api.retry_after(), idempotent);
                     (Error::from(api), decision, "status")
                 }
                 Ok(Err(transport_error)) => {
-                    let decision = retry::for_transport(transport_error.is_connect(), idempotent);
-                    (Error::Transport(transport_error), decision, "transport")
+                    let decision = retry::for_transport(transport_error.kind(), idempotent);
+                    (
+                        Error::Transport(transport_error.with_attempts(attempt)),
+                        decision,
+                        "transport",
+                    )
                 }
-                Err(_elapsed) => (
-                    Error::Timeout(TimeoutError::new(config.timeout(), attempt)),
-                    retry::for_timeout(idempotent),
-                    "timeout",
-                ),
+                Err(_elapsed) => {
+                    let (kind, limit) = if this_timeout < attempt_timeout {
+                        (TimeoutKind::Call, call_timeout)
+                    } else {
+                        (TimeoutKind::Attempt, attempt_timeout)
+                    };
+                    // At least the timeout that ran out (a manual clock does not move on its own).
+                    let took = elapsed().max(this_timeout);
+                    let error = TimeoutError::new(kind, limit, took, attempt);
+                    let decision = match kind {
+                        TimeoutKind::Call => Decision::Stop,
+                        _ => retry::for_timeout(idempotent),
+                    };
+                    (Error::Timeout(error), decision, "timeout")
+                }
             };
 
             let delay = match decision {
@@ -161,17 +191,18 @@ impl Client {
                 Decision::Retry(None) => Some(policy.backoff_with_jitter(attempt)),
             };
             let Some(delay) = delay else {
-                record_duration(&span, clock.as_ref(), start);
+                record_end(&span, elapsed(), attempt);
                 return Err(error);
             };
-            let elapsed = clock.now().saturating_duration_since(start);
-            if elapsed.saturating_add(delay) > policy.max_elapsed() {
+            // No wait starts that would leave no time for the next attempt.
+            if elapsed().saturating_add(delay) >= call_timeout {
                 tracing::debug!(
                     attempt,
                     delay_ms = millis(delay),
-                    "not retrying Clerk API request: retry budget exhausted"
+                    call_timeout_ms = millis(call_timeout),
+                    "not retrying Clerk API request: the call's time budget is spent"
                 );
-                record_duration(&span, clock.as_ref(), start);
+                record_end(&span, elapsed(), attempt);
                 return Err(error);
             }
             tracing::debug!(
@@ -190,11 +221,10 @@ fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
-fn record_duration(span: &tracing::Span, clock: &dyn Clock, start: std::time::Instant) {
-    span.record(
-        "duration_ms",
-        millis(clock.now().saturating_duration_since(start)),
-    );
+/// Records how the call ended: its duration and the number of attempts it made.
+fn record_end(span: &tracing::Span, elapsed: Duration, attempts: u32) {
+    span.record("duration_ms", millis(elapsed));
+    span.record("attempts", attempts);
 }
 
 impl fmt::Debug for Client {

@@ -19,8 +19,15 @@ pub const DEFAULT_API_URL: &str = "https://api.clerk.com";
 /// Default API path version, inserted between the base URL and the path (`/v1/users`).
 pub const DEFAULT_API_PATH_VERSION: &str = "v1";
 
-/// Default per-attempt request timeout (30 s).
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default time allowed to establish a connection (TCP and TLS), per attempt (10 s).
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default time allowed for one attempt: connecting, sending, and reading the whole answer (30 s).
+pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default time allowed for a whole call: every attempt and every wait between them (60 s).
+pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default size limit of a response body (16 MiB); a larger one fails the call without being read
+/// further.
+pub const DEFAULT_MAX_RESPONSE_BODY: usize = 16 * 1024 * 1024;
 
 /// Environment variable holding the secret key.
 pub const ENV_SECRET_KEY: &str = "CLERK_SECRET_KEY";
@@ -42,7 +49,10 @@ pub struct Config {
     base_url: String,
     api_version: String,
     user_agent: HeaderValue,
-    timeout: Duration,
+    connect_timeout: Duration,
+    attempt_timeout: Duration,
+    call_timeout: Duration,
+    max_response_body: usize,
     retry_policy: RetryPolicy,
     default_headers: Vec<(HeaderName, HeaderValue)>,
 }
@@ -68,9 +78,24 @@ impl Config {
         self.user_agent.to_str().unwrap_or(DEFAULT_USER_AGENT)
     }
 
-    /// The per-attempt timeout.
-    pub fn timeout(&self) -> Duration {
-        self.timeout
+    /// The time allowed to establish a connection, per attempt.
+    pub fn connect_timeout(&self) -> Duration {
+        self.connect_timeout
+    }
+
+    /// The time allowed for one attempt (connect, send, read the whole answer).
+    pub fn attempt_timeout(&self) -> Duration {
+        self.attempt_timeout
+    }
+
+    /// The time allowed for a whole call, retries and waits included.
+    pub fn call_timeout(&self) -> Duration {
+        self.call_timeout
+    }
+
+    /// The largest response body read, in bytes.
+    pub fn max_response_body(&self) -> usize {
+        self.max_response_body
     }
 
     /// The retry policy.
@@ -107,7 +132,10 @@ impl fmt::Debug for Config {
             .field("api_url", &self.base_url)
             .field("api_version", &self.api_version)
             .field("user_agent", &self.user_agent())
-            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("attempt_timeout", &self.attempt_timeout)
+            .field("call_timeout", &self.call_timeout)
+            .field("max_response_body", &self.max_response_body)
             .field("retry_policy", &self.retry_policy)
             .field(
                 "default_headers",
@@ -126,7 +154,8 @@ impl fmt::Debug for Config {
 /// let client = Client::builder()
 ///     .secret_key("sk_test_123")
 ///     .api_url("http://localhost:8080")
-///     .timeout(Duration::from_secs(10))
+///     .attempt_timeout(Duration::from_secs(10))
+///     .call_timeout(Duration::from_secs(20))
 ///     .retry_policy(RetryPolicy::disabled())
 ///     .build()?;
 /// assert_eq!(client.config().api_url(), "http://localhost:8080");
@@ -134,8 +163,9 @@ impl fmt::Debug for Config {
 /// ```
 ///
 /// Defaults: API URL [`DEFAULT_API_URL`], path version [`DEFAULT_API_PATH_VERSION`], user agent
-/// [`DEFAULT_USER_AGENT`], timeout [`DEFAULT_TIMEOUT`] **per attempt** (a call with retries can
-/// take longer; see [`RetryPolicy`]), [`RetryPolicy::standard`], [`HyperTransport`],
+/// [`DEFAULT_USER_AGENT`], [`DEFAULT_CONNECT_TIMEOUT`] to connect, [`DEFAULT_ATTEMPT_TIMEOUT`] per
+/// attempt and [`DEFAULT_CALL_TIMEOUT`] for a whole call (retries included), responses up to
+/// [`DEFAULT_MAX_RESPONSE_BODY`], [`RetryPolicy::standard`], [`HyperTransport`],
 /// [`SystemClock`]. [`ClientBuilder::new`] reads nothing from the environment;
 /// [`ClientBuilder::from_env`] does.
 #[must_use]
@@ -144,7 +174,10 @@ pub struct ClientBuilder {
     api_url: Option<String>,
     api_version: Option<String>,
     user_agent: Option<String>,
-    timeout: Duration,
+    connect_timeout: Duration,
+    attempt_timeout: Duration,
+    call_timeout: Duration,
+    max_response_body: usize,
     retry_policy: RetryPolicy,
     default_headers: Vec<(String, String)>,
     transport: Option<Arc<dyn Transport>>,
@@ -165,7 +198,10 @@ impl ClientBuilder {
             api_url: None,
             api_version: None,
             user_agent: None,
-            timeout: DEFAULT_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,
+            call_timeout: DEFAULT_CALL_TIMEOUT,
+            max_response_body: DEFAULT_MAX_RESPONSE_BODY,
             retry_policy: RetryPolicy::standard(),
             default_headers: Vec::new(),
             transport: None,
@@ -229,9 +265,33 @@ impl ClientBuilder {
         self
     }
 
-    /// Timeout of each attempt (default 30 s). Must be greater than zero.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+    /// The time allowed to establish a connection (TCP and TLS), per attempt (default 10 s).
+    /// Must be greater than zero.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// The time allowed for one attempt: connecting, sending the request and reading the whole
+    /// answer (default 30 s). Must be greater than zero. Each attempt gets the smaller of this
+    /// and what is left of the [`call_timeout`](ClientBuilder::call_timeout).
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = timeout;
+        self
+    }
+
+    /// The time allowed for a whole call, every attempt and every wait between retries included
+    /// (default 60 s). Strict: no attempt or wait starts past it, and an attempt running into it
+    /// is cut short. Must be greater than zero. Operation builders can override it per call.
+    pub fn call_timeout(mut self, timeout: Duration) -> Self {
+        self.call_timeout = timeout;
+        self
+    }
+
+    /// The largest response body read, in bytes (default 16 MiB): a larger one fails the call
+    /// once the limit is reached, without reading the rest. Must be greater than zero.
+    pub fn max_response_body(mut self, bytes: usize) -> Self {
+        self.max_response_body = bytes;
         self
     }
 
@@ -294,8 +354,18 @@ impl ClientBuilder {
             Some(ua) => HeaderValue::try_from(ua).map_err(|_| ConfigError::InvalidUserAgent)?,
         };
 
-        if self.timeout.is_zero() {
+        if self.connect_timeout.is_zero()
+            || self.attempt_timeout.is_zero()
+            || self.call_timeout.is_zero()
+        {
             return Err(ConfigError::InvalidTimeout.into());
+        }
+        if self.max_response_body == 0 {
+            return Err(ConfigError::InvalidSetting {
+                name: "max_response_body",
+                reason: "must be greater than zero".to_owned(),
+            }
+            .into());
         }
 
         let mut default_headers: Vec<(HeaderName, HeaderValue)> = Vec::new();
@@ -317,7 +387,10 @@ impl ClientBuilder {
 
         let transport: Arc<dyn Transport> = match self.transport {
             Some(transport) => transport,
-            None => Arc::new(HyperTransport::new()?),
+            None => Arc::new(HyperTransport::with_settings(
+                self.connect_timeout,
+                self.max_response_body,
+            )?),
         };
         let clock: Arc<dyn Clock> = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
 
@@ -327,7 +400,10 @@ impl ClientBuilder {
             base_url,
             api_version,
             user_agent,
-            timeout: self.timeout,
+            connect_timeout: self.connect_timeout,
+            attempt_timeout: self.attempt_timeout,
+            call_timeout: self.call_timeout,
+            max_response_body: self.max_response_body,
             retry_policy: self.retry_policy,
             default_headers,
         };
@@ -342,7 +418,10 @@ impl fmt::Debug for ClientBuilder {
             .field("api_url", &self.api_url)
             .field("api_version", &self.api_version)
             .field("user_agent", &self.user_agent)
-            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("attempt_timeout", &self.attempt_timeout)
+            .field("call_timeout", &self.call_timeout)
+            .field("max_response_body", &self.max_response_body)
             .field("retry_policy", &self.retry_policy)
             .field(
                 "default_headers",

@@ -76,6 +76,18 @@ impl Error {
         }
     }
 
+    /// How many attempts the call made before failing this way; `None` for errors that happen
+    /// before any attempt (configuration, invalid requests).
+    pub fn attempts(&self) -> Option<u32> {
+        match self {
+            Error::Api(api) => Some(api.attempts()),
+            Error::Transport(transport) => Some(transport.attempts()),
+            Error::Timeout(timeout) => Some(timeout.attempts()),
+            Error::Decode(_) => Some(1),
+            _ => None,
+        }
+    }
+
     /// HTTP status of an API error; `None` for every other kind of error.
     pub fn status(&self) -> Option<u16> {
         self.api_error().map(ApiError::status)
@@ -237,6 +249,7 @@ pub struct ApiError {
     status: u16,
     errors: Vec<ClerkError>,
     errors_omitted: usize,
+    attempts: u32,
     trace_id: Option<String>,
     retry_after: Option<Duration>,
     body_snippet: String,
@@ -265,6 +278,7 @@ impl ApiError {
             status: status.as_u16(),
             errors: parsed.errors.kept,
             errors_omitted: parsed.errors.omitted,
+            attempts: 1,
             trace_id,
             retry_after,
             body_snippet: body_snippet(body),
@@ -277,6 +291,7 @@ impl ApiError {
             status,
             errors,
             errors_omitted: 0,
+            attempts: 1,
             trace_id: None,
             retry_after: None,
             body_snippet: String::new(),
@@ -300,6 +315,17 @@ impl ApiError {
     /// HTTP status code.
     pub fn status(&self) -> u16 {
         self.status
+    }
+
+    /// How many attempts the call made (more than one when retryable answers were retried).
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// The same error, after `attempts` attempts.
+    pub(crate) fn with_attempts(mut self, attempts: u32) -> ApiError {
+        self.attempts = attempts;
+        self
     }
 
     /// The Clerk errors of the body (empty when the body was not a Clerk error body), at most
@@ -407,6 +433,9 @@ impl fmt::Display for ApiError {
         }
         if let Some(trace) = &self.trace_id {
             write!(f, " [trace {trace}]")?;
+        }
+        if self.attempts > 1 {
+            write!(f, " ({} attempts)", self.attempts)?;
         }
         Ok(())
     }
@@ -698,22 +727,57 @@ impl std::error::Error for DecodeError {}
 // TimeoutError
 // ---------------------------------------------------------------------------------------------
 
-/// No response arrived within the per-attempt timeout.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("Clerk API request timed out after {after:?} (attempt {attempts})")]
+/// Which limit a [`TimeoutError`] hit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TimeoutKind {
+    /// The attempt's own timeout
+    /// ([`attempt_timeout`](crate::ClientBuilder::attempt_timeout)), and no retry was allowed.
+    Attempt,
+    /// The call's budget ([`call_timeout`](crate::ClientBuilder::call_timeout)): the last attempt
+    /// was cut short by it.
+    Call,
+}
+
+/// No complete answer arrived in time.
+///
+/// `Display` reads `Clerk API call timed out after 5.0 s (3 attempts)`.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TimeoutError {
-    after: Duration,
+    kind: TimeoutKind,
+    limit: Duration,
+    elapsed: Duration,
     attempts: u32,
 }
 
 impl TimeoutError {
-    pub(crate) fn new(after: Duration, attempts: u32) -> Self {
-        TimeoutError { after, attempts }
+    pub(crate) fn new(
+        kind: TimeoutKind,
+        limit: Duration,
+        elapsed: Duration,
+        attempts: u32,
+    ) -> Self {
+        TimeoutError {
+            kind,
+            limit,
+            elapsed,
+            attempts,
+        }
     }
 
-    /// The per-attempt timeout that elapsed.
-    pub fn after(&self) -> Duration {
-        self.after
+    /// Which limit was hit.
+    pub fn kind(&self) -> TimeoutKind {
+        self.kind
+    }
+
+    /// The timeout that ran out: the attempt timeout, or the call budget.
+    pub fn limit(&self) -> Duration {
+        self.limit
+    }
+
+    /// How long the whole call took, through the client's clock.
+    pub fn elapsed(&self) -> Duration {
+        self.elapsed
     }
 
     /// How many attempts were made in total (the last one timed out).
@@ -721,6 +785,24 @@ impl TimeoutError {
         self.attempts
     }
 }
+
+impl fmt::Display for TimeoutError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.kind {
+            TimeoutKind::Attempt => "request",
+            TimeoutKind::Call => "call",
+        };
+        let plural = if self.attempts == 1 { "" } else { "s" };
+        write!(
+            f,
+            "Clerk API {what} timed out after {:.1} s ({} attempt{plural})",
+            self.elapsed.as_secs_f64(),
+            self.attempts
+        )
+    }
+}
+
+impl std::error::Error for TimeoutError {}
 
 // ---------------------------------------------------------------------------------------------
 // ConfigError

@@ -64,18 +64,19 @@ pub use http::Method;
 pub use clerk_clock::{Clock, ManualClock, SleepFuture, SystemClock};
 pub use client::Client;
 pub use config::{
-    ClientBuilder, Config, DEFAULT_API_PATH_VERSION, DEFAULT_API_URL, DEFAULT_TIMEOUT,
-    DEFAULT_USER_AGENT, ENV_API_URL, ENV_SECRET_KEY,
+    ClientBuilder, Config, DEFAULT_API_PATH_VERSION, DEFAULT_API_URL, DEFAULT_ATTEMPT_TIMEOUT,
+    DEFAULT_CALL_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BODY, DEFAULT_USER_AGENT,
+    ENV_API_URL, ENV_SECRET_KEY,
 };
 pub use error::{
     ApiError, BODY_SNIPPET_CHARS, ClerkError, ConfigError, DecodeError, Error, InvalidRequestError,
-    InvalidRequestKind, MAX_API_ERRORS, PaginationError, Result, TimeoutError,
+    InvalidRequestKind, MAX_API_ERRORS, PaginationError, Result, TimeoutError, TimeoutKind,
 };
 pub use pagination::{
     CursorPaginated, DEFAULT_STREAM_PAGE_SIZE, MAX_PAGE_SIZE, Page, Paginated, stream_cursor,
     stream_pages,
 };
-pub use request::{FilePart, Multipart, QueryValue, Request, push_query};
+pub use request::{CallTimeouts, FilePart, Multipart, QueryValue, Request, push_query};
 pub use response::RawResponse;
 pub use retry::RetryPolicy;
 pub use secret::SecretKey;

@@ -334,6 +334,16 @@ pub struct Request {
     query: Vec<(String, String)>,
     headers: HeaderMap,
     body: Body,
+    timeouts: CallTimeouts,
+}
+
+/// Per-call overrides of the client's timeouts, set on any operation builder.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CallTimeouts {
+    /// Replaces the client's [`attempt_timeout`](crate::ClientBuilder::attempt_timeout).
+    pub attempt: Option<std::time::Duration>,
+    /// Replaces the client's [`call_timeout`](crate::ClientBuilder::call_timeout).
+    pub call: Option<std::time::Duration>,
 }
 
 impl Request {
@@ -348,7 +358,38 @@ impl Request {
             query: Vec::new(),
             headers: HeaderMap::new(),
             body: Body::Empty,
+            timeouts: CallTimeouts::default(),
         }
+    }
+
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// [`attempt_timeout`](crate::ClientBuilder::attempt_timeout). Zero is ignored.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Request {
+        self.timeouts.attempt = Some(timeout).filter(|t| !t.is_zero());
+        self
+    }
+
+    /// The time allowed for this whole call, retries included, instead of the client's
+    /// [`call_timeout`](crate::ClientBuilder::call_timeout). Zero is ignored.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Request {
+        self.timeouts.call = Some(timeout).filter(|t| !t.is_zero());
+        self
+    }
+
+    /// Applies per-call timeout overrides (unset ones keep the client's).
+    pub fn timeouts(mut self, timeouts: CallTimeouts) -> Request {
+        if let Some(attempt) = timeouts.attempt {
+            self = self.attempt_timeout(attempt);
+        }
+        if let Some(call) = timeouts.call {
+            self = self.call_timeout(call);
+        }
+        self
+    }
+
+    /// The per-call timeout overrides.
+    pub fn get_timeouts(&self) -> CallTimeouts {
+        self.timeouts
     }
 
     /// `false` sends the request without the `/v1` prefix (the `api_keys`, `m2m_tokens` and

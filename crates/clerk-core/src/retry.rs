@@ -10,9 +10,10 @@ use http::Method;
 /// When and how often requests are retried.
 ///
 /// Retries are on by default: at most 3 attempts in total, exponential back-off starting at
-/// 250 ms (×2 per retry, capped at 8 s) with full jitter, and a total budget of 60 s measured
-/// through the client's [`Clock`](crate::Clock) (an attempt is not started if waiting for it would
-/// exceed the budget).
+/// 250 ms (×2 per retry, capped at 8 s) with full jitter. How long a call may take in all is the
+/// client's [`call_timeout`](crate::ClientBuilder::call_timeout) (60 s by default), measured
+/// through its [`Clock`](crate::Clock): no attempt or wait starts past it, and the last attempt is
+/// cut short by it.
 ///
 /// What is retried, by outcome and HTTP method ("idempotent" = `GET`, `HEAD`, `PUT`, `DELETE`,
 /// `OPTIONS`, `TRACE`):
@@ -21,7 +22,9 @@ use http::Method;
 /// |--------------------------------------------------------|------------|------------------|
 /// | connect error (request never left the machine)         | retried    | retried          |
 /// | other transport error (request may have been received) | retried    | not retried      |
-/// | per-attempt timeout                                    | retried    | not retried      |
+/// | response body over the size limit                      | not retried| not retried      |
+/// | attempt timeout                                        | retried    | not retried      |
+/// | call timeout (the budget ran out)                      | not retried| not retried      |
 /// | `429 Too Many Requests`                                | retried    | retried ¹        |
 /// | `502` / `503` / `504`                                  | retried    | not retried      |
 /// | any other status                                       | not retried| not retried      |
@@ -49,7 +52,6 @@ pub struct RetryPolicy {
     max_backoff: Duration,
     jitter: bool,
     max_retry_after: Duration,
-    max_elapsed: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -60,7 +62,7 @@ impl Default for RetryPolicy {
 
 impl RetryPolicy {
     /// The default policy: 3 attempts, 250 ms → 8 s exponential back-off with full jitter,
-    /// `Retry-After` honoured up to 60 s, 60 s total budget.
+    /// `Retry-After` honoured up to 60 s.
     pub fn standard() -> RetryPolicy {
         RetryPolicy {
             max_attempts: 3,
@@ -68,7 +70,6 @@ impl RetryPolicy {
             max_backoff: Duration::from_secs(8),
             jitter: true,
             max_retry_after: Duration::from_secs(60),
-            max_elapsed: Duration::from_secs(60),
         }
     }
 
@@ -116,13 +117,6 @@ impl RetryPolicy {
         self
     }
 
-    /// Total time budget for one call, including waits (measured through the client's clock).
-    #[must_use]
-    pub fn with_max_elapsed(mut self, max: Duration) -> RetryPolicy {
-        self.max_elapsed = max;
-        self
-    }
-
     /// Total number of attempts, including the first.
     pub fn max_attempts(&self) -> u32 {
         self.max_attempts
@@ -146,11 +140,6 @@ impl RetryPolicy {
     /// Longest `Retry-After` the client will wait for.
     pub fn max_retry_after(&self) -> Duration {
         self.max_retry_after
-    }
-
-    /// Total time budget for one call.
-    pub fn max_elapsed(&self) -> Duration {
-        self.max_elapsed
     }
 
     /// The wait before retry number `retry` (1 = first retry), before jitter.
@@ -213,11 +202,18 @@ pub(crate) fn for_status(
 }
 
 /// Decision for a transport failure.
-pub(crate) fn for_transport(connect: bool, idempotent: bool) -> Decision {
-    if connect || idempotent {
-        Decision::Retry(None)
-    } else {
-        Decision::Stop
+pub(crate) fn for_transport(
+    kind: crate::transport::TransportErrorKind,
+    idempotent: bool,
+) -> Decision {
+    use crate::transport::TransportErrorKind;
+    match kind {
+        // The request never left the machine: safe for every method.
+        TransportErrorKind::Connect => Decision::Retry(None),
+        // The answer arrived; reading it again would not make it smaller.
+        TransportErrorKind::ResponseTooLarge => Decision::Stop,
+        _ if idempotent => Decision::Retry(None),
+        _ => Decision::Stop,
     }
 }
 
@@ -285,9 +281,12 @@ mod tests {
         assert_eq!(for_status(&p, 504, None, true), Decision::Retry(None));
         assert_eq!(for_status(&p, 500, None, true), Decision::Stop);
         assert_eq!(for_status(&p, 404, None, true), Decision::Stop);
-        assert_eq!(for_transport(true, false), Decision::Retry(None));
-        assert_eq!(for_transport(false, false), Decision::Stop);
-        assert_eq!(for_transport(false, true), Decision::Retry(None));
+        use crate::transport::TransportErrorKind as Kind;
+        assert_eq!(for_transport(Kind::Connect, false), Decision::Retry(None));
+        assert_eq!(for_transport(Kind::Io, false), Decision::Stop);
+        assert_eq!(for_transport(Kind::Io, true), Decision::Retry(None));
+        assert_eq!(for_transport(Kind::ResponseTooLarge, true), Decision::Stop);
+        assert_eq!(for_transport(Kind::ResponseTooLarge, false), Decision::Stop);
         assert_eq!(for_timeout(true), Decision::Retry(None));
         assert_eq!(for_timeout(false), Decision::Stop);
         assert!(is_idempotent(&Method::DELETE));

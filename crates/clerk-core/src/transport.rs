@@ -57,6 +57,10 @@ pub enum TransportErrorKind {
     Connect,
     /// An I/O error after the connection was established: the request may have reached the server.
     Io,
+    /// The response body is larger than the client accepts
+    /// ([`ClientBuilder::max_response_body`](crate::ClientBuilder::max_response_body)): it was
+    /// not read further. The request was received; it is never retried.
+    ResponseTooLarge,
     /// Any other failure; the request may have reached the server.
     Other,
 }
@@ -66,6 +70,9 @@ impl TransportErrorKind {
         match self {
             TransportErrorKind::Connect => "could not connect to the Clerk API",
             TransportErrorKind::Io => "I/O error while talking to the Clerk API",
+            TransportErrorKind::ResponseTooLarge => {
+                "the Clerk API response is larger than the configured limit"
+            }
             TransportErrorKind::Other => "HTTP transport error",
         }
     }
@@ -78,6 +85,7 @@ impl TransportErrorKind {
 pub struct TransportError {
     kind: TransportErrorKind,
     source: Option<Box<dyn StdError + Send + Sync>>,
+    attempts: u32,
 }
 
 impl TransportError {
@@ -89,12 +97,36 @@ impl TransportError {
         TransportError {
             kind,
             source: Some(source.into()),
+            attempts: 1,
         }
     }
 
     /// Builds an error of the given kind without an underlying cause.
     pub fn from_kind(kind: TransportErrorKind) -> TransportError {
-        TransportError { kind, source: None }
+        TransportError {
+            kind,
+            source: None,
+            attempts: 1,
+        }
+    }
+
+    /// A [`TransportErrorKind::ResponseTooLarge`] error for a body over `limit` bytes.
+    pub fn response_too_large(limit: usize) -> TransportError {
+        TransportError::new(
+            TransportErrorKind::ResponseTooLarge,
+            format!("the response body exceeds {limit} bytes"),
+        )
+    }
+
+    /// The same error, after `attempts` attempts of the call.
+    pub(crate) fn with_attempts(mut self, attempts: u32) -> TransportError {
+        self.attempts = attempts;
+        self
+    }
+
+    /// How many attempts the call made (the last one failed this way).
+    pub fn attempts(&self) -> u32 {
+        self.attempts
     }
 
     /// A [`TransportErrorKind::Connect`] error: the request never left the machine.
@@ -128,13 +160,18 @@ impl fmt::Debug for TransportError {
         f.debug_struct("TransportError")
             .field("kind", &self.kind)
             .field("source", &self.source)
+            .field("attempts", &self.attempts)
             .finish()
     }
 }
 
 impl fmt::Display for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.kind.describe())
+        f.write_str(self.kind.describe())?;
+        if self.attempts > 1 {
+            write!(f, " ({} attempts)", self.attempts)?;
+        }
+        Ok(())
     }
 }
 
@@ -159,6 +196,7 @@ impl StdError for TransportError {
 #[derive(Clone)]
 pub struct HyperTransport {
     client: HyperClient<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    max_response_body: usize,
 }
 
 impl HyperTransport {
@@ -169,8 +207,34 @@ impl HyperTransport {
     /// [`ConfigError::Tls`] if the TLS configuration cannot be built (with only the
     /// `rustls-native-roots` feature: no usable root certificate in the OS store).
     pub fn new() -> Result<HyperTransport, ConfigError> {
+        HyperTransport::with_settings(
+            crate::config::DEFAULT_CONNECT_TIMEOUT,
+            crate::config::DEFAULT_MAX_RESPONSE_BODY,
+        )
+    }
+
+    /// The same transport reading at most `bytes` of a response body: a larger body fails with
+    /// [`TransportErrorKind::ResponseTooLarge`] as soon as the limit is passed.
+    pub fn with_max_response_body(mut self, bytes: usize) -> HyperTransport {
+        self.max_response_body = bytes;
+        self
+    }
+
+    /// The transport with a connect timeout (TCP and TLS, per connection) and a response body
+    /// limit in bytes; [`new`](HyperTransport::new) uses
+    /// [`DEFAULT_CONNECT_TIMEOUT`](crate::DEFAULT_CONNECT_TIMEOUT) and
+    /// [`DEFAULT_MAX_RESPONSE_BODY`](crate::DEFAULT_MAX_RESPONSE_BODY).
+    ///
+    /// # Errors
+    ///
+    /// As [`HyperTransport::new`].
+    pub fn with_settings(
+        connect_timeout: Duration,
+        max_response_body: usize,
+    ) -> Result<HyperTransport, ConfigError> {
         let tls = tls_config()?;
         let mut http = HttpConnector::new();
+        http.set_connect_timeout(Some(connect_timeout));
         http.enforce_http(false);
         http.set_nodelay(true);
         http.set_keepalive(Some(Duration::from_secs(60)));
@@ -185,7 +249,10 @@ impl HyperTransport {
             .pool_idle_timeout(Duration::from_secs(90))
             .timer(TokioTimer::new())
             .build(connector);
-        Ok(HyperTransport { client })
+        Ok(HyperTransport {
+            client,
+            max_response_body,
+        })
     }
 }
 
@@ -198,6 +265,7 @@ impl fmt::Debug for HyperTransport {
 impl Transport for HyperTransport {
     fn send(&self, req: http::Request<Bytes>) -> TransportFuture {
         let client = self.client.clone();
+        let limit = self.max_response_body;
         Box::pin(async move {
             let response = client.request(req.map(Full::new)).await.map_err(|err| {
                 if err.is_connect() {
@@ -207,7 +275,27 @@ impl Transport for HyperTransport {
                 }
             })?;
             let (parts, body) = response.into_parts();
-            let body = body.collect().await.map_err(TransportError::io)?.to_bytes();
+            // A declared length over the limit fails before reading; otherwise reading stops
+            // as soon as the limit is passed (chunked bodies included).
+            let declared = parts
+                .headers
+                .get(http::header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok());
+            if declared.is_some_and(|len| len > limit as u64) {
+                return Err(TransportError::response_too_large(limit));
+            }
+            let body = http_body_util::Limited::new(body, limit)
+                .collect()
+                .await
+                .map_err(|err| {
+                    if err.is::<http_body_util::LengthLimitError>() {
+                        TransportError::response_too_large(limit)
+                    } else {
+                        TransportError::io(err)
+                    }
+                })?
+                .to_bytes();
             Ok(http::Response::from_parts(parts, body))
         })
     }

@@ -399,10 +399,26 @@ fn invalid_configuration_is_a_typed_error() {
         config_error(Client::builder().secret_key(KEY).api_version("v1/../x")),
         ConfigError::InvalidApiVersion { .. }
     ));
-    assert_eq!(
-        config_error(Client::builder().secret_key(KEY).timeout(Duration::ZERO)),
-        ConfigError::InvalidTimeout
-    );
+    for builder in [
+        Client::builder()
+            .secret_key(KEY)
+            .connect_timeout(Duration::ZERO),
+        Client::builder()
+            .secret_key(KEY)
+            .attempt_timeout(Duration::ZERO),
+        Client::builder()
+            .secret_key(KEY)
+            .call_timeout(Duration::ZERO),
+    ] {
+        assert_eq!(config_error(builder), ConfigError::InvalidTimeout);
+    }
+    assert!(matches!(
+        config_error(Client::builder().secret_key(KEY).max_response_body(0)),
+        ConfigError::InvalidSetting {
+            name: "max_response_body",
+            ..
+        }
+    ));
 }
 
 #[test]
@@ -411,7 +427,10 @@ fn defaults_are_documented_values() {
     let config = client.config();
     assert_eq!(config.api_url(), "https://api.clerk.com");
     assert_eq!(config.api_version(), "v1");
-    assert_eq!(config.timeout(), Duration::from_secs(30));
+    assert_eq!(config.connect_timeout(), Duration::from_secs(10));
+    assert_eq!(config.attempt_timeout(), Duration::from_secs(30));
+    assert_eq!(config.call_timeout(), Duration::from_secs(60));
+    assert_eq!(config.max_response_body(), 16 * 1024 * 1024);
     assert_eq!(config.user_agent(), common::user_agent());
     assert_eq!(config.retry_policy(), &RetryPolicy::standard());
     assert_eq!(config.retry_policy().max_attempts(), 3);

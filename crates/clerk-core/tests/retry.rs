@@ -179,11 +179,8 @@ async fn total_budget_stops_retries() {
         .await;
     let clock = ManualClock::new();
     let client = builder(&server.url(), &clock)
-        .retry_policy(
-            RetryPolicy::standard()
-                .with_max_attempts(10)
-                .with_max_elapsed(Duration::from_millis(1500)),
-        )
+        .retry_policy(RetryPolicy::standard().with_max_attempts(10))
+        .call_timeout(Duration::from_millis(1500))
         .build()
         .unwrap();
     let err = client
@@ -281,7 +278,7 @@ async fn timeouts_are_retried_for_get_and_reported() {
         .secret_key(KEY)
         .transport(transport.clone())
         .clock(clock.clone())
-        .timeout(Duration::from_secs(5))
+        .attempt_timeout(Duration::from_secs(5))
         .build()
         .unwrap();
     let err = client
@@ -291,8 +288,11 @@ async fn timeouts_are_retried_for_get_and_reported() {
     let Error::Timeout(timeout) = &err else {
         panic!("expected timeout, got {err:?}")
     };
-    assert_eq!(timeout.after(), Duration::from_secs(5));
+    assert_eq!(timeout.limit(), Duration::from_secs(5));
+    assert_eq!(timeout.kind(), clerk_core::TimeoutKind::Attempt);
     assert_eq!(timeout.attempts(), 3);
+    assert_eq!(err.attempts(), Some(3));
+    assert!(err.to_string().ends_with("(3 attempts)"), "{err}");
     assert!(err.is_timeout());
     assert_eq!(transport.sends(), 3);
     assert_eq!(clock.sleeps().len(), 2);
@@ -305,7 +305,7 @@ async fn timeouts_are_not_retried_for_post() {
         .secret_key(KEY)
         .transport(transport.clone())
         .clock(ManualClock::new())
-        .timeout(Duration::from_millis(100))
+        .attempt_timeout(Duration::from_millis(100))
         .build()
         .unwrap();
     let start = tokio::time::Instant::now();

@@ -2,6 +2,7 @@
 //! once, in `clerk-api`, and the traits of `clerk-auth` are implemented here on top of it.
 
 use std::fmt;
+use std::time::Duration;
 
 use clerk_api::sessions::RefreshSessionBodyFormat;
 use clerk_auth::BoxFuture;
@@ -26,13 +27,19 @@ use clerk_core::{Error, SecretKey};
 pub struct AuthBackend {
     api: clerk_api::Clerk,
     machine_secret_key: Option<SecretKey>,
+    jwks_timeout: Duration,
 }
 
 impl AuthBackend {
-    pub(crate) fn new(api: clerk_api::Clerk, machine_secret_key: Option<SecretKey>) -> AuthBackend {
+    pub(crate) fn new(
+        api: clerk_api::Clerk,
+        machine_secret_key: Option<SecretKey>,
+        jwks_timeout: Duration,
+    ) -> AuthBackend {
         AuthBackend {
             api,
             machine_secret_key,
+            jwks_timeout,
         }
     }
 }
@@ -75,9 +82,12 @@ pub(crate) fn backend_error(error: &Error) -> BackendError {
 impl JwksFetcher for AuthBackend {
     fn fetch_jwks(&self) -> BoxFuture<'_, Result<JwkSet, BackendError>> {
         Box::pin(async move {
+            // Its own short budget, whatever the API calls' settings.
             self.api
                 .jwks()
                 .get()
+                .attempt_timeout(self.jwks_timeout)
+                .call_timeout(self.jwks_timeout)
                 .send_as::<JwkSet>()
                 .await
                 .map_err(|e| backend_error(&e))

@@ -147,6 +147,15 @@ impl Clerk {
         &self.inner.verify_options
     }
 
+    /// The client's JWKS cache (`None` with a [`jwt_key`](ClerkBuilder::jwt_key): tokens then
+    /// verify networklessly), to look at what it holds or wait for a refresh.
+    pub fn jwks_cache(&self) -> Option<&JwksCache> {
+        match &self.inner.keys {
+            Keys::Jwks(cache) => Some(cache),
+            Keys::Networkless(..) => None,
+        }
+    }
+
     /// The instance's publishable key, when one is configured.
     pub fn publishable_key(&self) -> Option<&PublishableKey> {
         self.inner.instance.publishable_key.as_ref()
@@ -340,7 +349,7 @@ pub mod env {
 ///     .publishable_key("pk_test_Y2xlcmsuZXhhbXBsZS5jb20k")
 ///     .jwt_key(std::env::var("CLERK_JWT_KEY").unwrap_or_default())
 ///     .authorized_parties(["https://app.example.com"])
-///     .timeout(Duration::from_secs(10))
+///     .call_timeout(Duration::from_secs(10))
 ///     .build()?;
 /// # Ok(()) }
 /// ```
@@ -362,8 +371,12 @@ pub struct ClerkBuilder {
     leeway: Option<Duration>,
     machine_secret_key: Option<String>,
     webhook_signing_secret: Option<String>,
+    jwks_timeout: Duration,
     clock: Arc<dyn Clock>,
 }
+
+/// The default time allowed for a JWKS fetch, retries included.
+pub const DEFAULT_JWKS_TIMEOUT: Duration = Duration::from_secs(5);
 
 impl Default for ClerkBuilder {
     fn default() -> Self {
@@ -392,6 +405,7 @@ impl ClerkBuilder {
             leeway: None,
             machine_secret_key: None,
             webhook_signing_secret: None,
+            jwks_timeout: DEFAULT_JWKS_TIMEOUT,
             clock: Arc::new(SystemClock),
         }
     }
@@ -475,9 +489,38 @@ impl ClerkBuilder {
         self
     }
 
-    /// Timeout of each attempt of a Backend API call (default 30 s).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.http = self.http.timeout(timeout);
+    /// The time allowed to connect (TCP and TLS), per attempt (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.http = self.http.connect_timeout(timeout);
+        self
+    }
+
+    /// The time allowed for one attempt of a Backend API call: connect, send, read the whole
+    /// answer (default 30 s).
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.http = self.http.attempt_timeout(timeout);
+        self
+    }
+
+    /// The time allowed for a whole Backend API call, retries and waits included (default 60 s).
+    /// Strict: no attempt or wait starts past it. Operation builders override it per call with
+    /// `.call_timeout(…)`.
+    pub fn call_timeout(mut self, timeout: Duration) -> Self {
+        self.http = self.http.call_timeout(timeout);
+        self
+    }
+
+    /// The largest response body read, in bytes (default 16 MiB).
+    pub fn max_response_body(mut self, bytes: usize) -> Self {
+        self.http = self.http.max_response_body(bytes);
+        self
+    }
+
+    /// The time allowed for a JWKS fetch, retries included (default 5 s), independent of the
+    /// API call settings: a cold verification against a hanging Clerk fails in about that long,
+    /// and a warm cache never waits for a refresh at all.
+    pub fn jwks_timeout(mut self, timeout: Duration) -> Self {
+        self.jwks_timeout = timeout;
         self
     }
 
@@ -664,7 +707,7 @@ impl ClerkBuilder {
         machine_secret_key: Option<SecretKey>,
     ) -> Clerk {
         let clock = self.clock;
-        let backend = AuthBackend::new(api.clone(), machine_secret_key);
+        let backend = AuthBackend::new(api.clone(), machine_secret_key, self.jwks_timeout);
         let mut verify_options = VerifyOptions::new()
             .authorized_parties(self.authorized_parties)
             .audience(self.audience)

@@ -50,7 +50,7 @@ mod handles;
 mod request;
 
 pub use backend::AuthBackend;
-pub use client::{Clerk, ClerkBuilder, env};
+pub use client::{Clerk, ClerkBuilder, DEFAULT_JWKS_TIMEOUT, env};
 pub use request::RequestOptions;
 
 pub use clerk_auth::TokenType;

@@ -47,6 +47,7 @@ impl ActorTokensApi {
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateActorTokenRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) body: CreateActorTokenBody,
 }
 
@@ -54,6 +55,7 @@ impl CreateActorTokenRequest {
     pub(crate) fn new(client: Client, user_id: String, actor: CreateActorTokenBodyActor) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             body: CreateActorTokenBody::new(user_id, actor),
         }
     }
@@ -70,8 +72,23 @@ impl CreateActorTokenRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/actor_tokens").json(&self.body)
+        let request = Request::new(Method::POST, "/actor_tokens").json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -104,6 +121,7 @@ crate::macros::into_future!(CreateActorTokenRequest => crate::models::ActorToken
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct RevokeActorTokenRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) actor_token_id: String,
 }
 
@@ -111,13 +129,29 @@ impl RevokeActorTokenRequest {
     pub(crate) fn new(client: Client, actor_token_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             actor_token_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/actor_tokens/{actor_token_id}/revoke")
-            .path_param("actor_token_id", &self.actor_token_id)
+        let request = Request::new(Method::POST, "/actor_tokens/{actor_token_id}/revoke")
+            .path_param("actor_token_id", &self.actor_token_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.

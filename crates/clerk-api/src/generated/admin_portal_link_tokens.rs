@@ -49,6 +49,7 @@ impl AdminPortalLinkTokensApi {
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateAdminPortalLinkTokenRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) body: CreateAdminPortalLinkTokenBody,
 }
 
@@ -56,6 +57,7 @@ impl CreateAdminPortalLinkTokenRequest {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             body: CreateAdminPortalLinkTokenBody::new(),
         }
     }
@@ -84,8 +86,23 @@ impl CreateAdminPortalLinkTokenRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/admin_portal_link_tokens").json(&self.body)
+        let request = Request::new(Method::POST, "/admin_portal_link_tokens").json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -118,6 +135,7 @@ crate::macros::into_future!(CreateAdminPortalLinkTokenRequest => CreateAdminPort
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct RevokeAdminPortalLinkTokenRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) admin_portal_link_token_id: String,
     pub(crate) body: RevokeAdminPortalLinkTokenBody,
 }
@@ -126,6 +144,7 @@ impl RevokeAdminPortalLinkTokenRequest {
     pub(crate) fn new(client: Client, admin_portal_link_token_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             admin_portal_link_token_id,
             body: RevokeAdminPortalLinkTokenBody::new(),
         }
@@ -143,13 +162,28 @@ impl RevokeAdminPortalLinkTokenRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(
+        let request = Request::new(
             Method::POST,
             "/admin_portal_link_tokens/{adminPortalLinkTokenID}/revoke",
         )
         .path_param("adminPortalLinkTokenID", &self.admin_portal_link_token_id)
-        .json(&self.body)
+        .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.

@@ -57,6 +57,7 @@ impl AgentTasksApi {
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateAgentTaskRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) body: CreateAgentTaskBody,
 }
 
@@ -71,6 +72,7 @@ impl CreateAgentTaskRequest {
     ) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             body: CreateAgentTaskBody::new(
                 on_behalf_of,
                 permissions,
@@ -87,8 +89,23 @@ impl CreateAgentTaskRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/agents/tasks").json(&self.body)
+        let request = Request::new(Method::POST, "/agents/tasks").json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -121,6 +138,7 @@ crate::macros::into_future!(CreateAgentTaskRequest => crate::models::AgentTask);
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct RevokeAgentTaskRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) agent_task_id: String,
 }
 
@@ -128,13 +146,29 @@ impl RevokeAgentTaskRequest {
     pub(crate) fn new(client: Client, agent_task_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             agent_task_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/agents/tasks/{agent_task_id}/revoke")
-            .path_param("agent_task_id", &self.agent_task_id)
+        let request = Request::new(Method::POST, "/agents/tasks/{agent_task_id}/revoke")
+            .path_param("agent_task_id", &self.agent_task_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.

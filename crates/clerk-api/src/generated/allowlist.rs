@@ -51,6 +51,7 @@ impl AllowlistApi {
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListAllowlistIdentifiersRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) limit: Option<i64>,
     pub(crate) offset: Option<i64>,
 }
@@ -59,6 +60,7 @@ impl ListAllowlistIdentifiersRequest {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             limit: None,
             offset: None,
         }
@@ -76,11 +78,26 @@ impl ListAllowlistIdentifiersRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/allowlist_identifiers")
+        let request = Request::new(Method::GET, "/allowlist_identifiers")
             .query("limit", self.limit)
             .query("offset", self.offset)
-            .query("paginated", true)
+            .query("paginated", true);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -148,6 +165,7 @@ crate::macros::into_future!(ListAllowlistIdentifiersRequest => clerk_core::Page<
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateAllowlistIdentifierRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) body: CreateAllowlistIdentifierBody,
 }
 
@@ -155,6 +173,7 @@ impl CreateAllowlistIdentifierRequest {
     pub(crate) fn new(client: Client, identifier: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             body: CreateAllowlistIdentifierBody::new(identifier),
         }
     }
@@ -165,8 +184,23 @@ impl CreateAllowlistIdentifierRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/allowlist_identifiers").json(&self.body)
+        let request = Request::new(Method::POST, "/allowlist_identifiers").json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -199,6 +233,7 @@ crate::macros::into_future!(CreateAllowlistIdentifierRequest => crate::models::A
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteAllowlistIdentifierRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) identifier_id: String,
 }
 
@@ -206,13 +241,29 @@ impl DeleteAllowlistIdentifierRequest {
     pub(crate) fn new(client: Client, identifier_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             identifier_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::DELETE, "/allowlist_identifiers/{identifier_id}")
-            .path_param("identifier_id", &self.identifier_id)
+        let request = Request::new(Method::DELETE, "/allowlist_identifiers/{identifier_id}")
+            .path_param("identifier_id", &self.identifier_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.

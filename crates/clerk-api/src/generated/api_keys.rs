@@ -95,6 +95,7 @@ impl ApiKeysApi {
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetApiKeysRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) subject: String,
     pub(crate) include_invalid: Option<GetApiKeysIncludeInvalid>,
     pub(crate) limit: Option<f64>,
@@ -107,6 +108,7 @@ impl GetApiKeysRequest {
     pub(crate) fn new(client: Client, subject: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             subject,
             include_invalid: None,
             limit: None,
@@ -146,15 +148,30 @@ impl GetApiKeysRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/api_keys")
+        let request = Request::new(Method::GET, "/api_keys")
             .versioned(false)
             .query("subject", &self.subject)
             .query("include_invalid", &self.include_invalid)
             .query("limit", self.limit)
             .query("offset", self.offset)
             .query("query", &self.query)
-            .query("type", &self.type_)
+            .query("type", &self.type_);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -222,6 +239,7 @@ crate::macros::into_future!(GetApiKeysRequest => clerk_core::Page<GetApiKeysItem
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateApiKeyRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) body: CreateApiKeyBody,
 }
 
@@ -229,6 +247,7 @@ impl CreateApiKeyRequest {
     pub(crate) fn new(client: Client, name: String, subject: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             body: CreateApiKeyBody::new(name, subject),
         }
     }
@@ -293,10 +312,25 @@ impl CreateApiKeyRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/api_keys")
+        let request = Request::new(Method::POST, "/api_keys")
             .versioned(false)
-            .json(&self.body)
+            .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -329,18 +363,38 @@ crate::macros::into_future!(CreateApiKeyRequest => CreateApiKeyResponse);
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetApiKeyRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) api_key_id: String,
 }
 
 impl GetApiKeyRequest {
     pub(crate) fn new(client: Client, api_key_id: String) -> Self {
-        Self { client, api_key_id }
+        Self {
+            client,
+            timeouts: clerk_core::CallTimeouts::default(),
+            api_key_id,
+        }
+    }
+
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
     }
 
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/api_keys/{apiKeyID}")
+        let request = Request::new(Method::GET, "/api_keys/{apiKeyID}")
             .versioned(false)
-            .path_param("apiKeyID", &self.api_key_id)
+            .path_param("apiKeyID", &self.api_key_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -373,6 +427,7 @@ crate::macros::into_future!(GetApiKeyRequest => GetApiKeyResponse);
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateApiKeyRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) api_key_id: String,
     pub(crate) body: UpdateApiKeyBody,
 }
@@ -381,6 +436,7 @@ impl UpdateApiKeyRequest {
     pub(crate) fn new(client: Client, api_key_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             api_key_id,
             body: UpdateApiKeyBody::new(),
         }
@@ -434,11 +490,26 @@ impl UpdateApiKeyRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::PATCH, "/api_keys/{apiKeyID}")
+        let request = Request::new(Method::PATCH, "/api_keys/{apiKeyID}")
             .versioned(false)
             .path_param("apiKeyID", &self.api_key_id)
-            .json(&self.body)
+            .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -471,18 +542,38 @@ crate::macros::into_future!(UpdateApiKeyRequest => UpdateApiKeyResponse);
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteApiKeyRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) api_key_id: String,
 }
 
 impl DeleteApiKeyRequest {
     pub(crate) fn new(client: Client, api_key_id: String) -> Self {
-        Self { client, api_key_id }
+        Self {
+            client,
+            timeouts: clerk_core::CallTimeouts::default(),
+            api_key_id,
+        }
+    }
+
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
     }
 
     fn build(&self) -> Request {
-        Request::new(Method::DELETE, "/api_keys/{apiKeyID}")
+        let request = Request::new(Method::DELETE, "/api_keys/{apiKeyID}")
             .versioned(false)
-            .path_param("apiKeyID", &self.api_key_id)
+            .path_param("apiKeyID", &self.api_key_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -515,18 +606,38 @@ crate::macros::into_future!(DeleteApiKeyRequest => DeleteApiKeyResponse);
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetApiKeySecretRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) api_key_id: String,
 }
 
 impl GetApiKeySecretRequest {
     pub(crate) fn new(client: Client, api_key_id: String) -> Self {
-        Self { client, api_key_id }
+        Self {
+            client,
+            timeouts: clerk_core::CallTimeouts::default(),
+            api_key_id,
+        }
+    }
+
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
     }
 
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/api_keys/{apiKeyID}/secret")
+        let request = Request::new(Method::GET, "/api_keys/{apiKeyID}/secret")
             .versioned(false)
-            .path_param("apiKeyID", &self.api_key_id)
+            .path_param("apiKeyID", &self.api_key_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -559,6 +670,7 @@ crate::macros::into_future!(GetApiKeySecretRequest => GetApiKeySecretResponse);
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct RevokeApiKeyRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) api_key_id: String,
     pub(crate) body: RevokeApiKeyBody,
 }
@@ -567,6 +679,7 @@ impl RevokeApiKeyRequest {
     pub(crate) fn new(client: Client, api_key_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             api_key_id,
             body: RevokeApiKeyBody::new(),
         }
@@ -584,11 +697,26 @@ impl RevokeApiKeyRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/api_keys/{apiKeyID}/revoke")
+        let request = Request::new(Method::POST, "/api_keys/{apiKeyID}/revoke")
             .versioned(false)
             .path_param("apiKeyID", &self.api_key_id)
-            .json(&self.body)
+            .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -621,6 +749,7 @@ crate::macros::into_future!(RevokeApiKeyRequest => RevokeApiKeyResponse);
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct VerifyApiKeyRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) body: VerifyApiKeyBody,
 }
 
@@ -628,14 +757,30 @@ impl VerifyApiKeyRequest {
     pub(crate) fn new(client: Client, secret: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             body: VerifyApiKeyBody::new(secret),
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/api_keys/verify")
+        let request = Request::new(Method::POST, "/api_keys/verify")
             .versioned(false)
-            .json(&self.body)
+            .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.

@@ -45,6 +45,7 @@ impl BetaFeaturesApi {
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateInstanceAuthConfigRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) body: UpdateInstanceAuthConfigBody,
 }
 
@@ -52,6 +53,7 @@ impl UpdateInstanceAuthConfigRequest {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             body: UpdateInstanceAuthConfigBody::new(),
         }
     }
@@ -104,8 +106,24 @@ impl UpdateInstanceAuthConfigRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::PATCH, "/beta_features/instance_settings").json(&self.body)
+        let request =
+            Request::new(Method::PATCH, "/beta_features/instance_settings").json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -138,6 +156,7 @@ crate::macros::into_future!(UpdateInstanceAuthConfigRequest => crate::models::In
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateProductionInstanceDomainRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) body: UpdateProductionInstanceDomainBody,
 }
 
@@ -145,6 +164,7 @@ impl UpdateProductionInstanceDomainRequest {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             body: UpdateProductionInstanceDomainBody::new(),
         }
     }
@@ -161,8 +181,23 @@ impl UpdateProductionInstanceDomainRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::PUT, "/beta_features/domain").json(&self.body)
+        let request = Request::new(Method::PUT, "/beta_features/domain").json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.

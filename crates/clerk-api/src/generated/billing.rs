@@ -236,17 +236,37 @@ impl BillingApi {
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetUserBillingSubscriptionRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) user_id: String,
 }
 
 impl GetUserBillingSubscriptionRequest {
     pub(crate) fn new(client: Client, user_id: String) -> Self {
-        Self { client, user_id }
+        Self {
+            client,
+            timeouts: clerk_core::CallTimeouts::default(),
+            user_id,
+        }
+    }
+
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
     }
 
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/users/{user_id}/billing/subscription")
-            .path_param("user_id", &self.user_id)
+        let request = Request::new(Method::GET, "/users/{user_id}/billing/subscription")
+            .path_param("user_id", &self.user_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -279,17 +299,37 @@ crate::macros::into_future!(GetUserBillingSubscriptionRequest => crate::models::
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetUserBillingCreditBalanceRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) user_id: String,
 }
 
 impl GetUserBillingCreditBalanceRequest {
     pub(crate) fn new(client: Client, user_id: String) -> Self {
-        Self { client, user_id }
+        Self {
+            client,
+            timeouts: clerk_core::CallTimeouts::default(),
+            user_id,
+        }
+    }
+
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
     }
 
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/users/{user_id}/billing/credits")
-            .path_param("user_id", &self.user_id)
+        let request = Request::new(Method::GET, "/users/{user_id}/billing/credits")
+            .path_param("user_id", &self.user_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -322,6 +362,7 @@ crate::macros::into_future!(GetUserBillingCreditBalanceRequest => crate::models:
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct AdjustUserBillingCreditBalanceRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) user_id: String,
     pub(crate) body: crate::models::AdjustCreditBalanceRequest,
 }
@@ -334,15 +375,31 @@ impl AdjustUserBillingCreditBalanceRequest {
     ) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             user_id,
             body,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/users/{user_id}/billing/credits")
+        let request = Request::new(Method::POST, "/users/{user_id}/billing/credits")
             .path_param("user_id", &self.user_id)
-            .json(&self.body)
+            .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -375,6 +432,7 @@ crate::macros::into_future!(AdjustUserBillingCreditBalanceRequest => crate::mode
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetOrganizationBillingSubscriptionRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_id: String,
 }
 
@@ -382,16 +440,32 @@ impl GetOrganizationBillingSubscriptionRequest {
     pub(crate) fn new(client: Client, organization_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             organization_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(
+        let request = Request::new(
             Method::GET,
             "/organizations/{organization_id}/billing/subscription",
         )
-        .path_param("organization_id", &self.organization_id)
+        .path_param("organization_id", &self.organization_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -424,6 +498,7 @@ crate::macros::into_future!(GetOrganizationBillingSubscriptionRequest => crate::
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetOrganizationBillingCreditBalanceRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_id: String,
 }
 
@@ -431,16 +506,32 @@ impl GetOrganizationBillingCreditBalanceRequest {
     pub(crate) fn new(client: Client, organization_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             organization_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(
+        let request = Request::new(
             Method::GET,
             "/organizations/{organization_id}/billing/credits",
         )
-        .path_param("organization_id", &self.organization_id)
+        .path_param("organization_id", &self.organization_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -473,6 +564,7 @@ crate::macros::into_future!(GetOrganizationBillingCreditBalanceRequest => crate:
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct AdjustOrganizationBillingCreditBalanceRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_id: String,
     pub(crate) body: crate::models::AdjustCreditBalanceRequest,
 }
@@ -485,18 +577,34 @@ impl AdjustOrganizationBillingCreditBalanceRequest {
     ) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             organization_id,
             body,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(
+        let request = Request::new(
             Method::POST,
             "/organizations/{organization_id}/billing/credits",
         )
         .path_param("organization_id", &self.organization_id)
-        .json(&self.body)
+        .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -529,6 +637,7 @@ crate::macros::into_future!(AdjustOrganizationBillingCreditBalanceRequest => cra
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetCommercePlanListRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) limit: Option<i64>,
     pub(crate) offset: Option<i64>,
     pub(crate) payer_type: Option<GetCommercePlanListPayerType>,
@@ -538,6 +647,7 @@ impl GetCommercePlanListRequest {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             limit: None,
             offset: None,
             payer_type: None,
@@ -562,11 +672,26 @@ impl GetCommercePlanListRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/billing/plans")
+        let request = Request::new(Method::GET, "/billing/plans")
             .query("limit", self.limit)
             .query("offset", self.offset)
-            .query("payer_type", &self.payer_type)
+            .query("payer_type", &self.payer_type);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -633,6 +758,7 @@ crate::macros::into_future!(GetCommercePlanListRequest => clerk_core::Page<crate
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetBillingPriceListRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) limit: Option<i64>,
     pub(crate) offset: Option<i64>,
     pub(crate) plan_id: Option<String>,
@@ -642,6 +768,7 @@ impl GetBillingPriceListRequest {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             limit: None,
             offset: None,
             plan_id: None,
@@ -666,11 +793,26 @@ impl GetBillingPriceListRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/billing/prices")
+        let request = Request::new(Method::GET, "/billing/prices")
             .query("limit", self.limit)
             .query("offset", self.offset)
-            .query("plan_id", &self.plan_id)
+            .query("plan_id", &self.plan_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -740,16 +882,36 @@ crate::macros::into_future!(GetBillingPriceListRequest => clerk_core::Page<crate
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateBillingPriceRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) body: crate::models::CreateBillingPriceRequest,
 }
 
 impl CreateBillingPriceRequest {
     pub(crate) fn new(client: Client, body: crate::models::CreateBillingPriceRequest) -> Self {
-        Self { client, body }
+        Self {
+            client,
+            timeouts: clerk_core::CallTimeouts::default(),
+            body,
+        }
+    }
+
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
     }
 
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/billing/prices").json(&self.body)
+        let request = Request::new(Method::POST, "/billing/prices").json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -782,6 +944,7 @@ crate::macros::into_future!(CreateBillingPriceRequest => crate::models::BillingP
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetCommerceSubscriptionItemListRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) limit: Option<i64>,
     pub(crate) offset: Option<i64>,
     pub(crate) status: Option<GetCommerceSubscriptionItemListStatus>,
@@ -795,6 +958,7 @@ impl GetCommerceSubscriptionItemListRequest {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             limit: None,
             offset: None,
             status: None,
@@ -847,15 +1011,30 @@ impl GetCommerceSubscriptionItemListRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/billing/subscription_items")
+        let request = Request::new(Method::GET, "/billing/subscription_items")
             .query("limit", self.limit)
             .query("offset", self.offset)
             .query("status", &self.status)
             .query("payer_type", &self.payer_type)
             .query("plan_id", &self.plan_id)
             .query("include_free", self.include_free)
-            .query("query", &self.query)
+            .query("query", &self.query);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -925,6 +1104,7 @@ crate::macros::into_future!(GetCommerceSubscriptionItemListRequest => clerk_core
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CancelCommerceSubscriptionItemRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) subscription_item_id: String,
     pub(crate) end_now: Option<bool>,
 }
@@ -933,6 +1113,7 @@ impl CancelCommerceSubscriptionItemRequest {
     pub(crate) fn new(client: Client, subscription_item_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             subscription_item_id,
             end_now: None,
         }
@@ -944,13 +1125,28 @@ impl CancelCommerceSubscriptionItemRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(
+        let request = Request::new(
             Method::DELETE,
             "/billing/subscription_items/{subscription_item_id}",
         )
         .path_param("subscription_item_id", &self.subscription_item_id)
-        .query("end_now", self.end_now)
+        .query("end_now", self.end_now);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -983,6 +1179,7 @@ crate::macros::into_future!(CancelCommerceSubscriptionItemRequest => crate::mode
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ExtendBillingSubscriptionItemFreeTrialRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) subscription_item_id: String,
     pub(crate) body: crate::models::ExtendFreeTrialRequest,
 }
@@ -995,18 +1192,34 @@ impl ExtendBillingSubscriptionItemFreeTrialRequest {
     ) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             subscription_item_id,
             body,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(
+        let request = Request::new(
             Method::POST,
             "/billing/subscription_items/{subscription_item_id}/extend_free_trial",
         )
         .path_param("subscription_item_id", &self.subscription_item_id)
-        .json(&self.body)
+        .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -1039,6 +1252,7 @@ crate::macros::into_future!(ExtendBillingSubscriptionItemFreeTrialRequest => cra
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateBillingPriceTransitionRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) subscription_item_id: String,
     pub(crate) body: crate::models::PriceTransitionRequest,
 }
@@ -1051,18 +1265,34 @@ impl CreateBillingPriceTransitionRequest {
     ) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             subscription_item_id,
             body,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(
+        let request = Request::new(
             Method::POST,
             "/billing/subscription_items/{subscription_item_id}/price_transition",
         )
         .path_param("subscription_item_id", &self.subscription_item_id)
-        .json(&self.body)
+        .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -1095,6 +1325,7 @@ crate::macros::into_future!(CreateBillingPriceTransitionRequest => crate::models
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ApplyBillingSubscriptionItemDiscountRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) subscription_item_id: String,
     pub(crate) body: crate::models::ApplyCommerceDiscountRequest,
 }
@@ -1107,18 +1338,34 @@ impl ApplyBillingSubscriptionItemDiscountRequest {
     ) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             subscription_item_id,
             body,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(
+        let request = Request::new(
             Method::POST,
             "/billing/subscription_items/{subscription_item_id}/discounts",
         )
         .path_param("subscription_item_id", &self.subscription_item_id)
-        .json(&self.body)
+        .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -1151,6 +1398,7 @@ crate::macros::into_future!(ApplyBillingSubscriptionItemDiscountRequest => crate
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct RemoveBillingSubscriptionItemDiscountRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) subscription_item_id: String,
     pub(crate) discount_id: String,
 }
@@ -1159,18 +1407,34 @@ impl RemoveBillingSubscriptionItemDiscountRequest {
     pub(crate) fn new(client: Client, subscription_item_id: String, discount_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             subscription_item_id,
             discount_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(
+        let request = Request::new(
             Method::DELETE,
             "/billing/subscription_items/{subscription_item_id}/discounts/{discount_id}",
         )
         .path_param("subscription_item_id", &self.subscription_item_id)
-        .path_param("discount_id", &self.discount_id)
+        .path_param("discount_id", &self.discount_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -1203,6 +1467,7 @@ crate::macros::into_future!(RemoveBillingSubscriptionItemDiscountRequest => crat
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetBillingStatementListRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) limit: Option<i64>,
     pub(crate) offset: Option<i64>,
 }
@@ -1211,6 +1476,7 @@ impl GetBillingStatementListRequest {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             limit: None,
             offset: None,
         }
@@ -1228,10 +1494,25 @@ impl GetBillingStatementListRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/billing/statements")
+        let request = Request::new(Method::GET, "/billing/statements")
             .query("limit", self.limit)
-            .query("offset", self.offset)
+            .query("offset", self.offset);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -1298,6 +1579,7 @@ crate::macros::into_future!(GetBillingStatementListRequest => clerk_core::Page<c
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetBillingStatementRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) statement_id: String,
 }
 
@@ -1305,13 +1587,29 @@ impl GetBillingStatementRequest {
     pub(crate) fn new(client: Client, statement_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             statement_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/billing/statements/{statementID}")
-            .path_param("statementID", &self.statement_id)
+        let request = Request::new(Method::GET, "/billing/statements/{statementID}")
+            .path_param("statementID", &self.statement_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -1344,6 +1642,7 @@ crate::macros::into_future!(GetBillingStatementRequest => crate::models::Billing
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetBillingStatementPaymentAttemptsRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) statement_id: String,
     pub(crate) limit: Option<i64>,
     pub(crate) offset: Option<i64>,
@@ -1353,6 +1652,7 @@ impl GetBillingStatementPaymentAttemptsRequest {
     pub(crate) fn new(client: Client, statement_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             statement_id,
             limit: None,
             offset: None,
@@ -1371,14 +1671,29 @@ impl GetBillingStatementPaymentAttemptsRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(
+        let request = Request::new(
             Method::GET,
             "/billing/statements/{statementID}/payment_attempts",
         )
         .path_param("statementID", &self.statement_id)
         .query("limit", self.limit)
-        .query("offset", self.offset)
+        .query("offset", self.offset);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.

@@ -51,15 +51,34 @@ impl BlocklistApi {
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListBlocklistIdentifiersRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
 }
 
 impl ListBlocklistIdentifiersRequest {
     pub(crate) fn new(client: Client) -> Self {
-        Self { client }
+        Self {
+            client,
+            timeouts: clerk_core::CallTimeouts::default(),
+        }
+    }
+
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
     }
 
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/blocklist_identifiers")
+        let request = Request::new(Method::GET, "/blocklist_identifiers");
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -92,6 +111,7 @@ crate::macros::into_future!(ListBlocklistIdentifiersRequest => clerk_core::Page<
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateBlocklistIdentifierRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) body: CreateBlocklistIdentifierBody,
 }
 
@@ -99,12 +119,28 @@ impl CreateBlocklistIdentifierRequest {
     pub(crate) fn new(client: Client, identifier: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             body: CreateBlocklistIdentifierBody::new(identifier),
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/blocklist_identifiers").json(&self.body)
+        let request = Request::new(Method::POST, "/blocklist_identifiers").json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -137,6 +173,7 @@ crate::macros::into_future!(CreateBlocklistIdentifierRequest => crate::models::B
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteBlocklistIdentifierRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) identifier_id: String,
 }
 
@@ -144,13 +181,29 @@ impl DeleteBlocklistIdentifierRequest {
     pub(crate) fn new(client: Client, identifier_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             identifier_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::DELETE, "/blocklist_identifiers/{identifier_id}")
-            .path_param("identifier_id", &self.identifier_id)
+        let request = Request::new(Method::DELETE, "/blocklist_identifiers/{identifier_id}")
+            .path_param("identifier_id", &self.identifier_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.

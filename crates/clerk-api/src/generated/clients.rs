@@ -53,6 +53,7 @@ impl ClientsApi {
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetClientListRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) limit: Option<i64>,
     pub(crate) offset: Option<i64>,
 }
@@ -61,6 +62,7 @@ impl GetClientListRequest {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             limit: None,
             offset: None,
         }
@@ -78,11 +80,26 @@ impl GetClientListRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/clients")
+        let request = Request::new(Method::GET, "/clients")
             .query("limit", self.limit)
             .query("offset", self.offset)
-            .query("paginated", true)
+            .query("paginated", true);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -149,6 +166,7 @@ crate::macros::into_future!(GetClientListRequest => clerk_core::Page<crate::mode
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct VerifyClientRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) body: VerifyClientBody,
 }
 
@@ -156,12 +174,28 @@ impl VerifyClientRequest {
     pub(crate) fn new(client: Client, token: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             body: VerifyClientBody::new(token),
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/clients/verify").json(&self.body)
+        let request = Request::new(Method::POST, "/clients/verify").json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -194,16 +228,37 @@ crate::macros::into_future!(VerifyClientRequest => crate::models::Client);
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetClientRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) client_id: String,
 }
 
 impl GetClientRequest {
     pub(crate) fn new(client: Client, client_id: String) -> Self {
-        Self { client, client_id }
+        Self {
+            client,
+            timeouts: clerk_core::CallTimeouts::default(),
+            client_id,
+        }
+    }
+
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
     }
 
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/clients/{client_id}").path_param("client_id", &self.client_id)
+        let request = Request::new(Method::GET, "/clients/{client_id}")
+            .path_param("client_id", &self.client_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.

@@ -142,6 +142,7 @@ impl DirectoriesApi {
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListDirectoriesRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) limit: Option<i64>,
     pub(crate) offset: Option<i64>,
 }
@@ -150,6 +151,7 @@ impl ListDirectoriesRequest {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             limit: None,
             offset: None,
         }
@@ -167,10 +169,25 @@ impl ListDirectoriesRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/directories")
+        let request = Request::new(Method::GET, "/directories")
             .query("limit", self.limit)
-            .query("offset", self.offset)
+            .query("offset", self.offset);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -237,6 +254,7 @@ crate::macros::into_future!(ListDirectoriesRequest => clerk_core::Page<crate::mo
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateDirectoryRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) body: CreateDirectoryBody,
 }
 
@@ -244,6 +262,7 @@ impl CreateDirectoryRequest {
     pub(crate) fn new(client: Client, enterprise_connection_id: String, provider: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             body: CreateDirectoryBody::new(enterprise_connection_id, provider),
         }
     }
@@ -263,8 +282,23 @@ impl CreateDirectoryRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/directories").json(&self.body)
+        let request = Request::new(Method::POST, "/directories").json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -297,6 +331,7 @@ crate::macros::into_future!(CreateDirectoryRequest => crate::models::Directory);
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetDirectoryRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) directory_id: String,
 }
 
@@ -304,13 +339,29 @@ impl GetDirectoryRequest {
     pub(crate) fn new(client: Client, directory_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             directory_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/directories/{directory_id}")
-            .path_param("directory_id", &self.directory_id)
+        let request = Request::new(Method::GET, "/directories/{directory_id}")
+            .path_param("directory_id", &self.directory_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -343,6 +394,7 @@ crate::macros::into_future!(GetDirectoryRequest => crate::models::Directory);
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateDirectoryRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) directory_id: String,
     pub(crate) body: UpdateDirectoryBody,
 }
@@ -351,6 +403,7 @@ impl UpdateDirectoryRequest {
     pub(crate) fn new(client: Client, directory_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             directory_id,
             body: UpdateDirectoryBody::new(),
         }
@@ -389,10 +442,25 @@ impl UpdateDirectoryRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::PATCH, "/directories/{directory_id}")
+        let request = Request::new(Method::PATCH, "/directories/{directory_id}")
             .path_param("directory_id", &self.directory_id)
-            .json(&self.body)
+            .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -425,6 +493,7 @@ crate::macros::into_future!(UpdateDirectoryRequest => crate::models::Directory);
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteDirectoryRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) directory_id: String,
 }
 
@@ -432,13 +501,29 @@ impl DeleteDirectoryRequest {
     pub(crate) fn new(client: Client, directory_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             directory_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::DELETE, "/directories/{directory_id}")
-            .path_param("directory_id", &self.directory_id)
+        let request = Request::new(Method::DELETE, "/directories/{directory_id}")
+            .path_param("directory_id", &self.directory_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -471,6 +556,7 @@ crate::macros::into_future!(DeleteDirectoryRequest => crate::models::DeletedObje
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct RotateDirectoryApiKeyRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) directory_id: String,
 }
 
@@ -478,13 +564,29 @@ impl RotateDirectoryApiKeyRequest {
     pub(crate) fn new(client: Client, directory_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             directory_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/directories/{directory_id}/rotate_api_key")
-            .path_param("directory_id", &self.directory_id)
+        let request = Request::new(Method::POST, "/directories/{directory_id}/rotate_api_key")
+            .path_param("directory_id", &self.directory_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -517,6 +619,7 @@ crate::macros::into_future!(RotateDirectoryApiKeyRequest => crate::models::Direc
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListDirectoryGroupRoleMappingsRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) directory_id: String,
 }
 
@@ -524,16 +627,32 @@ impl ListDirectoryGroupRoleMappingsRequest {
     pub(crate) fn new(client: Client, directory_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             directory_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(
+        let request = Request::new(
             Method::GET,
             "/directories/{directory_id}/group_role_mappings",
         )
-        .path_param("directory_id", &self.directory_id)
+        .path_param("directory_id", &self.directory_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -568,6 +687,7 @@ crate::macros::into_future!(ListDirectoryGroupRoleMappingsRequest => clerk_core:
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateDirectoryGroupRoleMappingRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) directory_id: String,
     pub(crate) body: CreateDirectoryGroupRoleMappingBody,
 }
@@ -576,6 +696,7 @@ impl CreateDirectoryGroupRoleMappingRequest {
     pub(crate) fn new(client: Client, directory_id: String, role_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             directory_id,
             body: CreateDirectoryGroupRoleMappingBody::new(role_id),
         }
@@ -599,13 +720,28 @@ impl CreateDirectoryGroupRoleMappingRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(
+        let request = Request::new(
             Method::POST,
             "/directories/{directory_id}/group_role_mappings",
         )
         .path_param("directory_id", &self.directory_id)
-        .json(&self.body)
+        .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -638,6 +774,7 @@ crate::macros::into_future!(CreateDirectoryGroupRoleMappingRequest => crate::mod
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ReplaceDirectoryGroupRoleMappingsRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) directory_id: String,
     pub(crate) body: ReplaceDirectoryGroupRoleMappingsBody,
 }
@@ -650,18 +787,34 @@ impl ReplaceDirectoryGroupRoleMappingsRequest {
     ) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             directory_id,
             body: ReplaceDirectoryGroupRoleMappingsBody::new(mappings),
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(
+        let request = Request::new(
             Method::PUT,
             "/directories/{directory_id}/group_role_mappings",
         )
         .path_param("directory_id", &self.directory_id)
-        .json(&self.body)
+        .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -696,6 +849,7 @@ crate::macros::into_future!(ReplaceDirectoryGroupRoleMappingsRequest => clerk_co
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteDirectoryGroupRoleMappingRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) directory_id: String,
     pub(crate) mapping_id: String,
 }
@@ -704,18 +858,34 @@ impl DeleteDirectoryGroupRoleMappingRequest {
     pub(crate) fn new(client: Client, directory_id: String, mapping_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             directory_id,
             mapping_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(
+        let request = Request::new(
             Method::DELETE,
             "/directories/{directory_id}/group_role_mappings/{mapping_id}",
         )
         .path_param("directory_id", &self.directory_id)
-        .path_param("mapping_id", &self.mapping_id)
+        .path_param("mapping_id", &self.mapping_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.

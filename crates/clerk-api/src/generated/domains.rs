@@ -59,15 +59,34 @@ impl DomainsApi {
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListDomainsRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
 }
 
 impl ListDomainsRequest {
     pub(crate) fn new(client: Client) -> Self {
-        Self { client }
+        Self {
+            client,
+            timeouts: clerk_core::CallTimeouts::default(),
+        }
+    }
+
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
     }
 
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/domains")
+        let request = Request::new(Method::GET, "/domains");
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -100,6 +119,7 @@ crate::macros::into_future!(ListDomainsRequest => clerk_core::Page<crate::models
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct AddDomainRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) body: AddDomainBody,
 }
 
@@ -107,6 +127,7 @@ impl AddDomainRequest {
     pub(crate) fn new(client: Client, name: String, is_satellite: bool) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             body: AddDomainBody::new(name, is_satellite),
         }
     }
@@ -123,8 +144,23 @@ impl AddDomainRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/domains").json(&self.body)
+        let request = Request::new(Method::POST, "/domains").json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -157,6 +193,7 @@ crate::macros::into_future!(AddDomainRequest => crate::models::Domain);
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateDomainRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) domain_id: String,
     pub(crate) body: UpdateDomainBody,
 }
@@ -165,6 +202,7 @@ impl UpdateDomainRequest {
     pub(crate) fn new(client: Client, domain_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             domain_id,
             body: UpdateDomainBody::new(),
         }
@@ -206,10 +244,25 @@ impl UpdateDomainRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::PATCH, "/domains/{domain_id}")
+        let request = Request::new(Method::PATCH, "/domains/{domain_id}")
             .path_param("domain_id", &self.domain_id)
-            .json(&self.body)
+            .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -242,17 +295,37 @@ crate::macros::into_future!(UpdateDomainRequest => crate::models::Domain);
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteDomainRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) domain_id: String,
 }
 
 impl DeleteDomainRequest {
     pub(crate) fn new(client: Client, domain_id: String) -> Self {
-        Self { client, domain_id }
+        Self {
+            client,
+            timeouts: clerk_core::CallTimeouts::default(),
+            domain_id,
+        }
+    }
+
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
     }
 
     fn build(&self) -> Request {
-        Request::new(Method::DELETE, "/domains/{domain_id}")
-            .path_param("domain_id", &self.domain_id)
+        let request = Request::new(Method::DELETE, "/domains/{domain_id}")
+            .path_param("domain_id", &self.domain_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.

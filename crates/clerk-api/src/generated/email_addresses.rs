@@ -92,6 +92,7 @@ impl EmailAddressesApi {
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateEmailAddressRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) body: CreateEmailAddressBody,
 }
 
@@ -99,6 +100,7 @@ impl CreateEmailAddressRequest {
     pub(crate) fn new(client: Client, user_id: String, email_address: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             body: CreateEmailAddressBody::new(user_id, email_address),
         }
     }
@@ -139,8 +141,23 @@ impl CreateEmailAddressRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/email_addresses").json(&self.body)
+        let request = Request::new(Method::POST, "/email_addresses").json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -173,6 +190,7 @@ crate::macros::into_future!(CreateEmailAddressRequest => crate::models::EmailAdd
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetEmailAddressRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) email_address_id: String,
 }
 
@@ -180,13 +198,29 @@ impl GetEmailAddressRequest {
     pub(crate) fn new(client: Client, email_address_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             email_address_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/email_addresses/{email_address_id}")
-            .path_param("email_address_id", &self.email_address_id)
+        let request = Request::new(Method::GET, "/email_addresses/{email_address_id}")
+            .path_param("email_address_id", &self.email_address_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -219,6 +253,7 @@ crate::macros::into_future!(GetEmailAddressRequest => crate::models::EmailAddres
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateEmailAddressRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) email_address_id: String,
     pub(crate) body: UpdateEmailAddressBody,
 }
@@ -227,6 +262,7 @@ impl UpdateEmailAddressRequest {
     pub(crate) fn new(client: Client, email_address_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             email_address_id,
             body: UpdateEmailAddressBody::new(),
         }
@@ -268,10 +304,25 @@ impl UpdateEmailAddressRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::PATCH, "/email_addresses/{email_address_id}")
+        let request = Request::new(Method::PATCH, "/email_addresses/{email_address_id}")
             .path_param("email_address_id", &self.email_address_id)
-            .json(&self.body)
+            .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -304,6 +355,7 @@ crate::macros::into_future!(UpdateEmailAddressRequest => crate::models::EmailAdd
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteEmailAddressRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) email_address_id: String,
 }
 
@@ -311,13 +363,29 @@ impl DeleteEmailAddressRequest {
     pub(crate) fn new(client: Client, email_address_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             email_address_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::DELETE, "/email_addresses/{email_address_id}")
-            .path_param("email_address_id", &self.email_address_id)
+        let request = Request::new(Method::DELETE, "/email_addresses/{email_address_id}")
+            .path_param("email_address_id", &self.email_address_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -350,6 +418,7 @@ crate::macros::into_future!(DeleteEmailAddressRequest => crate::models::DeletedO
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct PrepareEmailAddressVerificationRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) email_address_id: String,
 }
 
@@ -357,16 +426,32 @@ impl PrepareEmailAddressVerificationRequest {
     pub(crate) fn new(client: Client, email_address_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             email_address_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(
+        let request = Request::new(
             Method::POST,
             "/email_addresses/{email_address_id}/prepare_verification",
         )
-        .path_param("email_address_id", &self.email_address_id)
+        .path_param("email_address_id", &self.email_address_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -399,6 +484,7 @@ crate::macros::into_future!(PrepareEmailAddressVerificationRequest => crate::mod
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct AttemptEmailAddressVerificationRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) email_address_id: String,
     pub(crate) body: AttemptEmailAddressVerificationBody,
 }
@@ -412,18 +498,34 @@ impl AttemptEmailAddressVerificationRequest {
     ) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             email_address_id,
             body: AttemptEmailAddressVerificationBody::new(verification_id, code),
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(
+        let request = Request::new(
             Method::POST,
             "/email_addresses/{email_address_id}/attempt_verification",
         )
         .path_param("email_address_id", &self.email_address_id)
-        .json(&self.body)
+        .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.

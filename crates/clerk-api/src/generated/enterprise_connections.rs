@@ -114,6 +114,7 @@ impl EnterpriseConnectionsApi {
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListEnterpriseConnectionsRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) limit: Option<i64>,
     pub(crate) offset: Option<i64>,
     pub(crate) organization_id: Option<String>,
@@ -124,6 +125,7 @@ impl ListEnterpriseConnectionsRequest {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             limit: None,
             offset: None,
             organization_id: None,
@@ -155,12 +157,27 @@ impl ListEnterpriseConnectionsRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/enterprise_connections")
+        let request = Request::new(Method::GET, "/enterprise_connections")
             .query("limit", self.limit)
             .query("offset", self.offset)
             .query("organization_id", &self.organization_id)
-            .query("active", self.active)
+            .query("active", self.active);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -230,6 +247,7 @@ crate::macros::into_future!(ListEnterpriseConnectionsRequest => clerk_core::Page
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateEnterpriseConnectionRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) body: CreateEnterpriseConnectionBody,
 }
 
@@ -242,6 +260,7 @@ impl CreateEnterpriseConnectionRequest {
     ) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             body: CreateEnterpriseConnectionBody::new(name, provider, domains),
         }
     }
@@ -331,8 +350,23 @@ impl CreateEnterpriseConnectionRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/enterprise_connections").json(&self.body)
+        let request = Request::new(Method::POST, "/enterprise_connections").json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -365,6 +399,7 @@ crate::macros::into_future!(CreateEnterpriseConnectionRequest => crate::models::
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetEnterpriseConnectionRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) enterprise_connection_id: String,
 }
 
@@ -372,16 +407,32 @@ impl GetEnterpriseConnectionRequest {
     pub(crate) fn new(client: Client, enterprise_connection_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             enterprise_connection_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(
+        let request = Request::new(
             Method::GET,
             "/enterprise_connections/{enterprise_connection_id}",
         )
-        .path_param("enterprise_connection_id", &self.enterprise_connection_id)
+        .path_param("enterprise_connection_id", &self.enterprise_connection_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -414,6 +465,7 @@ crate::macros::into_future!(GetEnterpriseConnectionRequest => crate::models::Ent
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateEnterpriseConnectionRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) enterprise_connection_id: String,
     pub(crate) body: UpdateEnterpriseConnectionBody,
 }
@@ -422,6 +474,7 @@ impl UpdateEnterpriseConnectionRequest {
     pub(crate) fn new(client: Client, enterprise_connection_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             enterprise_connection_id,
             body: UpdateEnterpriseConnectionBody::new(),
         }
@@ -558,13 +611,28 @@ impl UpdateEnterpriseConnectionRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(
+        let request = Request::new(
             Method::PATCH,
             "/enterprise_connections/{enterprise_connection_id}",
         )
         .path_param("enterprise_connection_id", &self.enterprise_connection_id)
-        .json(&self.body)
+        .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -597,6 +665,7 @@ crate::macros::into_future!(UpdateEnterpriseConnectionRequest => crate::models::
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteEnterpriseConnectionRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) enterprise_connection_id: String,
 }
 
@@ -604,16 +673,32 @@ impl DeleteEnterpriseConnectionRequest {
     pub(crate) fn new(client: Client, enterprise_connection_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             enterprise_connection_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(
+        let request = Request::new(
             Method::DELETE,
             "/enterprise_connections/{enterprise_connection_id}",
         )
-        .path_param("enterprise_connection_id", &self.enterprise_connection_id)
+        .path_param("enterprise_connection_id", &self.enterprise_connection_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -646,6 +731,7 @@ crate::macros::into_future!(DeleteEnterpriseConnectionRequest => crate::models::
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListEnterpriseConnectionTestRunsRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) enterprise_connection_id: String,
     pub(crate) status: Vec<ListEnterpriseConnectionTestRunsStatusItem>,
     pub(crate) limit: Option<i64>,
@@ -656,6 +742,7 @@ impl ListEnterpriseConnectionTestRunsRequest {
     pub(crate) fn new(client: Client, enterprise_connection_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             enterprise_connection_id,
             status: Vec::new(),
             limit: None,
@@ -684,15 +771,30 @@ impl ListEnterpriseConnectionTestRunsRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(
+        let request = Request::new(
             Method::GET,
             "/enterprise_connections/{enterprise_connection_id}/test_runs",
         )
         .path_param("enterprise_connection_id", &self.enterprise_connection_id)
         .query("status", &self.status)
         .query("limit", self.limit)
-        .query("offset", self.offset)
+        .query("offset", self.offset);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -762,6 +864,7 @@ crate::macros::into_future!(ListEnterpriseConnectionTestRunsRequest => clerk_cor
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateEnterpriseConnectionTestRunRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) enterprise_connection_id: String,
 }
 
@@ -769,16 +872,32 @@ impl CreateEnterpriseConnectionTestRunRequest {
     pub(crate) fn new(client: Client, enterprise_connection_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             enterprise_connection_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(
+        let request = Request::new(
             Method::POST,
             "/enterprise_connections/{enterprise_connection_id}/test_runs",
         )
-        .path_param("enterprise_connection_id", &self.enterprise_connection_id)
+        .path_param("enterprise_connection_id", &self.enterprise_connection_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.

@@ -125,15 +125,34 @@ impl InstanceApi {
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetInstanceRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
 }
 
 impl GetInstanceRequest {
     pub(crate) fn new(client: Client) -> Self {
-        Self { client }
+        Self {
+            client,
+            timeouts: clerk_core::CallTimeouts::default(),
+        }
+    }
+
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
     }
 
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/instance")
+        let request = Request::new(Method::GET, "/instance");
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -166,6 +185,7 @@ crate::macros::into_future!(GetInstanceRequest => crate::models::Instance);
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateInstanceRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) body: UpdateInstanceBody,
 }
 
@@ -173,6 +193,7 @@ impl UpdateInstanceRequest {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             body: UpdateInstanceBody::new(),
         }
     }
@@ -296,8 +317,23 @@ impl UpdateInstanceRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::PATCH, "/instance").json(&self.body)
+        let request = Request::new(Method::PATCH, "/instance").json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -323,6 +359,7 @@ crate::macros::into_future!(UpdateInstanceRequest => ());
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateInstanceRestrictionsRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) body: UpdateInstanceRestrictionsBody,
 }
 
@@ -330,6 +367,7 @@ impl UpdateInstanceRestrictionsRequest {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             body: UpdateInstanceRestrictionsBody::new(),
         }
     }
@@ -408,8 +446,23 @@ impl UpdateInstanceRestrictionsRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::PATCH, "/instance/restrictions").json(&self.body)
+        let request = Request::new(Method::PATCH, "/instance/restrictions").json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -442,15 +495,34 @@ crate::macros::into_future!(UpdateInstanceRestrictionsRequest => crate::models::
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetInstanceProtectRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
 }
 
 impl GetInstanceProtectRequest {
     pub(crate) fn new(client: Client) -> Self {
-        Self { client }
+        Self {
+            client,
+            timeouts: clerk_core::CallTimeouts::default(),
+        }
+    }
+
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
     }
 
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/instance/protect")
+        let request = Request::new(Method::GET, "/instance/protect");
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -483,6 +555,7 @@ crate::macros::into_future!(GetInstanceProtectRequest => crate::models::Instance
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateInstanceProtectRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) body: UpdateInstanceProtectBody,
 }
 
@@ -490,6 +563,7 @@ impl UpdateInstanceProtectRequest {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             body: UpdateInstanceProtectBody::new(),
         }
     }
@@ -518,8 +592,23 @@ impl UpdateInstanceProtectRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::PATCH, "/instance/protect").json(&self.body)
+        let request = Request::new(Method::PATCH, "/instance/protect").json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -552,15 +641,34 @@ crate::macros::into_future!(UpdateInstanceProtectRequest => crate::models::Insta
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetInstanceCommunicationRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
 }
 
 impl GetInstanceCommunicationRequest {
     pub(crate) fn new(client: Client) -> Self {
-        Self { client }
+        Self {
+            client,
+            timeouts: clerk_core::CallTimeouts::default(),
+        }
+    }
+
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
     }
 
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/instance/communication")
+        let request = Request::new(Method::GET, "/instance/communication");
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -593,6 +701,7 @@ crate::macros::into_future!(GetInstanceCommunicationRequest => crate::models::In
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateInstanceCommunicationRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) body: UpdateInstanceCommunicationBody,
 }
 
@@ -600,6 +709,7 @@ impl UpdateInstanceCommunicationRequest {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             body: UpdateInstanceCommunicationBody::new(),
         }
     }
@@ -619,8 +729,23 @@ impl UpdateInstanceCommunicationRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::PATCH, "/instance/communication").json(&self.body)
+        let request = Request::new(Method::PATCH, "/instance/communication").json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -653,15 +778,34 @@ crate::macros::into_future!(UpdateInstanceCommunicationRequest => crate::models:
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetInstanceOAuthApplicationSettingsRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
 }
 
 impl GetInstanceOAuthApplicationSettingsRequest {
     pub(crate) fn new(client: Client) -> Self {
-        Self { client }
+        Self {
+            client,
+            timeouts: clerk_core::CallTimeouts::default(),
+        }
+    }
+
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
     }
 
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/instance/oauth_application_settings")
+        let request = Request::new(Method::GET, "/instance/oauth_application_settings");
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -694,6 +838,7 @@ crate::macros::into_future!(GetInstanceOAuthApplicationSettingsRequest => crate:
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateInstanceOAuthApplicationSettingsRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) body: UpdateInstanceOAuthApplicationSettingsBody,
 }
 
@@ -701,6 +846,7 @@ impl UpdateInstanceOAuthApplicationSettingsRequest {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             body: UpdateInstanceOAuthApplicationSettingsBody::new(),
         }
     }
@@ -787,8 +933,24 @@ impl UpdateInstanceOAuthApplicationSettingsRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::PATCH, "/instance/oauth_application_settings").json(&self.body)
+        let request =
+            Request::new(Method::PATCH, "/instance/oauth_application_settings").json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -821,6 +983,7 @@ crate::macros::into_future!(UpdateInstanceOAuthApplicationSettingsRequest => cra
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ChangeProductionInstanceDomainRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) body: ChangeProductionInstanceDomainBody,
 }
 
@@ -828,6 +991,7 @@ impl ChangeProductionInstanceDomainRequest {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             body: ChangeProductionInstanceDomainBody::new(),
         }
     }
@@ -844,8 +1008,23 @@ impl ChangeProductionInstanceDomainRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/instance/change_domain").json(&self.body)
+        let request = Request::new(Method::POST, "/instance/change_domain").json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -871,15 +1050,34 @@ crate::macros::into_future!(ChangeProductionInstanceDomainRequest => ());
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetInstanceOrganizationSettingsRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
 }
 
 impl GetInstanceOrganizationSettingsRequest {
     pub(crate) fn new(client: Client) -> Self {
-        Self { client }
+        Self {
+            client,
+            timeouts: clerk_core::CallTimeouts::default(),
+        }
+    }
+
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
     }
 
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/instance/organization_settings")
+        let request = Request::new(Method::GET, "/instance/organization_settings");
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -912,6 +1110,7 @@ crate::macros::into_future!(GetInstanceOrganizationSettingsRequest => crate::mod
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateInstanceOrganizationSettingsRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) body: UpdateInstanceOrganizationSettingsBody,
 }
 
@@ -919,6 +1118,7 @@ impl UpdateInstanceOrganizationSettingsRequest {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             body: UpdateInstanceOrganizationSettingsBody::new(),
         }
     }
@@ -1016,8 +1216,24 @@ impl UpdateInstanceOrganizationSettingsRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::PATCH, "/instance/organization_settings").json(&self.body)
+        let request =
+            Request::new(Method::PATCH, "/instance/organization_settings").json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.

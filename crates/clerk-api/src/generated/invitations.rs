@@ -62,6 +62,7 @@ impl InvitationsApi {
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListInvitationsRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) status: Option<ListInvitationsStatus>,
     pub(crate) query: Option<String>,
     pub(crate) order_by: Option<String>,
@@ -73,6 +74,7 @@ impl ListInvitationsRequest {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             status: None,
             query: None,
             order_by: None,
@@ -111,14 +113,29 @@ impl ListInvitationsRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/invitations")
+        let request = Request::new(Method::GET, "/invitations")
             .query("status", &self.status)
             .query("query", &self.query)
             .query("order_by", &self.order_by)
             .query("limit", self.limit)
             .query("offset", self.offset)
-            .query("paginated", true)
+            .query("paginated", true);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -185,6 +202,7 @@ crate::macros::into_future!(ListInvitationsRequest => clerk_core::Page<crate::mo
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateInvitationRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) body: CreateInvitationBody,
 }
 
@@ -192,6 +210,7 @@ impl CreateInvitationRequest {
     pub(crate) fn new(client: Client, email_address: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             body: CreateInvitationBody::new(email_address),
         }
     }
@@ -250,8 +269,23 @@ impl CreateInvitationRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/invitations").json(&self.body)
+        let request = Request::new(Method::POST, "/invitations").json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -284,16 +318,36 @@ crate::macros::into_future!(CreateInvitationRequest => crate::models::Invitation
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateBulkInvitationsRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) body: Vec<CreateBulkInvitationsBodyItem>,
 }
 
 impl CreateBulkInvitationsRequest {
     pub(crate) fn new(client: Client, body: Vec<CreateBulkInvitationsBodyItem>) -> Self {
-        Self { client, body }
+        Self {
+            client,
+            timeouts: clerk_core::CallTimeouts::default(),
+            body,
+        }
+    }
+
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
     }
 
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/invitations/bulk").json(&self.body)
+        let request = Request::new(Method::POST, "/invitations/bulk").json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -326,6 +380,7 @@ crate::macros::into_future!(CreateBulkInvitationsRequest => clerk_core::Page<cra
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct RevokeInvitationRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) invitation_id: String,
 }
 
@@ -333,13 +388,29 @@ impl RevokeInvitationRequest {
     pub(crate) fn new(client: Client, invitation_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             invitation_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/invitations/{invitation_id}/revoke")
-            .path_param("invitation_id", &self.invitation_id)
+        let request = Request::new(Method::POST, "/invitations/{invitation_id}/revoke")
+            .path_param("invitation_id", &self.invitation_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.

@@ -35,15 +35,34 @@ impl JwksApi {
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetJwksRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
 }
 
 impl GetJwksRequest {
     pub(crate) fn new(client: Client) -> Self {
-        Self { client }
+        Self {
+            client,
+            timeouts: clerk_core::CallTimeouts::default(),
+        }
+    }
+
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
     }
 
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/jwks")
+        let request = Request::new(Method::GET, "/jwks");
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.

@@ -76,6 +76,7 @@ impl JwtTemplatesApi {
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListJwtTemplatesRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) limit: Option<i64>,
     pub(crate) offset: Option<i64>,
 }
@@ -84,6 +85,7 @@ impl ListJwtTemplatesRequest {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             limit: None,
             offset: None,
         }
@@ -101,11 +103,26 @@ impl ListJwtTemplatesRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/jwt_templates")
+        let request = Request::new(Method::GET, "/jwt_templates")
             .query("limit", self.limit)
             .query("offset", self.offset)
-            .query("paginated", true)
+            .query("paginated", true);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -172,6 +189,7 @@ crate::macros::into_future!(ListJwtTemplatesRequest => clerk_core::Page<crate::m
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateJwtTemplateRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) body: CreateJwtTemplateBody,
 }
 
@@ -179,6 +197,7 @@ impl CreateJwtTemplateRequest {
     pub(crate) fn new(client: Client, name: String, claims: serde_json::Value) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             body: CreateJwtTemplateBody::new(name, claims),
         }
     }
@@ -237,8 +256,23 @@ impl CreateJwtTemplateRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/jwt_templates").json(&self.body)
+        let request = Request::new(Method::POST, "/jwt_templates").json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -271,6 +305,7 @@ crate::macros::into_future!(CreateJwtTemplateRequest => crate::models::JwtTempla
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetJwtTemplateRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) template_id: String,
 }
 
@@ -278,13 +313,29 @@ impl GetJwtTemplateRequest {
     pub(crate) fn new(client: Client, template_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             template_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/jwt_templates/{template_id}")
-            .path_param("template_id", &self.template_id)
+        let request = Request::new(Method::GET, "/jwt_templates/{template_id}")
+            .path_param("template_id", &self.template_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -317,6 +368,7 @@ crate::macros::into_future!(GetJwtTemplateRequest => crate::models::JwtTemplate)
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateJwtTemplateRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) template_id: String,
     pub(crate) body: UpdateJwtTemplateBody,
 }
@@ -330,6 +382,7 @@ impl UpdateJwtTemplateRequest {
     ) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             template_id,
             body: UpdateJwtTemplateBody::new(name, claims),
         }
@@ -389,10 +442,25 @@ impl UpdateJwtTemplateRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::PATCH, "/jwt_templates/{template_id}")
+        let request = Request::new(Method::PATCH, "/jwt_templates/{template_id}")
             .path_param("template_id", &self.template_id)
-            .json(&self.body)
+            .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -425,6 +493,7 @@ crate::macros::into_future!(UpdateJwtTemplateRequest => crate::models::JwtTempla
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteJwtTemplateRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) template_id: String,
 }
 
@@ -432,13 +501,29 @@ impl DeleteJwtTemplateRequest {
     pub(crate) fn new(client: Client, template_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             template_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::DELETE, "/jwt_templates/{template_id}")
-            .path_param("template_id", &self.template_id)
+        let request = Request::new(Method::DELETE, "/jwt_templates/{template_id}")
+            .path_param("template_id", &self.template_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.

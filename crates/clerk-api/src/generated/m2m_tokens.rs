@@ -59,6 +59,7 @@ impl M2mTokensApi {
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetM2MTokensRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) subject: String,
     pub(crate) revoked: Option<bool>,
     pub(crate) expired: Option<bool>,
@@ -71,6 +72,7 @@ impl GetM2MTokensRequest {
     pub(crate) fn new(client: Client, subject: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             subject,
             revoked: None,
             expired: None,
@@ -111,6 +113,20 @@ impl GetM2MTokensRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/m2m_tokens")
             .versioned(false)
@@ -119,10 +135,11 @@ impl GetM2MTokensRequest {
             .query("expired", self.expired)
             .query("limit", self.limit)
             .query("offset", self.offset);
-        match &self.machine_secret_key {
+        let request = match &self.machine_secret_key {
             Some(key) => request.bearer(key),
             None => request,
-        }
+        };
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -190,6 +207,7 @@ crate::macros::into_future!(GetM2MTokensRequest => clerk_core::Page<GetM2MTokens
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateM2MTokenRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) body: CreateM2MTokenBody,
     pub(crate) machine_secret_key: Option<clerk_core::SecretKey>,
 }
@@ -198,6 +216,7 @@ impl CreateM2MTokenRequest {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             body: CreateM2MTokenBody::new(),
             machine_secret_key: None,
         }
@@ -246,14 +265,29 @@ impl CreateM2MTokenRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/m2m_tokens")
             .versioned(false)
             .json(&self.body);
-        match &self.machine_secret_key {
+        let request = match &self.machine_secret_key {
             Some(key) => request.bearer(key),
             None => request,
-        }
+        };
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -286,6 +320,7 @@ crate::macros::into_future!(CreateM2MTokenRequest => CreateM2MTokenResponse);
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct RevokeM2MTokenRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) m2m_token_id: String,
     pub(crate) body: RevokeM2MTokenBody,
     pub(crate) machine_secret_key: Option<clerk_core::SecretKey>,
@@ -295,6 +330,7 @@ impl RevokeM2MTokenRequest {
     pub(crate) fn new(client: Client, m2m_token_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             m2m_token_id,
             body: RevokeM2MTokenBody::new(),
             machine_secret_key: None,
@@ -320,15 +356,30 @@ impl RevokeM2MTokenRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/m2m_tokens/{m2m_token_id}/revoke")
             .versioned(false)
             .path_param("m2m_token_id", &self.m2m_token_id)
             .json(&self.body);
-        match &self.machine_secret_key {
+        let request = match &self.machine_secret_key {
             Some(key) => request.bearer(key),
             None => request,
-        }
+        };
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -361,6 +412,7 @@ crate::macros::into_future!(RevokeM2MTokenRequest => RevokeM2MTokenResponse);
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct VerifyM2MTokenRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) body: VerifyM2MTokenBody,
     pub(crate) machine_secret_key: Option<clerk_core::SecretKey>,
 }
@@ -369,6 +421,7 @@ impl VerifyM2MTokenRequest {
     pub(crate) fn new(client: Client, token: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             body: VerifyM2MTokenBody::new(token),
             machine_secret_key: None,
         }
@@ -381,14 +434,29 @@ impl VerifyM2MTokenRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/m2m_tokens/verify")
             .versioned(false)
             .json(&self.body);
-        match &self.machine_secret_key {
+        let request = match &self.machine_secret_key {
             Some(key) => request.bearer(key),
             None => request,
-        }
+        };
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.

@@ -119,6 +119,7 @@ impl MachinesApi {
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListMachinesRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) limit: Option<i64>,
     pub(crate) offset: Option<i64>,
     pub(crate) query: Option<String>,
@@ -129,6 +130,7 @@ impl ListMachinesRequest {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             limit: None,
             offset: None,
             query: None,
@@ -160,12 +162,27 @@ impl ListMachinesRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/machines")
+        let request = Request::new(Method::GET, "/machines")
             .query("limit", self.limit)
             .query("offset", self.offset)
             .query("query", &self.query)
-            .query("order_by", &self.order_by)
+            .query("order_by", &self.order_by);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -232,6 +249,7 @@ crate::macros::into_future!(ListMachinesRequest => clerk_core::Page<crate::model
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateMachineRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) body: CreateMachineBody,
 }
 
@@ -239,6 +257,7 @@ impl CreateMachineRequest {
     pub(crate) fn new(client: Client, name: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             body: CreateMachineBody::new(name),
         }
     }
@@ -255,8 +274,23 @@ impl CreateMachineRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/machines").json(&self.body)
+        let request = Request::new(Method::POST, "/machines").json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -289,17 +323,37 @@ crate::macros::into_future!(CreateMachineRequest => crate::models::MachineCreate
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetMachineRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) machine_id: String,
 }
 
 impl GetMachineRequest {
     pub(crate) fn new(client: Client, machine_id: String) -> Self {
-        Self { client, machine_id }
+        Self {
+            client,
+            timeouts: clerk_core::CallTimeouts::default(),
+            machine_id,
+        }
+    }
+
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
     }
 
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/machines/{machine_id}")
-            .path_param("machine_id", &self.machine_id)
+        let request = Request::new(Method::GET, "/machines/{machine_id}")
+            .path_param("machine_id", &self.machine_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -332,6 +386,7 @@ crate::macros::into_future!(GetMachineRequest => crate::models::Machine);
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateMachineRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) machine_id: String,
     pub(crate) body: UpdateMachineBody,
 }
@@ -340,6 +395,7 @@ impl UpdateMachineRequest {
     pub(crate) fn new(client: Client, machine_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             machine_id,
             body: UpdateMachineBody::new(),
         }
@@ -357,10 +413,25 @@ impl UpdateMachineRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::PATCH, "/machines/{machine_id}")
+        let request = Request::new(Method::PATCH, "/machines/{machine_id}")
             .path_param("machine_id", &self.machine_id)
-            .json(&self.body)
+            .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -393,17 +464,37 @@ crate::macros::into_future!(UpdateMachineRequest => crate::models::Machine);
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteMachineRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) machine_id: String,
 }
 
 impl DeleteMachineRequest {
     pub(crate) fn new(client: Client, machine_id: String) -> Self {
-        Self { client, machine_id }
+        Self {
+            client,
+            timeouts: clerk_core::CallTimeouts::default(),
+            machine_id,
+        }
+    }
+
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
     }
 
     fn build(&self) -> Request {
-        Request::new(Method::DELETE, "/machines/{machine_id}")
-            .path_param("machine_id", &self.machine_id)
+        let request = Request::new(Method::DELETE, "/machines/{machine_id}")
+            .path_param("machine_id", &self.machine_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -436,17 +527,37 @@ crate::macros::into_future!(DeleteMachineRequest => crate::models::MachineDelete
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetMachineSecretKeyRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) machine_id: String,
 }
 
 impl GetMachineSecretKeyRequest {
     pub(crate) fn new(client: Client, machine_id: String) -> Self {
-        Self { client, machine_id }
+        Self {
+            client,
+            timeouts: clerk_core::CallTimeouts::default(),
+            machine_id,
+        }
+    }
+
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
     }
 
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/machines/{machine_id}/secret_key")
-            .path_param("machine_id", &self.machine_id)
+        let request = Request::new(Method::GET, "/machines/{machine_id}/secret_key")
+            .path_param("machine_id", &self.machine_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -479,6 +590,7 @@ crate::macros::into_future!(GetMachineSecretKeyRequest => crate::models::Machine
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct RotateMachineSecretKeyRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) machine_id: String,
     pub(crate) body: RotateMachineSecretKeyBody,
 }
@@ -487,15 +599,31 @@ impl RotateMachineSecretKeyRequest {
     pub(crate) fn new(client: Client, machine_id: String, previous_token_ttl: i64) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             machine_id,
             body: RotateMachineSecretKeyBody::new(previous_token_ttl),
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/machines/{machine_id}/secret_key/rotate")
+        let request = Request::new(Method::POST, "/machines/{machine_id}/secret_key/rotate")
             .path_param("machine_id", &self.machine_id)
-            .json(&self.body)
+            .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -528,6 +656,7 @@ crate::macros::into_future!(RotateMachineSecretKeyRequest => crate::models::Mach
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateMachineScopeRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) machine_id: String,
     pub(crate) body: CreateMachineScopeBody,
 }
@@ -536,15 +665,31 @@ impl CreateMachineScopeRequest {
     pub(crate) fn new(client: Client, machine_id: String, to_machine_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             machine_id,
             body: CreateMachineScopeBody::new(to_machine_id),
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/machines/{machine_id}/scopes")
+        let request = Request::new(Method::POST, "/machines/{machine_id}/scopes")
             .path_param("machine_id", &self.machine_id)
-            .json(&self.body)
+            .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -577,6 +722,7 @@ crate::macros::into_future!(CreateMachineScopeRequest => crate::models::MachineS
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteMachineScopeRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) machine_id: String,
     pub(crate) other_machine_id: String,
 }
@@ -585,18 +731,34 @@ impl DeleteMachineScopeRequest {
     pub(crate) fn new(client: Client, machine_id: String, other_machine_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             machine_id,
             other_machine_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(
+        let request = Request::new(
             Method::DELETE,
             "/machines/{machine_id}/scopes/{other_machine_id}",
         )
         .path_param("machine_id", &self.machine_id)
-        .path_param("other_machine_id", &self.other_machine_id)
+        .path_param("other_machine_id", &self.other_machine_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.

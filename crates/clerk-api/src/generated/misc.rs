@@ -35,6 +35,7 @@ impl MiscApi {
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetPublicInterstitialRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) frontend_api: Option<String>,
     pub(crate) publishable_key: Option<String>,
     pub(crate) proxy_url: Option<String>,
@@ -48,6 +49,7 @@ impl GetPublicInterstitialRequest {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             frontend_api: None,
             publishable_key: None,
             proxy_url: None,
@@ -100,15 +102,30 @@ impl GetPublicInterstitialRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/public/interstitial")
+        let request = Request::new(Method::GET, "/public/interstitial")
             .query("frontend_api", &self.frontend_api)
             .query("publishable_key", &self.publishable_key)
             .query("proxy_url", &self.proxy_url)
             .query("domain", &self.domain)
             .query("sign_in_url", &self.sign_in_url)
             .query("use_domain_for_script", self.use_domain_for_script)
-            .query("frontendApi", &self.frontend_api_camel)
+            .query("frontendApi", &self.frontend_api_camel);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.

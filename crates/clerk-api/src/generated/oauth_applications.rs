@@ -110,6 +110,7 @@ impl OAuthApplicationsApi {
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListOAuthApplicationsRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) limit: Option<i64>,
     pub(crate) offset: Option<i64>,
     pub(crate) order_by: Option<String>,
@@ -120,6 +121,7 @@ impl ListOAuthApplicationsRequest {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             limit: None,
             offset: None,
             order_by: None,
@@ -151,12 +153,27 @@ impl ListOAuthApplicationsRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/oauth_applications")
+        let request = Request::new(Method::GET, "/oauth_applications")
             .query("limit", self.limit)
             .query("offset", self.offset)
             .query("order_by", &self.order_by)
-            .query("name_query", &self.name_query)
+            .query("name_query", &self.name_query);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -223,6 +240,7 @@ crate::macros::into_future!(ListOAuthApplicationsRequest => clerk_core::Page<cra
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateOAuthApplicationRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) body: CreateOAuthApplicationBody,
 }
 
@@ -230,6 +248,7 @@ impl CreateOAuthApplicationRequest {
     pub(crate) fn new(client: Client, name: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             body: CreateOAuthApplicationBody::new(name),
         }
     }
@@ -306,8 +325,23 @@ impl CreateOAuthApplicationRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/oauth_applications").json(&self.body)
+        let request = Request::new(Method::POST, "/oauth_applications").json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -340,6 +374,7 @@ crate::macros::into_future!(CreateOAuthApplicationRequest => crate::models::OAut
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetOAuthApplicationRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) oauth_application_id: String,
 }
 
@@ -347,13 +382,29 @@ impl GetOAuthApplicationRequest {
     pub(crate) fn new(client: Client, oauth_application_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             oauth_application_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/oauth_applications/{oauth_application_id}")
-            .path_param("oauth_application_id", &self.oauth_application_id)
+        let request = Request::new(Method::GET, "/oauth_applications/{oauth_application_id}")
+            .path_param("oauth_application_id", &self.oauth_application_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -386,6 +437,7 @@ crate::macros::into_future!(GetOAuthApplicationRequest => crate::models::OAuthAp
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateOAuthApplicationRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) oauth_application_id: String,
     pub(crate) body: UpdateOAuthApplicationBody,
 }
@@ -394,6 +446,7 @@ impl UpdateOAuthApplicationRequest {
     pub(crate) fn new(client: Client, oauth_application_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             oauth_application_id,
             body: UpdateOAuthApplicationBody::new(),
         }
@@ -483,10 +536,25 @@ impl UpdateOAuthApplicationRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::PATCH, "/oauth_applications/{oauth_application_id}")
+        let request = Request::new(Method::PATCH, "/oauth_applications/{oauth_application_id}")
             .path_param("oauth_application_id", &self.oauth_application_id)
-            .json(&self.body)
+            .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -519,6 +587,7 @@ crate::macros::into_future!(UpdateOAuthApplicationRequest => crate::models::OAut
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteOAuthApplicationRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) oauth_application_id: String,
 }
 
@@ -526,13 +595,29 @@ impl DeleteOAuthApplicationRequest {
     pub(crate) fn new(client: Client, oauth_application_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             oauth_application_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::DELETE, "/oauth_applications/{oauth_application_id}")
-            .path_param("oauth_application_id", &self.oauth_application_id)
+        let request = Request::new(Method::DELETE, "/oauth_applications/{oauth_application_id}")
+            .path_param("oauth_application_id", &self.oauth_application_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -565,6 +650,7 @@ crate::macros::into_future!(DeleteOAuthApplicationRequest => crate::models::Dele
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UploadOAuthApplicationLogoRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) oauth_application_id: String,
     pub(crate) uploader_user_id: Option<String>,
     pub(crate) file: clerk_core::FilePart,
@@ -578,6 +664,7 @@ impl UploadOAuthApplicationLogoRequest {
     ) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             oauth_application_id,
             uploader_user_id: None,
             file,
@@ -590,18 +677,33 @@ impl UploadOAuthApplicationLogoRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
         let mut form = clerk_core::Multipart::new();
         if let Some(value) = &self.uploader_user_id {
             form = form.text("uploader_user_id", value.clone());
         }
         form = form.file("file", self.file.clone());
-        Request::new(
+        let request = Request::new(
             Method::PUT,
             "/oauth_applications/{oauth_application_id}/logo",
         )
         .path_param("oauth_application_id", &self.oauth_application_id)
-        .multipart(form)
+        .multipart(form);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -634,6 +736,7 @@ crate::macros::into_future!(UploadOAuthApplicationLogoRequest => crate::models::
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct RotateOAuthApplicationSecretRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) oauth_application_id: String,
 }
 
@@ -641,16 +744,32 @@ impl RotateOAuthApplicationSecretRequest {
     pub(crate) fn new(client: Client, oauth_application_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             oauth_application_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(
+        let request = Request::new(
             Method::POST,
             "/oauth_applications/{oauth_application_id}/rotate_secret",
         )
-        .path_param("oauth_application_id", &self.oauth_application_id)
+        .path_param("oauth_application_id", &self.oauth_application_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -683,6 +802,7 @@ crate::macros::into_future!(RotateOAuthApplicationSecretRequest => crate::models
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct RevokeOAuthApplicationTokenRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) oauth_application_id: String,
     pub(crate) body: RevokeOAuthApplicationTokenBody,
 }
@@ -691,18 +811,34 @@ impl RevokeOAuthApplicationTokenRequest {
     pub(crate) fn new(client: Client, oauth_application_id: String, token: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             oauth_application_id,
             body: RevokeOAuthApplicationTokenBody::new(token),
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(
+        let request = Request::new(
             Method::POST,
             "/oauth_applications/{oauth_application_id}/revoke_token",
         )
         .path_param("oauth_application_id", &self.oauth_application_id)
-        .json(&self.body)
+        .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.

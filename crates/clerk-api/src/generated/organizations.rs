@@ -405,6 +405,7 @@ impl OrganizationsMembershipsApi {
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListInstanceOrganizationInvitationsRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) order_by: Option<String>,
     pub(crate) status: Vec<ListInstanceOrganizationInvitationsStatus>,
     pub(crate) query: Option<String>,
@@ -416,6 +417,7 @@ impl ListInstanceOrganizationInvitationsRequest {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             order_by: None,
             status: Vec::new(),
             query: None,
@@ -460,13 +462,28 @@ impl ListInstanceOrganizationInvitationsRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/organization_invitations")
+        let request = Request::new(Method::GET, "/organization_invitations")
             .query("order_by", &self.order_by)
             .query("status", &self.status)
             .query("query", &self.query)
             .query("limit", self.limit)
-            .query("offset", self.offset)
+            .query("offset", self.offset);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -540,6 +557,7 @@ crate::macros::into_future!(ListInstanceOrganizationInvitationsRequest => clerk_
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListOrganizationsRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) include_members_count: Option<bool>,
     pub(crate) include_missing_member_with_elevated_permissions: Option<bool>,
     pub(crate) query: Option<String>,
@@ -554,6 +572,7 @@ impl ListOrganizationsRequest {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             include_members_count: None,
             include_missing_member_with_elevated_permissions: None,
             query: None,
@@ -613,8 +632,22 @@ impl ListOrganizationsRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/organizations")
+        let request = Request::new(Method::GET, "/organizations")
             .query("include_members_count", self.include_members_count)
             .query(
                 "include_missing_member_with_elevated_permissions",
@@ -625,7 +658,8 @@ impl ListOrganizationsRequest {
             .query("organization_id", &self.organization_id)
             .query("order_by", &self.order_by)
             .query("limit", self.limit)
-            .query("offset", self.offset)
+            .query("offset", self.offset);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -692,6 +726,7 @@ crate::macros::into_future!(ListOrganizationsRequest => clerk_core::Page<crate::
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateOrganizationRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) body: CreateOrganizationBody,
 }
 
@@ -699,6 +734,7 @@ impl CreateOrganizationRequest {
     pub(crate) fn new(client: Client, name: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             body: CreateOrganizationBody::new(name),
         }
     }
@@ -787,8 +823,23 @@ impl CreateOrganizationRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/organizations").json(&self.body)
+        let request = Request::new(Method::POST, "/organizations").json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -821,6 +872,7 @@ crate::macros::into_future!(CreateOrganizationRequest => crate::models::Organiza
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetOrganizationRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_id: String,
     pub(crate) include_members_count: Option<bool>,
     pub(crate) include_missing_member_with_elevated_permissions: Option<bool>,
@@ -830,6 +882,7 @@ impl GetOrganizationRequest {
     pub(crate) fn new(client: Client, organization_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             organization_id,
             include_members_count: None,
             include_missing_member_with_elevated_permissions: None,
@@ -848,14 +901,29 @@ impl GetOrganizationRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/organizations/{organization_id}")
+        let request = Request::new(Method::GET, "/organizations/{organization_id}")
             .path_param("organization_id", &self.organization_id)
             .query("include_members_count", self.include_members_count)
             .query(
                 "include_missing_member_with_elevated_permissions",
                 self.include_missing_member_with_elevated_permissions,
-            )
+            );
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -888,6 +956,7 @@ crate::macros::into_future!(GetOrganizationRequest => crate::models::Organizatio
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateOrganizationRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_id: String,
     pub(crate) body: UpdateOrganizationBody,
 }
@@ -896,6 +965,7 @@ impl UpdateOrganizationRequest {
     pub(crate) fn new(client: Client, organization_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             organization_id,
             body: UpdateOrganizationBody::new(),
         }
@@ -973,10 +1043,25 @@ impl UpdateOrganizationRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::PATCH, "/organizations/{organization_id}")
+        let request = Request::new(Method::PATCH, "/organizations/{organization_id}")
             .path_param("organization_id", &self.organization_id)
-            .json(&self.body)
+            .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -1009,6 +1094,7 @@ crate::macros::into_future!(UpdateOrganizationRequest => crate::models::Organiza
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteOrganizationRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_id: String,
 }
 
@@ -1016,13 +1102,29 @@ impl DeleteOrganizationRequest {
     pub(crate) fn new(client: Client, organization_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             organization_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::DELETE, "/organizations/{organization_id}")
-            .path_param("organization_id", &self.organization_id)
+        let request = Request::new(Method::DELETE, "/organizations/{organization_id}")
+            .path_param("organization_id", &self.organization_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -1055,6 +1157,7 @@ crate::macros::into_future!(DeleteOrganizationRequest => crate::models::DeletedO
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ReplaceOrganizationMetadataRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_id: String,
     pub(crate) body: ReplaceOrganizationMetadataBody,
 }
@@ -1063,6 +1166,7 @@ impl ReplaceOrganizationMetadataRequest {
     pub(crate) fn new(client: Client, organization_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             organization_id,
             body: ReplaceOrganizationMetadataBody::new(),
         }
@@ -1080,10 +1184,25 @@ impl ReplaceOrganizationMetadataRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::PUT, "/organizations/{organization_id}/metadata")
+        let request = Request::new(Method::PUT, "/organizations/{organization_id}/metadata")
             .path_param("organization_id", &self.organization_id)
-            .json(&self.body)
+            .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -1116,6 +1235,7 @@ crate::macros::into_future!(ReplaceOrganizationMetadataRequest => crate::models:
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct MergeOrganizationMetadataRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_id: String,
     pub(crate) body: MergeOrganizationMetadataBody,
 }
@@ -1124,6 +1244,7 @@ impl MergeOrganizationMetadataRequest {
     pub(crate) fn new(client: Client, organization_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             organization_id,
             body: MergeOrganizationMetadataBody::new(),
         }
@@ -1141,10 +1262,25 @@ impl MergeOrganizationMetadataRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::PATCH, "/organizations/{organization_id}/metadata")
+        let request = Request::new(Method::PATCH, "/organizations/{organization_id}/metadata")
             .path_param("organization_id", &self.organization_id)
-            .json(&self.body)
+            .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -1177,6 +1313,7 @@ crate::macros::into_future!(MergeOrganizationMetadataRequest => crate::models::O
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UploadOrganizationLogoRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_id: String,
     pub(crate) uploader_user_id: Option<String>,
     pub(crate) file: clerk_core::FilePart,
@@ -1186,6 +1323,7 @@ impl UploadOrganizationLogoRequest {
     pub(crate) fn new(client: Client, organization_id: String, file: clerk_core::FilePart) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             organization_id,
             uploader_user_id: None,
             file,
@@ -1198,15 +1336,30 @@ impl UploadOrganizationLogoRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
         let mut form = clerk_core::Multipart::new();
         if let Some(value) = &self.uploader_user_id {
             form = form.text("uploader_user_id", value.clone());
         }
         form = form.file("file", self.file.clone());
-        Request::new(Method::PUT, "/organizations/{organization_id}/logo")
+        let request = Request::new(Method::PUT, "/organizations/{organization_id}/logo")
             .path_param("organization_id", &self.organization_id)
-            .multipart(form)
+            .multipart(form);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -1239,6 +1392,7 @@ crate::macros::into_future!(UploadOrganizationLogoRequest => crate::models::Orga
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteOrganizationLogoRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_id: String,
 }
 
@@ -1246,13 +1400,29 @@ impl DeleteOrganizationLogoRequest {
     pub(crate) fn new(client: Client, organization_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             organization_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::DELETE, "/organizations/{organization_id}/logo")
-            .path_param("organization_id", &self.organization_id)
+        let request = Request::new(Method::DELETE, "/organizations/{organization_id}/logo")
+            .path_param("organization_id", &self.organization_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -1285,6 +1455,7 @@ crate::macros::into_future!(DeleteOrganizationLogoRequest => crate::models::Orga
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListOrganizationInvitationsRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_id: String,
     pub(crate) status: Vec<ListOrganizationInvitationsStatus>,
     pub(crate) email_address: Option<String>,
@@ -1297,6 +1468,7 @@ impl ListOrganizationInvitationsRequest {
     pub(crate) fn new(client: Client, organization_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             organization_id,
             status: Vec::new(),
             email_address: None,
@@ -1342,14 +1514,29 @@ impl ListOrganizationInvitationsRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/organizations/{organization_id}/invitations")
+        let request = Request::new(Method::GET, "/organizations/{organization_id}/invitations")
             .path_param("organization_id", &self.organization_id)
             .query("status", &self.status)
             .query("email_address", &self.email_address)
             .query("order_by", &self.order_by)
             .query("limit", self.limit)
-            .query("offset", self.offset)
+            .query("offset", self.offset);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -1419,6 +1606,7 @@ crate::macros::into_future!(ListOrganizationInvitationsRequest => clerk_core::Pa
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateOrganizationInvitationRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_id: String,
     pub(crate) body: CreateOrganizationInvitationBody,
 }
@@ -1432,6 +1620,7 @@ impl CreateOrganizationInvitationRequest {
     ) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             organization_id,
             body: CreateOrganizationInvitationBody::new(email_address, role),
         }
@@ -1509,10 +1698,25 @@ impl CreateOrganizationInvitationRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/organizations/{organization_id}/invitations")
+        let request = Request::new(Method::POST, "/organizations/{organization_id}/invitations")
             .path_param("organization_id", &self.organization_id)
-            .json(&self.body)
+            .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -1545,6 +1749,7 @@ crate::macros::into_future!(CreateOrganizationInvitationRequest => crate::models
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateOrganizationInvitationBulkRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_id: String,
     pub(crate) body: Vec<CreateOrganizationInvitationBulkBodyItem>,
 }
@@ -1557,18 +1762,34 @@ impl CreateOrganizationInvitationBulkRequest {
     ) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             organization_id,
             body,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(
+        let request = Request::new(
             Method::POST,
             "/organizations/{organization_id}/invitations/bulk",
         )
         .path_param("organization_id", &self.organization_id)
-        .json(&self.body)
+        .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -1603,6 +1824,7 @@ crate::macros::into_future!(CreateOrganizationInvitationBulkRequest => clerk_cor
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListPendingOrganizationInvitationsRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_id: String,
     pub(crate) limit: Option<i64>,
     pub(crate) offset: Option<i64>,
@@ -1612,6 +1834,7 @@ impl ListPendingOrganizationInvitationsRequest {
     pub(crate) fn new(client: Client, organization_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             organization_id,
             limit: None,
             offset: None,
@@ -1630,14 +1853,29 @@ impl ListPendingOrganizationInvitationsRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(
+        let request = Request::new(
             Method::GET,
             "/organizations/{organization_id}/invitations/pending",
         )
         .path_param("organization_id", &self.organization_id)
         .query("limit", self.limit)
-        .query("offset", self.offset)
+        .query("offset", self.offset);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -1707,6 +1945,7 @@ crate::macros::into_future!(ListPendingOrganizationInvitationsRequest => clerk_c
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetOrganizationInvitationRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_id: String,
     pub(crate) invitation_id: String,
 }
@@ -1715,18 +1954,34 @@ impl GetOrganizationInvitationRequest {
     pub(crate) fn new(client: Client, organization_id: String, invitation_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             organization_id,
             invitation_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(
+        let request = Request::new(
             Method::GET,
             "/organizations/{organization_id}/invitations/{invitation_id}",
         )
         .path_param("organization_id", &self.organization_id)
-        .path_param("invitation_id", &self.invitation_id)
+        .path_param("invitation_id", &self.invitation_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -1759,6 +2014,7 @@ crate::macros::into_future!(GetOrganizationInvitationRequest => crate::models::O
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct RevokeOrganizationInvitationRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_id: String,
     pub(crate) invitation_id: String,
     pub(crate) body: RevokeOrganizationInvitationBody,
@@ -1768,6 +2024,7 @@ impl RevokeOrganizationInvitationRequest {
     pub(crate) fn new(client: Client, organization_id: String, invitation_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             organization_id,
             invitation_id,
             body: RevokeOrganizationInvitationBody::new(),
@@ -1786,14 +2043,29 @@ impl RevokeOrganizationInvitationRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(
+        let request = Request::new(
             Method::POST,
             "/organizations/{organization_id}/invitations/{invitation_id}/revoke",
         )
         .path_param("organization_id", &self.organization_id)
         .path_param("invitation_id", &self.invitation_id)
-        .json(&self.body)
+        .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -1826,6 +2098,7 @@ crate::macros::into_future!(RevokeOrganizationInvitationRequest => crate::models
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListOrganizationMembershipsRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_id: String,
     pub(crate) order_by: Option<String>,
     pub(crate) user_id: Vec<String>,
@@ -1851,6 +2124,7 @@ impl ListOrganizationMembershipsRequest {
     pub(crate) fn new(client: Client, organization_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             organization_id,
             order_by: None,
             user_id: Vec::new(),
@@ -1981,8 +2255,22 @@ impl ListOrganizationMembershipsRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/organizations/{organization_id}/memberships")
+        let request = Request::new(Method::GET, "/organizations/{organization_id}/memberships")
             .path_param("organization_id", &self.organization_id)
             .query("order_by", &self.order_by)
             .query("user_id", &self.user_id)
@@ -2001,7 +2289,8 @@ impl ListOrganizationMembershipsRequest {
             .query("created_at_before", self.created_at_before)
             .query("created_at_after", self.created_at_after)
             .query("limit", self.limit)
-            .query("offset", self.offset)
+            .query("offset", self.offset);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -2071,6 +2360,7 @@ crate::macros::into_future!(ListOrganizationMembershipsRequest => clerk_core::Pa
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateOrganizationMembershipRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_id: String,
     pub(crate) body: CreateOrganizationMembershipBody,
 }
@@ -2084,6 +2374,7 @@ impl CreateOrganizationMembershipRequest {
     ) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             organization_id,
             body: CreateOrganizationMembershipBody::new(user_id, role),
         }
@@ -2113,10 +2404,25 @@ impl CreateOrganizationMembershipRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/organizations/{organization_id}/memberships")
+        let request = Request::new(Method::POST, "/organizations/{organization_id}/memberships")
             .path_param("organization_id", &self.organization_id)
-            .json(&self.body)
+            .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -2149,6 +2455,7 @@ crate::macros::into_future!(CreateOrganizationMembershipRequest => crate::models
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateOrganizationMembershipRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_id: String,
     pub(crate) user_id: String,
     pub(crate) body: UpdateOrganizationMembershipBody,
@@ -2163,20 +2470,36 @@ impl UpdateOrganizationMembershipRequest {
     ) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             organization_id,
             user_id,
             body: UpdateOrganizationMembershipBody::new(role),
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(
+        let request = Request::new(
             Method::PATCH,
             "/organizations/{organization_id}/memberships/{user_id}",
         )
         .path_param("organization_id", &self.organization_id)
         .path_param("user_id", &self.user_id)
-        .json(&self.body)
+        .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -2209,6 +2532,7 @@ crate::macros::into_future!(UpdateOrganizationMembershipRequest => crate::models
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteOrganizationMembershipRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_id: String,
     pub(crate) user_id: String,
 }
@@ -2217,18 +2541,34 @@ impl DeleteOrganizationMembershipRequest {
     pub(crate) fn new(client: Client, organization_id: String, user_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             organization_id,
             user_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(
+        let request = Request::new(
             Method::DELETE,
             "/organizations/{organization_id}/memberships/{user_id}",
         )
         .path_param("organization_id", &self.organization_id)
-        .path_param("user_id", &self.user_id)
+        .path_param("user_id", &self.user_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -2261,6 +2601,7 @@ crate::macros::into_future!(DeleteOrganizationMembershipRequest => crate::models
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateOrganizationMembershipMetadataRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_id: String,
     pub(crate) user_id: String,
     pub(crate) body: UpdateOrganizationMembershipMetadataBody,
@@ -2270,6 +2611,7 @@ impl UpdateOrganizationMembershipMetadataRequest {
     pub(crate) fn new(client: Client, organization_id: String, user_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             organization_id,
             user_id,
             body: UpdateOrganizationMembershipMetadataBody::new(),
@@ -2288,14 +2630,29 @@ impl UpdateOrganizationMembershipMetadataRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(
+        let request = Request::new(
             Method::PATCH,
             "/organizations/{organization_id}/memberships/{user_id}/metadata",
         )
         .path_param("organization_id", &self.organization_id)
         .path_param("user_id", &self.user_id)
-        .json(&self.body)
+        .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -2328,6 +2685,7 @@ crate::macros::into_future!(UpdateOrganizationMembershipMetadataRequest => crate
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListOrganizationDomainsRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_id: String,
     pub(crate) verified: Option<String>,
     pub(crate) enrollment_mode: Option<String>,
@@ -2339,6 +2697,7 @@ impl ListOrganizationDomainsRequest {
     pub(crate) fn new(client: Client, organization_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             organization_id,
             verified: None,
             enrollment_mode: None,
@@ -2371,13 +2730,28 @@ impl ListOrganizationDomainsRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/organizations/{organization_id}/domains")
+        let request = Request::new(Method::GET, "/organizations/{organization_id}/domains")
             .path_param("organization_id", &self.organization_id)
             .query("verified", &self.verified)
             .query("enrollment_mode", &self.enrollment_mode)
             .query("limit", self.limit)
-            .query("offset", self.offset)
+            .query("offset", self.offset);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -2445,6 +2819,7 @@ crate::macros::into_future!(ListOrganizationDomainsRequest => clerk_core::Page<c
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateOrganizationDomainRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_id: String,
     pub(crate) body: CreateOrganizationDomainBody,
 }
@@ -2453,6 +2828,7 @@ impl CreateOrganizationDomainRequest {
     pub(crate) fn new(client: Client, organization_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             organization_id,
             body: CreateOrganizationDomainBody::new(),
         }
@@ -2482,10 +2858,25 @@ impl CreateOrganizationDomainRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/organizations/{organization_id}/domains")
+        let request = Request::new(Method::POST, "/organizations/{organization_id}/domains")
             .path_param("organization_id", &self.organization_id)
-            .json(&self.body)
+            .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -2518,6 +2909,7 @@ crate::macros::into_future!(CreateOrganizationDomainRequest => crate::models::Or
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateOrganizationDomainRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_id: String,
     pub(crate) domain_id: String,
     pub(crate) body: UpdateOrganizationDomainBody,
@@ -2527,6 +2919,7 @@ impl UpdateOrganizationDomainRequest {
     pub(crate) fn new(client: Client, organization_id: String, domain_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             organization_id,
             domain_id,
             body: UpdateOrganizationDomainBody::new(),
@@ -2557,14 +2950,29 @@ impl UpdateOrganizationDomainRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(
+        let request = Request::new(
             Method::PATCH,
             "/organizations/{organization_id}/domains/{domain_id}",
         )
         .path_param("organization_id", &self.organization_id)
         .path_param("domain_id", &self.domain_id)
-        .json(&self.body)
+        .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -2597,6 +3005,7 @@ crate::macros::into_future!(UpdateOrganizationDomainRequest => crate::models::Or
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteOrganizationDomainRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_id: String,
     pub(crate) domain_id: String,
 }
@@ -2605,18 +3014,34 @@ impl DeleteOrganizationDomainRequest {
     pub(crate) fn new(client: Client, organization_id: String, domain_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             organization_id,
             domain_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(
+        let request = Request::new(
             Method::DELETE,
             "/organizations/{organization_id}/domains/{domain_id}",
         )
         .path_param("organization_id", &self.organization_id)
-        .path_param("domain_id", &self.domain_id)
+        .path_param("domain_id", &self.domain_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -2649,6 +3074,7 @@ crate::macros::into_future!(DeleteOrganizationDomainRequest => crate::models::De
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct VerifyOrganizationDomainOwnershipRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_id: String,
     pub(crate) domain_id: String,
 }
@@ -2657,18 +3083,34 @@ impl VerifyOrganizationDomainOwnershipRequest {
     pub(crate) fn new(client: Client, organization_id: String, domain_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             organization_id,
             domain_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(
+        let request = Request::new(
             Method::POST,
             "/organizations/{organization_id}/domains/{domain_id}/verify_ownership",
         )
         .path_param("organization_id", &self.organization_id)
-        .path_param("domain_id", &self.domain_id)
+        .path_param("domain_id", &self.domain_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -2701,6 +3143,7 @@ crate::macros::into_future!(VerifyOrganizationDomainOwnershipRequest => crate::m
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListAllOrganizationDomainsRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_id: Option<String>,
     pub(crate) verified: Option<ListAllOrganizationDomainsVerified>,
     pub(crate) enrollment_mode: Vec<ListAllOrganizationDomainsEnrollmentModeItem>,
@@ -2715,6 +3158,7 @@ impl ListAllOrganizationDomainsRequest {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             organization_id: None,
             verified: None,
             enrollment_mode: Vec::new(),
@@ -2777,8 +3221,22 @@ impl ListAllOrganizationDomainsRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/organization_domains")
+        let request = Request::new(Method::GET, "/organization_domains")
             .query("organization_id", &self.organization_id)
             .query("verified", &self.verified)
             .query("enrollment_mode", &self.enrollment_mode)
@@ -2786,7 +3244,8 @@ impl ListAllOrganizationDomainsRequest {
             .query("domains", &self.domains)
             .query("order_by", &self.order_by)
             .query("offset", self.offset)
-            .query("limit", self.limit)
+            .query("limit", self.limit);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -2854,6 +3313,7 @@ crate::macros::into_future!(ListAllOrganizationDomainsRequest => clerk_core::Pag
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct InstanceGetOrganizationMembershipsRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) order_by: Option<String>,
     pub(crate) limit: Option<i64>,
     pub(crate) offset: Option<i64>,
@@ -2863,6 +3323,7 @@ impl InstanceGetOrganizationMembershipsRequest {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             order_by: None,
             limit: None,
             offset: None,
@@ -2887,11 +3348,26 @@ impl InstanceGetOrganizationMembershipsRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/organization_memberships")
+        let request = Request::new(Method::GET, "/organization_memberships")
             .query("order_by", &self.order_by)
             .query("limit", self.limit)
-            .query("offset", self.offset)
+            .query("offset", self.offset);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.

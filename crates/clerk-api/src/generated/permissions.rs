@@ -71,6 +71,7 @@ impl PermissionsApi {
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListOrganizationPermissionsRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) query: Option<String>,
     pub(crate) order_by: Option<String>,
     pub(crate) limit: Option<i64>,
@@ -81,6 +82,7 @@ impl ListOrganizationPermissionsRequest {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             query: None,
             order_by: None,
             limit: None,
@@ -112,12 +114,27 @@ impl ListOrganizationPermissionsRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/organization_permissions")
+        let request = Request::new(Method::GET, "/organization_permissions")
             .query("query", &self.query)
             .query("order_by", &self.order_by)
             .query("limit", self.limit)
-            .query("offset", self.offset)
+            .query("offset", self.offset);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -184,6 +201,7 @@ crate::macros::into_future!(ListOrganizationPermissionsRequest => clerk_core::Pa
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateOrganizationPermissionRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) body: CreateOrganizationPermissionBody,
 }
 
@@ -191,6 +209,7 @@ impl CreateOrganizationPermissionRequest {
     pub(crate) fn new(client: Client, name: String, key: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             body: CreateOrganizationPermissionBody::new(name, key),
         }
     }
@@ -201,8 +220,23 @@ impl CreateOrganizationPermissionRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/organization_permissions").json(&self.body)
+        let request = Request::new(Method::POST, "/organization_permissions").json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -235,6 +269,7 @@ crate::macros::into_future!(CreateOrganizationPermissionRequest => crate::models
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetOrganizationPermissionRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) permission_id: String,
 }
 
@@ -242,13 +277,29 @@ impl GetOrganizationPermissionRequest {
     pub(crate) fn new(client: Client, permission_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             permission_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/organization_permissions/{permission_id}")
-            .path_param("permission_id", &self.permission_id)
+        let request = Request::new(Method::GET, "/organization_permissions/{permission_id}")
+            .path_param("permission_id", &self.permission_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -281,6 +332,7 @@ crate::macros::into_future!(GetOrganizationPermissionRequest => crate::models::P
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateOrganizationPermissionRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) permission_id: String,
     pub(crate) body: UpdateOrganizationPermissionBody,
 }
@@ -289,6 +341,7 @@ impl UpdateOrganizationPermissionRequest {
     pub(crate) fn new(client: Client, permission_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             permission_id,
             body: UpdateOrganizationPermissionBody::new(),
         }
@@ -312,10 +365,25 @@ impl UpdateOrganizationPermissionRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::PATCH, "/organization_permissions/{permission_id}")
+        let request = Request::new(Method::PATCH, "/organization_permissions/{permission_id}")
             .path_param("permission_id", &self.permission_id)
-            .json(&self.body)
+            .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -348,6 +416,7 @@ crate::macros::into_future!(UpdateOrganizationPermissionRequest => crate::models
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteOrganizationPermissionRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) permission_id: String,
 }
 
@@ -355,13 +424,29 @@ impl DeleteOrganizationPermissionRequest {
     pub(crate) fn new(client: Client, permission_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             permission_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::DELETE, "/organization_permissions/{permission_id}")
-            .path_param("permission_id", &self.permission_id)
+        let request = Request::new(Method::DELETE, "/organization_permissions/{permission_id}")
+            .path_param("permission_id", &self.permission_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.

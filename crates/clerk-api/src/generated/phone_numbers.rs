@@ -92,6 +92,7 @@ impl PhoneNumbersApi {
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreatePhoneNumberRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) body: CreatePhoneNumberBody,
 }
 
@@ -99,6 +100,7 @@ impl CreatePhoneNumberRequest {
     pub(crate) fn new(client: Client, user_id: String, phone_number: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             body: CreatePhoneNumberBody::new(user_id, phone_number),
         }
     }
@@ -139,8 +141,23 @@ impl CreatePhoneNumberRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/phone_numbers").json(&self.body)
+        let request = Request::new(Method::POST, "/phone_numbers").json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -173,6 +190,7 @@ crate::macros::into_future!(CreatePhoneNumberRequest => crate::models::PhoneNumb
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetPhoneNumberRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) phone_number_id: String,
 }
 
@@ -180,13 +198,29 @@ impl GetPhoneNumberRequest {
     pub(crate) fn new(client: Client, phone_number_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             phone_number_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/phone_numbers/{phone_number_id}")
-            .path_param("phone_number_id", &self.phone_number_id)
+        let request = Request::new(Method::GET, "/phone_numbers/{phone_number_id}")
+            .path_param("phone_number_id", &self.phone_number_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -219,6 +253,7 @@ crate::macros::into_future!(GetPhoneNumberRequest => crate::models::PhoneNumber)
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdatePhoneNumberRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) phone_number_id: String,
     pub(crate) body: UpdatePhoneNumberBody,
 }
@@ -227,6 +262,7 @@ impl UpdatePhoneNumberRequest {
     pub(crate) fn new(client: Client, phone_number_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             phone_number_id,
             body: UpdatePhoneNumberBody::new(),
         }
@@ -268,10 +304,25 @@ impl UpdatePhoneNumberRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::PATCH, "/phone_numbers/{phone_number_id}")
+        let request = Request::new(Method::PATCH, "/phone_numbers/{phone_number_id}")
             .path_param("phone_number_id", &self.phone_number_id)
-            .json(&self.body)
+            .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -304,6 +355,7 @@ crate::macros::into_future!(UpdatePhoneNumberRequest => crate::models::PhoneNumb
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeletePhoneNumberRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) phone_number_id: String,
 }
 
@@ -311,13 +363,29 @@ impl DeletePhoneNumberRequest {
     pub(crate) fn new(client: Client, phone_number_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             phone_number_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::DELETE, "/phone_numbers/{phone_number_id}")
-            .path_param("phone_number_id", &self.phone_number_id)
+        let request = Request::new(Method::DELETE, "/phone_numbers/{phone_number_id}")
+            .path_param("phone_number_id", &self.phone_number_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -350,6 +418,7 @@ crate::macros::into_future!(DeletePhoneNumberRequest => crate::models::DeletedOb
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct PreparePhoneNumberVerificationRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) phone_number_id: String,
 }
 
@@ -357,16 +426,32 @@ impl PreparePhoneNumberVerificationRequest {
     pub(crate) fn new(client: Client, phone_number_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             phone_number_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(
+        let request = Request::new(
             Method::POST,
             "/phone_numbers/{phone_number_id}/prepare_verification",
         )
-        .path_param("phone_number_id", &self.phone_number_id)
+        .path_param("phone_number_id", &self.phone_number_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -399,6 +484,7 @@ crate::macros::into_future!(PreparePhoneNumberVerificationRequest => crate::mode
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct AttemptPhoneNumberVerificationRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) phone_number_id: String,
     pub(crate) body: AttemptPhoneNumberVerificationBody,
 }
@@ -412,18 +498,34 @@ impl AttemptPhoneNumberVerificationRequest {
     ) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             phone_number_id,
             body: AttemptPhoneNumberVerificationBody::new(verification_id, code),
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(
+        let request = Request::new(
             Method::POST,
             "/phone_numbers/{phone_number_id}/attempt_verification",
         )
         .path_param("phone_number_id", &self.phone_number_id)
-        .json(&self.body)
+        .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.

@@ -35,6 +35,7 @@ impl ProxyChecksApi {
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct VerifyDomainProxyRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) body: VerifyDomainProxyBody,
 }
 
@@ -42,6 +43,7 @@ impl VerifyDomainProxyRequest {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             body: VerifyDomainProxyBody::new(),
         }
     }
@@ -58,8 +60,23 @@ impl VerifyDomainProxyRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/proxy_checks").json(&self.body)
+        let request = Request::new(Method::POST, "/proxy_checks").json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.

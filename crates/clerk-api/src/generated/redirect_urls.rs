@@ -59,6 +59,7 @@ impl RedirectUrlsApi {
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListRedirectUrLsRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) limit: Option<i64>,
     pub(crate) offset: Option<i64>,
 }
@@ -67,6 +68,7 @@ impl ListRedirectUrLsRequest {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             limit: None,
             offset: None,
         }
@@ -84,11 +86,26 @@ impl ListRedirectUrLsRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/redirect_urls")
+        let request = Request::new(Method::GET, "/redirect_urls")
             .query("limit", self.limit)
             .query("offset", self.offset)
-            .query("paginated", true)
+            .query("paginated", true);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -155,6 +172,7 @@ crate::macros::into_future!(ListRedirectUrLsRequest => clerk_core::Page<crate::m
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateRedirectUrlRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) body: CreateRedirectUrlBody,
 }
 
@@ -162,12 +180,28 @@ impl CreateRedirectUrlRequest {
     pub(crate) fn new(client: Client, url: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             body: CreateRedirectUrlBody::new(url),
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/redirect_urls").json(&self.body)
+        let request = Request::new(Method::POST, "/redirect_urls").json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -200,16 +234,36 @@ crate::macros::into_future!(CreateRedirectUrlRequest => crate::models::RedirectU
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetRedirectUrlRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) id: String,
 }
 
 impl GetRedirectUrlRequest {
     pub(crate) fn new(client: Client, id: String) -> Self {
-        Self { client, id }
+        Self {
+            client,
+            timeouts: clerk_core::CallTimeouts::default(),
+            id,
+        }
+    }
+
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
     }
 
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/redirect_urls/{id}").path_param("id", &self.id)
+        let request = Request::new(Method::GET, "/redirect_urls/{id}").path_param("id", &self.id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -242,16 +296,37 @@ crate::macros::into_future!(GetRedirectUrlRequest => crate::models::RedirectUrl)
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteRedirectUrlRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) id: String,
 }
 
 impl DeleteRedirectUrlRequest {
     pub(crate) fn new(client: Client, id: String) -> Self {
-        Self { client, id }
+        Self {
+            client,
+            timeouts: clerk_core::CallTimeouts::default(),
+            id,
+        }
+    }
+
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
     }
 
     fn build(&self) -> Request {
-        Request::new(Method::DELETE, "/redirect_urls/{id}").path_param("id", &self.id)
+        let request =
+            Request::new(Method::DELETE, "/redirect_urls/{id}").path_param("id", &self.id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.

@@ -121,6 +121,7 @@ impl RoleSetsApi {
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListRoleSetsRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) query: Option<String>,
     pub(crate) order_by: Option<String>,
     pub(crate) limit: Option<i64>,
@@ -131,6 +132,7 @@ impl ListRoleSetsRequest {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             query: None,
             order_by: None,
             limit: None,
@@ -162,12 +164,27 @@ impl ListRoleSetsRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/role_sets")
+        let request = Request::new(Method::GET, "/role_sets")
             .query("query", &self.query)
             .query("order_by", &self.order_by)
             .query("limit", self.limit)
-            .query("offset", self.offset)
+            .query("offset", self.offset);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -234,6 +251,7 @@ crate::macros::into_future!(ListRoleSetsRequest => clerk_core::Page<crate::model
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateRoleSetRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) body: CreateRoleSetBody,
 }
 
@@ -247,6 +265,7 @@ impl CreateRoleSetRequest {
     ) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             body: CreateRoleSetBody::new(name, default_role_key, creator_role_key, roles),
         }
     }
@@ -275,8 +294,23 @@ impl CreateRoleSetRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/role_sets").json(&self.body)
+        let request = Request::new(Method::POST, "/role_sets").json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -309,6 +343,7 @@ crate::macros::into_future!(CreateRoleSetRequest => crate::models::RoleSet);
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetRoleSetRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) role_set_key_or_id: String,
 }
 
@@ -316,13 +351,29 @@ impl GetRoleSetRequest {
     pub(crate) fn new(client: Client, role_set_key_or_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             role_set_key_or_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/role_sets/{role_set_key_or_id}")
-            .path_param("role_set_key_or_id", &self.role_set_key_or_id)
+        let request = Request::new(Method::GET, "/role_sets/{role_set_key_or_id}")
+            .path_param("role_set_key_or_id", &self.role_set_key_or_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -355,6 +406,7 @@ crate::macros::into_future!(GetRoleSetRequest => crate::models::RoleSet);
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateRoleSetRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) role_set_key_or_id: String,
     pub(crate) body: UpdateRoleSetBody,
 }
@@ -363,6 +415,7 @@ impl UpdateRoleSetRequest {
     pub(crate) fn new(client: Client, role_set_key_or_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             role_set_key_or_id,
             body: UpdateRoleSetBody::new(),
         }
@@ -440,10 +493,25 @@ impl UpdateRoleSetRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::PATCH, "/role_sets/{role_set_key_or_id}")
+        let request = Request::new(Method::PATCH, "/role_sets/{role_set_key_or_id}")
             .path_param("role_set_key_or_id", &self.role_set_key_or_id)
-            .json(&self.body)
+            .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -476,6 +544,7 @@ crate::macros::into_future!(UpdateRoleSetRequest => crate::models::RoleSet);
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ReplaceRoleSetRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) role_set_key_or_id: String,
     pub(crate) body: ReplaceRoleSetBody,
 }
@@ -488,6 +557,7 @@ impl ReplaceRoleSetRequest {
     ) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             role_set_key_or_id,
             body: ReplaceRoleSetBody::new(dest_role_set_key),
         }
@@ -499,10 +569,25 @@ impl ReplaceRoleSetRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/role_sets/{role_set_key_or_id}/replace")
+        let request = Request::new(Method::POST, "/role_sets/{role_set_key_or_id}/replace")
             .path_param("role_set_key_or_id", &self.role_set_key_or_id)
-            .json(&self.body)
+            .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -535,6 +620,7 @@ crate::macros::into_future!(ReplaceRoleSetRequest => crate::models::DeletedObjec
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct AddRolesToRoleSetRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) role_set_key_or_id: String,
     pub(crate) body: AddRolesToRoleSetBody,
 }
@@ -543,6 +629,7 @@ impl AddRolesToRoleSetRequest {
     pub(crate) fn new(client: Client, role_set_key_or_id: String, role_keys: Vec<String>) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             role_set_key_or_id,
             body: AddRolesToRoleSetBody::new(role_keys),
         }
@@ -560,10 +647,25 @@ impl AddRolesToRoleSetRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/role_sets/{role_set_key_or_id}/roles")
+        let request = Request::new(Method::POST, "/role_sets/{role_set_key_or_id}/roles")
             .path_param("role_set_key_or_id", &self.role_set_key_or_id)
-            .json(&self.body)
+            .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -596,6 +698,7 @@ crate::macros::into_future!(AddRolesToRoleSetRequest => crate::models::RoleSet);
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ReplaceRoleInRoleSetRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) role_set_key_or_id: String,
     pub(crate) body: ReplaceRoleInRoleSetBody,
 }
@@ -609,18 +712,34 @@ impl ReplaceRoleInRoleSetRequest {
     ) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             role_set_key_or_id,
             body: ReplaceRoleInRoleSetBody::new(role_key, to_role_key),
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(
+        let request = Request::new(
             Method::POST,
             "/role_sets/{role_set_key_or_id}/roles/replace",
         )
         .path_param("role_set_key_or_id", &self.role_set_key_or_id)
-        .json(&self.body)
+        .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.

@@ -103,6 +103,7 @@ impl RolesApi {
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListOrganizationRolesRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) query: Option<String>,
     pub(crate) order_by: Option<String>,
     pub(crate) limit: Option<i64>,
@@ -113,6 +114,7 @@ impl ListOrganizationRolesRequest {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             query: None,
             order_by: None,
             limit: None,
@@ -144,12 +146,27 @@ impl ListOrganizationRolesRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/organization_roles")
+        let request = Request::new(Method::GET, "/organization_roles")
             .query("query", &self.query)
             .query("order_by", &self.order_by)
             .query("limit", self.limit)
-            .query("offset", self.offset)
+            .query("offset", self.offset);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -215,6 +232,7 @@ crate::macros::into_future!(ListOrganizationRolesRequest => clerk_core::Page<cra
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateOrganizationRoleRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) body: CreateOrganizationRoleBody,
 }
 
@@ -222,6 +240,7 @@ impl CreateOrganizationRoleRequest {
     pub(crate) fn new(client: Client, name: String, key: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             body: CreateOrganizationRoleBody::new(name, key),
         }
     }
@@ -262,8 +281,23 @@ impl CreateOrganizationRoleRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/organization_roles").json(&self.body)
+        let request = Request::new(Method::POST, "/organization_roles").json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -296,6 +330,7 @@ crate::macros::into_future!(CreateOrganizationRoleRequest => crate::models::Role
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetOrganizationRoleRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_role_id: String,
 }
 
@@ -303,13 +338,29 @@ impl GetOrganizationRoleRequest {
     pub(crate) fn new(client: Client, organization_role_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             organization_role_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/organization_roles/{organization_role_id}")
-            .path_param("organization_role_id", &self.organization_role_id)
+        let request = Request::new(Method::GET, "/organization_roles/{organization_role_id}")
+            .path_param("organization_role_id", &self.organization_role_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -342,6 +393,7 @@ crate::macros::into_future!(GetOrganizationRoleRequest => crate::models::Role);
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateOrganizationRoleRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_role_id: String,
     pub(crate) body: UpdateOrganizationRoleBody,
 }
@@ -350,6 +402,7 @@ impl UpdateOrganizationRoleRequest {
     pub(crate) fn new(client: Client, organization_role_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             organization_role_id,
             body: UpdateOrganizationRoleBody::new(),
         }
@@ -403,10 +456,25 @@ impl UpdateOrganizationRoleRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::PATCH, "/organization_roles/{organization_role_id}")
+        let request = Request::new(Method::PATCH, "/organization_roles/{organization_role_id}")
             .path_param("organization_role_id", &self.organization_role_id)
-            .json(&self.body)
+            .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -439,6 +507,7 @@ crate::macros::into_future!(UpdateOrganizationRoleRequest => crate::models::Role
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteOrganizationRoleRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_role_id: String,
 }
 
@@ -446,13 +515,29 @@ impl DeleteOrganizationRoleRequest {
     pub(crate) fn new(client: Client, organization_role_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             organization_role_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::DELETE, "/organization_roles/{organization_role_id}")
-            .path_param("organization_role_id", &self.organization_role_id)
+        let request = Request::new(Method::DELETE, "/organization_roles/{organization_role_id}")
+            .path_param("organization_role_id", &self.organization_role_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -485,6 +570,7 @@ crate::macros::into_future!(DeleteOrganizationRoleRequest => crate::models::Dele
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct AssignPermissionToOrganizationRoleRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_role_id: String,
     pub(crate) permission_id: String,
 }
@@ -493,18 +579,34 @@ impl AssignPermissionToOrganizationRoleRequest {
     pub(crate) fn new(client: Client, organization_role_id: String, permission_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             organization_role_id,
             permission_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(
+        let request = Request::new(
             Method::POST,
             "/organization_roles/{organization_role_id}/permissions/{permission_id}",
         )
         .path_param("organization_role_id", &self.organization_role_id)
-        .path_param("permission_id", &self.permission_id)
+        .path_param("permission_id", &self.permission_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -537,6 +639,7 @@ crate::macros::into_future!(AssignPermissionToOrganizationRoleRequest => crate::
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct RemovePermissionFromOrganizationRoleRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_role_id: String,
     pub(crate) permission_id: String,
 }
@@ -545,18 +648,34 @@ impl RemovePermissionFromOrganizationRoleRequest {
     pub(crate) fn new(client: Client, organization_role_id: String, permission_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             organization_role_id,
             permission_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(
+        let request = Request::new(
             Method::DELETE,
             "/organization_roles/{organization_role_id}/permissions/{permission_id}",
         )
         .path_param("organization_role_id", &self.organization_role_id)
-        .path_param("permission_id", &self.permission_id)
+        .path_param("permission_id", &self.permission_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.

@@ -81,6 +81,7 @@ impl SamlConnectionsApi {
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListSamlConnectionsRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) limit: Option<i64>,
     pub(crate) offset: Option<i64>,
     pub(crate) query: Option<String>,
@@ -92,6 +93,7 @@ impl ListSamlConnectionsRequest {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             limit: None,
             offset: None,
             query: None,
@@ -130,13 +132,28 @@ impl ListSamlConnectionsRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/saml_connections")
+        let request = Request::new(Method::GET, "/saml_connections")
             .query("limit", self.limit)
             .query("offset", self.offset)
             .query("query", &self.query)
             .query("order_by", &self.order_by)
-            .query("organization_id", &self.organization_id)
+            .query("organization_id", &self.organization_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -203,6 +220,7 @@ crate::macros::into_future!(ListSamlConnectionsRequest => clerk_core::Page<crate
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateSamlConnectionRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) body: CreateSamlConnectionBody,
 }
 
@@ -214,6 +232,7 @@ impl CreateSamlConnectionRequest {
     ) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             body: CreateSamlConnectionBody::new(name, provider),
         }
     }
@@ -332,8 +351,23 @@ impl CreateSamlConnectionRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/saml_connections").json(&self.body)
+        let request = Request::new(Method::POST, "/saml_connections").json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -366,6 +400,7 @@ crate::macros::into_future!(CreateSamlConnectionRequest => crate::models::SamlCo
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetSamlConnectionRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) saml_connection_id: String,
 }
 
@@ -373,13 +408,29 @@ impl GetSamlConnectionRequest {
     pub(crate) fn new(client: Client, saml_connection_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             saml_connection_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/saml_connections/{saml_connection_id}")
-            .path_param("saml_connection_id", &self.saml_connection_id)
+        let request = Request::new(Method::GET, "/saml_connections/{saml_connection_id}")
+            .path_param("saml_connection_id", &self.saml_connection_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -412,6 +463,7 @@ crate::macros::into_future!(GetSamlConnectionRequest => crate::models::SamlConne
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateSamlConnectionRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) saml_connection_id: String,
     pub(crate) body: UpdateSamlConnectionBody,
 }
@@ -420,6 +472,7 @@ impl UpdateSamlConnectionRequest {
     pub(crate) fn new(client: Client, saml_connection_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             saml_connection_id,
             body: UpdateSamlConnectionBody::new(),
         }
@@ -655,10 +708,25 @@ impl UpdateSamlConnectionRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::PATCH, "/saml_connections/{saml_connection_id}")
+        let request = Request::new(Method::PATCH, "/saml_connections/{saml_connection_id}")
             .path_param("saml_connection_id", &self.saml_connection_id)
-            .json(&self.body)
+            .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -691,6 +759,7 @@ crate::macros::into_future!(UpdateSamlConnectionRequest => crate::models::SamlCo
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteSamlConnectionRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) saml_connection_id: String,
 }
 
@@ -698,13 +767,29 @@ impl DeleteSamlConnectionRequest {
     pub(crate) fn new(client: Client, saml_connection_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             saml_connection_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::DELETE, "/saml_connections/{saml_connection_id}")
-            .path_param("saml_connection_id", &self.saml_connection_id)
+        let request = Request::new(Method::DELETE, "/saml_connections/{saml_connection_id}")
+            .path_param("saml_connection_id", &self.saml_connection_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.

@@ -147,6 +147,7 @@ impl ScimDirectoriesApi {
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListScimDirectoriesRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) limit: Option<i64>,
     pub(crate) offset: Option<i64>,
 }
@@ -155,6 +156,7 @@ impl ListScimDirectoriesRequest {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             limit: None,
             offset: None,
         }
@@ -172,10 +174,25 @@ impl ListScimDirectoriesRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/scim_directories")
+        let request = Request::new(Method::GET, "/scim_directories")
             .query("limit", self.limit)
-            .query("offset", self.offset)
+            .query("offset", self.offset);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -242,6 +259,7 @@ crate::macros::into_future!(ListScimDirectoriesRequest => clerk_core::Page<crate
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateScimDirectoryRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) body: CreateScimDirectoryBody,
 }
 
@@ -249,6 +267,7 @@ impl CreateScimDirectoryRequest {
     pub(crate) fn new(client: Client, enterprise_connection_id: String, provider: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             body: CreateScimDirectoryBody::new(enterprise_connection_id, provider),
         }
     }
@@ -268,8 +287,23 @@ impl CreateScimDirectoryRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/scim_directories").json(&self.body)
+        let request = Request::new(Method::POST, "/scim_directories").json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -302,6 +336,7 @@ crate::macros::into_future!(CreateScimDirectoryRequest => crate::models::ScimDir
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetScimDirectoryRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) scim_directory_id: String,
 }
 
@@ -309,13 +344,29 @@ impl GetScimDirectoryRequest {
     pub(crate) fn new(client: Client, scim_directory_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             scim_directory_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/scim_directories/{scim_directory_id}")
-            .path_param("scim_directory_id", &self.scim_directory_id)
+        let request = Request::new(Method::GET, "/scim_directories/{scim_directory_id}")
+            .path_param("scim_directory_id", &self.scim_directory_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -348,6 +399,7 @@ crate::macros::into_future!(GetScimDirectoryRequest => crate::models::ScimDirect
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateScimDirectoryRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) scim_directory_id: String,
     pub(crate) body: UpdateScimDirectoryBody,
 }
@@ -356,6 +408,7 @@ impl UpdateScimDirectoryRequest {
     pub(crate) fn new(client: Client, scim_directory_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             scim_directory_id,
             body: UpdateScimDirectoryBody::new(),
         }
@@ -394,10 +447,25 @@ impl UpdateScimDirectoryRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::PATCH, "/scim_directories/{scim_directory_id}")
+        let request = Request::new(Method::PATCH, "/scim_directories/{scim_directory_id}")
             .path_param("scim_directory_id", &self.scim_directory_id)
-            .json(&self.body)
+            .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -430,6 +498,7 @@ crate::macros::into_future!(UpdateScimDirectoryRequest => crate::models::ScimDir
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteScimDirectoryRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) scim_directory_id: String,
 }
 
@@ -437,13 +506,29 @@ impl DeleteScimDirectoryRequest {
     pub(crate) fn new(client: Client, scim_directory_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             scim_directory_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::DELETE, "/scim_directories/{scim_directory_id}")
-            .path_param("scim_directory_id", &self.scim_directory_id)
+        let request = Request::new(Method::DELETE, "/scim_directories/{scim_directory_id}")
+            .path_param("scim_directory_id", &self.scim_directory_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -476,6 +561,7 @@ crate::macros::into_future!(DeleteScimDirectoryRequest => crate::models::Deleted
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct RotateScimDirectoryApiKeyRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) scim_directory_id: String,
 }
 
@@ -483,16 +569,32 @@ impl RotateScimDirectoryApiKeyRequest {
     pub(crate) fn new(client: Client, scim_directory_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             scim_directory_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(
+        let request = Request::new(
             Method::POST,
             "/scim_directories/{scim_directory_id}/rotate_api_key",
         )
-        .path_param("scim_directory_id", &self.scim_directory_id)
+        .path_param("scim_directory_id", &self.scim_directory_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -525,6 +627,7 @@ crate::macros::into_future!(RotateScimDirectoryApiKeyRequest => crate::models::S
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListScimGroupRoleMappingsRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) scim_directory_id: String,
 }
 
@@ -532,16 +635,32 @@ impl ListScimGroupRoleMappingsRequest {
     pub(crate) fn new(client: Client, scim_directory_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             scim_directory_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(
+        let request = Request::new(
             Method::GET,
             "/scim_directories/{scim_directory_id}/group_role_mappings",
         )
-        .path_param("scim_directory_id", &self.scim_directory_id)
+        .path_param("scim_directory_id", &self.scim_directory_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -576,6 +695,7 @@ crate::macros::into_future!(ListScimGroupRoleMappingsRequest => clerk_core::Page
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateScimGroupRoleMappingRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) scim_directory_id: String,
     pub(crate) body: CreateScimGroupRoleMappingBody,
 }
@@ -589,6 +709,7 @@ impl CreateScimGroupRoleMappingRequest {
     ) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             scim_directory_id,
             body: CreateScimGroupRoleMappingBody::new(scim_group_id, role_id),
         }
@@ -600,13 +721,28 @@ impl CreateScimGroupRoleMappingRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(
+        let request = Request::new(
             Method::POST,
             "/scim_directories/{scim_directory_id}/group_role_mappings",
         )
         .path_param("scim_directory_id", &self.scim_directory_id)
-        .json(&self.body)
+        .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -639,6 +775,7 @@ crate::macros::into_future!(CreateScimGroupRoleMappingRequest => crate::models::
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ReplaceScimGroupRoleMappingsRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) scim_directory_id: String,
     pub(crate) body: ReplaceScimGroupRoleMappingsBody,
 }
@@ -651,18 +788,34 @@ impl ReplaceScimGroupRoleMappingsRequest {
     ) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             scim_directory_id,
             body: ReplaceScimGroupRoleMappingsBody::new(mappings),
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(
+        let request = Request::new(
             Method::PUT,
             "/scim_directories/{scim_directory_id}/group_role_mappings",
         )
         .path_param("scim_directory_id", &self.scim_directory_id)
-        .json(&self.body)
+        .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -697,6 +850,7 @@ crate::macros::into_future!(ReplaceScimGroupRoleMappingsRequest => clerk_core::P
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteScimGroupRoleMappingRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) scim_directory_id: String,
     pub(crate) mapping_id: String,
 }
@@ -705,18 +859,34 @@ impl DeleteScimGroupRoleMappingRequest {
     pub(crate) fn new(client: Client, scim_directory_id: String, mapping_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             scim_directory_id,
             mapping_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(
+        let request = Request::new(
             Method::DELETE,
             "/scim_directories/{scim_directory_id}/group_role_mappings/{mapping_id}",
         )
         .path_param("scim_directory_id", &self.scim_directory_id)
-        .path_param("mapping_id", &self.mapping_id)
+        .path_param("mapping_id", &self.mapping_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.

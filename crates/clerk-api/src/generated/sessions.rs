@@ -103,6 +103,7 @@ impl SessionsApi {
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetSessionListRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) client_id: Option<String>,
     pub(crate) user_id: Option<String>,
     pub(crate) status: Option<GetSessionListStatus>,
@@ -114,6 +115,7 @@ impl GetSessionListRequest {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             client_id: None,
             user_id: None,
             status: None,
@@ -152,14 +154,29 @@ impl GetSessionListRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/sessions")
+        let request = Request::new(Method::GET, "/sessions")
             .query("client_id", &self.client_id)
             .query("user_id", &self.user_id)
             .query("status", &self.status)
             .query("limit", self.limit)
             .query("offset", self.offset)
-            .query("paginated", true)
+            .query("paginated", true);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -226,6 +243,7 @@ crate::macros::into_future!(GetSessionListRequest => clerk_core::Page<crate::mod
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateSessionRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) body: CreateSessionBody,
 }
 
@@ -233,6 +251,7 @@ impl CreateSessionRequest {
     pub(crate) fn new(client: Client, user_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             body: CreateSessionBody::new(user_id),
         }
     }
@@ -243,8 +262,23 @@ impl CreateSessionRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/sessions").json(&self.body)
+        let request = Request::new(Method::POST, "/sessions").json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -277,17 +311,37 @@ crate::macros::into_future!(CreateSessionRequest => crate::models::Session);
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetSessionRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) session_id: String,
 }
 
 impl GetSessionRequest {
     pub(crate) fn new(client: Client, session_id: String) -> Self {
-        Self { client, session_id }
+        Self {
+            client,
+            timeouts: clerk_core::CallTimeouts::default(),
+            session_id,
+        }
+    }
+
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
     }
 
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/sessions/{session_id}")
-            .path_param("session_id", &self.session_id)
+        let request = Request::new(Method::GET, "/sessions/{session_id}")
+            .path_param("session_id", &self.session_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -320,6 +374,7 @@ crate::macros::into_future!(GetSessionRequest => crate::models::Session);
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct RefreshSessionRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) session_id: String,
     pub(crate) suffixed_cookies: Option<bool>,
     pub(crate) body: RefreshSessionBody,
@@ -335,6 +390,7 @@ impl RefreshSessionRequest {
     ) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             session_id,
             suffixed_cookies: None,
             body: RefreshSessionBody::new(expired_token, refresh_token, request_origin),
@@ -385,11 +441,26 @@ impl RefreshSessionRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/sessions/{session_id}/refresh")
+        let request = Request::new(Method::POST, "/sessions/{session_id}/refresh")
             .path_param("session_id", &self.session_id)
             .query("suffixed_cookies", self.suffixed_cookies)
-            .json(&self.body)
+            .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -422,17 +493,37 @@ crate::macros::into_future!(RefreshSessionRequest => crate::models::SessionRefre
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct RevokeSessionRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) session_id: String,
 }
 
 impl RevokeSessionRequest {
     pub(crate) fn new(client: Client, session_id: String) -> Self {
-        Self { client, session_id }
+        Self {
+            client,
+            timeouts: clerk_core::CallTimeouts::default(),
+            session_id,
+        }
+    }
+
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
     }
 
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/sessions/{session_id}/revoke")
-            .path_param("session_id", &self.session_id)
+        let request = Request::new(Method::POST, "/sessions/{session_id}/revoke")
+            .path_param("session_id", &self.session_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -465,6 +556,7 @@ crate::macros::into_future!(RevokeSessionRequest => crate::models::Session);
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateSessionTokenRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) session_id: String,
     pub(crate) body: CreateSessionTokenBody,
 }
@@ -473,6 +565,7 @@ impl CreateSessionTokenRequest {
     pub(crate) fn new(client: Client, session_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             session_id,
             body: CreateSessionTokenBody::new(),
         }
@@ -490,10 +583,25 @@ impl CreateSessionTokenRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/sessions/{session_id}/tokens")
+        let request = Request::new(Method::POST, "/sessions/{session_id}/tokens")
             .path_param("session_id", &self.session_id)
-            .json(&self.body)
+            .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -526,6 +634,7 @@ crate::macros::into_future!(CreateSessionTokenRequest => CreateSessionTokenRespo
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateSessionTokenFromTemplateRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) session_id: String,
     pub(crate) template_name: String,
     pub(crate) body: CreateSessionTokenFromTemplateBody,
@@ -535,6 +644,7 @@ impl CreateSessionTokenFromTemplateRequest {
     pub(crate) fn new(client: Client, session_id: String, template_name: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             session_id,
             template_name,
             body: CreateSessionTokenFromTemplateBody::new(),
@@ -553,14 +663,29 @@ impl CreateSessionTokenFromTemplateRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(
+        let request = Request::new(
             Method::POST,
             "/sessions/{session_id}/tokens/{template_name}",
         )
         .path_param("session_id", &self.session_id)
         .path_param("template_name", &self.template_name)
-        .json(&self.body)
+        .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.

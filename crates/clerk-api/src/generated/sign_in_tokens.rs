@@ -43,6 +43,7 @@ impl SignInTokensApi {
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateSignInTokenRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) body: CreateSignInTokenBody,
 }
 
@@ -50,6 +51,7 @@ impl CreateSignInTokenRequest {
     pub(crate) fn new(client: Client, user_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             body: CreateSignInTokenBody::new(user_id),
         }
     }
@@ -78,8 +80,23 @@ impl CreateSignInTokenRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/sign_in_tokens").json(&self.body)
+        let request = Request::new(Method::POST, "/sign_in_tokens").json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -112,6 +129,7 @@ crate::macros::into_future!(CreateSignInTokenRequest => crate::models::SignInTok
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct RevokeSignInTokenRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) sign_in_token_id: String,
 }
 
@@ -119,13 +137,29 @@ impl RevokeSignInTokenRequest {
     pub(crate) fn new(client: Client, sign_in_token_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             sign_in_token_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/sign_in_tokens/{sign_in_token_id}/revoke")
-            .path_param("sign_in_token_id", &self.sign_in_token_id)
+        let request = Request::new(Method::POST, "/sign_in_tokens/{sign_in_token_id}/revoke")
+            .path_param("sign_in_token_id", &self.sign_in_token_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.

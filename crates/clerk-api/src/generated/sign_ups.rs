@@ -43,16 +43,36 @@ impl SignUpsApi {
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetSignUpRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) id: String,
 }
 
 impl GetSignUpRequest {
     pub(crate) fn new(client: Client, id: String) -> Self {
-        Self { client, id }
+        Self {
+            client,
+            timeouts: clerk_core::CallTimeouts::default(),
+            id,
+        }
+    }
+
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
     }
 
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/sign_ups/{id}").path_param("id", &self.id)
+        let request = Request::new(Method::GET, "/sign_ups/{id}").path_param("id", &self.id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -85,6 +105,7 @@ crate::macros::into_future!(GetSignUpRequest => crate::models::SignUp);
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateSignUpRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) id: String,
     pub(crate) body: UpdateSignUpBody,
 }
@@ -93,6 +114,7 @@ impl UpdateSignUpRequest {
     pub(crate) fn new(client: Client, id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             id,
             body: UpdateSignUpBody::new(),
         }
@@ -122,10 +144,25 @@ impl UpdateSignUpRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::PATCH, "/sign_ups/{id}")
+        let request = Request::new(Method::PATCH, "/sign_ups/{id}")
             .path_param("id", &self.id)
-            .json(&self.body)
+            .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.

@@ -107,6 +107,7 @@ impl TemplatesApi {
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetTemplateListRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) template_type: String,
     pub(crate) limit: Option<i64>,
     pub(crate) offset: Option<i64>,
@@ -116,6 +117,7 @@ impl GetTemplateListRequest {
     pub(crate) fn new(client: Client, template_type: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             template_type,
             limit: None,
             offset: None,
@@ -134,12 +136,27 @@ impl GetTemplateListRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/templates/{template_type}")
+        let request = Request::new(Method::GET, "/templates/{template_type}")
             .path_param("template_type", &self.template_type)
             .query("limit", self.limit)
             .query("offset", self.offset)
-            .query("paginated", true)
+            .query("paginated", true);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -206,6 +223,7 @@ crate::macros::into_future!(GetTemplateListRequest => clerk_core::Page<crate::mo
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetTemplateRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) template_type: String,
     pub(crate) slug: String,
 }
@@ -214,15 +232,31 @@ impl GetTemplateRequest {
     pub(crate) fn new(client: Client, template_type: String, slug: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             template_type,
             slug,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/templates/{template_type}/{slug}")
+        let request = Request::new(Method::GET, "/templates/{template_type}/{slug}")
             .path_param("template_type", &self.template_type)
-            .path_param("slug", &self.slug)
+            .path_param("slug", &self.slug);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -255,6 +289,7 @@ crate::macros::into_future!(GetTemplateRequest => crate::models::Template);
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpsertTemplateRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) template_type: String,
     pub(crate) slug: String,
     pub(crate) body: UpsertTemplateBody,
@@ -264,6 +299,7 @@ impl UpsertTemplateRequest {
     pub(crate) fn new(client: Client, template_type: String, slug: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             template_type,
             slug,
             body: UpsertTemplateBody::new(),
@@ -330,11 +366,26 @@ impl UpsertTemplateRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::PUT, "/templates/{template_type}/{slug}")
+        let request = Request::new(Method::PUT, "/templates/{template_type}/{slug}")
             .path_param("template_type", &self.template_type)
             .path_param("slug", &self.slug)
-            .json(&self.body)
+            .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -367,6 +418,7 @@ crate::macros::into_future!(UpsertTemplateRequest => crate::models::Template);
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct RevertTemplateRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) template_type: String,
     pub(crate) slug: String,
 }
@@ -375,15 +427,31 @@ impl RevertTemplateRequest {
     pub(crate) fn new(client: Client, template_type: String, slug: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             template_type,
             slug,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/templates/{template_type}/{slug}/revert")
+        let request = Request::new(Method::POST, "/templates/{template_type}/{slug}/revert")
             .path_param("template_type", &self.template_type)
-            .path_param("slug", &self.slug)
+            .path_param("slug", &self.slug);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -416,6 +484,7 @@ crate::macros::into_future!(RevertTemplateRequest => crate::models::Template);
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct PreviewTemplateRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) template_type: String,
     pub(crate) slug: String,
     pub(crate) body: PreviewTemplateBody,
@@ -425,6 +494,7 @@ impl PreviewTemplateRequest {
     pub(crate) fn new(client: Client, template_type: String, slug: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             template_type,
             slug,
             body: PreviewTemplateBody::new(),
@@ -461,11 +531,26 @@ impl PreviewTemplateRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/templates/{template_type}/{slug}/preview")
+        let request = Request::new(Method::POST, "/templates/{template_type}/{slug}/preview")
             .path_param("template_type", &self.template_type)
             .path_param("slug", &self.slug)
-            .json(&self.body)
+            .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -498,6 +583,7 @@ crate::macros::into_future!(PreviewTemplateRequest => serde_json::Value);
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ToggleTemplateDeliveryRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) template_type: String,
     pub(crate) slug: String,
     pub(crate) body: ToggleTemplateDeliveryBody,
@@ -507,6 +593,7 @@ impl ToggleTemplateDeliveryRequest {
     pub(crate) fn new(client: Client, template_type: String, slug: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             template_type,
             slug,
             body: ToggleTemplateDeliveryBody::new(),
@@ -519,14 +606,29 @@ impl ToggleTemplateDeliveryRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(
+        let request = Request::new(
             Method::POST,
             "/templates/{template_type}/{slug}/toggle_delivery",
         )
         .path_param("template_type", &self.template_type)
         .path_param("slug", &self.slug)
-        .json(&self.body)
+        .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.

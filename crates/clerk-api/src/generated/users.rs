@@ -386,6 +386,7 @@ impl UsersApi {
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ReplaceUserEmailAddressRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) user_id: String,
     pub(crate) body: ReplaceUserEmailAddressBody,
 }
@@ -394,6 +395,7 @@ impl ReplaceUserEmailAddressRequest {
     pub(crate) fn new(client: Client, user_id: String, email_address: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             user_id,
             body: ReplaceUserEmailAddressBody::new(email_address),
         }
@@ -420,10 +422,25 @@ impl ReplaceUserEmailAddressRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::PUT, "/users/{user_id}/email_address")
+        let request = Request::new(Method::PUT, "/users/{user_id}/email_address")
             .path_param("user_id", &self.user_id)
-            .json(&self.body)
+            .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -456,6 +473,7 @@ crate::macros::into_future!(ReplaceUserEmailAddressRequest => crate::models::Ema
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ReplaceUserPhoneNumberRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) user_id: String,
     pub(crate) body: ReplaceUserPhoneNumberBody,
 }
@@ -464,6 +482,7 @@ impl ReplaceUserPhoneNumberRequest {
     pub(crate) fn new(client: Client, user_id: String, phone_number: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             user_id,
             body: ReplaceUserPhoneNumberBody::new(phone_number),
         }
@@ -478,10 +497,25 @@ impl ReplaceUserPhoneNumberRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::PUT, "/users/{user_id}/phone_number")
+        let request = Request::new(Method::PUT, "/users/{user_id}/phone_number")
             .path_param("user_id", &self.user_id)
-            .json(&self.body)
+            .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -514,6 +548,7 @@ crate::macros::into_future!(ReplaceUserPhoneNumberRequest => crate::models::Phon
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetUserListRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) email_address: Vec<String>,
     pub(crate) phone_number: Vec<String>,
     pub(crate) external_id: Vec<String>,
@@ -546,6 +581,7 @@ impl GetUserListRequest {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             email_address: Vec::new(),
             phone_number: Vec::new(),
             external_id: Vec::new(),
@@ -731,8 +767,22 @@ impl GetUserListRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/users")
+        let request = Request::new(Method::GET, "/users")
             .query("email_address", &self.email_address)
             .query("phone_number", &self.phone_number)
             .query("external_id", &self.external_id)
@@ -758,7 +808,8 @@ impl GetUserListRequest {
             .query("limit", self.limit)
             .query("offset", self.offset)
             .query("starting_after", &self.starting_after)
-            .query("order_by", &self.order_by)
+            .query("order_by", &self.order_by);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -877,6 +928,7 @@ impl GetUserListRequest {
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateUserRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) body: CreateUserBody,
 }
 
@@ -884,6 +936,7 @@ impl CreateUserRequest {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             body: CreateUserBody::new(),
         }
     }
@@ -1202,8 +1255,23 @@ impl CreateUserRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/users").json(&self.body)
+        let request = Request::new(Method::POST, "/users").json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -1236,6 +1304,7 @@ crate::macros::into_future!(CreateUserRequest => crate::models::User);
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetUsersCountRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) email_address: Vec<String>,
     pub(crate) phone_number: Vec<String>,
     pub(crate) external_id: Vec<String>,
@@ -1264,6 +1333,7 @@ impl GetUsersCountRequest {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             email_address: Vec::new(),
             phone_number: Vec::new(),
             external_id: Vec::new(),
@@ -1421,8 +1491,22 @@ impl GetUsersCountRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/users/count")
+        let request = Request::new(Method::GET, "/users/count")
             .query("email_address", &self.email_address)
             .query("phone_number", &self.phone_number)
             .query("external_id", &self.external_id)
@@ -1444,7 +1528,8 @@ impl GetUsersCountRequest {
             .query("last_sign_in_at_before", self.last_sign_in_at_before)
             .query("last_sign_in_at_after", self.last_sign_in_at_after)
             .query("provider", &self.provider)
-            .query("provider_user_id", &self.provider_user_id)
+            .query("provider_user_id", &self.provider_user_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -1477,16 +1562,37 @@ crate::macros::into_future!(GetUsersCountRequest => crate::models::TotalCount);
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetUserRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) user_id: String,
 }
 
 impl GetUserRequest {
     pub(crate) fn new(client: Client, user_id: String) -> Self {
-        Self { client, user_id }
+        Self {
+            client,
+            timeouts: clerk_core::CallTimeouts::default(),
+            user_id,
+        }
+    }
+
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
     }
 
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/users/{user_id}").path_param("user_id", &self.user_id)
+        let request =
+            Request::new(Method::GET, "/users/{user_id}").path_param("user_id", &self.user_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -1519,6 +1625,7 @@ crate::macros::into_future!(GetUserRequest => crate::models::User);
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateUserRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) user_id: String,
     pub(crate) body: UpdateUserBody,
 }
@@ -1527,6 +1634,7 @@ impl UpdateUserRequest {
     pub(crate) fn new(client: Client, user_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             user_id,
             body: UpdateUserBody::new(),
         }
@@ -1810,10 +1918,25 @@ impl UpdateUserRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::PATCH, "/users/{user_id}")
+        let request = Request::new(Method::PATCH, "/users/{user_id}")
             .path_param("user_id", &self.user_id)
-            .json(&self.body)
+            .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -1846,16 +1969,37 @@ crate::macros::into_future!(UpdateUserRequest => crate::models::User);
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteUserRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) user_id: String,
 }
 
 impl DeleteUserRequest {
     pub(crate) fn new(client: Client, user_id: String) -> Self {
-        Self { client, user_id }
+        Self {
+            client,
+            timeouts: clerk_core::CallTimeouts::default(),
+            user_id,
+        }
+    }
+
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
     }
 
     fn build(&self) -> Request {
-        Request::new(Method::DELETE, "/users/{user_id}").path_param("user_id", &self.user_id)
+        let request =
+            Request::new(Method::DELETE, "/users/{user_id}").path_param("user_id", &self.user_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -1888,16 +2032,37 @@ crate::macros::into_future!(DeleteUserRequest => crate::models::DeletedObject);
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct BanUserRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) user_id: String,
 }
 
 impl BanUserRequest {
     pub(crate) fn new(client: Client, user_id: String) -> Self {
-        Self { client, user_id }
+        Self {
+            client,
+            timeouts: clerk_core::CallTimeouts::default(),
+            user_id,
+        }
+    }
+
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
     }
 
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/users/{user_id}/ban").path_param("user_id", &self.user_id)
+        let request =
+            Request::new(Method::POST, "/users/{user_id}/ban").path_param("user_id", &self.user_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -1930,16 +2095,37 @@ crate::macros::into_future!(BanUserRequest => crate::models::User);
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UnbanUserRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) user_id: String,
 }
 
 impl UnbanUserRequest {
     pub(crate) fn new(client: Client, user_id: String) -> Self {
-        Self { client, user_id }
+        Self {
+            client,
+            timeouts: clerk_core::CallTimeouts::default(),
+            user_id,
+        }
+    }
+
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
     }
 
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/users/{user_id}/unban").path_param("user_id", &self.user_id)
+        let request = Request::new(Method::POST, "/users/{user_id}/unban")
+            .path_param("user_id", &self.user_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -1972,6 +2158,7 @@ crate::macros::into_future!(UnbanUserRequest => crate::models::User);
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UsersBanRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) body: UsersBanBody,
 }
 
@@ -1979,12 +2166,28 @@ impl UsersBanRequest {
     pub(crate) fn new(client: Client, user_ids: Vec<String>) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             body: UsersBanBody::new(user_ids),
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/users/ban").json(&self.body)
+        let request = Request::new(Method::POST, "/users/ban").json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -2017,6 +2220,7 @@ crate::macros::into_future!(UsersBanRequest => clerk_core::Page<crate::models::U
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UsersUnbanRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) body: UsersUnbanBody,
 }
 
@@ -2024,12 +2228,28 @@ impl UsersUnbanRequest {
     pub(crate) fn new(client: Client, user_ids: Vec<String>) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             body: UsersUnbanBody::new(user_ids),
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/users/unban").json(&self.body)
+        let request = Request::new(Method::POST, "/users/unban").json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -2062,16 +2282,37 @@ crate::macros::into_future!(UsersUnbanRequest => clerk_core::Page<crate::models:
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct LockUserRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) user_id: String,
 }
 
 impl LockUserRequest {
     pub(crate) fn new(client: Client, user_id: String) -> Self {
-        Self { client, user_id }
+        Self {
+            client,
+            timeouts: clerk_core::CallTimeouts::default(),
+            user_id,
+        }
+    }
+
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
     }
 
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/users/{user_id}/lock").path_param("user_id", &self.user_id)
+        let request = Request::new(Method::POST, "/users/{user_id}/lock")
+            .path_param("user_id", &self.user_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -2104,16 +2345,37 @@ crate::macros::into_future!(LockUserRequest => crate::models::User);
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UnlockUserRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) user_id: String,
 }
 
 impl UnlockUserRequest {
     pub(crate) fn new(client: Client, user_id: String) -> Self {
-        Self { client, user_id }
+        Self {
+            client,
+            timeouts: clerk_core::CallTimeouts::default(),
+            user_id,
+        }
+    }
+
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
     }
 
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/users/{user_id}/unlock").path_param("user_id", &self.user_id)
+        let request = Request::new(Method::POST, "/users/{user_id}/unlock")
+            .path_param("user_id", &self.user_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -2146,6 +2408,7 @@ crate::macros::into_future!(UnlockUserRequest => crate::models::User);
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct SetUserProfileImageRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) user_id: String,
     pub(crate) file: clerk_core::FilePart,
 }
@@ -2154,17 +2417,33 @@ impl SetUserProfileImageRequest {
     pub(crate) fn new(client: Client, user_id: String, file: clerk_core::FilePart) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             user_id,
             file,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
         let mut form = clerk_core::Multipart::new();
         form = form.file("file", self.file.clone());
-        Request::new(Method::POST, "/users/{user_id}/profile_image")
+        let request = Request::new(Method::POST, "/users/{user_id}/profile_image")
             .path_param("user_id", &self.user_id)
-            .multipart(form)
+            .multipart(form);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -2197,17 +2476,37 @@ crate::macros::into_future!(SetUserProfileImageRequest => crate::models::User);
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteUserProfileImageRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) user_id: String,
 }
 
 impl DeleteUserProfileImageRequest {
     pub(crate) fn new(client: Client, user_id: String) -> Self {
-        Self { client, user_id }
+        Self {
+            client,
+            timeouts: clerk_core::CallTimeouts::default(),
+            user_id,
+        }
+    }
+
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
     }
 
     fn build(&self) -> Request {
-        Request::new(Method::DELETE, "/users/{user_id}/profile_image")
-            .path_param("user_id", &self.user_id)
+        let request = Request::new(Method::DELETE, "/users/{user_id}/profile_image")
+            .path_param("user_id", &self.user_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -2240,6 +2539,7 @@ crate::macros::into_future!(DeleteUserProfileImageRequest => crate::models::User
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ReplaceUserMetadataRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) user_id: String,
     pub(crate) body: ReplaceUserMetadataBody,
 }
@@ -2248,6 +2548,7 @@ impl ReplaceUserMetadataRequest {
     pub(crate) fn new(client: Client, user_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             user_id,
             body: ReplaceUserMetadataBody::new(),
         }
@@ -2271,10 +2572,25 @@ impl ReplaceUserMetadataRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::PUT, "/users/{user_id}/metadata")
+        let request = Request::new(Method::PUT, "/users/{user_id}/metadata")
             .path_param("user_id", &self.user_id)
-            .json(&self.body)
+            .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -2307,6 +2623,7 @@ crate::macros::into_future!(ReplaceUserMetadataRequest => crate::models::User);
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateUserMetadataRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) user_id: String,
     pub(crate) body: UpdateUserMetadataBody,
 }
@@ -2315,6 +2632,7 @@ impl UpdateUserMetadataRequest {
     pub(crate) fn new(client: Client, user_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             user_id,
             body: UpdateUserMetadataBody::new(),
         }
@@ -2338,10 +2656,25 @@ impl UpdateUserMetadataRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::PATCH, "/users/{user_id}/metadata")
+        let request = Request::new(Method::PATCH, "/users/{user_id}/metadata")
             .path_param("user_id", &self.user_id)
-            .json(&self.body)
+            .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -2374,6 +2707,7 @@ crate::macros::into_future!(UpdateUserMetadataRequest => crate::models::User);
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetOAuthAccessTokenRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) user_id: String,
     pub(crate) provider: String,
     pub(crate) limit: Option<i64>,
@@ -2384,6 +2718,7 @@ impl GetOAuthAccessTokenRequest {
     pub(crate) fn new(client: Client, user_id: String, provider: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             user_id,
             provider,
             limit: None,
@@ -2403,8 +2738,22 @@ impl GetOAuthAccessTokenRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(
+        let request = Request::new(
             Method::GET,
             "/users/{user_id}/oauth_access_tokens/{provider}",
         )
@@ -2419,7 +2768,8 @@ impl GetOAuthAccessTokenRequest {
         )
         .query("limit", self.limit)
         .query("offset", self.offset)
-        .query("paginated", true)
+        .query("paginated", true);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -2486,6 +2836,7 @@ crate::macros::into_future!(GetOAuthAccessTokenRequest => clerk_core::Page<GetOA
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UsersGetOrganizationMembershipsRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) user_id: String,
     pub(crate) limit: Option<i64>,
     pub(crate) offset: Option<i64>,
@@ -2495,6 +2846,7 @@ impl UsersGetOrganizationMembershipsRequest {
     pub(crate) fn new(client: Client, user_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             user_id,
             limit: None,
             offset: None,
@@ -2513,11 +2865,26 @@ impl UsersGetOrganizationMembershipsRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/users/{user_id}/organization_memberships")
+        let request = Request::new(Method::GET, "/users/{user_id}/organization_memberships")
             .path_param("user_id", &self.user_id)
             .query("limit", self.limit)
-            .query("offset", self.offset)
+            .query("offset", self.offset);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -2587,6 +2954,7 @@ crate::macros::into_future!(UsersGetOrganizationMembershipsRequest => clerk_core
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UsersGetOrganizationInvitationsRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) user_id: String,
     pub(crate) limit: Option<i64>,
     pub(crate) offset: Option<i64>,
@@ -2597,6 +2965,7 @@ impl UsersGetOrganizationInvitationsRequest {
     pub(crate) fn new(client: Client, user_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             user_id,
             limit: None,
             offset: None,
@@ -2622,12 +2991,27 @@ impl UsersGetOrganizationInvitationsRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/users/{user_id}/organization_invitations")
+        let request = Request::new(Method::GET, "/users/{user_id}/organization_invitations")
             .path_param("user_id", &self.user_id)
             .query("limit", self.limit)
             .query("offset", self.offset)
-            .query("status", &self.status)
+            .query("status", &self.status);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -2701,6 +3085,7 @@ crate::macros::into_future!(UsersGetOrganizationInvitationsRequest => clerk_core
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct RemoveUserPasswordRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) user_id: String,
     pub(crate) body: RemoveUserPasswordBody,
 }
@@ -2709,6 +3094,7 @@ impl RemoveUserPasswordRequest {
     pub(crate) fn new(client: Client, user_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             user_id,
             body: RemoveUserPasswordBody::new(),
         }
@@ -2720,10 +3106,25 @@ impl RemoveUserPasswordRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/users/{user_id}/remove_password")
+        let request = Request::new(Method::POST, "/users/{user_id}/remove_password")
             .path_param("user_id", &self.user_id)
-            .json(&self.body)
+            .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -2756,6 +3157,7 @@ crate::macros::into_future!(RemoveUserPasswordRequest => crate::models::User);
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct VerifyPasswordRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) user_id: String,
     pub(crate) body: VerifyPasswordBody,
 }
@@ -2764,15 +3166,31 @@ impl VerifyPasswordRequest {
     pub(crate) fn new(client: Client, user_id: String, password: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             user_id,
             body: VerifyPasswordBody::new(password),
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/users/{user_id}/verify_password")
+        let request = Request::new(Method::POST, "/users/{user_id}/verify_password")
             .path_param("user_id", &self.user_id)
-            .json(&self.body)
+            .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -2805,6 +3223,7 @@ crate::macros::into_future!(VerifyPasswordRequest => VerifyPasswordResponse);
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct VerifyTotpRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) user_id: String,
     pub(crate) body: VerifyTotpBody,
 }
@@ -2813,15 +3232,31 @@ impl VerifyTotpRequest {
     pub(crate) fn new(client: Client, user_id: String, code: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             user_id,
             body: VerifyTotpBody::new(code),
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/users/{user_id}/verify_totp")
+        let request = Request::new(Method::POST, "/users/{user_id}/verify_totp")
             .path_param("user_id", &self.user_id)
-            .json(&self.body)
+            .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -2854,16 +3289,37 @@ crate::macros::into_future!(VerifyTotpRequest => VerifyTotpResponse);
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DisableMfaRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) user_id: String,
 }
 
 impl DisableMfaRequest {
     pub(crate) fn new(client: Client, user_id: String) -> Self {
-        Self { client, user_id }
+        Self {
+            client,
+            timeouts: clerk_core::CallTimeouts::default(),
+            user_id,
+        }
+    }
+
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
     }
 
     fn build(&self) -> Request {
-        Request::new(Method::DELETE, "/users/{user_id}/mfa").path_param("user_id", &self.user_id)
+        let request = Request::new(Method::DELETE, "/users/{user_id}/mfa")
+            .path_param("user_id", &self.user_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -2896,17 +3352,37 @@ crate::macros::into_future!(DisableMfaRequest => DisableMfaResponse);
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteBackupCodeRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) user_id: String,
 }
 
 impl DeleteBackupCodeRequest {
     pub(crate) fn new(client: Client, user_id: String) -> Self {
-        Self { client, user_id }
+        Self {
+            client,
+            timeouts: clerk_core::CallTimeouts::default(),
+            user_id,
+        }
+    }
+
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
     }
 
     fn build(&self) -> Request {
-        Request::new(Method::DELETE, "/users/{user_id}/backup_code")
-            .path_param("user_id", &self.user_id)
+        let request = Request::new(Method::DELETE, "/users/{user_id}/backup_code")
+            .path_param("user_id", &self.user_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -2939,6 +3415,7 @@ crate::macros::into_future!(DeleteBackupCodeRequest => DeleteBackupCodeResponse)
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UserPasskeyDeleteRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) user_id: String,
     pub(crate) passkey_identification_id: String,
 }
@@ -2947,18 +3424,34 @@ impl UserPasskeyDeleteRequest {
     pub(crate) fn new(client: Client, user_id: String, passkey_identification_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             user_id,
             passkey_identification_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(
+        let request = Request::new(
             Method::DELETE,
             "/users/{user_id}/passkeys/{passkey_identification_id}",
         )
         .path_param("user_id", &self.user_id)
-        .path_param("passkey_identification_id", &self.passkey_identification_id)
+        .path_param("passkey_identification_id", &self.passkey_identification_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -2991,17 +3484,37 @@ crate::macros::into_future!(UserPasskeyDeleteRequest => crate::models::DeletedOb
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListUserTrustedDevicesRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) user_id: String,
 }
 
 impl ListUserTrustedDevicesRequest {
     pub(crate) fn new(client: Client, user_id: String) -> Self {
-        Self { client, user_id }
+        Self {
+            client,
+            timeouts: clerk_core::CallTimeouts::default(),
+            user_id,
+        }
+    }
+
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
     }
 
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/users/{user_id}/trusted_devices")
-            .path_param("user_id", &self.user_id)
+        let request = Request::new(Method::GET, "/users/{user_id}/trusted_devices")
+            .path_param("user_id", &self.user_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -3034,6 +3547,7 @@ crate::macros::into_future!(ListUserTrustedDevicesRequest => clerk_core::Page<cr
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct RevokeUserTrustedDeviceRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) user_id: String,
     pub(crate) trusted_device_id: String,
 }
@@ -3042,18 +3556,34 @@ impl RevokeUserTrustedDeviceRequest {
     pub(crate) fn new(client: Client, user_id: String, trusted_device_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             user_id,
             trusted_device_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(
+        let request = Request::new(
             Method::DELETE,
             "/users/{user_id}/trusted_devices/{trusted_device_id}",
         )
         .path_param("user_id", &self.user_id)
-        .path_param("trusted_device_id", &self.trusted_device_id)
+        .path_param("trusted_device_id", &self.trusted_device_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -3086,6 +3616,7 @@ crate::macros::into_future!(RevokeUserTrustedDeviceRequest => crate::models::Tru
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UserWeb3WalletDeleteRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) user_id: String,
     pub(crate) web3_wallet_identification_id: String,
 }
@@ -3098,13 +3629,28 @@ impl UserWeb3WalletDeleteRequest {
     ) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             user_id,
             web3_wallet_identification_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(
+        let request = Request::new(
             Method::DELETE,
             "/users/{user_id}/web3_wallets/{web3_wallet_identification_id}",
         )
@@ -3112,7 +3658,8 @@ impl UserWeb3WalletDeleteRequest {
         .path_param(
             "web3_wallet_identification_id",
             &self.web3_wallet_identification_id,
-        )
+        );
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -3145,16 +3692,37 @@ crate::macros::into_future!(UserWeb3WalletDeleteRequest => crate::models::Delete
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteTotpRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) user_id: String,
 }
 
 impl DeleteTotpRequest {
     pub(crate) fn new(client: Client, user_id: String) -> Self {
-        Self { client, user_id }
+        Self {
+            client,
+            timeouts: clerk_core::CallTimeouts::default(),
+            user_id,
+        }
+    }
+
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
     }
 
     fn build(&self) -> Request {
-        Request::new(Method::DELETE, "/users/{user_id}/totp").path_param("user_id", &self.user_id)
+        let request = Request::new(Method::DELETE, "/users/{user_id}/totp")
+            .path_param("user_id", &self.user_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -3187,6 +3755,7 @@ crate::macros::into_future!(DeleteTotpRequest => DeleteTotpResponse);
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteExternalAccountRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) user_id: String,
     pub(crate) external_account_id: String,
 }
@@ -3195,18 +3764,34 @@ impl DeleteExternalAccountRequest {
     pub(crate) fn new(client: Client, user_id: String, external_account_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             user_id,
             external_account_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(
+        let request = Request::new(
             Method::DELETE,
             "/users/{user_id}/external_accounts/{external_account_id}",
         )
         .path_param("user_id", &self.user_id)
-        .path_param("external_account_id", &self.external_account_id)
+        .path_param("external_account_id", &self.external_account_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -3239,6 +3824,7 @@ crate::macros::into_future!(DeleteExternalAccountRequest => crate::models::Delet
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct SetUserPasswordCompromisedRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) user_id: String,
     pub(crate) body: SetUserPasswordCompromisedBody,
 }
@@ -3247,6 +3833,7 @@ impl SetUserPasswordCompromisedRequest {
     pub(crate) fn new(client: Client, user_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             user_id,
             body: SetUserPasswordCompromisedBody::new(),
         }
@@ -3264,10 +3851,25 @@ impl SetUserPasswordCompromisedRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/users/{user_id}/password/set_compromised")
+        let request = Request::new(Method::POST, "/users/{user_id}/password/set_compromised")
             .path_param("user_id", &self.user_id)
-            .json(&self.body)
+            .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -3300,17 +3902,37 @@ crate::macros::into_future!(SetUserPasswordCompromisedRequest => crate::models::
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UnsetUserPasswordCompromisedRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) user_id: String,
 }
 
 impl UnsetUserPasswordCompromisedRequest {
     pub(crate) fn new(client: Client, user_id: String) -> Self {
-        Self { client, user_id }
+        Self {
+            client,
+            timeouts: clerk_core::CallTimeouts::default(),
+            user_id,
+        }
+    }
+
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
     }
 
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/users/{user_id}/password/unset_compromised")
-            .path_param("user_id", &self.user_id)
+        let request = Request::new(Method::POST, "/users/{user_id}/password/unset_compromised")
+            .path_param("user_id", &self.user_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.

@@ -78,6 +78,7 @@ impl WaitlistApi {
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListWaitlistEntriesRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) limit: Option<i64>,
     pub(crate) offset: Option<i64>,
     pub(crate) query: Option<String>,
@@ -89,6 +90,7 @@ impl ListWaitlistEntriesRequest {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             limit: None,
             offset: None,
             query: None,
@@ -127,13 +129,28 @@ impl ListWaitlistEntriesRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::GET, "/waitlist_entries")
+        let request = Request::new(Method::GET, "/waitlist_entries")
             .query("limit", self.limit)
             .query("offset", self.offset)
             .query("query", &self.query)
             .query("status", &self.status)
-            .query("order_by", &self.order_by)
+            .query("order_by", &self.order_by);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -200,6 +217,7 @@ crate::macros::into_future!(ListWaitlistEntriesRequest => clerk_core::Page<crate
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateWaitlistEntryRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) body: CreateWaitlistEntryBody,
 }
 
@@ -207,6 +225,7 @@ impl CreateWaitlistEntryRequest {
     pub(crate) fn new(client: Client, email_address: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             body: CreateWaitlistEntryBody::new(email_address),
         }
     }
@@ -223,8 +242,23 @@ impl CreateWaitlistEntryRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/waitlist_entries").json(&self.body)
+        let request = Request::new(Method::POST, "/waitlist_entries").json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -257,16 +291,36 @@ crate::macros::into_future!(CreateWaitlistEntryRequest => crate::models::Waitlis
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateBulkWaitlistEntriesRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) body: Vec<CreateBulkWaitlistEntriesBodyItem>,
 }
 
 impl CreateBulkWaitlistEntriesRequest {
     pub(crate) fn new(client: Client, body: Vec<CreateBulkWaitlistEntriesBodyItem>) -> Self {
-        Self { client, body }
+        Self {
+            client,
+            timeouts: clerk_core::CallTimeouts::default(),
+            body,
+        }
+    }
+
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
     }
 
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/waitlist_entries/bulk").json(&self.body)
+        let request = Request::new(Method::POST, "/waitlist_entries/bulk").json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -299,6 +353,7 @@ crate::macros::into_future!(CreateBulkWaitlistEntriesRequest => clerk_core::Page
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteWaitlistEntryRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) waitlist_entry_id: String,
 }
 
@@ -306,13 +361,29 @@ impl DeleteWaitlistEntryRequest {
     pub(crate) fn new(client: Client, waitlist_entry_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             waitlist_entry_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::DELETE, "/waitlist_entries/{waitlist_entry_id}")
-            .path_param("waitlist_entry_id", &self.waitlist_entry_id)
+        let request = Request::new(Method::DELETE, "/waitlist_entries/{waitlist_entry_id}")
+            .path_param("waitlist_entry_id", &self.waitlist_entry_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -345,6 +416,7 @@ crate::macros::into_future!(DeleteWaitlistEntryRequest => crate::models::Deleted
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct InviteWaitlistEntryRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) waitlist_entry_id: String,
     pub(crate) body: InviteWaitlistEntryBody,
 }
@@ -353,6 +425,7 @@ impl InviteWaitlistEntryRequest {
     pub(crate) fn new(client: Client, waitlist_entry_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             waitlist_entry_id,
             body: InviteWaitlistEntryBody::new(),
         }
@@ -370,10 +443,25 @@ impl InviteWaitlistEntryRequest {
         self
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/waitlist_entries/{waitlist_entry_id}/invite")
+        let request = Request::new(Method::POST, "/waitlist_entries/{waitlist_entry_id}/invite")
             .path_param("waitlist_entry_id", &self.waitlist_entry_id)
-            .json(&self.body)
+            .json(&self.body);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -406,6 +494,7 @@ crate::macros::into_future!(InviteWaitlistEntryRequest => crate::models::Waitlis
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct RejectWaitlistEntryRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) waitlist_entry_id: String,
 }
 
@@ -413,13 +502,29 @@ impl RejectWaitlistEntryRequest {
     pub(crate) fn new(client: Client, waitlist_entry_id: String) -> Self {
         Self {
             client,
+            timeouts: clerk_core::CallTimeouts::default(),
             waitlist_entry_id,
         }
     }
 
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
+    }
+
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/waitlist_entries/{waitlist_entry_id}/reject")
-            .path_param("waitlist_entry_id", &self.waitlist_entry_id)
+        let request = Request::new(Method::POST, "/waitlist_entries/{waitlist_entry_id}/reject")
+            .path_param("waitlist_entry_id", &self.waitlist_entry_id);
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.

@@ -51,15 +51,34 @@ impl WebhooksApi {
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateSvixAppRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
 }
 
 impl CreateSvixAppRequest {
     pub(crate) fn new(client: Client) -> Self {
-        Self { client }
+        Self {
+            client,
+            timeouts: clerk_core::CallTimeouts::default(),
+        }
+    }
+
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
     }
 
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/webhooks/svix")
+        let request = Request::new(Method::POST, "/webhooks/svix");
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -92,15 +111,34 @@ crate::macros::into_future!(CreateSvixAppRequest => crate::models::SvixUrl);
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteSvixAppRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
 }
 
 impl DeleteSvixAppRequest {
     pub(crate) fn new(client: Client) -> Self {
-        Self { client }
+        Self {
+            client,
+            timeouts: clerk_core::CallTimeouts::default(),
+        }
+    }
+
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
     }
 
     fn build(&self) -> Request {
-        Request::new(Method::DELETE, "/webhooks/svix")
+        let request = Request::new(Method::DELETE, "/webhooks/svix");
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.
@@ -126,15 +164,34 @@ crate::macros::into_future!(DeleteSvixAppRequest => ());
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GenerateSvixAuthUrlRequest {
     pub(crate) client: Client,
+    pub(crate) timeouts: clerk_core::CallTimeouts,
 }
 
 impl GenerateSvixAuthUrlRequest {
     pub(crate) fn new(client: Client) -> Self {
-        Self { client }
+        Self {
+            client,
+            timeouts: clerk_core::CallTimeouts::default(),
+        }
+    }
+
+    /// The time allowed for each attempt of this call, instead of the client's
+    /// `attempt_timeout`.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.attempt = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this whole call, retries and waits included, instead of the
+    /// client's `call_timeout`.
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeouts.call = Some(timeout);
+        self
     }
 
     fn build(&self) -> Request {
-        Request::new(Method::POST, "/webhooks/svix_url")
+        let request = Request::new(Method::POST, "/webhooks/svix_url");
+        request.timeouts(self.timeouts)
     }
 
     /// Sends the request.

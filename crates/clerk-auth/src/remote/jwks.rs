@@ -28,6 +28,11 @@ use crate::keys::KeySet;
 ///
 /// - **Fixed TTL** (default 5 min, as `@clerk/backend`): keys are refetched once they are older than
 ///   the TTL, counted from the fetch — using the keys does not extend it.
+/// - **Stale while revalidate**: once the keys expire, verifications of known `kid`s keep using
+///   them without waiting while one refresh runs in the background (on the current Tokio
+///   runtime), so a slow or hanging Clerk never stalls requests that the cached keys can verify.
+///   Only a cold cache, or a `kid` the cached keys do not know, waits for a fetch — as long as
+///   the fetcher allows (the `clerk` client gives JWKS fetches 5 s in all).
 /// - **Single flight**: however many verifications find the cache cold or expired at once, one
 ///   `GET /v1/jwks` is made; the others wait for it (on an async mutex, no polling) and share its
 ///   result.
@@ -55,7 +60,7 @@ struct Inner {
     settings: Settings,
     state: Mutex<State>,
     /// Held while a fetch is in flight: the single-flight gate.
-    gate: tokio::sync::Mutex<()>,
+    gate: Arc<tokio::sync::Mutex<()>>,
     fetches: AtomicU64,
 }
 
@@ -82,7 +87,11 @@ struct State {
 }
 
 enum Plan {
+    /// Answer with this, no fetch.
     Serve(Result<Arc<KeySet>, VerifyError>),
+    /// Answer with these expired keys at once, and refresh them in the background.
+    ServeStale(Arc<KeySet>),
+    /// Fetch, and answer with the result.
     Fetch,
 }
 
@@ -97,10 +106,10 @@ impl State {
 
     fn plan(&self, kid: Option<&str>, now: Instant, settings: &Settings) -> Plan {
         let since_attempt = elapsed(now, self.attempted_at);
+        let rate_limited = since_attempt.is_some_and(|d| d < settings.unknown_kid_interval);
+        let known = |keys: &KeySet| kid.is_none_or(|kid| keys.get(kid).is_some());
         if let (true, Some(keys)) = (self.is_fresh(now, settings), &self.keys) {
-            let known = kid.is_none_or(|kid| keys.get(kid).is_some());
-            let rate_limited = since_attempt.is_some_and(|d| d < settings.unknown_kid_interval);
-            return if known || rate_limited {
+            return if known(keys) || rate_limited {
                 // An unknown kid then fails in the verifier with `JwkKidMismatch`.
                 Plan::Serve(Ok(keys.clone()))
             } else {
@@ -109,6 +118,13 @@ impl State {
         }
         let backing_off =
             self.error.is_some() && since_attempt.is_some_and(|d| d < settings.failure_backoff);
+        // Stale while revalidate: expired keys still within the grace period answer at once for
+        // the kids they know, while a refresh runs in the background.
+        if let (Ok(stale), false) = (self.fallback(now, settings), backing_off) {
+            if known(&stale) {
+                return Plan::ServeStale(stale);
+            }
+        }
         if backing_off {
             Plan::Serve(self.fallback(now, settings))
         } else {
@@ -204,11 +220,16 @@ impl JwksCache {
     /// [`ReasonKind::JwksFailedToLoad`], [`ReasonKind::JwkRemoteInvalid`] or
     /// [`ReasonKind::SecretKeyInvalid`] when no usable keys can be served.
     pub async fn keys(&self, kid: Option<&str>) -> Result<Arc<KeySet>, VerifyError> {
-        let inner = &*self.inner;
+        let inner = &self.inner;
         let observed = {
             let state = inner.lock();
             match state.plan(kid, inner.clock.now(), &inner.settings) {
                 Plan::Serve(result) => return result,
+                Plan::ServeStale(keys) => {
+                    drop(state);
+                    self.refresh_in_background();
+                    return Ok(keys);
+                }
                 Plan::Fetch => state.generation,
             }
         };
@@ -221,30 +242,37 @@ impl JwksCache {
                 let now = inner.clock.now();
                 return match state.plan(kid, now, &inner.settings) {
                     Plan::Serve(result) => result,
+                    Plan::ServeStale(keys) => Ok(keys),
                     Plan::Fetch => state.fallback(now, &inner.settings),
                 };
             }
         }
-
         inner.fetches.fetch_add(1, Ordering::Relaxed);
-        let result = inner.fetch().await;
-        let now = inner.clock.now();
-        let mut state = inner.lock();
-        state.generation = state.generation.wrapping_add(1);
-        state.attempted_at = Some(now);
-        match result {
-            Ok(keys) => {
-                let keys = Arc::new(keys);
-                state.keys = Some(keys.clone());
-                state.fetched_at = Some(now);
-                state.error = None;
-                Ok(keys)
-            }
-            Err(error) => {
-                state.error = Some(error);
-                state.fallback(now, &inner.settings)
-            }
-        }
+        inner.fetch_and_store().await
+    }
+
+    /// Starts a refresh on the current Tokio runtime unless one is in flight. Without a runtime,
+    /// nothing is started: the next caller past the grace period fetches itself.
+    fn refresh_in_background(&self) {
+        let Ok(gate) = Arc::clone(&self.inner.gate).try_lock_owned() else {
+            return; // a fetch is already running
+        };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let inner = Arc::clone(&self.inner);
+        inner.fetches.fetch_add(1, Ordering::Relaxed);
+        runtime.spawn(async move {
+            let _gate = gate;
+            // The outcome is in the state; a failure keeps the stale keys within the grace period.
+            let _ = inner.fetch_and_store().await;
+        });
+    }
+
+    /// Waits until no fetch is in flight, a background refresh included (for tests, and to let a
+    /// refresh finish before shutting down).
+    pub async fn wait_for_refresh(&self) {
+        drop(self.inner.gate.lock().await);
     }
 
     /// How many JWKS fetches this cache has started.
@@ -267,6 +295,29 @@ impl Inner {
     fn lock(&self) -> MutexGuard<'_, State> {
         // The state is plain data, valid even if a holder panicked.
         self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Fetches (the gate must be held) and records the outcome: the keys, or the error and
+    /// what can still be served.
+    async fn fetch_and_store(&self) -> Result<Arc<KeySet>, VerifyError> {
+        let result = self.fetch().await;
+        let now = self.clock.now();
+        let mut state = self.lock();
+        state.generation = state.generation.wrapping_add(1);
+        state.attempted_at = Some(now);
+        match result {
+            Ok(keys) => {
+                let keys = Arc::new(keys);
+                state.keys = Some(keys.clone());
+                state.fetched_at = Some(now);
+                state.error = None;
+                Ok(keys)
+            }
+            Err(error) => {
+                state.error = Some(error);
+                state.fallback(now, &self.settings)
+            }
+        }
     }
 
     async fn fetch(&self) -> Result<KeySet, VerifyError> {
@@ -398,7 +449,7 @@ impl JwksCacheBuilder {
                 clock: self.clock,
                 settings: self.settings,
                 state: Mutex::new(State::default()),
-                gate: tokio::sync::Mutex::new(()),
+                gate: Arc::new(tokio::sync::Mutex::new(())),
                 fetches: AtomicU64::new(0),
             }),
         }

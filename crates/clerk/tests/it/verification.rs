@@ -241,10 +241,14 @@ async fn one_clock_moves_every_part() {
     let token = session_token(json!({}));
     assert!(clerk.verify_token(&token).await.is_ok());
 
-    // Six minutes later: the token expired, and the JWKS cache refetched (fixed 5-minute TTL).
+    // Six minutes later: the token expired, and the JWKS cache refetched (fixed 5-minute TTL;
+    // the expired keys answer while the refresh runs).
     clock.advance(Duration::from_secs(360));
     let err = clerk.verify_token(&token).await.unwrap_err();
     assert_eq!(err.reason(), ReasonKind::TokenExpired);
+    let cache = clerk.jwks_cache().unwrap();
+    cache.wait_for_refresh().await;
+    assert_eq!(cache.fetch_count(), 2);
     mock.assert_async().await;
 
     // Webhooks read the same clock: a delivery signed at NOW is now too old.

@@ -327,7 +327,7 @@ async fn session_refresh_failures_become_the_reference_reasons() {
         .secret_key(SECRET)
         .api_url("http://127.0.0.1:9")
         .retry_policy(RetryPolicy::disabled())
-        .timeout(Duration::from_secs(2))
+        .attempt_timeout(Duration::from_secs(2))
         .build()
         .unwrap();
     let err = closed
@@ -336,4 +336,43 @@ async fn session_refresh_failures_become_the_reference_reasons() {
         .await
         .unwrap_err();
     assert_eq!(err.reason(), "fetch-error");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_hanging_jwks_endpoint_fails_a_cold_verification_within_the_jwks_timeout() {
+    use tokio::io::AsyncReadExt as _;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = accepted.clone();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            tokio::spawn(async move {
+                // Read the request, then never answer.
+                let mut buffer = [0u8; 4096];
+                let _ = stream.read(&mut buffer).await;
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+            });
+        }
+    });
+    // The API calls may take a minute; JWKS fetches get their own 5 s.
+    let clerk = Clerk::builder()
+        .secret_key(SECRET)
+        .api_url(&url)
+        .call_timeout(Duration::from_secs(60))
+        .build()
+        .unwrap();
+    let start = tokio::time::Instant::now();
+    let err = clerk
+        .verify_token(&session_token(json!({})))
+        .await
+        .unwrap_err();
+    let took = start.elapsed();
+    assert_eq!(err.reason(), ReasonKind::JwksFailedToLoad);
+    assert_eq!(err.reason().as_str(), "jwk-remote-failed-to-load");
+    assert!(took <= clerk::DEFAULT_JWKS_TIMEOUT, "{took:?}");
+    assert!(took >= Duration::from_secs(4), "{took:?}");
+    assert!(accepted.load(std::sync::atomic::Ordering::SeqCst) >= 1);
 }
