@@ -405,6 +405,8 @@ struct Param {
     /// What `codegen/overlay.txt` changed: `Some(Query)` for a parameter it adds,
     /// `Some(Repeated)` for one it widened to several values.
     overlay: Option<OverlayKind>,
+    /// The schema's `maximum`, for integer and number parameters that have one.
+    maximum: Option<u64>,
 }
 
 enum Body {
@@ -947,12 +949,16 @@ impl<'a> Generator<'a> {
                 rust.push_str("_camel");
             }
             let required = location == "path" || bool_field(param, "required");
+            let maximum = schema
+                .get("maximum")
+                .and_then(|m| m.as_u64().or_else(|| m.as_f64().map(|f| f as u64)));
             let p = Param {
                 json: name,
                 rust,
                 ty,
                 required,
                 overlay: None,
+                maximum,
             };
             match location {
                 "path" => path_params.push(p),
@@ -989,6 +995,7 @@ impl<'a> Generator<'a> {
                 ty: entry.ty,
                 required: false,
                 overlay: Some(OverlayKind::Query),
+                maximum: None,
             });
         }
         for entry in self.overlay_entries(id, OverlayKind::Repeated) {
@@ -1093,6 +1100,7 @@ impl<'a> Generator<'a> {
                 parts.push(Param {
                     required: binary || required.contains(&json),
                     overlay: None,
+                    maximum: None,
                     json,
                     rust,
                     ty: if binary {
@@ -2311,12 +2319,18 @@ fn render_builder(out: &mut String, op: &Operation) {
             }
             let _ = writeln!(
                 out,
-                "impl clerk_core::Paginated for {name} {{\n    type Item = {};\n\n    fn client(&self) -> &Client {{\n        &self.client\n    }}\n\n    fn page_request(&self, offset: u64, limit: u64) -> Request {{\n        let mut page = self.clone();\n        page.offset = Some({});\n        page.limit = Some({});\n        page.build()\n    }}\n\n    fn start_offset(&self) -> u64 {{\n        {}.unwrap_or(0)\n    }}\n\n    fn page_size(&self) -> u64 {{\n        {}\n            .filter(|l| *l > 0)\n            .unwrap_or(clerk_core::DEFAULT_STREAM_PAGE_SIZE)\n    }}\n}}\n",
+                "impl clerk_core::Paginated for {name} {{\n    type Item = {};\n\n    fn client(&self) -> &Client {{\n        &self.client\n    }}\n\n    fn page_request(&self, offset: u64, limit: u64) -> Request {{\n        let mut page = self.clone();\n        page.offset = Some({});\n        page.limit = Some({});\n        page.build()\n    }}\n\n    fn start_offset(&self) -> u64 {{\n        {}.unwrap_or(0)\n    }}\n\n    fn page_size(&self) -> u64 {{\n        {}\n            .filter(|l| *l > 0)\n            .unwrap_or(clerk_core::DEFAULT_STREAM_PAGE_SIZE)\n            .min({})\n    }}\n}}\n",
                 item.rust(false),
                 to_param(&offset_ty, "offset"),
                 to_param(&limit_ty, "limit"),
                 from_param(&offset_ty, "self.offset"),
                 from_param(&limit_ty, "self.limit"),
+                // The spec's maximum: a larger page would come back short and end the stream.
+                op.query_params
+                    .iter()
+                    .find(|p| p.json == "limit")
+                    .and_then(|p| p.maximum)
+                    .map_or_else(|| "clerk_core::MAX_PAGE_SIZE".to_owned(), |max| max.to_string()),
             );
         }
     } else {

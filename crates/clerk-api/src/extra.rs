@@ -30,8 +30,9 @@ type BoxFuture<T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send>>;
 pub struct UserListWithCount {
     /// The users of the requested page.
     pub data: Vec<User>,
-    /// How many users match the filters in total (from `GET /users/count`).
-    pub total_count: i64,
+    /// How many users match the filters in total (from `GET /users/count`); the same type as
+    /// [`Page::total_count`](clerk_core::Page::total_count) carries.
+    pub total_count: u64,
 }
 
 impl GetUserListRequest {
@@ -46,7 +47,8 @@ impl GetUserListRequest {
         let (page, count) = futures_util::future::join(self.send(), count.send()).await;
         Ok(UserListWithCount {
             data: page?.data,
-            total_count: count?.total_count,
+            // A negative count cannot be a number of users.
+            total_count: u64::try_from(count?.total_count).unwrap_or(0),
         })
     }
 }

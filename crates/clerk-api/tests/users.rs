@@ -1131,3 +1131,31 @@ async fn stream_yields_an_api_error_and_stops() {
     assert_eq!(items[1].as_ref().unwrap().id, "user_0001");
     assert_not_found(items[2].as_ref().unwrap_err(), "trace_stream");
 }
+
+#[tokio::test]
+async fn streams_never_ask_for_more_than_the_operation_allows() {
+    // GET /users takes at most 500 per page: a larger limit would come back short and end the
+    // walk early, so the stream asks for 500.
+    let mut server = mockito::Server::new_async().await;
+    let page = server
+        .mock("GET", "/v1/users")
+        .match_query(mockito::Matcher::AllOf(vec![
+            mockito::Matcher::UrlEncoded("limit".into(), "500".into()),
+            mockito::Matcher::UrlEncoded("offset".into(), "0".into()),
+        ]))
+        .with_body("[]")
+        .expect(1)
+        .create_async()
+        .await;
+    let clerk = clerk_api::Clerk::from_builder(
+        clerk_api::Clerk::builder()
+            .secret_key("sk_test_x")
+            .api_url(server.url())
+            .retry_policy(clerk_api::RetryPolicy::disabled()),
+    )
+    .unwrap();
+    use futures_util::StreamExt as _;
+    let items: Vec<_> = clerk.users().list().limit(2000).into_stream().collect().await;
+    assert!(items.is_empty());
+    page.assert_async().await;
+}

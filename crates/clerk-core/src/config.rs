@@ -178,6 +178,7 @@ pub struct ClientBuilder {
     attempt_timeout: Duration,
     call_timeout: Duration,
     max_response_body: usize,
+    allow_insecure_http: bool,
     retry_policy: RetryPolicy,
     default_headers: Vec<(String, String)>,
     transport: Option<Arc<dyn Transport>>,
@@ -202,6 +203,7 @@ impl ClientBuilder {
             attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,
             call_timeout: DEFAULT_CALL_TIMEOUT,
             max_response_body: DEFAULT_MAX_RESPONSE_BODY,
+            allow_insecure_http: false,
             retry_policy: RetryPolicy::standard(),
             default_headers: Vec::new(),
             transport: None,
@@ -245,7 +247,9 @@ impl ClientBuilder {
     }
 
     /// The API base URL (default `https://api.clerk.com`). A path is kept (`https://proxy/clerk`
-    /// sends `https://proxy/clerk/v1/…`); a trailing slash is ignored.
+    /// sends `https://proxy/clerk/v1/…`); a trailing slash is ignored. Plain `http://` is
+    /// accepted for loopback hosts only (an emulator, a test server), since every request
+    /// carries the secret key — see [`allow_insecure_http`](ClientBuilder::allow_insecure_http).
     pub fn api_url(mut self, url: impl Into<String>) -> Self {
         self.api_url = Some(url.into());
         self
@@ -285,6 +289,14 @@ impl ClientBuilder {
     /// is cut short. Must be greater than zero. Operation builders can override it per call.
     pub fn call_timeout(mut self, timeout: Duration) -> Self {
         self.call_timeout = timeout;
+        self
+    }
+
+    /// Accepts a plain `http://` API URL on a host other than this machine (default `false`):
+    /// for an emulator on a private network you trust, such as a `docker compose` service. The
+    /// secret key then travels in clear text.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
         self
     }
 
@@ -333,7 +345,10 @@ impl ClientBuilder {
         let secret_key = SecretKey::new(self.secret_key.unwrap_or_default())?;
         let authorization = secret_key.authorization_header();
 
-        let base_url = normalize_api_url(self.api_url.as_deref().unwrap_or(DEFAULT_API_URL))?;
+        let base_url = normalize_api_url(
+            self.api_url.as_deref().unwrap_or(DEFAULT_API_URL),
+            self.allow_insecure_http,
+        )?;
 
         let api_version = self
             .api_version
@@ -439,7 +454,17 @@ impl fmt::Debug for ClientBuilder {
 
 /// Checks that `raw` is an absolute http(s) URL without credentials, query or fragment, and
 /// returns it without trailing slashes.
-fn normalize_api_url(raw: &str) -> Result<String, ConfigError> {
+/// Whether `host` (as in a URL's authority, IPv6 in brackets) is this machine.
+fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if host.eq_ignore_ascii_case("localhost") || host.to_ascii_lowercase().ends_with(".localhost") {
+        return true;
+    }
+    host.parse::<std::net::IpAddr>()
+        .is_ok_and(|ip| ip.is_loopback())
+}
+
+fn normalize_api_url(raw: &str, allow_insecure_http: bool) -> Result<String, ConfigError> {
     let bad = |reason: &str| ConfigError::InvalidApiUrl {
         reason: reason.to_owned(),
     };
@@ -471,6 +496,13 @@ fn normalize_api_url(raw: &str) -> Result<String, ConfigError> {
     if uri.query().is_some() {
         return Err(bad("the URL must not have a query string"));
     }
+    // Every request carries the secret key: in clear text only to this machine, unless asked.
+    if scheme.eq_ignore_ascii_case("http") && !allow_insecure_http && !is_loopback_host(authority.host()) {
+        return Err(bad(
+            "plain http would send the secret key in clear text: use https, a loopback host \
+             (127.0.0.1, ::1, localhost), or allow_insecure_http(true) for a trusted network",
+        ));
+    }
     let path = uri.path().trim_end_matches('/');
     Ok(format!(
         "{}://{}{}",
@@ -487,13 +519,38 @@ mod tests {
     #[test]
     fn api_url_normalization() {
         assert_eq!(
-            normalize_api_url("https://api.clerk.com/").unwrap(),
+            normalize_api_url("https://api.clerk.com/", false).unwrap(),
             "https://api.clerk.com"
         );
         assert_eq!(
-            normalize_api_url("HTTP://127.0.0.1:8080/base/path//").unwrap(),
+            normalize_api_url("HTTP://127.0.0.1:8080/base/path//", false).unwrap(),
             "http://127.0.0.1:8080/base/path"
         );
+        // Plain http: this machine only, unless allowed.
+        for loopback in [
+            "http://localhost:4010",
+            "http://127.0.0.1",
+            "http://127.8.9.10:1",
+            "http://[::1]:4010",
+            "http://emulator.localhost",
+        ] {
+            assert!(normalize_api_url(loopback, false).is_ok(), "{loopback}");
+        }
+        for remote in [
+            "http://api.clerk.com",
+            "http://10.0.0.7:4010",
+            "http://localhost.example.com",
+            "http://[2001:db8::1]",
+        ] {
+            assert!(
+                matches!(
+                    normalize_api_url(remote, false),
+                    Err(ConfigError::InvalidApiUrl { reason }) if reason.contains("clear text")
+                ),
+                "{remote}"
+            );
+            assert!(normalize_api_url(remote, true).is_ok(), "{remote}");
+        }
         for bad in [
             "",
             "api.clerk.com",
@@ -507,7 +564,7 @@ mod tests {
         ] {
             assert!(
                 matches!(
-                    normalize_api_url(bad),
+                    normalize_api_url(bad, true),
                     Err(ConfigError::InvalidApiUrl { .. })
                 ),
                 "{bad}"

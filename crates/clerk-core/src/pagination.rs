@@ -414,9 +414,12 @@ struct OffsetSource<P> {
 /// All items of an offset-paginated list, fetched page by page as the stream is polled.
 ///
 /// - **Lazy**: no request is sent until the stream is first polled.
-/// - Starts at [`Paginated::start_offset`] with pages of [`Paginated::page_size`] items and
-///   advances the offset by the number of items received.
-/// - Stops after a page that is empty, shorter than the page size, or reaches `total_count`.
+/// - Starts at [`Paginated::start_offset`] with pages of [`Paginated::page_size`] items (the
+///   generated builders clamp it to the operation's maximum, so a page is never short because
+///   too much was asked) and advances the offset by the number of items received.
+/// - Stops after an empty page, or when the offset reaches `total_count`; without a
+///   `total_count`, after a page shorter than the page size. A short page never ends the walk
+///   while `total_count` says more items remain.
 /// - Loop guard: a page whose items are identical to the previous page's ends the stream with
 ///   [`Error::Pagination`].
 /// - An error (request or decoding) is yielded once, after the items that preceded it, and ends
@@ -469,8 +472,14 @@ async fn fetch_offset_page<P: Paginated>(st: &mut Buffered<P::Item, OffsetSource
     match offset.checked_add(count) {
         Some(next) => {
             st.source.offset = next;
-            let reached_total = page.total_count.is_some_and(|total| next >= total);
-            if count < limit || reached_total {
+            // A short page ends the walk, unless the total says more remain (a server that caps
+            // its pages below the limit asked for): then the walk goes on, and ends on an empty
+            // page, the total, or the repeated-page guard.
+            let finished = match page.total_count {
+                Some(total) => next >= total,
+                None => count < limit,
+            };
+            if finished {
                 st.finished = true;
             }
         }

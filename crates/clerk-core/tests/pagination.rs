@@ -372,3 +372,39 @@ async fn page_decodes_all_three_shapes_from_the_wire() {
     let collected: Vec<User> = m2m.into_iter().collect();
     assert_eq!(collected, [User { id: "a".into() }]);
 }
+
+#[tokio::test]
+async fn a_short_page_does_not_end_the_walk_while_the_total_says_more_remain() {
+    // The server caps its pages at 3 items, whatever limit is asked for; the total is 7.
+    let mut server = mockito::Server::new_async().await;
+    let page = |offset: usize, items: std::ops::Range<usize>| {
+        let data: Vec<_> = items.map(|i| json!({"id": format!("user_{i}")})).collect();
+        (offset, json!({"data": data, "total_count": 7}).to_string())
+    };
+    let mut mocks = Vec::new();
+    for (offset, body) in [page(0, 0..3), page(3, 3..6), page(6, 6..7)] {
+        mocks.push(
+            server
+                .mock("GET", "/v1/users")
+                .match_query(Matcher::AllOf(vec![
+                    Matcher::UrlEncoded("limit".into(), "5".into()),
+                    Matcher::UrlEncoded("offset".into(), offset.to_string()),
+                ]))
+                .with_body(body)
+                .expect(1)
+                .create_async()
+                .await,
+        );
+    }
+    let (client, _) = client(&server);
+    let mut list = ListUsers::new(&client);
+    list.limit = Some(5);
+    let items: Vec<_> = stream_pages(list).collect().await;
+    assert_eq!(
+        ids(&items),
+        (0..7).map(|i| format!("user_{i}")).collect::<Vec<_>>()
+    );
+    for mock in mocks {
+        mock.assert_async().await;
+    }
+}

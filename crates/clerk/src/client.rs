@@ -367,6 +367,7 @@ pub struct ClerkBuilder {
     sign_in_url: Option<String>,
     sign_up_url: Option<String>,
     audience: Vec<String>,
+    require_audience: bool,
     authorized_parties: Vec<String>,
     leeway: Option<Duration>,
     machine_secret_key: Option<String>,
@@ -401,6 +402,7 @@ impl ClerkBuilder {
             sign_in_url: None,
             sign_up_url: None,
             audience: Vec::new(),
+            require_audience: false,
             authorized_parties: Vec::new(),
             leeway: None,
             machine_secret_key: None,
@@ -510,6 +512,13 @@ impl ClerkBuilder {
         self
     }
 
+    /// Accepts a plain `http://` API URL on a host other than this machine (default `false`;
+    /// loopback hosts are always accepted): for an emulator on a private network you trust.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.http = self.http.allow_insecure_http(allow);
+        self
+    }
+
     /// The largest response body read, in bytes (default 16 MiB).
     pub fn max_response_body(mut self, bytes: usize) -> Self {
         self.http = self.http.max_response_body(bytes);
@@ -595,6 +604,13 @@ impl ClerkBuilder {
         S: Into<String>,
     {
         self.audience = audience.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Refuses tokens without an `aud` when an [`audience`](ClerkBuilder::audience) is set
+    /// (default `false`, as in `@clerk/backend`; see [`VerifyOptions::require_audience`]).
+    pub fn require_audience(mut self, required: bool) -> Self {
+        self.require_audience = required;
         self
     }
 
@@ -711,6 +727,7 @@ impl ClerkBuilder {
         let mut verify_options = VerifyOptions::new()
             .authorized_parties(self.authorized_parties)
             .audience(self.audience)
+            .require_audience(self.require_audience)
             .clock(clock.clone());
         if let Some(leeway) = self.leeway {
             verify_options = verify_options.leeway(leeway);

@@ -227,6 +227,7 @@ impl clerk_core::Paginated for GetApiKeysRequest {
             .and_then(|v| if v >= 0.0 { Some(v as u64) } else { None })
             .filter(|l| *l > 0)
             .unwrap_or(clerk_core::DEFAULT_STREAM_PAGE_SIZE)
+            .min(100)
     }
 }
 

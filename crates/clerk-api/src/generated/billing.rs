@@ -746,6 +746,7 @@ impl clerk_core::Paginated for GetCommercePlanListRequest {
             .and_then(|v| u64::try_from(v).ok())
             .filter(|l| *l > 0)
             .unwrap_or(clerk_core::DEFAULT_STREAM_PAGE_SIZE)
+            .min(500)
     }
 }
 
@@ -870,6 +871,7 @@ impl clerk_core::Paginated for GetBillingPriceListRequest {
             .and_then(|v| u64::try_from(v).ok())
             .filter(|l| *l > 0)
             .unwrap_or(clerk_core::DEFAULT_STREAM_PAGE_SIZE)
+            .min(500)
     }
 }
 
@@ -1092,6 +1094,7 @@ impl clerk_core::Paginated for GetCommerceSubscriptionItemListRequest {
             .and_then(|v| u64::try_from(v).ok())
             .filter(|l| *l > 0)
             .unwrap_or(clerk_core::DEFAULT_STREAM_PAGE_SIZE)
+            .min(500)
     }
 }
 
@@ -1567,6 +1570,7 @@ impl clerk_core::Paginated for GetBillingStatementListRequest {
             .and_then(|v| u64::try_from(v).ok())
             .filter(|l| *l > 0)
             .unwrap_or(clerk_core::DEFAULT_STREAM_PAGE_SIZE)
+            .min(500)
     }
 }
 
@@ -1751,6 +1755,7 @@ impl clerk_core::Paginated for GetBillingStatementPaymentAttemptsRequest {
             .and_then(|v| u64::try_from(v).ok())
             .filter(|l| *l > 0)
             .unwrap_or(clerk_core::DEFAULT_STREAM_PAGE_SIZE)
+            .min(500)
     }
 }
 

@@ -235,6 +235,7 @@ impl clerk_core::Paginated for ListEnterpriseConnectionsRequest {
             .and_then(|v| u64::try_from(v).ok())
             .filter(|l| *l > 0)
             .unwrap_or(clerk_core::DEFAULT_STREAM_PAGE_SIZE)
+            .min(500)
     }
 }
 
@@ -852,6 +853,7 @@ impl clerk_core::Paginated for ListEnterpriseConnectionTestRunsRequest {
             .and_then(|v| u64::try_from(v).ok())
             .filter(|l| *l > 0)
             .unwrap_or(clerk_core::DEFAULT_STREAM_PAGE_SIZE)
+            .min(500)
     }
 }
 

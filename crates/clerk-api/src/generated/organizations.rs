@@ -545,6 +545,7 @@ impl clerk_core::Paginated for ListInstanceOrganizationInvitationsRequest {
             .and_then(|v| u64::try_from(v).ok())
             .filter(|l| *l > 0)
             .unwrap_or(clerk_core::DEFAULT_STREAM_PAGE_SIZE)
+            .min(500)
     }
 }
 
@@ -714,6 +715,7 @@ impl clerk_core::Paginated for ListOrganizationsRequest {
             .and_then(|v| u64::try_from(v).ok())
             .filter(|l| *l > 0)
             .unwrap_or(clerk_core::DEFAULT_STREAM_PAGE_SIZE)
+            .min(500)
     }
 }
 
@@ -1594,6 +1596,7 @@ impl clerk_core::Paginated for ListOrganizationInvitationsRequest {
             .and_then(|v| u64::try_from(v).ok())
             .filter(|l| *l > 0)
             .unwrap_or(clerk_core::DEFAULT_STREAM_PAGE_SIZE)
+            .min(500)
     }
 }
 
@@ -1933,6 +1936,7 @@ impl clerk_core::Paginated for ListPendingOrganizationInvitationsRequest {
             .and_then(|v| u64::try_from(v).ok())
             .filter(|l| *l > 0)
             .unwrap_or(clerk_core::DEFAULT_STREAM_PAGE_SIZE)
+            .min(500)
     }
 }
 
@@ -2348,6 +2352,7 @@ impl clerk_core::Paginated for ListOrganizationMembershipsRequest {
             .and_then(|v| u64::try_from(v).ok())
             .filter(|l| *l > 0)
             .unwrap_or(clerk_core::DEFAULT_STREAM_PAGE_SIZE)
+            .min(500)
     }
 }
 
@@ -2807,6 +2812,7 @@ impl clerk_core::Paginated for ListOrganizationDomainsRequest {
             .and_then(|v| u64::try_from(v).ok())
             .filter(|l| *l > 0)
             .unwrap_or(clerk_core::DEFAULT_STREAM_PAGE_SIZE)
+            .min(500)
     }
 }
 
@@ -3301,6 +3307,7 @@ impl clerk_core::Paginated for ListAllOrganizationDomainsRequest {
             .and_then(|v| u64::try_from(v).ok())
             .filter(|l| *l > 0)
             .unwrap_or(clerk_core::DEFAULT_STREAM_PAGE_SIZE)
+            .min(500)
     }
 }
 
@@ -3425,6 +3432,7 @@ impl clerk_core::Paginated for InstanceGetOrganizationMembershipsRequest {
             .and_then(|v| u64::try_from(v).ok())
             .filter(|l| *l > 0)
             .unwrap_or(clerk_core::DEFAULT_STREAM_PAGE_SIZE)
+            .min(500)
     }
 }
 

@@ -239,6 +239,7 @@ impl clerk_core::Paginated for ListRoleSetsRequest {
             .and_then(|v| u64::try_from(v).ok())
             .filter(|l| *l > 0)
             .unwrap_or(clerk_core::DEFAULT_STREAM_PAGE_SIZE)
+            .min(500)
     }
 }
 

@@ -886,6 +886,7 @@ impl clerk_core::Paginated for GetUserListRequest {
             .and_then(|v| u64::try_from(v).ok())
             .filter(|l| *l > 0)
             .unwrap_or(clerk_core::DEFAULT_STREAM_PAGE_SIZE)
+            .min(500)
     }
 }
 
@@ -2824,6 +2825,7 @@ impl clerk_core::Paginated for GetOAuthAccessTokenRequest {
             .and_then(|v| u64::try_from(v).ok())
             .filter(|l| *l > 0)
             .unwrap_or(clerk_core::DEFAULT_STREAM_PAGE_SIZE)
+            .min(500)
     }
 }
 
@@ -2942,6 +2944,7 @@ impl clerk_core::Paginated for UsersGetOrganizationMembershipsRequest {
             .and_then(|v| u64::try_from(v).ok())
             .filter(|l| *l > 0)
             .unwrap_or(clerk_core::DEFAULT_STREAM_PAGE_SIZE)
+            .min(500)
     }
 }
 
@@ -3073,6 +3076,7 @@ impl clerk_core::Paginated for UsersGetOrganizationInvitationsRequest {
             .and_then(|v| u64::try_from(v).ok())
             .filter(|l| *l > 0)
             .unwrap_or(clerk_core::DEFAULT_STREAM_PAGE_SIZE)
+            .min(500)
     }
 }
 

@@ -118,6 +118,7 @@ pub(crate) enum IssuerRule {
 pub struct VerifyOptions {
     pub(crate) authorized_parties: Vec<String>,
     pub(crate) audience: Vec<String>,
+    pub(crate) require_audience: bool,
     pub(crate) issuer: IssuerRule,
     leeway: Duration,
     header_types: Option<Vec<String>>,
@@ -130,6 +131,7 @@ impl Default for VerifyOptions {
         VerifyOptions {
             authorized_parties: Vec::new(),
             audience: Vec::new(),
+            require_audience: false,
             issuer: IssuerRule::Any,
             leeway: VerifyOptions::DEFAULT_LEEWAY,
             header_types: None,
@@ -172,8 +174,9 @@ impl VerifyOptions {
     /// When set, a string `aud` claim must be one of them and an array `aud` must contain one of
     /// them; an `aud` of any other type is rejected. As in `@clerk/backend`, a token without an
     /// `aud` claim (or with an empty one) is not checked — Clerk session tokens only carry `aud`
-    /// when your session-token template adds it. Empty strings are ignored. Replaces earlier
-    /// values. Defaults to no check.
+    /// when your session-token template adds it; [`require_audience`](VerifyOptions::require_audience)
+    /// refuses those too. Empty strings are ignored. Replaces earlier values. Defaults to no
+    /// check.
     #[must_use]
     pub fn audience<I, S>(mut self, audience: I) -> VerifyOptions
     where
@@ -181,6 +184,19 @@ impl VerifyOptions {
         S: Into<String>,
     {
         self.audience = non_empty(audience);
+        self
+    }
+
+    /// With an [`audience`](VerifyOptions::audience) configured, also refuses tokens that carry no
+    /// `aud` (or an empty one) with [`ReasonKind::TokenInvalidAudience`].
+    ///
+    /// Off by default, as in `@clerk/backend`: Clerk's session tokens only carry `aud` when your
+    /// session-token template adds one, so requiring it by default would refuse every default
+    /// token the moment an audience is set. Turn it on when your template sets `aud`: then a token
+    /// minted for another audience can no longer pass by leaving `aud` out.
+    #[must_use]
+    pub fn require_audience(mut self, required: bool) -> VerifyOptions {
+        self.require_audience = required;
         self
     }
 
@@ -311,6 +327,7 @@ impl fmt::Debug for VerifyOptions {
         f.debug_struct("VerifyOptions")
             .field("authorized_parties", &self.authorized_parties)
             .field("audience", &self.audience)
+            .field("require_audience", &self.require_audience)
             .field("issuer", issuer)
             .field("leeway", &self.leeway)
             .field("header_types", &self.header_types)

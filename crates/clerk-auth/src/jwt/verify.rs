@@ -104,7 +104,7 @@ pub(crate) fn check_registered(
         ));
     }
 
-    check_audience(&claims.aud, &options.audience)?;
+    check_audience_with(&claims.aud, &options.audience, options.require_audience)?;
 
     let parties = options.authorized_parties.as_slice();
     if !parties.is_empty() {
@@ -218,8 +218,31 @@ pub(crate) fn check_registered(
 /// an array must contain one of them; a missing or empty `aud` is not checked (as in the
 /// reference); any other type fails.
 pub(crate) fn check_audience(aud: &Audience<'_>, expected: &[String]) -> Result<(), VerifyError> {
+    check_audience_with(aud, expected, false)
+}
+
+/// [`check_audience`], refusing a missing or empty `aud` when `required`.
+pub(crate) fn check_audience_with(
+    aud: &Audience<'_>,
+    expected: &[String],
+    required: bool,
+) -> Result<(), VerifyError> {
     if expected.is_empty() {
         return Ok(());
+    }
+    let missing = match aud {
+        Audience::Absent | Audience::One("") => true,
+        Audience::Many(auds) => auds.iter().all(|a| a.is_empty()),
+        _ => false,
+    };
+    if missing && required {
+        return Err(VerifyError::new(
+            ReasonKind::TokenInvalidAudience,
+            format!(
+                "The audience claim (aud) is missing; one of {} is required.",
+                list(expected)
+            ),
+        ));
     }
     let accepted = match aud {
         // As in the reference, a token without an audience is not checked.

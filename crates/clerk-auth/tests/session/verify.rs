@@ -833,3 +833,25 @@ fn a_header_or_payload_that_is_not_a_json_object_is_malformed() {
         );
     }
 }
+
+#[test]
+fn require_audience_refuses_tokens_without_one() {
+    let signer = Signer::rsa2048();
+    let without = signer.token(&claims());
+    let empty = signer.token(&claims_with(json!({"aud": []})));
+    let right = signer.token(&claims_with(json!({"aud": "https://api.example.com"})));
+    let lenient = options().audience(["https://api.example.com"]);
+    let strict = lenient.clone().require_audience(true);
+    // By default (as in @clerk/backend) a token without `aud` is not checked.
+    assert!(verify_opts(&without, &lenient).is_ok());
+    assert!(verify_opts(&empty, &lenient).is_ok());
+    for token in [&without, &empty] {
+        assert_eq!(
+            verify_opts(token, &strict).map_err(|e| e.reason()),
+            Err(ReasonKind::TokenInvalidAudience)
+        );
+    }
+    assert!(verify_opts(&right, &strict).is_ok());
+    // Without an audience configured there is nothing to require.
+    assert!(verify_opts(&without, &options().require_audience(true)).is_ok());
+}
