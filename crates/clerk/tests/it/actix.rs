@@ -81,6 +81,16 @@ fn json_body(body: &str) -> Value {
 }
 
 #[test]
+fn the_middleware_is_shareable_and_keeps_secrets_out_of_debug() {
+    fn shareable<T: Send + Sync + Clone + 'static>(_: &T) {}
+    let middleware = client(PUBLISHABLE).actix_middleware();
+    shareable(&middleware);
+    let debug = format!("{middleware:?}");
+    assert!(debug.starts_with("ClerkMiddleware"), "{debug}");
+    assert!(!debug.contains(SECRET), "{debug}");
+}
+
+#[test]
 fn the_middleware_signs_in_with_a_bearer_token() {
     run(async {
         let clerk = client(PUBLISHABLE);
