@@ -48,7 +48,8 @@ pub struct MaybeAuth(pub Auth);
 pub enum AuthRejection {
     /// Not authenticated (401).
     Unauthorized {
-        /// The request state's reason, such as `token-expired`.
+        /// The request state's reason, such as `token-invalid` or
+        /// `session-token-expired-refresh-non-eligible-no-refresh-cookie`.
         reason: String,
         /// A description, when there is one.
         message: Option<String>,

@@ -74,12 +74,13 @@
 //!
 //! # The extractors
 //!
-//! [`RequireAuth`] and [`MaybeAuth`] read what the middleware stored. Rejections ([`AuthRejection`])
-//! answer with the axum extractors' JSON body `{"error": "<message>", "reason": "<reason>"}`:
-//! 401 for a signed-out request (the request state's reason, such as
-//! `session-token-and-uat-missing` or `token-expired`), 403 for a failed
-//! [`RequireAuth::require`] check (`forbidden`), and 500 when no [`ClerkMiddleware`] ran
-//! (`clerk-auth-layer-missing`: a server misconfiguration, not a reason to sign in again).
+//! [`RequireAuth`] and [`MaybeAuth`] read what the middleware stored. Rejections
+//! ([`AuthRejection`]) answer with the axum extractors' JSON body
+//! `{"error": "<message>", "reason": "<reason>"}`: 401 for a signed-out request (the request
+//! state's reason, such as `session-token-and-uat-missing`, `token-invalid` or
+//! `session-token-expired-refresh-…`), 403 for a failed [`RequireAuth::require`] check
+//! (`forbidden`), and 500 when no [`ClerkMiddleware`] ran (`clerk-auth-layer-missing`: a server
+//! misconfiguration, not a reason to sign in again).
 //!
 //! # Webhooks
 //!
