@@ -39,10 +39,13 @@
 //! | `webhooks` | yes | [`Clerk::verify_webhook`] and `clerk::auth::webhooks`: Svix signatures, typed events |
 //! | `tower` | no | [`Clerk::layer`]: a tower layer authenticating every request |
 //! | `axum` | no | axum extractors for authenticated requests and verified webhooks |
+//! | `actix-web` | no | [`actix`]: actix-web middleware ([`Clerk::actix_middleware`]) and extractors for authenticated requests and (with `webhooks`) verified webhooks |
 //!
 //! Depend on `clerk-auth` alone, without features, for networkless token checks with no HTTP
 //! stack at all.
 
+#[cfg(feature = "actix-web")]
+pub mod actix;
 mod backend;
 mod client;
 #[path = "generated_handles.rs"]

@@ -4,6 +4,8 @@
 //! servers, asserting what goes over the wire.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[cfg(feature = "actix-web")]
+mod actix;
 mod builder;
 mod requests;
 mod support;
