@@ -2330,7 +2330,10 @@ fn render_builder(out: &mut String, op: &Operation) {
                     .iter()
                     .find(|p| p.json == "limit")
                     .and_then(|p| p.maximum)
-                    .map_or_else(|| "clerk_core::MAX_PAGE_SIZE".to_owned(), |max| max.to_string()),
+                    .map_or_else(
+                        || "clerk_core::MAX_PAGE_SIZE".to_owned(),
+                        |max| max.to_string()
+                    ),
             );
         }
     } else {

@@ -1155,7 +1155,13 @@ async fn streams_never_ask_for_more_than_the_operation_allows() {
     )
     .unwrap();
     use futures_util::StreamExt as _;
-    let items: Vec<_> = clerk.users().list().limit(2000).into_stream().collect().await;
+    let items: Vec<_> = clerk
+        .users()
+        .list()
+        .limit(2000)
+        .into_stream()
+        .collect()
+        .await;
     assert!(items.is_empty());
     page.assert_async().await;
 }

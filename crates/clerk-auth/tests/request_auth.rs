@@ -759,18 +759,38 @@ fn development_instances_need_a_dev_browser_token() {
 
 #[test]
 fn primary_answers_a_development_sync() {
-    let state = run(
+    let syncing = || {
         navigate(
             "/?__clerk_redirect_url=https%3A%2F%2Fsatellite.test%2Fback%3F__clerk_synced%3Dfalse",
         )
-        .header("cookie", "__clerk_db_jwt=dvb_1"),
-        &test_instance(),
+        .header("cookie", "__clerk_db_jwt=dvb_1")
+    };
+    let state = run(
+        syncing(),
+        &test_instance().allowed_redirect_origins(["https://satellite.test"]),
     );
     assert_eq!(reason(&state), "primary-responds-to-syncing");
     assert_eq!(
         state.redirect_location(),
         Some("https://satellite.test/back?__clerk_synced=true&__clerk_db_jwt=dvb_1")
     );
+    // To an origin that is neither this app nor a configured satellite, no redirect (and no
+    // development browser token handed to it): the parameter is ignored.
+    let state = run(syncing(), &test_instance());
+    assert_ne!(reason(&state), "primary-responds-to-syncing");
+    assert!(
+        !state
+            .redirect_location()
+            .is_some_and(|l| l.starts_with("https://satellite.test")),
+        "{state:?}"
+    );
+    // Back to this app's own origin is always allowed.
+    let state = run(
+        navigate("/?__clerk_redirect_url=http%3A%2F%2Fexample.com%2Fback")
+            .header("cookie", "__clerk_db_jwt=dvb_1"),
+        &test_instance(),
+    );
+    assert_eq!(reason(&state), "primary-responds-to-syncing");
 }
 
 #[test]
@@ -1151,7 +1171,17 @@ fn expired_sessions_are_refreshed_in_place() {
     ];
     let refresher = FakeRefresher::new(Ok(cookies.clone()));
     let state = run(
-        navigate("/page?x=1").header("cookie", expired_cookies(&expired)),
+        navigate("/page?x=1")
+            .header(
+                "cookie",
+                format!(
+                    "{}; _ga=GA1.2.3; other_app_session=secret",
+                    expired_cookies(&expired)
+                ),
+            )
+            .header("x-internal-token", "not for Clerk")
+            .header("user-agent", "browser/1.0")
+            .header("x-forwarded-for", "203.0.113.7"),
         &refreshing(&refresher),
     );
     assert_eq!(state.status(), AuthStatus::SignedIn, "{state:?}");
@@ -1175,16 +1205,76 @@ fn expired_sessions_are_refreshed_in_place() {
     assert_eq!(body["expired_token"], expired.as_str());
     assert_eq!(body["refresh_token"], "r1");
     assert_eq!(body["request_origin"], "http://example.com");
-    // Every request header is forwarded, as `@clerk/backend` does, cookies included.
+    // An allow-list of headers is forwarded, and of the cookies only Clerk's: never another
+    // app's session cookie or an internal header (the reference forwards every header).
     assert_eq!(
         body["request_headers"],
         json!({
             "host": ["example.com"],
             "sec-fetch-dest": ["document"],
             "accept": ["text/html"],
+            "user-agent": ["browser/1.0"],
+            "x-forwarded-for": ["203.0.113.7"],
             "cookie": [expired_cookies(&expired)],
         })
     );
+    let forwarded = body["request_headers"].to_string();
+    for secret in ["other_app_session", "_ga", "not for Clerk"] {
+        assert!(!forwarded.contains(secret), "{secret} forwarded");
+    }
+}
+
+#[test]
+fn bearer_refresh_never_forwards_the_authorization_header() {
+    let expired = session_at(NOW - 1_000, json!({}));
+    let refresher = FakeRefresher::new(Ok(vec![]));
+    let _ = run(
+        navigate("/page")
+            .header("authorization", format!("Bearer {expired}"))
+            .header("cookie", format!("__refresh_{SUFFIX_LIVE}=r1")),
+        &refreshing(&refresher),
+    );
+    for (_, body, _) in refresher.calls() {
+        assert!(
+            body["request_headers"].get("authorization").is_none(),
+            "{body}"
+        );
+    }
+}
+
+#[test]
+fn a_public_origin_ignores_spoofed_forwarding_headers() {
+    let spoofed = || {
+        navigate("/dashboard?x=1")
+            .header("x-forwarded-host", "evil.example.net")
+            .header("x-forwarded-proto", "http")
+            .header("cookie", "__client_uat=5")
+    };
+    // Trusted by default (parity): the handshake would send the browser back to the spoofed host.
+    let state = run(spoofed(), &live());
+    assert_eq!(state.status(), AuthStatus::Handshake);
+    let back = location_params(&state)
+        .into_iter()
+        .find(|(k, _)| k == "redirect_url")
+        .unwrap()
+        .1;
+    assert_eq!(back, "http://evil.example.net/dashboard?x=1");
+    // With the public origin set, the forwarding headers and Host no longer matter.
+    let state = run(spoofed(), &live().public_origin("https://app.example.com"));
+    let back = location_params(&state)
+        .into_iter()
+        .find(|(k, _)| k == "redirect_url")
+        .unwrap()
+        .1;
+    assert_eq!(back, "https://app.example.com/dashboard?x=1");
+    // Not trusting them keeps the request's own Host.
+    let state = run(spoofed(), &live().trust_forwarded_headers(false));
+    let back = location_params(&state)
+        .into_iter()
+        .find(|(k, _)| k == "redirect_url")
+        .unwrap()
+        .1;
+    assert_eq!(back, "http://example.com/dashboard?x=1");
 }
 
 #[test]

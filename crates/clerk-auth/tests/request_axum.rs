@@ -92,8 +92,14 @@ async fn state(state: RequestState) -> String {
 }
 
 fn app() -> Router {
+    app_with(false)
+}
+
+/// The app; `expose` turns on the authentication details in responses.
+fn app_with(expose: bool) -> Router {
     let options = AuthenticateOptions::new(PublishableKey::parse(PK_LIVE).unwrap())
-        .clock(ManualClock::at_unix(NOW));
+        .clock(ManualClock::at_unix(NOW))
+        .expose_details(expose);
     let verifier = Verifier::with_options(
         PublicKey::from_pem(PUBLIC).unwrap(),
         VerifyOptions::new().clock(ManualClock::at_unix(NOW)),
@@ -107,7 +113,15 @@ fn app() -> Router {
 }
 
 fn send(request: Request<Body>) -> (Response<Body>, String) {
-    let mut app = app();
+    send_to(app(), request)
+}
+
+/// `send`, to an app exposing the authentication details.
+fn send_exposed(request: Request<Body>) -> (Response<Body>, String) {
+    send_to(app_with(true), request)
+}
+
+fn send_to(mut app: Router, request: Request<Body>) -> (Response<Body>, String) {
     let response = block_on(async {
         std::future::poll_fn(|cx| tower::Service::<Request<Body>>::poll_ready(&mut app, cx))
             .await
@@ -135,7 +149,16 @@ fn public_routes_see_signed_in_and_signed_out_requests() {
     let (response, body) = send(request("/", None));
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(body, "signed in: false");
-    // The signed-out state's debug headers reach the response.
+    // By default the signed-out state's debug headers stay out of the response.
+    for name in [
+        "x-clerk-auth-status",
+        "x-clerk-auth-reason",
+        "x-clerk-auth-message",
+    ] {
+        assert!(response.headers().get(name).is_none(), "{name}");
+    }
+    // Exposed on request.
+    let (response, _) = send_exposed(request("/", None));
     assert_eq!(response.headers()["x-clerk-auth-status"], "signed-out");
     assert_eq!(
         response.headers()["x-clerk-auth-reason"],
@@ -146,15 +169,31 @@ fn public_routes_see_signed_in_and_signed_out_requests() {
 }
 
 #[test]
-fn required_auth_rejects_with_json() {
-    let (response, body) = send(request("/me", None));
+fn required_auth_rejects_with_json_that_says_only_unauthenticated() {
+    let expired = sign(&json!({"sub": "user_1", "iat": NOW - 600, "exp": NOW - 300}));
+    for token in [None, Some(expired.as_str()), Some("garbage")] {
+        let (response, body) = send(request("/me", token));
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(response.headers()["content-type"], "application/json");
+        assert!(response.headers().get("x-clerk-auth-reason").is_none());
+        let body: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(
+            body,
+            json!({"error": "not authenticated", "reason": "unauthenticated"})
+        );
+    }
+}
+
+#[test]
+fn required_auth_rejects_with_the_details_when_exposed() {
+    let (response, body) = send_exposed(request("/me", None));
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(response.headers()["content-type"], "application/json");
     let body: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(body["reason"], "session-token-and-uat-missing");
 
     let expired = sign(&json!({"sub": "user_1", "iat": NOW - 600, "exp": NOW - 300}));
-    let (response, body) = send(request("/me", Some(&expired)));
+    let (response, body) = send_exposed(request("/me", Some(&expired)));
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     let body: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(
@@ -163,7 +202,7 @@ fn required_auth_rejects_with_json() {
     );
     assert!(body["error"].as_str().unwrap().contains("expired"));
 
-    let (response, body) = send(request("/me", Some(&token(json!({})))));
+    let (response, body) = send_exposed(request("/me", Some(&token(json!({})))));
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(body, "user_1");
 }
@@ -199,8 +238,17 @@ fn handshakes_are_answered_by_the_layer() {
     assert!(body.is_empty());
     let location = response.headers()["location"].to_str().unwrap();
     assert!(location.starts_with("https://clerk.example.com/v1/client/handshake?"));
-    assert_eq!(response.headers()["x-clerk-auth-status"], "handshake");
+    assert!(response.headers().get("x-clerk-auth-status").is_none());
     assert_eq!(response.headers()["cache-control"], "no-store");
+    // With the details exposed, the redirect says why.
+    let request = Request::get("/me")
+        .header("host", "example.com")
+        .header("sec-fetch-dest", "document")
+        .header("cookie", "__client_uat=5")
+        .body(Body::empty())
+        .unwrap();
+    let (response, _) = send_exposed(request);
+    assert_eq!(response.headers()["x-clerk-auth-status"], "handshake");
 }
 
 #[test]
@@ -243,7 +291,7 @@ fn handshake_cookies_reach_the_response() {
 
 #[test]
 fn pending_sessions_are_rejected_with_their_reason() {
-    let (response, body) = send(request("/me", Some(&token(json!({"sts": "pending"})))));
+    let (response, body) = send_exposed(request("/me", Some(&token(json!({"sts": "pending"})))));
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     let body: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(body["reason"], "session-pending");

@@ -497,7 +497,10 @@ fn normalize_api_url(raw: &str, allow_insecure_http: bool) -> Result<String, Con
         return Err(bad("the URL must not have a query string"));
     }
     // Every request carries the secret key: in clear text only to this machine, unless asked.
-    if scheme.eq_ignore_ascii_case("http") && !allow_insecure_http && !is_loopback_host(authority.host()) {
+    if scheme.eq_ignore_ascii_case("http")
+        && !allow_insecure_http
+        && !is_loopback_host(authority.host())
+    {
         return Err(bad(
             "plain http would send the secret key in clear text: use https, a loopback host \
              (127.0.0.1, ::1, localhost), or allow_insecure_http(true) for a trusted network",

@@ -69,7 +69,7 @@ struct Inner {
 }
 
 /// What request authentication needs to know about the instance.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub(crate) struct Instance {
     pub(crate) publishable_key: Option<PublishableKey>,
     pub(crate) domain: Option<String>,
@@ -77,6 +77,9 @@ pub(crate) struct Instance {
     pub(crate) proxy_url: Option<String>,
     pub(crate) sign_in_url: Option<String>,
     pub(crate) sign_up_url: Option<String>,
+    pub(crate) public_origin: Option<String>,
+    pub(crate) trust_forwarded_headers: bool,
+    pub(crate) allowed_redirect_origins: Vec<String>,
 }
 
 /// Where verification keys come from: the networkless key, or the instance's JWKS.
@@ -366,6 +369,9 @@ pub struct ClerkBuilder {
     proxy_url: Option<String>,
     sign_in_url: Option<String>,
     sign_up_url: Option<String>,
+    public_origin: Option<String>,
+    trust_forwarded_headers: bool,
+    allowed_redirect_origins: Vec<String>,
     audience: Vec<String>,
     require_audience: bool,
     authorized_parties: Vec<String>,
@@ -401,6 +407,9 @@ impl ClerkBuilder {
             proxy_url: None,
             sign_in_url: None,
             sign_up_url: None,
+            public_origin: None,
+            trust_forwarded_headers: true,
+            allowed_redirect_origins: Vec::new(),
             audience: Vec::new(),
             require_audience: false,
             authorized_parties: Vec::new(),
@@ -596,6 +605,32 @@ impl ClerkBuilder {
         self
     }
 
+    /// The app's public origin (`https://app.example.com`): request authentication builds
+    /// redirects on it and ignores `Host` and `x-forwarded-*`. Recommended in production; see
+    /// [`AuthenticateOptions::public_origin`](clerk_auth::request::AuthenticateOptions::public_origin).
+    pub fn public_origin(mut self, origin: impl Into<String>) -> Self {
+        self.public_origin = non_empty(origin);
+        self
+    }
+
+    /// Whether `x-forwarded-host`/`-proto` decide a request's origin (default `true`, for apps
+    /// behind a proxy).
+    pub fn trust_forwarded_headers(mut self, trust: bool) -> Self {
+        self.trust_forwarded_headers = trust;
+        self
+    }
+
+    /// Your satellite apps' origins, which a development primary domain may send a syncing
+    /// satellite back to (`__clerk_redirect_url`).
+    pub fn allowed_redirect_origins<I, S>(mut self, origins: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.allowed_redirect_origins = origins.into_iter().map(Into::into).collect();
+        self
+    }
+
     /// The accepted audiences of session and machine tokens (see
     /// [`VerifyOptions::audience`]).
     pub fn audience<I, S>(mut self, audience: I) -> Self
@@ -752,6 +787,9 @@ impl ClerkBuilder {
             proxy_url: self.proxy_url,
             sign_in_url: self.sign_in_url,
             sign_up_url: self.sign_up_url,
+            public_origin: self.public_origin,
+            trust_forwarded_headers: self.trust_forwarded_headers,
+            allowed_redirect_origins: self.allowed_redirect_origins,
         };
         #[cfg(feature = "webhooks")]
         let webhook = self

@@ -30,6 +30,7 @@ pub struct RequestOptions {
     accepts_token: AcceptsToken,
     cookie_flow: bool,
     organization_sync: Option<OrganizationSync>,
+    expose_details: bool,
 }
 
 impl Default for RequestOptions {
@@ -45,6 +46,7 @@ impl RequestOptions {
             accepts_token: AcceptsToken::One(TokenType::SessionToken),
             cookie_flow: true,
             organization_sync: None,
+            expose_details: false,
         }
     }
 
@@ -70,9 +72,20 @@ impl RequestOptions {
         self
     }
 
+    /// Whether responses say why a request was signed out (the `x-clerk-auth-*` headers, the
+    /// reason in 401 bodies). Off by default: a client learns only that it is not
+    /// authenticated, while the [`RequestState`] keeps the details for your logs (see
+    /// [`AuthenticateOptions::expose_details`]). Turn it on while developing.
+    #[must_use]
+    pub fn expose_details(mut self, expose: bool) -> RequestOptions {
+        self.expose_details = expose;
+        self
+    }
+
     /// Whether these are the options of [`RequestOptions::new`].
     fn is_default(&self) -> bool {
-        self.cookie_flow
+        !self.expose_details
+            && self.cookie_flow
             && self.organization_sync.is_none()
             && self.accepts_token == AcceptsToken::One(TokenType::SessionToken)
     }
@@ -91,6 +104,7 @@ impl Clerk {
         };
         built = built
             .accepts_token(options.accepts_token.clone())
+            .expose_details(options.expose_details)
             .is_satellite(instance.is_satellite)
             .clock(self.clock().clone())
             .machine_verifier(Arc::new(self.machine_verifier().clone()))
@@ -108,6 +122,12 @@ impl Clerk {
         if let Some(url) = &instance.sign_up_url {
             built = built.sign_up_url(url.clone());
         }
+        if let Some(origin) = &instance.public_origin {
+            built = built.public_origin(origin);
+        }
+        built = built
+            .trust_forwarded_headers(instance.trust_forwarded_headers)
+            .allowed_redirect_origins(&instance.allowed_redirect_origins);
         if let Some(sync) = &options.organization_sync {
             built = built.organization_sync(sync.clone());
         }

@@ -107,12 +107,12 @@ async fn signed_in_route_needs_a_valid_token() {
     let (status, body) = get(addr, "/me", None).await;
     assert_eq!(status, 401);
     let body: Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(body["reason"], "session-token-and-uat-missing");
+    assert_eq!(body["reason"], "unauthenticated");
 
     let (status, body) = get(addr, "/me", Some("not-a-token")).await;
     assert_eq!(status, 401);
     let body: Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(body["reason"], "token-invalid");
+    assert_eq!(body["reason"], "unauthenticated");
 
     assert_eq!(
         get(addr, "/me", Some(&token(json!({})))).await,
@@ -149,7 +149,7 @@ async fn machine_route_accepts_m2m_tokens_and_refuses_sessions() {
     let (status, body) = get(addr, "/machine/status", Some(&token(json!({})))).await;
     assert_eq!(status, 401);
     let body: Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(body["reason"], "token-type-mismatch");
+    assert_eq!(body["reason"], "unauthenticated");
 
     // And M2M tokens do not open user routes.
     assert_eq!(get(addr, "/me", Some(&m2m)).await.0, 401);

@@ -217,6 +217,7 @@ pub(crate) fn check_registered(
 /// The `aud` check: with an audience configured, a string `aud` must be one of `expected` and
 /// an array must contain one of them; a missing or empty `aud` is not checked (as in the
 /// reference); any other type fails.
+#[cfg(feature = "remote")]
 pub(crate) fn check_audience(aud: &Audience<'_>, expected: &[String]) -> Result<(), VerifyError> {
     check_audience_with(aud, expected, false)
 }

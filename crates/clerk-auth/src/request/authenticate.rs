@@ -243,7 +243,11 @@ impl<'a> Context<'a> {
         Context {
             parts,
             options,
-            url: EffectiveUrl::from_parts(parts),
+            url: EffectiveUrl::from_parts_with(
+                parts,
+                options.public_origin.as_ref(),
+                options.trust_forwarded_headers,
+            ),
             cookies: std::sync::OnceLock::new(),
         }
     }
@@ -574,28 +578,69 @@ fn cookie_value_named<'c>(directive: &'c str, prefix: &str) -> Option<&'c str> {
     name.trim().starts_with(prefix).then(|| value.trim())
 }
 
-/// Every request header by name, each as a one-element list (repeated headers joined with
-/// `, `); values that are not text are left out.
+/// The request headers sent with a session refresh: an allow-list of what Clerk uses to judge
+/// the request (who sent it, from where), never `Authorization`, and of the cookies only
+/// Clerk's own. Each is a one-element list (repeated headers joined with `, `); values that are
+/// not text are left out.
 fn request_headers(headers: &HeaderMap) -> BTreeMap<String, Vec<String>> {
+    const FORWARDED: &[&str] = &[
+        "accept",
+        "accept-language",
+        "cf-connecting-ip",
+        "forwarded",
+        "host",
+        "origin",
+        "referer",
+        "sec-fetch-dest",
+        "sec-fetch-mode",
+        "sec-fetch-site",
+        "true-client-ip",
+        "user-agent",
+        "x-forwarded-for",
+        "x-forwarded-host",
+        "x-forwarded-proto",
+        "x-real-ip",
+    ];
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (name, value) in headers {
+        let name = name.as_str();
         let Ok(value) = value.to_str() else {
             continue;
         };
-        match out
-            .get_mut(name.as_str())
-            .and_then(|values| values.first_mut())
-        {
+        let value = if name == "cookie" {
+            let clerk_cookies: Vec<&str> = value
+                .split(';')
+                .map(str::trim)
+                .filter(|pair| is_clerk_cookie(pair.split('=').next().unwrap_or_default()))
+                .collect();
+            if clerk_cookies.is_empty() {
+                continue;
+            }
+            clerk_cookies.join("; ")
+        } else if FORWARDED.contains(&name) || name.starts_with("sec-ch-ua") {
+            value.to_owned()
+        } else {
+            continue;
+        };
+        match out.get_mut(name).and_then(|values| values.first_mut()) {
             Some(existing) => {
-                existing.push_str(", ");
-                existing.push_str(value);
+                existing.push_str(if name == "cookie" { "; " } else { ", " });
+                existing.push_str(&value);
             }
             None => {
-                out.insert(name.as_str().to_owned(), vec![value.to_owned()]);
+                out.insert(name.to_owned(), vec![value]);
             }
         }
     }
     out
+}
+
+/// Whether a cookie is one of Clerk's (`__session…`, `__client_uat…`, `__refresh…`,
+/// `__clerk_…`).
+fn is_clerk_cookie(name: &str) -> bool {
+    ["__session", "__client_uat", "__refresh", "__clerk_"]
+        .iter()
+        .any(|prefix| name.starts_with(prefix))
 }
 
 /// A handshake redirect if the request can follow one, else signed out with the same reason.
@@ -735,6 +780,11 @@ async fn cookie_flow<V: SessionTokenVerifier + ?Sized>(
             .url
             .query_param(names::REDIRECT_URL)
             .and_then(EffectiveUrl::parse)
+            // Only back to this app or a configured satellite: anything else is ignored.
+            .filter(|back| {
+                let origin = back.origin();
+                origin == ctx.url.origin() || options.allowed_redirect_origins.contains(&origin)
+            })
         {
             if let Some(dev_browser) = c.dev_browser.as_deref() {
                 back.append_query_param(names::DEV_BROWSER, dev_browser);

@@ -69,9 +69,19 @@
 //!   which is verified networklessly.
 //! - The redirect loop guard stops at a counter of 3 or more (the reference: exactly 3).
 //! - An expired session is refreshed only with a [`SessionRefresher`] (the reference: with an
-//!   API client); as in the reference, every request header, `cookie` and `authorization`
-//!   included, is sent to the Backend API with the refresh. Header values that are not text are
-//!   left out.
+//!   API client). The refresh carries an allow-list of the request's headers (host, origin,
+//!   referer, user agent, the forwarding and client-hint headers) and of its cookies only
+//!   Clerk's; the reference forwards every header, `authorization` and other apps' cookies
+//!   included. Header values that are not text are left out.
+//! - Responses carry the `x-clerk-auth-*` debug headers, and 401 bodies the reason, only with
+//!   [`AuthenticateOptions::expose_details`] (the reference always sets the headers): they can
+//!   name the configured authorized parties, issuers or key ids. The [`RequestState`] keeps them.
+//! - [`AuthenticateOptions::public_origin`] pins the origin redirects are built on, and
+//!   [`AuthenticateOptions::trust_forwarded_headers`] can turn `x-forwarded-*` off; by default
+//!   they are trusted, as in the reference.
+//! - A development primary domain follows `__clerk_redirect_url` only to its own origin or to
+//!   [`AuthenticateOptions::allowed_redirect_origins`]; the reference follows any URL (an open
+//!   redirect that also hands over the development browser token).
 
 mod authenticate;
 mod options;
@@ -79,6 +89,7 @@ mod org_sync;
 mod parse;
 mod publishable_key;
 mod redirect;
+mod rejection;
 mod state;
 mod token;
 pub(crate) mod verifier;
@@ -97,6 +108,7 @@ pub use org_sync::OrganizationSync;
 pub use parse::{Cookies, EffectiveUrl, bearer_token, cookie_suffix};
 pub use publishable_key::{InstanceType, PublishableKey, PublishableKeyError};
 pub use redirect::SignInRedirect;
+pub use rejection::{AuthRejection, ExposeAuthDetails, response_headers};
 pub use state::{AuthReason, AuthStatus, RefreshSkipped, RequestState};
 pub use verifier::{
     BoxFuture, HandshakeNonceResolver, MachineTokenVerifier, RefreshError, RefreshRequest,

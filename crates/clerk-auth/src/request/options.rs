@@ -43,6 +43,10 @@ pub struct AuthenticateOptions {
     pub(crate) nonce_resolver: Option<Arc<dyn HandshakeNonceResolver>>,
     pub(crate) session_refresher: Option<Arc<dyn SessionRefresher>>,
     pub(crate) organization_sync: Option<OrganizationSync>,
+    pub(crate) expose_details: bool,
+    pub(crate) public_origin: Option<super::parse::EffectiveUrl>,
+    pub(crate) trust_forwarded_headers: bool,
+    pub(crate) allowed_redirect_origins: Vec<String>,
 }
 
 impl AuthenticateOptions {
@@ -65,6 +69,10 @@ impl AuthenticateOptions {
             nonce_resolver: None,
             session_refresher: None,
             organization_sync: None,
+            expose_details: false,
+            public_origin: None,
+            trust_forwarded_headers: true,
+            allowed_redirect_origins: Vec::new(),
         }
     }
 
@@ -95,6 +103,10 @@ impl AuthenticateOptions {
             nonce_resolver: None,
             session_refresher: None,
             organization_sync: None,
+            expose_details: false,
+            public_origin: None,
+            trust_forwarded_headers: true,
+            allowed_redirect_origins: Vec::new(),
         }
     }
 
@@ -211,8 +223,8 @@ impl AuthenticateOptions {
     /// when the refresh fails, it gets a handshake redirect with reason
     /// `session-token-expired-refresh-<why>`.
     ///
-    /// The refresher is sent every header of the request, cookies and `Authorization`
-    /// included (see [`RefreshRequest`](super::RefreshRequest)).
+    /// The refresher is sent an allow-list of the request's headers, and of its cookies only
+    /// Clerk's — never `Authorization` (see [`RefreshRequest`](super::RefreshRequest)).
     #[must_use]
     pub fn session_refresher(mut self, refresher: Arc<dyn SessionRefresher>) -> Self {
         self.session_refresher = Some(refresher);
@@ -224,6 +236,62 @@ impl AuthenticateOptions {
     pub fn organization_sync(mut self, sync: OrganizationSync) -> Self {
         self.organization_sync = Some(sync);
         self
+    }
+
+    /// The app's public origin, such as `https://app.example.com`: redirects and the handshake's
+    /// `redirect_url` are built on it, and the request's `Host`, `x-forwarded-host` and
+    /// `x-forwarded-proto` headers are ignored. Recommended in production: a client that can set
+    /// those headers (no proxy in front, or one that passes them through) could otherwise steer
+    /// where a handshake sends the browser back to. Ignored unless it is an absolute `http(s)` URL.
+    #[must_use]
+    pub fn public_origin(mut self, origin: impl AsRef<str>) -> Self {
+        self.public_origin = super::parse::EffectiveUrl::parse(origin.as_ref());
+        self
+    }
+
+    /// Whether `x-forwarded-host` and `x-forwarded-proto` decide the request's origin (default
+    /// `true`, as in `@clerk/backend`: apps behind a proxy depend on it). Turn it off when no
+    /// proxy sets them, or set a [`public_origin`](AuthenticateOptions::public_origin).
+    #[must_use]
+    pub fn trust_forwarded_headers(mut self, trust: bool) -> Self {
+        self.trust_forwarded_headers = trust;
+        self
+    }
+
+    /// Origins a development primary domain may send a syncing satellite back to
+    /// (`__clerk_redirect_url`), besides the app's own origin: your satellite apps, such as
+    /// `https://satellite.example.com`. A `__clerk_redirect_url` on another origin is ignored
+    /// instead of followed (an open redirect otherwise).
+    #[must_use]
+    pub fn allowed_redirect_origins<I, S>(mut self, origins: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.allowed_redirect_origins = origins
+            .into_iter()
+            .filter_map(|origin| super::parse::EffectiveUrl::parse(origin.as_ref()))
+            .map(|url| url.origin())
+            .collect();
+        self
+    }
+
+    /// Whether responses say why a request was signed out: the `x-clerk-auth-status`,
+    /// `-reason` and `-message` headers on responses and redirects, and the reason and message in
+    /// 401 bodies. Defaults to `false`: those can name the configured authorized parties,
+    /// issuers or key ids, so a client learns only that it is not authenticated. The
+    /// [`RequestState`](super::RequestState) keeps them for the application and its logs either
+    /// way. Turn it on while developing.
+    #[must_use]
+    pub fn expose_details(mut self, expose: bool) -> Self {
+        self.expose_details = expose;
+        self
+    }
+
+    /// Whether responses say why a request was signed out (see
+    /// [`expose_details`](AuthenticateOptions::expose_details)).
+    pub fn exposes_details(&self) -> bool {
+        self.expose_details
     }
 
     /// The publishable key.
@@ -305,6 +373,13 @@ impl fmt::Debug for AuthenticateOptions {
             .field("nonce_resolver", &self.nonce_resolver.is_some())
             .field("session_refresher", &self.session_refresher.is_some())
             .field("organization_sync", &self.organization_sync)
+            .field("expose_details", &self.expose_details)
+            .field(
+                "public_origin",
+                &self.public_origin.as_ref().map(|o| o.origin()),
+            )
+            .field("trust_forwarded_headers", &self.trust_forwarded_headers)
+            .field("allowed_redirect_origins", &self.allowed_redirect_origins)
             .finish_non_exhaustive()
     }
 }

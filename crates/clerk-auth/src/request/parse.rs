@@ -27,7 +27,35 @@ pub struct EffectiveUrl {
 impl EffectiveUrl {
     /// The effective URL of a request.
     pub fn from_parts(parts: &Parts) -> EffectiveUrl {
+        EffectiveUrl::from_parts_with(parts, None, true)
+    }
+
+    /// [`EffectiveUrl::from_parts`] for a deployment that knows its public origin or does not
+    /// trust forwarding headers: with `public_origin` (`https://app.example.com`), its scheme and
+    /// host are used and the request's `Host` and `x-forwarded-*` headers are ignored; with
+    /// `trust_forwarded` false, `x-forwarded-host` and `x-forwarded-proto` are ignored.
+    pub fn from_parts_with(
+        parts: &Parts,
+        public_origin: Option<&EffectiveUrl>,
+        trust_forwarded: bool,
+    ) -> EffectiveUrl {
+        let path = match parts.uri.path() {
+            "" => "/".to_owned(),
+            path => path.to_owned(),
+        };
+        let query = parse_query(parts.uri.query().unwrap_or_default());
+        if let Some(origin) = public_origin {
+            return EffectiveUrl {
+                scheme: origin.scheme.clone(),
+                host: origin.host.clone(),
+                path,
+                query,
+            };
+        }
         let forwarded = |name: &str| {
+            if !trust_forwarded {
+                return None;
+            }
             parts
                 .headers
                 .get(name)
@@ -45,15 +73,11 @@ impl EffectiveUrl {
             .or_else(|| parts.uri.scheme_str().map(str::to_owned))
             .unwrap_or_else(|| "http".to_owned())
             .to_ascii_lowercase();
-        let path = match parts.uri.path() {
-            "" => "/".to_owned(),
-            path => path.to_owned(),
-        };
         EffectiveUrl {
             scheme,
             host,
             path,
-            query: parse_query(parts.uri.query().unwrap_or_default()),
+            query,
         }
     }
 

@@ -21,6 +21,7 @@ use tower::{Layer, Service};
 
 use super::authenticate::authenticate_request;
 use super::options::AuthenticateOptions;
+use super::rejection::{ExposeAuthDetails, response_headers};
 use super::state::RequestState;
 use super::verifier::{BoxFuture, SessionTokenVerifier};
 use crate::auth::Auth;
@@ -131,12 +132,19 @@ where
         Box::pin(async move {
             let (parts, body) = request.into_parts();
             let state = authenticate_request(&parts, &shared.options, &shared.verifier).await;
+            let expose = shared.options.expose_details;
             if state.redirect_location().is_some() {
-                return Ok(redirect_response(&state));
+                let mut response = Response::new(ResBody::default());
+                *response.status_mut() = StatusCode::TEMPORARY_REDIRECT;
+                *response.headers_mut() = response_headers(&state, expose);
+                return Ok(response);
             }
             let mut request = Request::from_parts(parts, body);
             request.extensions_mut().insert::<Auth>(state.auth());
-            let headers = state.headers().clone();
+            if expose {
+                request.extensions_mut().insert(ExposeAuthDetails);
+            }
+            let headers = response_headers(&state, expose);
             request.extensions_mut().insert::<RequestState>(state);
             let mut response = inner.call(request).await?;
             let mut name = None;
@@ -153,10 +161,11 @@ where
     }
 }
 
-/// A `307 Temporary Redirect` with the state's headers.
-pub fn redirect_response<B: Default>(state: &RequestState) -> Response<B> {
+/// A `307 Temporary Redirect` with the state's headers (the `x-clerk-auth-*` ones only when
+/// `expose_details`).
+pub fn redirect_response<B: Default>(state: &RequestState, expose_details: bool) -> Response<B> {
     let mut response = Response::new(B::default());
     *response.status_mut() = StatusCode::TEMPORARY_REDIRECT;
-    *response.headers_mut() = state.headers().clone();
+    *response.headers_mut() = response_headers(state, expose_details);
     response
 }

@@ -9,12 +9,12 @@ use std::future::{Ready, ready};
 use actix_web::dev::{Extensions, Payload};
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpMessage as _, HttpRequest, HttpResponse, ResponseError};
-use clerk_auth::request::RequestState;
+use clerk_auth::request::{ExposeAuthDetails, RequestState};
 use clerk_auth::{Auth, Check};
 
 /// The authentication state of a request, which must be authenticated (a signed-in user, or a
 /// machine when the middleware accepts machine tokens). Rejects with
-/// [`AuthRejection::Unauthorized`] (401), or [`AuthRejection::MissingMiddleware`] (500) when no
+/// an [`AuthRejection`]: 401 when signed out, 500 (`clerk-auth-layer-missing`) when no
 /// [`ClerkMiddleware`](super::ClerkMiddleware) ran.
 ///
 /// ```
@@ -36,88 +36,50 @@ use clerk_auth::{Auth, Check};
 pub struct RequireAuth(pub Auth);
 
 /// The authentication state of a request, signed in or not. Only rejects when no
-/// [`ClerkMiddleware`](super::ClerkMiddleware) ran ([`AuthRejection::MissingMiddleware`], 500).
+/// [`ClerkMiddleware`](super::ClerkMiddleware) ran (500, `clerk-auth-layer-missing`).
 #[derive(Clone, Debug)]
 pub struct MaybeAuth(pub Auth);
 
-/// Why an extractor or guard refused a request. Answers with the JSON body
-/// `{"error": "<message>", "reason": "<reason>"}` of the axum rejection
-/// (`clerk::auth::request::axum::AuthRejection`), with the same statuses and reasons.
+/// Why an extractor or guard refused a request: the framework-neutral
+/// [`clerk_auth::request::AuthRejection`] as an actix [`ResponseError`], with the same statuses
+/// and JSON bodies as the axum extractors. A 401 says only `unauthenticated` unless the
+/// middleware's [`RequestOptions`](crate::RequestOptions) expose details; the value keeps the
+/// reason and message for logs.
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum AuthRejection {
-    /// Not authenticated (401).
-    Unauthorized {
-        /// The request state's reason, such as `token-invalid` or
-        /// `session-token-expired-refresh-non-eligible-no-refresh-cookie`.
-        reason: String,
-        /// A description, when there is one.
-        message: Option<String>,
-    },
-    /// Authenticated, but a [`Check`] failed (403).
-    Forbidden,
-    /// No [`ClerkMiddleware`](super::ClerkMiddleware) ran before the extractor (500, reason
-    /// `clerk-auth-layer-missing`): the route is misconfigured, which signing in again would not
-    /// fix.
-    MissingMiddleware,
-}
+pub struct AuthRejection(pub clerk_auth::request::AuthRejection);
 
 impl AuthRejection {
     /// The status the rejection answers with.
     pub fn status(&self) -> StatusCode {
-        match self {
-            AuthRejection::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
-            AuthRejection::Forbidden => StatusCode::FORBIDDEN,
-            AuthRejection::MissingMiddleware => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+        StatusCode::from_u16(self.0.status().as_u16()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
-    /// The `reason` of the JSON body.
+    /// The reason, for logs (a 401 body shows it only when details are exposed).
     pub fn reason(&self) -> &str {
-        match self {
-            AuthRejection::Unauthorized { reason, .. } => reason,
-            AuthRejection::Forbidden => "forbidden",
-            AuthRejection::MissingMiddleware => "clerk-auth-layer-missing",
-        }
+        self.0.reason()
     }
 
     /// The rejection of a request whose stored state is not authenticated.
     fn from_extensions(extensions: &Extensions) -> AuthRejection {
-        let Some(auth) = extensions.get::<Auth>() else {
-            return AuthRejection::MissingMiddleware;
-        };
-        let state = extensions.get::<RequestState>();
-        // The request state's reason is the more precise (`session-token-expired-refresh-…`);
-        // a signed-in state whose `Auth` is signed out (a pending session) has none.
-        let reason = state
-            .and_then(|state| state.reason())
-            .map(|r| r.as_str().to_owned());
-        let message = state.and_then(|state| state.message()).map(str::to_owned);
-        match auth {
-            Auth::SignedOut(signed_out) => AuthRejection::Unauthorized {
-                reason: reason.unwrap_or_else(|| signed_out.reason().as_str().to_owned()),
-                message: message.or_else(|| signed_out.message().map(str::to_owned)),
-            },
-            _ => AuthRejection::Unauthorized {
-                reason: reason.unwrap_or_else(|| "signed-out".to_owned()),
-                message,
-            },
-        }
+        AuthRejection(clerk_auth::request::AuthRejection::unauthenticated(
+            extensions.get::<Auth>(),
+            extensions.get::<RequestState>(),
+            extensions.get::<ExposeAuthDetails>().is_some(),
+        ))
+    }
+
+    fn missing_middleware() -> AuthRejection {
+        AuthRejection(clerk_auth::request::AuthRejection::MissingLayer)
     }
 }
 
 impl fmt::Display for AuthRejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            AuthRejection::Unauthorized {
-                message: Some(message),
-                ..
-            } => write!(f, "not authenticated: {message}"),
-            AuthRejection::Unauthorized { reason, .. } => write!(f, "not authenticated ({reason})"),
-            AuthRejection::Forbidden => f.write_str("not allowed"),
-            AuthRejection::MissingMiddleware => {
+        match &self.0 {
+            clerk_auth::request::AuthRejection::MissingLayer => {
                 f.write_str("the Clerk authentication middleware is not installed on this route")
             }
+            other => other.fmt(f),
         }
     }
 }
@@ -130,28 +92,33 @@ impl ResponseError for AuthRejection {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let body = serde_json::json!({
-            "error": self.to_string(),
-            "reason": self.reason(),
-        });
+        let body = match &self.0 {
+            // Name the actix middleware rather than the tower layer.
+            clerk_auth::request::AuthRejection::MissingLayer => serde_json::json!({
+                "error": self.to_string(),
+                "reason": self.reason(),
+            })
+            .to_string(),
+            other => other.body(),
+        };
         HttpResponse::build(self.status())
             .content_type("application/json")
-            .body(body.to_string())
+            .body(body)
     }
 }
 
 impl RequireAuth {
     /// Passes if the signed-in user satisfies `check` ([`Auth::has`]), else
-    /// [`AuthRejection::Forbidden`].
+    /// [`Forbidden`](clerk_auth::request::AuthRejection::Forbidden).
     ///
     /// # Errors
     ///
-    /// [`AuthRejection::Forbidden`] when the check fails.
+    /// [`Forbidden`](clerk_auth::request::AuthRejection::Forbidden) when the check fails.
     pub fn require(&self, check: &Check<'_>) -> Result<(), AuthRejection> {
         if self.0.has(check) {
             Ok(())
         } else {
-            Err(AuthRejection::Forbidden)
+            Err(AuthRejection(clerk_auth::request::AuthRejection::Forbidden))
         }
     }
 }
@@ -180,7 +147,7 @@ impl FromRequest for MaybeAuth {
                 .get::<Auth>()
                 .cloned()
                 .map(MaybeAuth)
-                .ok_or(AuthRejection::MissingMiddleware),
+                .ok_or_else(AuthRejection::missing_middleware),
         )
     }
 }

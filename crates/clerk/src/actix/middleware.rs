@@ -11,7 +11,9 @@ use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forwar
 use actix_web::http::StatusCode;
 use actix_web::{Error, HttpMessage as _, HttpResponse};
 use clerk_auth::Auth;
-use clerk_auth::request::{AuthenticateOptions, RequestState, authenticate_request};
+use clerk_auth::request::{
+    AuthenticateOptions, ExposeAuthDetails, RequestState, authenticate_request,
+};
 
 use super::convert::{request_parts, response_headers};
 use crate::Clerk;
@@ -139,12 +141,16 @@ where
                 return Ok(request.into_response(response).map_into_right_body());
             };
             let state = authenticate_request(&parts, &shared.options, &shared.clerk).await;
+            let expose = shared.options.exposes_details();
             if state.redirect_location().is_some() {
-                let response = redirect_response(&state);
+                let response = redirect_response(&state, expose);
                 return Ok(request.into_response(response).map_into_right_body());
             }
-            let headers = response_headers(state.headers());
+            let headers = response_headers(&clerk_auth::request::response_headers(&state, expose));
             request.extensions_mut().insert::<Auth>(state.auth());
+            if expose {
+                request.extensions_mut().insert(ExposeAuthDetails);
+            }
             request.extensions_mut().insert::<RequestState>(state);
             let mut response = service.call(request).await?;
             for (name, value) in headers {
@@ -157,9 +163,9 @@ where
 
 /// A `307 Temporary Redirect` with the state's headers (`Location`, and the cookies a handshake
 /// clears).
-fn redirect_response(state: &RequestState) -> HttpResponse<BoxBody> {
+fn redirect_response(state: &RequestState, expose: bool) -> HttpResponse<BoxBody> {
     let mut response = HttpResponse::new(StatusCode::TEMPORARY_REDIRECT);
-    for (name, value) in response_headers(state.headers()) {
+    for (name, value) in response_headers(&clerk_auth::request::response_headers(state, expose)) {
         response.headers_mut().append(name, value);
     }
     response
