@@ -908,6 +908,36 @@ fn new_invitation(
     })
 }
 
+/// Emits an `organizationInvitation.*` event: the invitation, with the organization's public
+/// data under `data` and, for `accepted`, the accepting `user_id` (the webhooks spec's shape).
+fn emit_invitation(
+    app: &App,
+    st: &State,
+    event: &'static str,
+    invitation: &clerk_api::models::OrganizationInvitation,
+    user_id: Option<&str>,
+    meta: &RequestMeta,
+) {
+    let Ok(Value::Object(mut data)) = serde_json::to_value(invitation) else {
+        return;
+    };
+    let public = invitation
+        .organization_id
+        .as_ref()
+        .and_then(|id| st.orgs.get(id))
+        .map(render::public_org_data);
+    let mut nested = Map::new();
+    nested.insert(
+        "public_organization_data".into(),
+        serde_json::to_value(public).unwrap_or(Value::Null),
+    );
+    data.insert("data".into(), Value::Object(nested));
+    if let Some(user_id) = user_id {
+        data.insert("user_id".into(), Value::String(user_id.to_owned()));
+    }
+    app.emit(event, &data, meta);
+}
+
 fn store_invitation(
     app: &App,
     st: &mut State,
@@ -916,7 +946,14 @@ fn store_invitation(
 ) -> clerk_api::models::OrganizationInvitation {
     let rendered = render::org_invitation(app, st, &rec, app.now());
     st.org_invitations.insert(rec.id.clone(), rec);
-    app.emit("organizationInvitation.created", &rendered, meta);
+    emit_invitation(
+        app,
+        st,
+        "organizationInvitation.created",
+        &rendered,
+        None,
+        meta,
+    );
     rendered
 }
 
@@ -1069,7 +1106,14 @@ fn revoke_invitation(app: &App, call: &mut Call) -> Result<Reply, ApiError> {
     rec.updated_at = now;
     let rec = rec.clone();
     let rendered = render::org_invitation(app, &st, &rec, now);
-    app.emit("organizationInvitation.revoked", &rendered, &call.meta);
+    emit_invitation(
+        app,
+        &st,
+        "organizationInvitation.revoked",
+        &rendered,
+        None,
+        &call.meta,
+    );
     Reply::ok(&rendered)
 }
 
@@ -1111,7 +1155,14 @@ pub(crate) fn accept_invitation(
     }
     if let Some(inv) = st.org_invitations.get(invitation_id) {
         let rendered = render::org_invitation(app, st, inv, now);
-        app.emit("organizationInvitation.accepted", &rendered, meta);
+        emit_invitation(
+            app,
+            st,
+            "organizationInvitation.accepted",
+            &rendered,
+            Some(user_id),
+            meta,
+        );
     }
     Ok(membership)
 }

@@ -947,6 +947,21 @@ fn delete(app: &App, call: &mut Call) -> Result<Reply, ApiError> {
     let id = call.param("user_id").to_owned();
     let mut st = app.write();
     let st = &mut *st;
+    if !st.users.contains_key(&id) {
+        return Err(ApiError::not_found("User"));
+    }
+    // Sessions and memberships first, while their events can still embed the user.
+    super::sessions::end_user_sessions(app, st, &id, "removed", &call.meta);
+    let membership_ids: Vec<String> = st.user_memberships(&id).map(|m| m.id.clone()).collect();
+    for mid in membership_ids {
+        if let Some(m) = st.memberships.get(&mid) {
+            let rendered = render::membership(app, st, m);
+            app.emit("organizationMembership.deleted", &rendered, &call.meta);
+        }
+        if let Some(m) = st.memberships.remove(&mid) {
+            st.idx.membership.remove(&(m.org_id, m.user_id));
+        }
+    }
     let Some(user) = st.users.remove(&id) else {
         return Err(ApiError::not_found("User"));
     };
@@ -968,17 +983,6 @@ fn delete(app: &App, call: &mut Call) -> Result<Reply, ApiError> {
     }
     if let Some(ext) = &user.external_id {
         st.idx.external_id.remove(ext);
-    }
-    super::sessions::end_user_sessions(app, st, &id, "removed", &call.meta);
-    let membership_ids: Vec<String> = st.user_memberships(&id).map(|m| m.id.clone()).collect();
-    for mid in membership_ids {
-        if let Some(m) = st.memberships.get(&mid) {
-            let rendered = render::membership(app, st, m);
-            app.emit("organizationMembership.deleted", &rendered, &call.meta);
-        }
-        if let Some(m) = st.memberships.remove(&mid) {
-            st.idx.membership.remove(&(m.org_id, m.user_id));
-        }
     }
     let deleted = DeletedUser {
         object: "user",
