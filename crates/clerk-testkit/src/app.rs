@@ -88,11 +88,12 @@ pub(crate) enum Principal {
     Machine(String),
 }
 
-/// Facts about the HTTP request, for webhook `event_attributes`.
-#[derive(Debug, Clone, Default)]
+/// Facts about the HTTP request, for webhook `event_attributes` (kept raw; only rendered when an
+/// event is emitted).
+#[derive(Debug, Clone)]
 pub(crate) struct RequestMeta {
-    pub(crate) client_ip: String,
-    pub(crate) user_agent: String,
+    pub(crate) client_ip: std::net::IpAddr,
+    pub(crate) user_agent: Option<http::HeaderValue>,
 }
 
 /// Settings fixed at start.
@@ -180,9 +181,6 @@ impl App {
         data: &T,
         meta: &RequestMeta,
     ) {
-        match serde_json::to_value(data) {
-            Ok(value) => self.hub.emit(event_type, value, meta),
-            Err(error) => tracing::warn!(event_type, %error, "could not serialize a webhook event"),
-        }
+        self.hub.emit(event_type, data, meta);
     }
 }

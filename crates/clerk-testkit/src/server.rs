@@ -248,6 +248,9 @@ fn authenticate(
 }
 
 async fn read_body(body: Incoming, headers: &HeaderMap, limit: usize) -> Result<Bytes, ApiError> {
+    if body.is_end_stream() {
+        return Ok(Bytes::new());
+    }
     if let Some(length) = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
@@ -464,13 +467,8 @@ async fn dispatch(
     let body = parse_body(op.body, &parts.headers, &bytes)?;
     let query = Query::parse(parts.uri.query(), op.query)?;
     let meta = RequestMeta {
-        client_ip: peer.ip().to_string(),
-        user_agent: parts
-            .headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned(),
+        client_ip: peer.ip(),
+        user_agent: parts.headers.get(header::USER_AGENT).cloned(),
     };
     let mut call = Call {
         params,

@@ -444,8 +444,8 @@ impl fmt::Debug for TestkitBuilder {
 
 fn seed_meta() -> RequestMeta {
     RequestMeta {
-        client_ip: "127.0.0.1".to_owned(),
-        user_agent: "clerk-testkit seed".to_owned(),
+        client_ip: std::net::IpAddr::from([127, 0, 0, 1]),
+        user_agent: Some(http::HeaderValue::from_static("clerk-testkit")),
     }
 }
 

@@ -325,8 +325,8 @@ pub(crate) struct Hub {
 }
 
 #[derive(Serialize)]
-struct Envelope<'a> {
-    data: Value,
+struct Envelope<'a, T> {
+    data: &'a T,
     object: &'static str,
     #[serde(rename = "type")]
     event_type: &'a str,
@@ -374,8 +374,9 @@ impl Hub {
     }
 
     /// Records an event and queues it for the endpoints.
-    pub(crate) fn emit(&self, event_type: &str, data: Value, meta: &RequestMeta) {
+    pub(crate) fn emit<T: Serialize>(&self, event_type: &str, data: &T, meta: &RequestMeta) {
         let now = self.clock.now_ms();
+        let client_ip = meta.client_ip.to_string();
         let envelope = Envelope {
             data,
             object: "event",
@@ -384,8 +385,12 @@ impl Hub {
             instance_id: &self.instance_id,
             event_attributes: Attributes {
                 http_request: HttpRequest {
-                    client_ip: &meta.client_ip,
-                    user_agent: &meta.user_agent,
+                    client_ip: &client_ip,
+                    user_agent: meta
+                        .user_agent
+                        .as_ref()
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or(""),
                 },
             },
         };
