@@ -96,8 +96,8 @@ pub(crate) struct RequestMeta {
     pub(crate) user_agent: Option<http::HeaderValue>,
 }
 
-/// Settings fixed at start.
-#[derive(Debug, Clone)]
+/// Settings fixed at start (no `Debug`: it holds the secret key).
+#[derive(Clone)]
 pub(crate) struct Settings {
     pub(crate) instance_id: String,
     pub(crate) secret_key: String,

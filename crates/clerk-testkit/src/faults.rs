@@ -249,7 +249,7 @@ impl Faults {
                 continue;
             }
             match &entry.fault.kind {
-                FaultKind::Latency(d) => decision.delay += *d,
+                FaultKind::Latency(d) => decision.delay = decision.delay.saturating_add(*d),
                 other => {
                     if decision.terminal.is_some() {
                         continue;

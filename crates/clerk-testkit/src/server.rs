@@ -164,7 +164,8 @@ async fn connection(
 
 fn json_response(status: u16, body: Bytes) -> Response<Body> {
     let mut response = Response::new(Body::Full(Some(body)));
-    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    *response.status_mut() =
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),

@@ -2,7 +2,9 @@
 //! indexes. Everything lives behind one lock in [`App`](crate::app::App), so each request sees
 //! and changes a consistent snapshot (uniqueness checks and inserts are atomic).
 //!
-//! The records (not the indexes, which are rebuilt) serialize to the `--state` file.
+//! The records (not the indexes, which are rebuilt) serialize to the `--state` file. They hold
+//! credentials (password hashes, TOTP secrets, API-key and machine secrets), so none of them
+//! implements `Debug`.
 
 use std::collections::HashMap;
 
@@ -10,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// How a user's password is stored.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub(crate) enum PasswordRec {
     /// Set through the API: SHA-256 of a random salt and the password.
@@ -20,7 +22,7 @@ pub(crate) enum PasswordRec {
 }
 
 /// A user.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 pub(crate) struct UserRec {
     pub(crate) id: String,
     pub(crate) external_id: Option<String>,
@@ -75,7 +77,7 @@ pub(crate) struct UserRec {
 }
 
 /// A web3 wallet of a user.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 pub(crate) struct Web3Rec {
     pub(crate) id: String,
     pub(crate) address: String,
@@ -83,7 +85,7 @@ pub(crate) struct Web3Rec {
 }
 
 /// An e-mail address.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 pub(crate) struct EmailRec {
     pub(crate) id: String,
     pub(crate) user_id: String,
@@ -95,7 +97,7 @@ pub(crate) struct EmailRec {
 }
 
 /// A phone number.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 pub(crate) struct PhoneRec {
     pub(crate) id: String,
     pub(crate) user_id: String,
@@ -108,7 +110,7 @@ pub(crate) struct PhoneRec {
 }
 
 /// A session.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 pub(crate) struct SessionRec {
     pub(crate) id: String,
     pub(crate) user_id: String,
@@ -127,7 +129,7 @@ pub(crate) struct SessionRec {
 }
 
 /// A client (a browser or device holding sessions).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 pub(crate) struct ClientRec {
     pub(crate) id: String,
     pub(crate) session_ids: Vec<String>,
@@ -138,7 +140,7 @@ pub(crate) struct ClientRec {
 }
 
 /// An organization.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 pub(crate) struct OrgRec {
     pub(crate) id: String,
     pub(crate) name: String,
@@ -158,7 +160,7 @@ pub(crate) struct OrgRec {
 }
 
 /// A membership of a user in an organization.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 pub(crate) struct MembershipRec {
     pub(crate) id: String,
     pub(crate) org_id: String,
@@ -172,7 +174,7 @@ pub(crate) struct MembershipRec {
 }
 
 /// An invitation to an organization.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 pub(crate) struct OrgInvitationRec {
     pub(crate) id: String,
     pub(crate) org_id: String,
@@ -191,7 +193,7 @@ pub(crate) struct OrgInvitationRec {
 }
 
 /// A domain of an organization.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 pub(crate) struct OrgDomainRec {
     pub(crate) id: String,
     pub(crate) org_id: String,
@@ -204,7 +206,7 @@ pub(crate) struct OrgDomainRec {
 }
 
 /// An invitation to the instance.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 pub(crate) struct InvitationRec {
     pub(crate) id: String,
     pub(crate) email: String,
@@ -219,7 +221,7 @@ pub(crate) struct InvitationRec {
 }
 
 /// An allowlist or blocklist identifier.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 pub(crate) struct IdentifierRec {
     pub(crate) id: String,
     pub(crate) identifier: String,
@@ -230,7 +232,7 @@ pub(crate) struct IdentifierRec {
 }
 
 /// A redirect URL.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 pub(crate) struct RedirectRec {
     pub(crate) id: String,
     pub(crate) url: String,
@@ -240,7 +242,7 @@ pub(crate) struct RedirectRec {
 }
 
 /// A sign-in token or an actor token (both are single-use tickets).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 pub(crate) struct TicketRec {
     pub(crate) id: String,
     pub(crate) user_id: String,
@@ -255,7 +257,7 @@ pub(crate) struct TicketRec {
 }
 
 /// A JWT template.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 pub(crate) struct JwtTemplateRec {
     pub(crate) id: String,
     pub(crate) name: String,
@@ -272,7 +274,7 @@ pub(crate) struct JwtTemplateRec {
 }
 
 /// A machine.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 pub(crate) struct MachineRec {
     pub(crate) id: String,
     pub(crate) name: String,
@@ -289,7 +291,7 @@ pub(crate) struct MachineRec {
 }
 
 /// An opaque M2M token.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 pub(crate) struct M2mRec {
     pub(crate) id: String,
     pub(crate) token: String,
@@ -306,7 +308,7 @@ pub(crate) struct M2mRec {
 }
 
 /// An API key.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 pub(crate) struct ApiKeyRec {
     pub(crate) id: String,
     pub(crate) secret: String,
@@ -327,7 +329,7 @@ pub(crate) struct ApiKeyRec {
 }
 
 /// An OAuth access token issued through the testkit API.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 pub(crate) struct OAuthTokenRec {
     pub(crate) id: String,
     pub(crate) token: String,
@@ -342,7 +344,7 @@ pub(crate) struct OAuthTokenRec {
 }
 
 /// Every resource, plus indexes for the unique identifiers.
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Default, Serialize, Deserialize)]
 #[serde(default)]
 pub(crate) struct State {
     pub(crate) users: HashMap<String, UserRec>,
@@ -373,7 +375,7 @@ pub(crate) struct State {
 }
 
 /// Lookups by unique identifier. Keys of e-mail addresses and usernames are lowercase.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct Indexes {
     pub(crate) email: HashMap<String, String>,
     pub(crate) phone: HashMap<String, String>,

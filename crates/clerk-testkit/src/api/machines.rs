@@ -430,7 +430,10 @@ fn create_m2m(app: &App, call: &mut Call) -> Result<Reply, ApiError> {
         payload.insert("jti".into(), json!(id));
         payload.insert("iat".into(), json!(now.div_euclid(1000)));
         payload.insert("nbf".into(), json!(now.div_euclid(1000)));
-        payload.insert("exp".into(), json!((now + ttl_ms).div_euclid(1000)));
+        payload.insert(
+            "exp".into(),
+            json!(now.saturating_add(ttl_ms).div_euclid(1000)),
+        );
         payload.insert("scopes".into(), json!(scopes.join(" ")));
         let jwt = app
             .keys
@@ -444,7 +447,7 @@ fn create_m2m(app: &App, call: &mut Call) -> Result<Reply, ApiError> {
             claims,
             revoked: false,
             revocation_reason: None,
-            expiration: Some(now + ttl_ms),
+            expiration: Some(now.saturating_add(ttl_ms)),
             last_used_at: None,
             created_at: now,
             updated_at: now,
@@ -475,7 +478,7 @@ fn create_m2m(app: &App, call: &mut Call) -> Result<Reply, ApiError> {
         claims,
         revoked: false,
         revocation_reason: None,
-        expiration: Some(now + ttl_ms),
+        expiration: Some(now.saturating_add(ttl_ms)),
         last_used_at: None,
         created_at: now,
         updated_at: now,
