@@ -128,7 +128,8 @@ impl TestkitBuilder {
     }
 
     /// The address to bind (default `127.0.0.1`). The publishable key and the `iss` of tokens
-    /// use it, so keep a loopback or otherwise reachable address.
+    /// name it, so keep an address clients can reach. Use IPv4: a publishable key's host must
+    /// contain a `.`, which `[::1]:<port>` does not, so SDKs refuse the key of an IPv6 bind.
     pub fn bind(mut self, address: IpAddr) -> Self {
         self.bind = address;
         self
