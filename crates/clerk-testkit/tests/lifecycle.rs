@@ -65,7 +65,7 @@ async fn dropping_the_testkit_closes_its_port() {
 async fn shutdown_finishes_in_flight_requests() {
     let tk = Testkit::start().await.unwrap();
     let addr = tk.addr();
-    tk.faults().inject(
+    let slow = tk.faults().inject(
         Fault::latency(Duration::from_millis(200))
             .on_operation("GetUserList")
             .times(1),
@@ -74,7 +74,14 @@ async fn shutdown_finishes_in_flight_requests() {
         clerk_api::Clerk::from_builder(tk.client_builder().retry_policy(RetryPolicy::disabled()))
             .unwrap();
     let in_flight = tokio::spawn(async move { clerk.users().list().await });
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    // Wait until the request is inside the server (its one-shot fault is spent).
+    for _ in 0..500 {
+        if tk.faults().hits(slow).is_none() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(tk.faults().hits(slow), None, "the request never arrived");
     tk.shutdown().await;
     assert!(
         in_flight.await.unwrap().is_ok(),
