@@ -241,6 +241,12 @@ impl ManualClock {
         ManualClock::at(system_time_at(unix_seconds))
     }
 
+    /// A clock whose wall time starts at `unix_millis` milliseconds since the Unix epoch (for
+    /// stores that keep millisecond timestamps, such as Clerk's `created_at`).
+    pub fn at_unix_millis(unix_millis: i64) -> ManualClock {
+        ManualClock::at(system_time_at_millis(unix_millis))
+    }
+
     /// A clock whose wall time starts at `wall`.
     pub fn at(wall: SystemTime) -> ManualClock {
         ManualClock {
@@ -268,6 +274,12 @@ impl ManualClock {
         self.lock().wall = system_time_at(unix_seconds);
     }
 
+    /// Sets the wall time to `unix_millis` milliseconds since the Unix epoch (monotonic time does
+    /// not move).
+    pub fn set_unix_millis(&self, unix_millis: i64) {
+        self.lock().wall = system_time_at_millis(unix_millis);
+    }
+
     /// Every sleep requested so far, in order.
     pub fn sleeps(&self) -> Vec<Duration> {
         self.lock().sleeps.clone()
@@ -289,6 +301,16 @@ impl ManualState {
 fn system_time_at(unix_seconds: i64) -> SystemTime {
     let magnitude = Duration::from_secs(unix_seconds.unsigned_abs());
     let time = if unix_seconds >= 0 {
+        UNIX_EPOCH.checked_add(magnitude)
+    } else {
+        UNIX_EPOCH.checked_sub(magnitude)
+    };
+    time.unwrap_or(UNIX_EPOCH)
+}
+
+fn system_time_at_millis(unix_millis: i64) -> SystemTime {
+    let magnitude = Duration::from_millis(unix_millis.unsigned_abs());
+    let time = if unix_millis >= 0 {
         UNIX_EPOCH.checked_add(magnitude)
     } else {
         UNIX_EPOCH.checked_sub(magnitude)
@@ -343,6 +365,18 @@ mod tests {
         assert_eq!(unix_seconds(system_time_at(-5)), -5);
         let half_before = UNIX_EPOCH.checked_sub(Duration::from_millis(500)).unwrap();
         assert_eq!(unix_seconds(half_before), -1);
+    }
+
+    #[test]
+    fn manual_clocks_keep_milliseconds() {
+        let clock = ManualClock::at_unix_millis(1_700_000_000_123);
+        assert_eq!(clock.now_unix_millis(), 1_700_000_000_123);
+        assert_eq!(clock.now_unix(), 1_700_000_000);
+        clock.advance(Duration::from_millis(900));
+        assert_eq!(clock.now_unix_millis(), 1_700_000_001_023);
+        clock.set_unix_millis(-1_500);
+        assert_eq!(clock.now_unix_millis(), -1_500);
+        assert_eq!(clock.now_unix(), -2);
     }
 
     #[test]
