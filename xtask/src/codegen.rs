@@ -511,6 +511,10 @@ impl<'a> Generator<'a> {
             "crates/clerk-api/tests/generated/schema_samples.rs".to_owned(),
             self.render_sample_test(&schemas),
         );
+        files.insert(
+            "crates/clerk-api/tests/generated/redaction_cases.rs".to_owned(),
+            rustfmt(&self.render_redaction_cases())?,
+        );
         Ok(files)
     }
 
@@ -1513,6 +1517,116 @@ impl crate::Clerk {
         out.push_str("}\n\nfn roundtrip<T: serde::de::DeserializeOwned + serde::Serialize>(value: &serde_json::Value) -> Result<serde_json::Value, String> {\n    let decoded: T = serde_json::from_value(value.clone()).map_err(|e| e.to_string())?;\n    serde_json::to_value(&decoded).map_err(|e| e.to_string())\n}\n");
         out
     }
+
+    // ----- redaction cases ------------------------------------------------------------------
+
+    /// One case per model with a credential field: a JSON object that decodes into the model
+    /// (its required fields filled in) with every credential field set to a marker naming it.
+    /// `tests/redaction.rs` checks the markers survive decoding and never reach `Debug`.
+    fn render_redaction_cases(&self) -> String {
+        let mut out = String::new();
+        out.push_str(HEADER);
+        out.push_str(
+            "// Included by tests/redaction.rs: one case per model holding a credential.\n\n",
+        );
+        out.push_str("/// Decodes a case's JSON; answers its re-encoding and its `Debug` output.\npub(crate) type Probe = dyn Fn(&str) -> Result<(String, String), String>;\n\n/// Receives each case: the type, its redacted fields, the JSON and the probe.\npub(crate) type Check<'a> = dyn FnMut(&str, &[&str], &str, &Probe) + 'a;\n\n/// Calls `check` for every case.\npub(crate) fn check_all(check: &mut Check<'_>) {\n");
+        let mut all: Vec<(Option<&str>, &Model)> =
+            self.models.values().map(|m| (None, m)).collect();
+        for (module, models) in &self.local {
+            all.extend(models.values().map(|m| (Some(module.as_str()), m)));
+        }
+        for (module, model) in all {
+            let Kind::Struct(fields) = &model.kind else {
+                continue;
+            };
+            let secret: Vec<&Field> = fields.iter().filter(|f| is_sensitive(model, f)).collect();
+            if secret.is_empty() {
+                continue;
+            }
+            let serde_json::Value::Object(mut sample) = self.model_sample(module, model, 0) else {
+                continue;
+            };
+            for field in &secret {
+                sample.insert(field.json.clone(), marker(&field.ty, &field.json));
+            }
+            let json = serde_json::Value::Object(sample).to_string();
+            let path = match module {
+                None => format!("clerk_api::models::{}", model.name),
+                Some(module) => format!("clerk_api::{module}::{}", model.name),
+            };
+            let names: Vec<String> = secret.iter().map(|f| format!("{:?}", f.json)).collect();
+            let _ = writeln!(
+                out,
+                "    check({path:?}, &[{}], r##\"{json}\"##, &|json| probe::<{path}>(json));",
+                names.join(", ")
+            );
+        }
+        out.push_str("}\n\nfn probe<T>(json: &str) -> Result<(String, String), String>\nwhere\n    T: serde::de::DeserializeOwned + serde::Serialize + std::fmt::Debug,\n{\n    let value: T = serde_json::from_str(json).map_err(|e| e.to_string())?;\n    let encoded = serde_json::to_string(&value).map_err(|e| e.to_string())?;\n    Ok((encoded, format!(\"{value:?} {value:#?}\")))\n}\n");
+        out
+    }
+
+    /// A JSON value of `model` with its required fields present.
+    fn model_sample(&self, module: Option<&str>, model: &Model, depth: usize) -> serde_json::Value {
+        use serde_json::Value as J;
+        if depth > 16 {
+            return J::Null;
+        }
+        match &model.kind {
+            Kind::Struct(fields) => J::Object(
+                fields
+                    .iter()
+                    .filter(|f| f.required)
+                    .map(|f| (f.json.clone(), self.ty_sample(module, &f.ty, depth + 1)))
+                    .collect(),
+            ),
+            Kind::Enum(values) => values.first().map_or(J::Null, |v| J::String(v.clone())),
+            Kind::OneOf { tag, variants } => {
+                let Some((_, ty, value, _)) = variants.first() else {
+                    return J::Null;
+                };
+                let mut sample = self.ty_sample(module, ty, depth + 1);
+                if let (Some(tag), Some(value), J::Object(obj)) = (tag, value, &mut sample) {
+                    obj.insert(tag.clone(), J::String(value.clone()));
+                }
+                sample
+            }
+            Kind::Alias(ty) => self.ty_sample(module, ty, depth + 1),
+        }
+    }
+
+    fn ty_sample(&self, module: Option<&str>, ty: &Ty, depth: usize) -> serde_json::Value {
+        use serde_json::Value as J;
+        match ty {
+            Ty::Str => J::String("sample".into()),
+            Ty::I64 | Ty::I32 => J::from(1),
+            Ty::F64 => J::from(1.5),
+            Ty::Bool => J::Bool(true),
+            Ty::Json => J::Object(serde_json::Map::new()),
+            Ty::Vec(inner) => J::Array(vec![self.ty_sample(module, inner, depth + 1)]),
+            Ty::Map(inner) => J::Object(
+                [("key".to_owned(), self.ty_sample(module, inner, depth + 1))]
+                    .into_iter()
+                    .collect(),
+            ),
+            Ty::Nullable(inner) => self.ty_sample(module, inner, depth + 1),
+            Ty::Named(name, in_models) => {
+                let found = if *in_models {
+                    self.models.get(name).map(|m| (None, m))
+                } else {
+                    module.and_then(|module| {
+                        self.local
+                            .get(module)
+                            .and_then(|models| models.get(name))
+                            .map(|m| (Some(module), m))
+                    })
+                };
+                match found {
+                    Some((at, model)) => self.model_sample(at, model, depth + 1),
+                    None => J::Null,
+                }
+            }
+        }
+    }
 }
 
 fn print_report(generator: &Generator<'_>) {
@@ -1744,26 +1858,39 @@ fn field_doc(field: &Field) -> String {
     format!("`{}` ({}).", field.json, facts.join(", "))
 }
 
-/// Field names whose values are credentials: their `Debug` output is `***`.
-const SENSITIVE_FIELDS: &[&str] = &[
-    "password",
-    "password_digest",
-    "secret",
-    "client_secret",
-    "secret_key",
-    "token",
-    "jwt",
-    "access_token",
-    "refresh_token",
-    "private_key",
-    "backup_codes",
-    "signing_secret",
-];
-
-/// Whether a field holds a credential. A `code` is one only in a request body (a one-time
-/// verification code); in responses it is an error or status code.
+/// Whether a field holds a credential, by the rule shared with the webhooks generator
+/// (`redaction.rs`): its `Debug` output is `***`.
 fn is_sensitive(model: &Model, field: &Field) -> bool {
-    SENSITIVE_FIELDS.contains(&field.json.as_str()) || (model.request_side && field.json == "code")
+    crate::redaction::is_credential(&crate::redaction::FieldFacts {
+        model: &model.name,
+        json: &field.json,
+        holds_text: holds_text(&field.ty),
+        request_side: model.request_side,
+    })
+}
+
+/// The marker a redaction case puts in a credential field of type `ty`.
+fn marker(ty: &Ty, field: &str) -> serde_json::Value {
+    use serde_json::Value as J;
+    match ty {
+        Ty::Vec(inner) => J::Array(vec![marker(inner, field)]),
+        Ty::Map(inner) => J::Object(
+            [("key".to_owned(), marker(inner, field))]
+                .into_iter()
+                .collect(),
+        ),
+        Ty::Nullable(inner) => marker(inner, field),
+        _ => J::String(format!("MARKER-{field}")),
+    }
+}
+
+/// Whether values of this type are text (what a credential can be).
+fn holds_text(ty: &Ty) -> bool {
+    match ty {
+        Ty::Str | Ty::Json => true,
+        Ty::Vec(inner) | Ty::Map(inner) | Ty::Nullable(inner) => holds_text(inner),
+        Ty::I64 | Ty::I32 | Ty::F64 | Ty::Bool | Ty::Named(..) => false,
+    }
 }
 
 fn render_struct(out: &mut String, model: &Model, fields: &[Field], in_models: bool) {

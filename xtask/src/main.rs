@@ -15,6 +15,7 @@
 
 mod codegen;
 mod naming;
+mod redaction;
 mod sha256;
 mod spec;
 mod webhooks;

@@ -227,7 +227,7 @@ impl std::fmt::Debug for HandshakePayload {
         f.debug_struct("HandshakePayload")
             .field(
                 "directives",
-                &format_args!("[{} redacted]", self.directives.len()),
+                &format_args!("[{} × ***]", self.directives.len()),
             )
             .finish()
     }
@@ -400,8 +400,48 @@ impl AccountlessApplicationsApi {
     }
 }
 
-/// Builder for the accountless-application calls of [`AccountlessApplicationsApi`]; the answer
-/// is the raw JSON (publishable key, secret key, claim URL).
+/// An accountless application: a development instance created without an account, to be claimed
+/// later (`@clerk/backend`'s `AccountlessApplication`). The spec does not describe it.
+///
+/// `Debug` shows neither the secret key nor the claim URL (whoever opens it claims the
+/// application).
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct AccountlessApplication {
+    /// `accountless_application`.
+    #[serde(default)]
+    pub object: String,
+    /// The instance's publishable key (`pk_test_…`).
+    #[serde(default)]
+    pub publishable_key: String,
+    /// The instance's secret key (`sk_test_…`).
+    #[serde(default)]
+    pub secret_key: String,
+    /// Where the application is claimed into an account.
+    #[serde(default)]
+    pub claim_url: String,
+    /// Where the instance's API keys are shown once claimed.
+    #[serde(default)]
+    pub api_keys_url: String,
+    /// Members this SDK version does not know.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl std::fmt::Debug for AccountlessApplication {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccountlessApplication")
+            .field("object", &self.object)
+            .field("publishable_key", &self.publishable_key)
+            .field("secret_key", &crate::macros::Redacted)
+            .field("claim_url", &crate::macros::Redacted)
+            .field("api_keys_url", &self.api_keys_url)
+            .field("extra", &self.extra.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+/// Builder for the accountless-application calls of [`AccountlessApplicationsApi`].
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct AccountlessApplicationRequest {
@@ -448,7 +488,7 @@ impl AccountlessApplicationRequest {
     ///
     /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
     /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<serde_json::Value, Error> {
+    pub async fn send(self) -> Result<AccountlessApplication, Error> {
         let request = Request::new(Method::POST, self.path)
             .query("source", &self.source)
             .timeouts(self.timeouts);
@@ -457,8 +497,8 @@ impl AccountlessApplicationRequest {
 }
 
 impl IntoFuture for AccountlessApplicationRequest {
-    type Output = Result<serde_json::Value, Error>;
-    type IntoFuture = BoxFuture<serde_json::Value>;
+    type Output = Result<AccountlessApplication, Error>;
+    type IntoFuture = BoxFuture<AccountlessApplication>;
 
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())

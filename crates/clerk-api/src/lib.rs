@@ -48,8 +48,8 @@ pub use clerk_core::{
 };
 pub use client::Clerk;
 pub use extra::{
-    AccountlessApplicationRequest, AccountlessApplicationsApi, EmailsApi, GetSessionTokenRequest,
-    HandshakePayload, RawRequest, UserListWithCount,
+    AccountlessApplication, AccountlessApplicationRequest, AccountlessApplicationsApi, EmailsApi,
+    GetSessionTokenRequest, HandshakePayload, RawRequest, UserListWithCount,
 };
 pub use generated::*;
 

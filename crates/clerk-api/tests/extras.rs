@@ -306,8 +306,21 @@ async fn accountless_applications_create() {
         .await;
     let app = clerk.accountless_applications().create().await.unwrap();
     mock.assert_async().await;
-    assert_eq!(app["object"], "accountless_application");
-    assert_eq!(app["secret_key"], "sk_test_accountless");
+    assert_eq!(app.object, "accountless_application");
+    assert_eq!(app.secret_key, "sk_test_accountless");
+    assert_eq!(app.publishable_key, "pk_test_Y2xlcmsuZXhhbXBsZS5jb20k");
+    assert_eq!(
+        app.claim_url,
+        "https://dashboard.clerk.com/apps/claim?token=abc"
+    );
+    // Neither the key nor the claim link reaches Debug output.
+    let shown = format!("{app:?} {app:#?}");
+    assert!(!shown.contains("sk_test_accountless"), "{shown}");
+    assert!(!shown.contains("token=abc"), "{shown}");
+    assert!(
+        shown.contains("pk_test_Y2xlcmsuZXhhbXBsZS5jb20k"),
+        "{shown}"
+    );
 }
 
 /// Both accountless-application calls can say where they come from (`?source=…`), as the
@@ -342,7 +355,7 @@ async fn accountless_applications_send_source() {
         .await
         .unwrap();
     create.assert_async().await;
-    assert_eq!(created["object"], "accountless_application");
+    assert_eq!(created.object, "accountless_application");
     let completed = clerk
         .accountless_applications()
         .complete_onboarding()
@@ -351,7 +364,7 @@ async fn accountless_applications_send_source() {
         .unwrap();
     complete.assert_async().await;
     assert_eq!(
-        completed["publishable_key"],
+        completed.publishable_key,
         "pk_test_Y2xlcmsuZXhhbXBsZS5jb20k"
     );
 }
@@ -380,7 +393,7 @@ async fn accountless_applications_complete_onboarding() {
         .unwrap();
     mock.assert_async().await;
     assert_eq!(
-        app["claim_url"],
+        app.claim_url,
         "https://dashboard.clerk.com/apps/claim?token=abc"
     );
 }

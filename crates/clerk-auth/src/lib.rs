@@ -63,6 +63,18 @@
 /// Backend API (key sources, machine-token verification, handshake nonces, session refresh).
 pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
 
+/// Stands in for a credential (a token, a key, a cookie value) in `Debug` output: `***`, the
+/// one redaction marker of the SDK.
+#[cfg(any(feature = "request", feature = "webhooks"))]
+pub(crate) struct Redacted;
+
+#[cfg(any(feature = "request", feature = "webhooks"))]
+impl std::fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}
+
 pub mod auth;
 pub mod claims;
 pub mod clock;

@@ -1421,3 +1421,36 @@ fn refresh_requests_hide_tokens_in_debug_output() {
     let debug = format!("{request:?}");
     assert!(!debug.contains("expired.jwt.value") && !debug.contains("refresh-secret"));
 }
+
+/// Cookies, URLs, redirects and the request state show names, never the tokens they carry.
+#[test]
+fn debug_output_shows_no_cookie_value_or_query_token() {
+    let cookies = clerk_auth::request::Cookies::parse(
+        "__session=eyJ.SESSION-SECRET.sig; __client_uat=1700000000; theme=dark",
+    );
+    let shown = format!("{cookies:?} {cookies:#?}");
+    assert!(shown.contains("__session"), "{shown}");
+    assert!(shown.contains("***"), "{shown}");
+    assert!(!shown.contains("SESSION-SECRET"), "{shown}");
+    assert!(!shown.contains("dark"), "{shown}");
+    // The values are still there for the application.
+    assert_eq!(cookies.get("theme"), Some("dark"));
+
+    let parts = http::Request::builder()
+        .uri("https://app.example.com/cb?__clerk_handshake=eyJ.HANDSHAKE-SECRET.sig&__clerk_db_jwt=dvb_DEV-SECRET&page=2")
+        .body(())
+        .unwrap()
+        .into_parts()
+        .0;
+    let url = clerk_auth::request::EffectiveUrl::from_parts(&parts);
+    let shown = format!("{url:?} {url:#?}");
+    assert!(shown.contains("__clerk_handshake"), "{shown}");
+    assert!(shown.contains("app.example.com"), "{shown}");
+    for secret in ["HANDSHAKE-SECRET", "DEV-SECRET", "page\", \"2"] {
+        assert!(!shown.contains(secret), "{secret} in {shown}");
+    }
+    assert!(
+        url.to_string().contains("HANDSHAKE-SECRET"),
+        "Display is the URL"
+    );
+}

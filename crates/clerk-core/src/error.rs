@@ -365,7 +365,8 @@ impl ApiError {
         self.retry_after
     }
 
-    /// The first 512 characters of the response body (lossy UTF-8).
+    /// The first 512 characters of the response body (lossy UTF-8), with the values of
+    /// credential-like members (`jwt`, `token`, `*secret*`…) replaced by `***`.
     pub fn body_snippet(&self) -> &str {
         &self.body_snippet
     }
@@ -652,10 +653,11 @@ fn lenient_string<'de, D: serde::Deserializer<'de>>(
 pub(crate) fn body_snippet(body: &[u8]) -> String {
     // 512 chars take at most 4 * 512 bytes; cutting there can only damage chars after the 512th.
     let head = body.get(..BODY_SNIPPET_CHARS * 4).unwrap_or(body);
-    String::from_utf8_lossy(head)
+    let snippet: String = String::from_utf8_lossy(head)
         .chars()
         .take(BODY_SNIPPET_CHARS)
-        .collect()
+        .collect();
+    crate::redact::redact_json_text(&snippet)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -666,7 +668,9 @@ pub(crate) fn body_snippet(body: &[u8]) -> String {
 ///
 /// [`path`](DecodeError::path) names the failing field (e.g. `data[3].email_addresses[0].id`).
 /// `Display` shows the status, path and serde message but not the body; the start of the body is
-/// available from [`body_snippet`](DecodeError::body_snippet) (and in `Debug`).
+/// available from [`body_snippet`](DecodeError::body_snippet) (and in `Debug`). Neither carries a
+/// credential: the snippet's values under credential-like member names (`jwt`, `token`,
+/// `*secret*`, `*password*`…) and every quoted value in the serde message read `***`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DecodeError {
     status: u16,
@@ -680,7 +684,8 @@ impl DecodeError {
         DecodeError {
             status,
             path,
-            message,
+            // serde quotes the offending value, which may be a credential.
+            message: crate::redact::redact_quoted(&message),
             body_snippet: body_snippet(body),
         }
     }
@@ -701,7 +706,8 @@ impl DecodeError {
         &self.message
     }
 
-    /// The first 512 characters of the body (lossy UTF-8).
+    /// The first 512 characters of the body (lossy UTF-8), with the values of credential-like
+    /// members (`jwt`, `token`, `*secret*`…) replaced by `***`.
     pub fn body_snippet(&self) -> &str {
         &self.body_snippet
     }

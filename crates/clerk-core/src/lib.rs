@@ -52,6 +52,7 @@ mod client;
 mod config;
 mod error;
 mod pagination;
+mod redact;
 mod request;
 mod response;
 mod retry;

@@ -83,7 +83,7 @@ pub(crate) fn decode_json<T: DeserializeOwned>(
                 Err(err) => (path_string(err.path()), err.into_inner().to_string()),
             };
             let message = match non_json_content_type(headers) {
-                Some(ct) => format!("{message} (response content type was {ct:?})"),
+                Some(ct) => format!("{message} (response content type was `{ct}`)"),
                 None => message,
             };
             Err(DecodeError::new(status.as_u16(), path, message, body))

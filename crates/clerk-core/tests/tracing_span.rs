@@ -110,3 +110,63 @@ async fn request_span_has_template_status_attempts_and_no_secrets() {
         assert!(!line.contains("pii@example.com"), "query value in {line}");
     }
 }
+
+/// A response carrying a token that does not decode: the token reaches neither the error's
+/// `Debug` nor its `Display`, nor anything traced — the SDK's own events or an application
+/// logging the error with `%` and `?`.
+#[tokio::test]
+async fn a_token_in_an_undecodable_response_never_shows() {
+    const TOKEN: &str = "eyJhbGciOiJSUzI1NiJ9.SECRET-PAYLOAD.SIG";
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Expected {
+        jwt: u64,
+    }
+    let mut server = mockito::Server::new_async().await;
+    // The token where a number is expected: serde quotes it in its message.
+    server
+        .mock("POST", "/v1/sessions/sess_1/tokens")
+        .with_body(format!(r#"{{"object":"token","jwt":"{TOKEN}"}}"#))
+        .create_async()
+        .await;
+    // Cut short: not JSON at all, the token in the body snippet.
+    server
+        .mock("POST", "/v1/sessions/sess_2/tokens")
+        .with_body(format!(r#"{{"object":"token","jwt":"{TOKEN}","#))
+        .create_async()
+        .await;
+    let (client, _) = client(&server);
+    let recorder = Recorder::default();
+    let _guard = tracing::subscriber::set_default(recorder.clone());
+
+    for session in ["sess_1", "sess_2"] {
+        let err = client
+            .execute::<Expected>(
+                Request::new(Method::POST, "/sessions/{session_id}/tokens")
+                    .path_param("session_id", session),
+            )
+            .await
+            .unwrap_err();
+        let clerk_core::Error::Decode(decode) = &err else {
+            panic!("expected a decode error, got {err:?}");
+        };
+        assert!(
+            decode.body_snippet().contains(r#""jwt":"***""#),
+            "{}",
+            decode.body_snippet()
+        );
+        assert!(decode.body_snippet().contains(r#""object":"token""#));
+        for shown in [format!("{err}"), format!("{err:?}"), format!("{err:#?}")] {
+            assert!(!shown.contains("SECRET-PAYLOAD"), "{shown}");
+        }
+        tracing::error!(error = %err, details = ?err, "the application logs the failure");
+    }
+    let lines = recorder.lines.lock().unwrap().clone();
+    assert!(
+        lines.iter().any(|l| l.contains("failed to decode")),
+        "{lines:?}"
+    );
+    for line in &lines {
+        assert!(!line.contains("SECRET-PAYLOAD"), "token in {line}");
+    }
+}

@@ -431,10 +431,7 @@ impl fmt::Debug for TestkitBuilder {
             .field("bind", &self.bind)
             .field("port", &self.port)
             .field("instance_id", &self.instance_id)
-            .field(
-                "secret_key",
-                &self.secret_key.as_ref().map(|_| "[redacted]"),
-            )
+            .field("secret_key", &self.secret_key.as_ref().map(|_| "***"))
             .field("authorized_party", &self.authorized_party)
             .field("body_limit", &self.body_limit)
             .field("seeds", &self.seeds.len())
@@ -882,7 +879,7 @@ impl fmt::Debug for Testkit {
         f.debug_struct("Testkit")
             .field("api_url", &self.base_url)
             .field("instance_id", &self.app.settings.instance_id)
-            .field("secret_key", &"[redacted]")
+            .field("secret_key", &"***")
             .field("publishable_key", &self.publishable_key)
             .finish_non_exhaustive()
     }

@@ -176,7 +176,7 @@ impl fmt::Debug for WebhookEndpoint {
         f.debug_struct("WebhookEndpoint")
             .field("id", &self.id)
             .field("url", &self.url)
-            .field("secret", &"[redacted]")
+            .field("secret", &"***")
             .field("event_types", &self.event_types)
             .finish()
     }
@@ -702,7 +702,7 @@ impl Webhooks {
 impl fmt::Debug for Webhooks {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Webhooks")
-            .field("secret", &"[redacted]")
+            .field("secret", &"***")
             .field("endpoints", &self.endpoints())
             .finish_non_exhaustive()
     }

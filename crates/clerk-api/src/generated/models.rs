@@ -47,7 +47,7 @@ impl std::fmt::Debug for ActorToken {
                 "token",
                 &self.token.as_ref().map(|_| crate::macros::Redacted),
             )
-            .field("url", &self.url)
+            .field("url", &self.url.as_ref().map(|_| crate::macros::Redacted))
             .field("created_at", &self.created_at)
             .field("updated_at", &self.updated_at)
             .finish()
@@ -106,7 +106,7 @@ pub enum AdjustCreditBalanceRequestAction {
 crate::macros::string_enum!(AdjustCreditBalanceRequestAction { Increase => "increase", Decrease => "decrease", });
 
 /// `AgentTask`: component schema for `AgentTask`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct AgentTask {
     /// `object` (required).
     pub object: String,
@@ -119,6 +119,18 @@ pub struct AgentTask {
     /// `url` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+}
+
+impl std::fmt::Debug for AgentTask {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AgentTask")
+            .field("object", &self.object)
+            .field("agent_id", &self.agent_id)
+            .field("agent_task_id", &self.agent_task_id)
+            .field("task_id", &self.task_id)
+            .field("url", &self.url.as_ref().map(|_| crate::macros::Redacted))
+            .finish()
+    }
 }
 
 /// `AllowlistIdentifier`: component schema for `AllowlistIdentifier`.
@@ -1678,7 +1690,7 @@ pub struct DeletedObject {
 pub type Directories = Vec<Directory>;
 
 /// `Directory`: component schema for `Directory`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct Directory {
     /// `object` (required).
     pub object: String,
@@ -1710,6 +1722,32 @@ pub struct Directory {
     pub created_at: i64,
     /// `updated_at` (required).
     pub updated_at: i64,
+}
+
+impl std::fmt::Debug for Directory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Directory")
+            .field("object", &self.object)
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("enterprise_connection_id", &self.enterprise_connection_id)
+            .field("endpoint_url", &self.endpoint_url)
+            .field("provider", &self.provider)
+            .field("enabled", &self.enabled)
+            .field(
+                "group_role_mapping_enabled",
+                &self.group_role_mapping_enabled,
+            )
+            .field("attribute_mapping", &self.attribute_mapping)
+            .field("custom_attributes", &self.custom_attributes)
+            .field(
+                "api_key",
+                &self.api_key.as_ref().map(|_| crate::macros::Redacted),
+            )
+            .field("created_at", &self.created_at)
+            .field("updated_at", &self.updated_at)
+            .finish()
+    }
 }
 
 /// `DirectoryCustomAttributesItem`: inline schema `DirectoryCustomAttributesItem`.
@@ -2233,7 +2271,10 @@ pub struct EnterpriseConnectionTestRunOAuth {
 impl std::fmt::Debug for EnterpriseConnectionTestRunOAuth {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EnterpriseConnectionTestRunOAuth")
-            .field("id_token", &self.id_token)
+            .field(
+                "id_token",
+                &self.id_token.as_ref().map(|_| crate::macros::Redacted),
+            )
             .field(
                 "access_token",
                 &self.access_token.as_ref().map(|_| crate::macros::Redacted),
@@ -2261,10 +2302,18 @@ pub struct EnterpriseConnectionTestRunParsedUserInfo {
 }
 
 /// `EnterpriseConnectionTestRunResponse`: component schema for `EnterpriseConnectionTestRunResponse`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct EnterpriseConnectionTestRunResponse {
     /// `url` (required).
     pub url: String,
+}
+
+impl std::fmt::Debug for EnterpriseConnectionTestRunResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnterpriseConnectionTestRunResponse")
+            .field("url", &crate::macros::Redacted)
+            .finish()
+    }
 }
 
 /// `EnterpriseConnectionTestRunSaml`: inline schema `EnterpriseConnectionTestRunSaml`.
@@ -2538,7 +2587,7 @@ pub struct InstanceSettings {
 }
 
 /// `Invitation`: component schema for `Invitation`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct Invitation {
     /// `object` (required).
     pub object: String,
@@ -2566,8 +2615,25 @@ pub struct Invitation {
     pub updated_at: i64,
 }
 
+impl std::fmt::Debug for Invitation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Invitation")
+            .field("object", &self.object)
+            .field("id", &self.id)
+            .field("email_address", &self.email_address)
+            .field("public_metadata", &self.public_metadata)
+            .field("revoked", &self.revoked)
+            .field("status", &self.status)
+            .field("url", &self.url.as_ref().map(|_| crate::macros::Redacted))
+            .field("expires_at", &self.expires_at)
+            .field("created_at", &self.created_at)
+            .field("updated_at", &self.updated_at)
+            .finish()
+    }
+}
+
 /// `InvitationRevoked`: inline schema `InvitationRevoked`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct InvitationRevoked {
     /// `object` (required).
     pub object: String,
@@ -2594,6 +2660,23 @@ pub struct InvitationRevoked {
     /// `status` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<InvitationRevokedStatus>,
+}
+
+impl std::fmt::Debug for InvitationRevoked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InvitationRevoked")
+            .field("object", &self.object)
+            .field("id", &self.id)
+            .field("email_address", &self.email_address)
+            .field("public_metadata", &self.public_metadata)
+            .field("url", &self.url.as_ref().map(|_| crate::macros::Redacted))
+            .field("expires_at", &self.expires_at)
+            .field("created_at", &self.created_at)
+            .field("updated_at", &self.updated_at)
+            .field("revoked", &self.revoked)
+            .field("status", &self.status)
+            .finish()
+    }
 }
 
 /// String enum from the inline schema `InvitationRevokedStatus`.
@@ -2639,7 +2722,7 @@ pub struct Jwks {
 }
 
 /// `JwksEcdsaPrivateKey`: component schema for `JwksEcdsaPrivateKey`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct JwksEcdsaPrivateKey {
     /// `kid` (required).
     pub kid: String,
@@ -2670,6 +2753,25 @@ pub struct JwksEcdsaPrivateKey {
     /// `x5u` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x5u: Option<String>,
+}
+
+impl std::fmt::Debug for JwksEcdsaPrivateKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JwksEcdsaPrivateKey")
+            .field("kid", &self.kid)
+            .field("alg", &self.alg)
+            .field("use", &self.use_)
+            .field("kty", &self.kty)
+            .field("crv", &self.crv)
+            .field("x", &self.x)
+            .field("y", &self.y)
+            .field("d", &crate::macros::Redacted)
+            .field("x5c", &self.x5c)
+            .field("x5t", &self.x5t)
+            .field("x5t#S256", &self.x5t_s256)
+            .field("x5u", &self.x5u)
+            .finish()
+    }
 }
 
 /// String enum from the inline schema `JwksEcdsaPrivateKeyKty`.
@@ -2733,7 +2835,7 @@ pub enum JwksEcdsaPublicKeyKty {
 crate::macros::string_enum!(JwksEcdsaPublicKeyKty { Ec => "EC", });
 
 /// `JwksEd25519PrivateKey`: component schema for `JwksEd25519PrivateKey`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct JwksEd25519PrivateKey {
     /// `kid` (required).
     pub kid: String,
@@ -2762,6 +2864,24 @@ pub struct JwksEd25519PrivateKey {
     /// `x5u` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x5u: Option<String>,
+}
+
+impl std::fmt::Debug for JwksEd25519PrivateKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JwksEd25519PrivateKey")
+            .field("kid", &self.kid)
+            .field("alg", &self.alg)
+            .field("use", &self.use_)
+            .field("kty", &self.kty)
+            .field("crv", &self.crv)
+            .field("x", &self.x)
+            .field("d", &crate::macros::Redacted)
+            .field("x5c", &self.x5c)
+            .field("x5t", &self.x5t)
+            .field("x5t#S256", &self.x5t_s256)
+            .field("x5u", &self.x5u)
+            .finish()
+    }
 }
 
 /// String enum from the inline schema `JwksEd25519PrivateKeyCrv`.
@@ -2877,7 +2997,7 @@ pub enum JwksKeysItem {
 crate::macros::untagged_union!(JwksKeysItem { JwksRsaPrivateKey ["kid", "alg", "use", "kty", "crv", "n", "e", "d", "p", "q"], JwksEcdsaPrivateKey ["kid", "alg", "use", "kty", "crv", "x", "y", "d"], JwksEcdsaPublicKey ["kid", "alg", "use", "kty", "crv", "x", "y"], JwksEd25519PrivateKey ["kid", "alg", "use", "kty", "crv", "x", "d"], JwksEd25519PublicKey ["kid", "alg", "use", "kty", "crv", "x"], JwksRsaPublicKey ["kid", "alg", "use", "kty", "n", "e"], JwksSymmetricKey ["kid", "alg", "use", "kty", "k"], });
 
 /// `JwksRsaPrivateKey`: component schema for `JwksRsaPrivateKey`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct JwksRsaPrivateKey {
     /// `kid` (required).
     pub kid: String,
@@ -2919,6 +3039,29 @@ pub struct JwksRsaPrivateKey {
     /// `x5u` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x5u: Option<String>,
+}
+
+impl std::fmt::Debug for JwksRsaPrivateKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JwksRsaPrivateKey")
+            .field("kid", &self.kid)
+            .field("alg", &self.alg)
+            .field("use", &self.use_)
+            .field("kty", &self.kty)
+            .field("n", &self.n)
+            .field("e", &self.e)
+            .field("d", &crate::macros::Redacted)
+            .field("p", &crate::macros::Redacted)
+            .field("q", &crate::macros::Redacted)
+            .field("dp", &self.dp.as_ref().map(|_| crate::macros::Redacted))
+            .field("dq", &self.dq.as_ref().map(|_| crate::macros::Redacted))
+            .field("qi", &self.qi.as_ref().map(|_| crate::macros::Redacted))
+            .field("x5c", &self.x5c)
+            .field("x5t", &self.x5t)
+            .field("x5t#S256", &self.x5t_s256)
+            .field("x5u", &self.x5u)
+            .finish()
+    }
 }
 
 /// String enum from the inline schema `JwksRsaPrivateKeyKty`.
@@ -2980,7 +3123,7 @@ pub enum JwksRsaPublicKeyKty {
 crate::macros::string_enum!(JwksRsaPublicKeyKty { Rsa => "RSA", });
 
 /// `JwksSymmetricKey`: component schema for `JwksSymmetricKey`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct JwksSymmetricKey {
     /// `kid` (required).
     pub kid: String,
@@ -3005,6 +3148,22 @@ pub struct JwksSymmetricKey {
     /// `x5u` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x5u: Option<String>,
+}
+
+impl std::fmt::Debug for JwksSymmetricKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JwksSymmetricKey")
+            .field("kid", &self.kid)
+            .field("alg", &self.alg)
+            .field("use", &self.use_)
+            .field("kty", &self.kty)
+            .field("k", &crate::macros::Redacted)
+            .field("x5c", &self.x5c)
+            .field("x5t", &self.x5t)
+            .field("x5t#S256", &self.x5t_s256)
+            .field("x5u", &self.x5u)
+            .finish()
+    }
 }
 
 /// String enum from the inline schema `JwksSymmetricKeyKty`.
@@ -3234,8 +3393,14 @@ impl std::fmt::Debug for OAuthAccessTokenItem {
             .field("public_metadata", &self.public_metadata)
             .field("label", &self.label)
             .field("scopes", &self.scopes)
-            .field("id_token", &self.id_token)
-            .field("token_secret", &self.token_secret)
+            .field(
+                "id_token",
+                &self.id_token.as_ref().map(|_| crate::macros::Redacted),
+            )
+            .field(
+                "token_secret",
+                &self.token_secret.as_ref().map(|_| crate::macros::Redacted),
+            )
             .finish()
     }
 }
@@ -3542,7 +3707,7 @@ pub struct OrganizationDomains {
 }
 
 /// `OrganizationInvitation`: component schema for `OrganizationInvitation`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrganizationInvitation {
     /// `object` (required).
     pub object: String,
@@ -3584,6 +3749,28 @@ pub struct OrganizationInvitation {
     pub updated_at: i64,
 }
 
+impl std::fmt::Debug for OrganizationInvitation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OrganizationInvitation")
+            .field("object", &self.object)
+            .field("id", &self.id)
+            .field("email_address", &self.email_address)
+            .field("role", &self.role)
+            .field("role_name", &self.role_name)
+            .field("organization_id", &self.organization_id)
+            .field("inviter_id", &self.inviter_id)
+            .field("public_inviter_data", &self.public_inviter_data)
+            .field("status", &self.status)
+            .field("public_metadata", &self.public_metadata)
+            .field("private_metadata", &self.private_metadata)
+            .field("url", &self.url.as_ref().map(|_| crate::macros::Redacted))
+            .field("expires_at", &self.expires_at)
+            .field("created_at", &self.created_at)
+            .field("updated_at", &self.updated_at)
+            .finish()
+    }
+}
+
 /// `OrganizationInvitationPublicOrganizationData`: component schema for `OrganizationInvitationPublicOrganizationData`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrganizationInvitationPublicOrganizationData {
@@ -3620,7 +3807,7 @@ pub struct OrganizationInvitationPublicUserData {
 }
 
 /// `OrganizationInvitationWithPublicOrganizationData`: component schema for `OrganizationInvitationWithPublicOrganizationData`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrganizationInvitationWithPublicOrganizationData {
     /// `object` (required).
     pub object: String,
@@ -3663,6 +3850,29 @@ pub struct OrganizationInvitationWithPublicOrganizationData {
     /// `public_organization_data` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_organization_data: Option<OrganizationInvitationPublicOrganizationData>,
+}
+
+impl std::fmt::Debug for OrganizationInvitationWithPublicOrganizationData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OrganizationInvitationWithPublicOrganizationData")
+            .field("object", &self.object)
+            .field("id", &self.id)
+            .field("email_address", &self.email_address)
+            .field("role", &self.role)
+            .field("role_name", &self.role_name)
+            .field("organization_id", &self.organization_id)
+            .field("inviter_id", &self.inviter_id)
+            .field("public_inviter_data", &self.public_inviter_data)
+            .field("status", &self.status)
+            .field("public_metadata", &self.public_metadata)
+            .field("private_metadata", &self.private_metadata)
+            .field("url", &self.url.as_ref().map(|_| crate::macros::Redacted))
+            .field("expires_at", &self.expires_at)
+            .field("created_at", &self.created_at)
+            .field("updated_at", &self.updated_at)
+            .field("public_organization_data", &self.public_organization_data)
+            .finish()
+    }
 }
 
 /// `OrganizationInvitations`: component schema for `OrganizationInvitations`.
@@ -4479,7 +4689,7 @@ pub struct SamlConnections {
 pub type ScimDirectories = Vec<ScimDirectory>;
 
 /// `ScimDirectory`: component schema for `ScimDirectory`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScimDirectory {
     /// `object` (required).
     pub object: String,
@@ -4511,6 +4721,32 @@ pub struct ScimDirectory {
     pub created_at: i64,
     /// `updated_at` (required).
     pub updated_at: i64,
+}
+
+impl std::fmt::Debug for ScimDirectory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScimDirectory")
+            .field("object", &self.object)
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("enterprise_connection_id", &self.enterprise_connection_id)
+            .field("endpoint_url", &self.endpoint_url)
+            .field("provider", &self.provider)
+            .field("enabled", &self.enabled)
+            .field(
+                "group_role_mapping_enabled",
+                &self.group_role_mapping_enabled,
+            )
+            .field("attribute_mapping", &self.attribute_mapping)
+            .field("custom_attributes", &self.custom_attributes)
+            .field(
+                "api_key",
+                &self.api_key.as_ref().map(|_| crate::macros::Redacted),
+            )
+            .field("created_at", &self.created_at)
+            .field("updated_at", &self.updated_at)
+            .finish()
+    }
 }
 
 /// `ScimDirectoryCustomAttributesItem`: inline schema `ScimDirectoryCustomAttributesItem`.
@@ -4744,7 +4980,7 @@ impl std::fmt::Debug for SignInToken {
                 "token",
                 &self.token.as_ref().map(|_| crate::macros::Redacted),
             )
-            .field("url", &self.url)
+            .field("url", &self.url.as_ref().map(|_| crate::macros::Redacted))
             .field("created_at", &self.created_at)
             .field("updated_at", &self.updated_at)
             .finish()

@@ -855,7 +855,7 @@ pub struct RefreshSessionBody {
 impl std::fmt::Debug for RefreshSessionBody {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RefreshSessionBody")
-            .field("expired_token", &self.expired_token)
+            .field("expired_token", &crate::macros::Redacted)
             .field("refresh_token", &crate::macros::Redacted)
             .field("request_origin", &self.request_origin)
             .field("request_headers", &self.request_headers)

@@ -4095,7 +4095,10 @@ impl std::fmt::Debug for CreateUserBody {
             .field("password_hasher", &self.password_hasher)
             .field("skip_password_checks", &self.skip_password_checks)
             .field("skip_password_requirement", &self.skip_password_requirement)
-            .field("totp_secret", &self.totp_secret)
+            .field(
+                "totp_secret",
+                &self.totp_secret.as_ref().map(|_| crate::macros::Redacted),
+            )
             .field(
                 "backup_codes",
                 &self.backup_codes.as_ref().map(|_| crate::macros::Redacted),
@@ -4264,8 +4267,14 @@ impl std::fmt::Debug for GetOAuthAccessTokenItem {
             .field("public_metadata", &self.public_metadata)
             .field("label", &self.label)
             .field("scopes", &self.scopes)
-            .field("id_token", &self.id_token)
-            .field("token_secret", &self.token_secret)
+            .field(
+                "id_token",
+                &self.id_token.as_ref().map(|_| crate::macros::Redacted),
+            )
+            .field(
+                "token_secret",
+                &self.token_secret.as_ref().map(|_| crate::macros::Redacted),
+            )
             .finish()
     }
 }
@@ -4522,7 +4531,10 @@ impl std::fmt::Debug for UpdateUserBody {
                 "sign_out_of_other_sessions",
                 &self.sign_out_of_other_sessions,
             )
-            .field("totp_secret", &self.totp_secret)
+            .field(
+                "totp_secret",
+                &self.totp_secret.as_ref().map(|_| crate::macros::Redacted),
+            )
             .field(
                 "backup_codes",
                 &self.backup_codes.as_ref().map(|_| crate::macros::Redacted),

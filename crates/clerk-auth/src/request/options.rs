@@ -359,7 +359,7 @@ impl fmt::Debug for AuthenticateOptions {
             .field("publishable_key", &self.publishable_key)
             .field(
                 "secret_key",
-                &self.secret_key.as_ref().map(|_| "<redacted>"),
+                &self.secret_key.as_ref().map(|_| crate::Redacted),
             )
             .field("accepts_token", &self.accepts_token)
             .field("cookie_flow", &self.cookie_flow)

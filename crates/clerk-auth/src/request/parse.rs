@@ -16,7 +16,10 @@ use http::request::Parts;
 ///
 /// Like `@clerk/backend`, this trusts `x-forwarded-*` headers: run the service behind a proxy
 /// that sets (or strips) them.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// `Debug` shows the query's names but not its values (they carry handshake and dev-browser
+/// tokens); `Display` is the whole URL.
+#[derive(Clone, PartialEq, Eq)]
 pub struct EffectiveUrl {
     scheme: String,
     host: String,
@@ -179,6 +182,32 @@ impl EffectiveUrl {
     }
 }
 
+impl fmt::Debug for EffectiveUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EffectiveUrl")
+            .field("scheme", &self.scheme)
+            .field("host", &self.host)
+            .field("path", &self.path)
+            .field(
+                "query",
+                &self
+                    .query
+                    .iter()
+                    .map(|(name, _)| (name.as_str(), crate::Redacted))
+                    .collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+impl fmt::Debug for Cookies {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map()
+            .entries(self.pairs.iter().map(|(name, _)| (name, crate::Redacted)))
+            .finish()
+    }
+}
+
 impl fmt::Display for EffectiveUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}://{}{}", self.scheme, self.host, self.path)?;
@@ -266,7 +295,9 @@ pub(crate) fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h s
 /// Pairs are split on `;`, names from values on the first `=`, and spaces and tabs trimmed. The
 /// first occurrence of a name wins. A value containing `%` is percent-decoded, unless that
 /// fails, in which case the raw value is kept. Quotes are not stripped.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+///
+/// `Debug` shows the cookies' names but never their values.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Cookies {
     pairs: Vec<(String, String)>,
 }

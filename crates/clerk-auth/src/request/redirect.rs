@@ -19,12 +19,25 @@ use super::publishable_key::PublishableKey;
 /// );
 /// # Ok::<(), clerk_auth::request::PublishableKeyError>(())
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct SignInRedirect<'a> {
     options: &'a AuthenticateOptions,
     base: &'a EffectiveUrl,
     dev_browser_token: Option<&'a str>,
     session_pending: bool,
+}
+
+impl std::fmt::Debug for SignInRedirect<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignInRedirect")
+            .field("base", &self.base)
+            .field(
+                "dev_browser_token",
+                &self.dev_browser_token.map(|_| crate::Redacted),
+            )
+            .field("session_pending", &self.session_pending)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<'a> SignInRedirect<'a> {

@@ -361,7 +361,7 @@ impl fmt::Debug for RequestState {
             .field("status", &self.status)
             .field("reason", &self.reason)
             .field("message", &self.message)
-            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("token", &self.token.as_ref().map(|_| crate::Redacted))
             .field("token_type", &self.token_type)
             .field("headers", &self.headers.keys().collect::<Vec<_>>())
             .finish_non_exhaustive()

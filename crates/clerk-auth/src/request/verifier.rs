@@ -268,8 +268,8 @@ impl std::fmt::Debug for RefreshRequest<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RefreshRequest")
             .field("format", &self.format)
-            .field("expired_token", &"<redacted>")
-            .field("refresh_token", &"<redacted>")
+            .field("expired_token", &crate::Redacted)
+            .field("refresh_token", &crate::Redacted)
             .field("request_origin", &self.request_origin)
             .field(
                 "request_headers",

@@ -110,7 +110,7 @@ pub struct Webhook {
 impl fmt::Debug for Webhook {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Webhook")
-            .field("secret", &"[redacted]")
+            .field("secret", &crate::Redacted)
             .field("tolerance", &self.tolerance)
             .finish_non_exhaustive()
     }

@@ -1213,7 +1213,7 @@ pub struct IdentificationLink {
 }
 
 /// `Invitation`: from the component schema `Invitation` of Clerk's webhooks spec.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Invitation {
     /// `object` (required).
     #[serde(default, deserialize_with = "null_as_default")]
@@ -1245,6 +1245,23 @@ pub struct Invitation {
     /// `updated_at` (required).
     #[serde(default, deserialize_with = "null_as_default")]
     pub updated_at: i64,
+}
+
+impl std::fmt::Debug for Invitation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Invitation")
+            .field("object", &self.object)
+            .field("id", &self.id)
+            .field("email_address", &self.email_address)
+            .field("public_metadata", &self.public_metadata)
+            .field("revoked", &self.revoked)
+            .field("status", &self.status)
+            .field("url", &self.url.as_ref().map(|_| Redacted))
+            .field("expires_at", &self.expires_at)
+            .field("created_at", &self.created_at)
+            .field("updated_at", &self.updated_at)
+            .finish()
+    }
 }
 
 /// `Organization`: from the component schema `Organization` of Clerk's webhooks spec.
@@ -1374,7 +1391,7 @@ pub struct OrganizationDomainVerification {
 }
 
 /// `OrganizationInvitationAcceptedPayload`: from the component schema `OrganizationInvitationAcceptedPayload` of Clerk's webhooks spec.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct OrganizationInvitationAcceptedPayload {
     /// `object` (required).
     #[serde(default, deserialize_with = "null_as_default")]
@@ -1429,6 +1446,30 @@ pub struct OrganizationInvitationAcceptedPayload {
     pub data: Option<OrganizationInvitationAcceptedPayloadData>,
 }
 
+impl std::fmt::Debug for OrganizationInvitationAcceptedPayload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OrganizationInvitationAcceptedPayload")
+            .field("object", &self.object)
+            .field("id", &self.id)
+            .field("email_address", &self.email_address)
+            .field("role", &self.role)
+            .field("role_name", &self.role_name)
+            .field("organization_id", &self.organization_id)
+            .field("inviter_id", &self.inviter_id)
+            .field("public_inviter_data", &self.public_inviter_data)
+            .field("status", &self.status)
+            .field("public_metadata", &self.public_metadata)
+            .field("private_metadata", &self.private_metadata)
+            .field("url", &self.url.as_ref().map(|_| Redacted))
+            .field("expires_at", &self.expires_at)
+            .field("created_at", &self.created_at)
+            .field("updated_at", &self.updated_at)
+            .field("user_id", &self.user_id)
+            .field("data", &self.data)
+            .finish()
+    }
+}
+
 /// `OrganizationInvitationAcceptedPayloadData`: from the `data` property in the component schema `OrganizationInvitationAcceptedPayload` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct OrganizationInvitationAcceptedPayloadData {
@@ -1438,7 +1479,7 @@ pub struct OrganizationInvitationAcceptedPayloadData {
 }
 
 /// `OrganizationInvitationEventPayload`: from the inline `data` schema of the `organizationInvitation.*` events of Clerk's webhooks spec.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct OrganizationInvitationEventPayload {
     /// `object` (required).
     #[serde(default, deserialize_with = "null_as_default")]
@@ -1488,6 +1529,29 @@ pub struct OrganizationInvitationEventPayload {
     /// `data` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<OrganizationInvitationEventPayloadData>,
+}
+
+impl std::fmt::Debug for OrganizationInvitationEventPayload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OrganizationInvitationEventPayload")
+            .field("object", &self.object)
+            .field("id", &self.id)
+            .field("email_address", &self.email_address)
+            .field("role", &self.role)
+            .field("role_name", &self.role_name)
+            .field("organization_id", &self.organization_id)
+            .field("inviter_id", &self.inviter_id)
+            .field("public_inviter_data", &self.public_inviter_data)
+            .field("status", &self.status)
+            .field("public_metadata", &self.public_metadata)
+            .field("private_metadata", &self.private_metadata)
+            .field("url", &self.url.as_ref().map(|_| Redacted))
+            .field("expires_at", &self.expires_at)
+            .field("created_at", &self.created_at)
+            .field("updated_at", &self.updated_at)
+            .field("data", &self.data)
+            .finish()
+    }
 }
 
 /// `OrganizationInvitationEventPayloadData`: from the `data` property in the inline `data` schema of the `organizationInvitation.*` events of Clerk's webhooks spec.
