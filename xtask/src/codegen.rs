@@ -194,6 +194,8 @@ enum OverlayKind {
     Query,
     /// The spec's own single-valued query parameter, taking several values.
     Repeated,
+    /// The spec's own query parameter, whose schema type is wrong (its prose gives the right one).
+    Retype,
 }
 
 /// One entry of `codegen/overlay.txt`: something the live API takes beyond the spec.
@@ -253,6 +255,7 @@ fn parse_overlay(text: &str, source: &str) -> Result<BTreeMap<String, Vec<Overla
         };
         let (kind, ty) = match (location, ty) {
             ("query", "repeated") => (OverlayKind::Repeated, Ty::Json),
+            ("retype", ty) => (OverlayKind::Retype, overlay_type(ty, &at)?),
             ("body", ty) => (OverlayKind::Body, overlay_type(ty, &at)?),
             ("query", ty) => (OverlayKind::Query, overlay_type(ty, &at)?),
             (other, _) => {
@@ -349,6 +352,9 @@ struct Field {
     deprecated: bool,
     /// Added by `codegen/overlay.txt`: the live API takes it, the spec does not define it.
     beyond_spec: bool,
+    /// A spec `number` that is a count, a duration or a timestamp, made an integer: decoded
+    /// leniently (a whole float is accepted).
+    whole: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -614,6 +620,8 @@ impl<'a> Generator<'a> {
         let ty = str_field(schema, "type").unwrap_or("");
         let values = string_list(schema, "enum");
         match ty {
+            // `"true"`/`"false"` is a boolean however the spec spells it.
+            "string" if is_boolean_enum(&values) => Ok(Ty::Bool),
             "string" if !values.is_empty() => {
                 let model = Model {
                     name: ctx.to_owned(),
@@ -814,6 +822,7 @@ impl<'a> Generator<'a> {
             while !used.insert(rust.clone()) {
                 rust.push_str("_alt");
             }
+            let (ty, whole) = whole_number(&json, ty);
             fields.push(Field {
                 required: required.contains(&json),
                 json,
@@ -822,6 +831,7 @@ impl<'a> Generator<'a> {
                 nullable,
                 deprecated,
                 beyond_spec: false,
+                whole,
             });
         }
         Ok(fields)
@@ -948,6 +958,7 @@ impl<'a> Generator<'a> {
             let schema = param.get("schema").cloned().unwrap_or(Value::Null);
             let ctx = format!("{rust_name}{}", pascal(&name));
             let ty = self.schema_ty(&schema, &ctx, Some(&module), true, false)?;
+            let (ty, _) = whole_number(&name, ty);
             let mut rust = snake(&name);
             while !used.insert(rust.clone()) {
                 rust.push_str("_camel");
@@ -993,14 +1004,30 @@ impl<'a> Generator<'a> {
                     entry.at, entry.name
                 ));
             }
+            let (ty, _) = whole_number(&entry.name, entry.ty);
             query_params.push(Param {
                 json: entry.name,
                 rust,
-                ty: entry.ty,
+                ty,
                 required: false,
                 overlay: Some(OverlayKind::Query),
                 maximum: None,
             });
+        }
+        for entry in self.overlay_entries(id, OverlayKind::Retype) {
+            let Some(param) = query_params.iter_mut().find(|p| p.json == entry.name) else {
+                return Err(format!(
+                    "{}: {id} has no query parameter `{}` to retype",
+                    entry.at, entry.name
+                ));
+            };
+            if param.ty == entry.ty {
+                return Err(format!(
+                    "{}: {id} query parameter `{}` already has that type in the spec: drop the overlay entry",
+                    entry.at, entry.name
+                ));
+            }
+            param.ty = entry.ty;
         }
         for entry in self.overlay_entries(id, OverlayKind::Repeated) {
             let Some(param) = query_params.iter_mut().find(|p| p.json == entry.name) else {
@@ -1145,14 +1172,16 @@ impl<'a> Generator<'a> {
                         entry.at, entry.name
                     ));
                 }
+                let (ty, whole) = whole_number(&entry.name, entry.ty);
                 fields.push(Field {
                     json: entry.name,
                     rust,
-                    ty: entry.ty,
+                    ty,
                     required: false,
                     nullable: entry.nullable,
                     deprecated: false,
                     beyond_spec: true,
+                    whole,
                 });
             }
             let open = allows_additional(&schema);
@@ -1360,6 +1389,7 @@ impl crate::Clerk {
         out.push_str("use clerk_core::{Client, Error, Method, Request};\n");
         out.push_str("#[allow(unused_imports)]\nuse serde::{Deserialize, Serialize};\n\n");
         let handles = groups.get(root).cloned().unwrap_or_default();
+        let enums = self.enum_names();
         // Handles.
         for handle in &handles {
             let type_name = handle_type_name(handle);
@@ -1383,7 +1413,7 @@ impl crate::Clerk {
                 );
             }
             for op in self.operations.iter().filter(|o| &o.handle == handle) {
-                render_handle_method(&mut out, op);
+                render_handle_method(&mut out, op, &enums);
             }
             out.push_str("}\n\n");
         }
@@ -1392,7 +1422,7 @@ impl crate::Clerk {
             .iter()
             .filter(|o| handles.contains(&o.handle))
         {
-            render_builder(&mut out, op);
+            render_builder(&mut out, op, &enums);
             self.render_count_request(&mut out, op);
         }
         if let Some(local) = self.local.get(root) {
@@ -1401,6 +1431,16 @@ impl crate::Clerk {
             }
         }
         out
+    }
+
+    /// The Rust names of every generated string enum.
+    fn enum_names(&self) -> BTreeSet<String> {
+        self.models
+            .values()
+            .chain(self.local.values().flat_map(BTreeMap::values))
+            .filter(|m| matches!(m.kind, Kind::Enum(_)))
+            .map(|m| m.name.clone())
+            .collect()
     }
 
     /// For a list operation flagged `count=<operationId>`: `count_request()`, the count
@@ -1791,6 +1831,26 @@ fn render_model(out: &mut String, model: &Model, in_models: bool) {
     }
 }
 
+/// Whether a string enum's values are exactly `"true"` and `"false"`.
+fn is_boolean_enum(values: &[String]) -> bool {
+    let mut sorted: Vec<&str> = values.iter().map(String::as_str).collect();
+    sorted.sort_unstable();
+    sorted == ["false", "true"]
+}
+
+/// The spec types counts, durations and timestamps (`limit`, `seconds_until_expiration`,
+/// `created_at`, `expiration`…) as `number` in places: every `number` except a percentage is
+/// one of those, so it becomes an integer. `true` when the type changed.
+fn whole_number(name: &str, ty: Ty) -> (Ty, bool) {
+    match ty {
+        Ty::F64 if !name.contains("percent") => (Ty::I64, true),
+        Ty::Vec(inner) if *inner == Ty::F64 && !name.contains("percent") => {
+            (Ty::Vec(Box::new(Ty::I64)), true)
+        }
+        other => (other, false),
+    }
+}
+
 fn field_type(field: &Field, request_side: bool, in_models: bool) -> (String, Vec<String>) {
     let base = field.ty.rust(in_models);
     let mut attrs = Vec::new();
@@ -1828,14 +1888,19 @@ fn field_type(field: &Field, request_side: bool, in_models: bool) -> (String, Ve
         if field.ty.has_default() {
             attrs.push("default".into());
         }
+        if field.whole && field.ty == Ty::I64 {
+            attrs.push("deserialize_with = \"crate::wire::whole\"".into());
+        }
         (base, attrs)
-    } else if field.required {
-        // Required but nullable: always present on the wire, `null` included.
-        attrs.push("default".into());
-        (format!("Option<{base}>"), attrs)
     } else {
+        // Required but nullable (always present on the wire, `null` included), or optional.
         attrs.push("default".into());
-        attrs.push("skip_serializing_if = \"Option::is_none\"".into());
+        if !field.required {
+            attrs.push("skip_serializing_if = \"Option::is_none\"".into());
+        }
+        if field.whole && field.ty == Ty::I64 {
+            attrs.push("deserialize_with = \"crate::wire::opt_whole\"".into());
+        }
         (format!("Option<{base}>"), attrs)
     }
 }
@@ -1986,11 +2051,21 @@ fn render_struct(out: &mut String, model: &Model, fields: &[Field], in_models: b
 // ----- operation rendering -------------------------------------------------------------------
 
 /// How a value is accepted by a setter or handle argument, and how it is stored.
-fn arg_type(ty: &Ty) -> (String, String) {
+///
+/// Strings and string enums (`enums`, by Rust name) take `impl Into<…>`, so a setter accepts a
+/// literal (`.order_by("-created_at")`, `.status("pending")`) as well as the typed value.
+fn arg_type(ty: &Ty, enums: &BTreeSet<String>) -> (String, String) {
     match ty {
         Ty::Str => ("impl Into<String>".into(), "{}.into()".into()),
         Ty::Vec(inner) if **inner == Ty::Str => (
             "impl IntoIterator<Item = impl Into<String>>".into(),
+            "{}.into_iter().map(Into::into).collect()".into(),
+        ),
+        Ty::Named(name, _) if enums.contains(name) => {
+            (format!("impl Into<{}>", ty.rust(false)), "{}.into()".into())
+        }
+        Ty::Vec(inner) if matches!(&**inner, Ty::Named(name, _) if enums.contains(name)) => (
+            format!("impl IntoIterator<Item = impl Into<{}>>", inner.rust(false)),
             "{}.into_iter().map(Into::into).collect()".into(),
         ),
         Ty::Named(name, false) if name == "FilePart" => {
@@ -2046,11 +2121,11 @@ fn required_args(op: &Operation) -> Vec<(String, Ty)> {
     args
 }
 
-fn render_handle_method(out: &mut String, op: &Operation) {
+fn render_handle_method(out: &mut String, op: &Operation, enums: &BTreeSet<String>) {
     let args = required_args(op);
     let params: Vec<String> = args
         .iter()
-        .map(|(name, ty)| format!("{name}: {}", arg_type(ty).0))
+        .map(|(name, ty)| format!("{name}: {}", arg_type(ty, enums).0))
         .collect();
     let _ = writeln!(
         out,
@@ -2075,7 +2150,7 @@ fn render_handle_method(out: &mut String, op: &Operation) {
     );
     let values: Vec<String> = args
         .iter()
-        .map(|(name, ty)| arg_type(ty).1.replace("{}", name))
+        .map(|(name, ty)| arg_type(ty, enums).1.replace("{}", name))
         .collect();
     let _ = writeln!(
         out,
@@ -2086,7 +2161,7 @@ fn render_handle_method(out: &mut String, op: &Operation) {
     );
 }
 
-fn render_builder(out: &mut String, op: &Operation) {
+fn render_builder(out: &mut String, op: &Operation, enums: &BTreeSet<String>) {
     let name = format!("{}Request", op.rust_name);
     let response = response_type(op);
     let _ = writeln!(
@@ -2223,7 +2298,7 @@ fn render_builder(out: &mut String, op: &Operation) {
                 format!("impl IntoIterator<Item = {}>", inner.rust(false)),
                 "{}.into_iter().collect()".to_owned(),
             ),
-            other => arg_type(other),
+            other => arg_type(other, enums),
         };
         let value = conv.replace("{}", "value");
         let stored = if matches!(p.ty, Ty::Vec(_)) {
@@ -2250,7 +2325,7 @@ fn render_builder(out: &mut String, op: &Operation) {
     }
     if let Body::Object(_, fields, _) = &op.body {
         for f in fields.iter().filter(|f| !f.required || f.nullable) {
-            let (arg, conv) = arg_type(&f.ty);
+            let (arg, conv) = arg_type(&f.ty, enums);
             let value = conv.replace("{}", "value");
             let stored = if f.required {
                 format!("Some({value})")

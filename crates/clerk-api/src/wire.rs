@@ -1,8 +1,11 @@
 //! Serialization details the generated request bodies rely on.
 //!
-//! The spec types some integer-valued fields as `number` (`seconds_until_expiration`, …), so they
-//! are `f64` in Rust. serde_json would send `3600.0`, which a server decoding into an integer
-//! rejects; these helpers send whole numbers as integers (`3600`) and anything else unchanged.
+//! The `number` fields that stay `f64` (percentages) go out as integers when whole (`25`, not
+//! `25.0`), which a server decoding into an integer accepts; anything else is sent unchanged.
+//!
+//! Counts, durations and timestamps the spec types as `number` are integers in Rust; [`whole`]
+//! and [`opt_whole`] decode them from any JSON number with no fractional part (`1700000000000`
+//! or `1700000000000.0`), so a server that writes them as floats still decodes.
 //!
 //! Request objects whose schema allows additional properties (the actor-token `actor`) carry an
 //! `extra` map flattened beside their declared fields; [`extra_members`] sends it without any
@@ -49,7 +52,9 @@ pub(crate) fn opt_number<S: Serializer>(
     }
 }
 
-/// [`number`] for an optional, nullable field: `Some(None)` is an explicit `null`.
+/// [`number`] for an optional, nullable field: `Some(None)` is an explicit `null`. Like
+/// [`opt_number`], emitted only when the spec has such a field (a nullable percentage).
+#[allow(dead_code)]
 pub(crate) fn opt_opt_number<S: Serializer>(
     value: &Option<Option<f64>>,
     serializer: S,
@@ -57,6 +62,76 @@ pub(crate) fn opt_opt_number<S: Serializer>(
     match value {
         Some(Some(v)) => number(v, serializer),
         _ => serializer.serialize_none(),
+    }
+}
+
+/// An integer from a JSON number without a fractional part (integers beyond `i64` and
+/// fractional numbers are errors).
+pub(crate) fn whole<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    deserializer.deserialize_any(WholeVisitor)
+}
+
+/// [`whole`] for an optional or nullable field: `null` is `None`.
+pub(crate) fn opt_whole<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<i64>, D::Error> {
+    deserializer.deserialize_option(OptWholeVisitor)
+}
+
+struct WholeVisitor;
+
+impl serde::de::Visitor<'_> for WholeVisitor {
+    type Value = i64;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a whole number")
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<i64, E> {
+        Ok(value)
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<i64, E> {
+        i64::try_from(value).map_err(|_| E::custom("the number is too large"))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, value: f64) -> Result<i64, E> {
+        // Every float in (-2^63, 2^63) without a fraction converts exactly.
+        const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+        if value.fract() == 0.0 && value.abs() < LIMIT {
+            #[allow(clippy::cast_possible_truncation)]
+            Ok(value as i64)
+        } else {
+            Err(E::invalid_value(
+                serde::de::Unexpected::Float(value),
+                &"a whole number",
+            ))
+        }
+    }
+}
+
+struct OptWholeVisitor;
+
+impl<'de> serde::de::Visitor<'de> for OptWholeVisitor {
+    type Value = Option<i64>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a whole number or null")
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<Option<i64>, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Option<i64>, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: serde::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Option<i64>, D::Error> {
+        whole(deserializer).map(Some)
     }
 }
 
@@ -92,5 +167,38 @@ mod tests {
             serde_json::to_string(&body).unwrap(),
             r#"{"a":-2,"b":1e+300,"c":7}"#
         );
+    }
+
+    #[derive(serde::Deserialize, Debug, PartialEq)]
+    struct Times {
+        #[serde(deserialize_with = "super::whole")]
+        at: i64,
+        #[serde(default, deserialize_with = "super::opt_whole")]
+        until: Option<i64>,
+    }
+
+    #[test]
+    fn whole_numbers_decode_from_integers_and_whole_floats() {
+        let t: Times = serde_json::from_str(r#"{"at":1700000000000,"until":1.7e12}"#).unwrap();
+        assert_eq!(
+            t,
+            Times {
+                at: 1_700_000_000_000,
+                until: Some(1_700_000_000_000)
+            }
+        );
+        let t: Times = serde_json::from_str(r#"{"at":-5.0,"until":null}"#).unwrap();
+        assert_eq!(t.at, -5);
+        assert_eq!(t.until, None);
+        let t: Times = serde_json::from_str(r#"{"at":0}"#).unwrap();
+        assert_eq!(t.until, None);
+        for bad in [
+            r#"{"at":1.5}"#,
+            r#"{"at":"1"}"#,
+            r#"{"at":18446744073709551615}"#,
+            r#"{"at":1e300}"#,
+        ] {
+            assert!(serde_json::from_str::<Times>(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -4,7 +4,6 @@
 
 mod common;
 
-use clerk_api::api_keys::GetApiKeysIncludeInvalid;
 use clerk_api::m2m_tokens::CreateM2MTokenBodyTokenFormat;
 use clerk_api::models::{JwksKeysItem, JwksRsaPublicKeyKty};
 use clerk_api::oauth_access_tokens::VerifyOAuthAccessTokenResponse;
@@ -273,7 +272,7 @@ async fn create_m2m_token_without_v1() {
         .m2m_tokens()
         .create()
         .token_format(CreateM2MTokenBodyTokenFormat::Jwt)
-        .seconds_until_expiration(3600.0)
+        .seconds_until_expiration(3600)
         .claims(json!({ "tenant": "acme" }))
         .await
         .unwrap();
@@ -282,7 +281,7 @@ async fn create_m2m_token_without_v1() {
     assert_eq!(t.id, "mt_2abc");
     assert_eq!(t.token, "mt_secret_0123456789abcdef");
     assert_eq!(t.subject, "mch_2abc");
-    assert_eq!(t.expiration, Some(T1 as f64));
+    assert_eq!(t.expiration, Some(T1));
     assert_eq!(t.claims, Some(json!({ "tenant": "acme" })));
 }
 
@@ -349,8 +348,8 @@ async fn list_m2m_tokens_decodes_the_m2m_tokens_envelope() {
         .list("mch_2abc")
         .revoked(false)
         .expired(true)
-        .limit(10.0)
-        .offset(0.0)
+        .limit(10)
+        .offset(0)
         .await
         .unwrap();
     mock.assert_async().await;
@@ -427,7 +426,7 @@ async fn m2m_token_stream_walks_pages_without_v1() {
     let ids: Vec<String> = clerk
         .m2m_tokens()
         .list("mch_2abc")
-        .limit(2.0)
+        .limit(2)
         .into_stream()
         .map(|t| t.unwrap().id)
         .collect()
@@ -512,14 +511,14 @@ async fn create_api_key_without_v1() {
         .claims(json!({ "role": "ci" }))
         .scopes(["read:users"])
         .clear_created_by()
-        .seconds_until_expiration(86400.0)
+        .seconds_until_expiration(86400)
         .await
         .unwrap();
     mock.assert_async().await;
     assert_eq!(k.id, "ak_2ci");
     assert_eq!(k.type_, "api_key");
     assert_eq!(k.secret, "ak_live_0123456789");
-    assert_eq!(k.last_used_at, Some(T1 as f64));
+    assert_eq!(k.last_used_at, Some(T1));
     assert_eq!(k.expiration, None);
 }
 
@@ -547,9 +546,9 @@ async fn list_api_keys_with_filters() {
         .api_keys()
         .list("org_2acme")
         .type_("api_key")
-        .include_invalid(GetApiKeysIncludeInvalid::True)
-        .limit(25.0)
-        .offset(50.0)
+        .include_invalid(true)
+        .limit(25)
+        .offset(50)
         .query("CI")
         .await
         .unwrap();

@@ -8,8 +8,7 @@ use clerk_api::FilePart;
 use clerk_api::models::{OrganizationDomainEnrollmentMode, RoleSetType};
 use clerk_api::organizations::{
     CreateOrganizationInvitationBulkBodyItem, ListAllOrganizationDomainsEnrollmentModeItem,
-    ListAllOrganizationDomainsVerified, ListInstanceOrganizationInvitationsStatus,
-    ListOrganizationInvitationsStatus,
+    ListInstanceOrganizationInvitationsStatus, ListOrganizationInvitationsStatus,
 };
 use clerk_api::role_sets::{CreateRoleSetBodyType, UpdateRoleSetBodyType};
 use common::*;
@@ -862,7 +861,7 @@ async fn create_and_list_organization_domains() {
         .organizations()
         .domains()
         .list("org_2acme")
-        .verified("true")
+        .verified(true)
         .enrollment_mode("-enterprise_sso")
         .limit(20)
         .await
@@ -952,7 +951,7 @@ async fn list_all_organization_domains_with_enum_filters() {
         .domains()
         .list_all()
         .organization_id("org_2acme")
-        .verified(ListAllOrganizationDomainsVerified::False)
+        .verified(false)
         .enrollment_mode(vec![
             ListAllOrganizationDomainsEnrollmentModeItem::AutomaticInvitation,
             ListAllOrganizationDomainsEnrollmentModeItem::EnterpriseSsoDesc,

@@ -60,7 +60,7 @@ async fn m2m_tokens_can_authenticate_with_a_machine_secret_key() {
     let request = clerk
         .m2m_tokens()
         .create()
-        .seconds_until_expiration(3600.0)
+        .seconds_until_expiration(3600)
         .machine_secret_key(SecretKey::new(machine_key).unwrap());
     // The builder's Debug output never shows the machine key.
     assert!(!format!("{request:?}").contains(machine_key));

@@ -268,12 +268,14 @@ pub struct CreateAdminPortalLinkTokenResponse {
     /// `expired` (required).
     pub expired: bool,
     /// `expiration` (required, nullable).
-    #[serde(default)]
-    pub expiration: Option<f64>,
+    #[serde(default, deserialize_with = "crate::wire::opt_whole")]
+    pub expiration: Option<i64>,
     /// `created_at` (required).
-    pub created_at: f64,
+    #[serde(deserialize_with = "crate::wire::whole")]
+    pub created_at: i64,
     /// `updated_at` (required).
-    pub updated_at: f64,
+    #[serde(deserialize_with = "crate::wire::whole")]
+    pub updated_at: i64,
 }
 
 impl std::fmt::Debug for CreateAdminPortalLinkTokenResponse {
@@ -342,10 +344,12 @@ pub struct RevokeAdminPortalLinkTokenResponse {
     /// `expired` (required).
     pub expired: bool,
     /// `expiration` (required, nullable).
-    #[serde(default)]
-    pub expiration: Option<f64>,
+    #[serde(default, deserialize_with = "crate::wire::opt_whole")]
+    pub expiration: Option<i64>,
     /// `created_at` (required).
-    pub created_at: f64,
+    #[serde(deserialize_with = "crate::wire::whole")]
+    pub created_at: i64,
     /// `updated_at` (required).
-    pub updated_at: f64,
+    #[serde(deserialize_with = "crate::wire::whole")]
+    pub updated_at: i64,
 }

@@ -26,7 +26,7 @@ impl AgentTasksApi {
     pub fn create(
         &self,
         on_behalf_of: CreateAgentTaskBodyOnBehalfOf,
-        permissions: CreateAgentTaskBodyPermissions,
+        permissions: impl Into<CreateAgentTaskBodyPermissions>,
         agent_name: impl Into<String>,
         task_description: impl Into<String>,
         redirect_url: impl Into<String>,
@@ -34,7 +34,7 @@ impl AgentTasksApi {
         CreateAgentTaskRequest::new(
             self.client.clone(),
             on_behalf_of,
-            permissions,
+            permissions.into(),
             agent_name.into(),
             task_description.into(),
             redirect_url.into(),

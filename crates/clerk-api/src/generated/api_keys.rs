@@ -97,9 +97,9 @@ pub struct GetApiKeysRequest {
     pub(crate) client: Client,
     pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) subject: String,
-    pub(crate) include_invalid: Option<GetApiKeysIncludeInvalid>,
-    pub(crate) limit: Option<f64>,
-    pub(crate) offset: Option<f64>,
+    pub(crate) include_invalid: Option<bool>,
+    pub(crate) limit: Option<i64>,
+    pub(crate) offset: Option<i64>,
     pub(crate) query: Option<String>,
     pub(crate) type_: Option<String>,
 }
@@ -119,19 +119,19 @@ impl GetApiKeysRequest {
     }
 
     /// Sets the `include_invalid` query parameter.
-    pub fn include_invalid(mut self, value: GetApiKeysIncludeInvalid) -> Self {
+    pub fn include_invalid(mut self, value: bool) -> Self {
         self.include_invalid = Some(value);
         self
     }
 
     /// Sets the `limit` query parameter.
-    pub fn limit(mut self, value: f64) -> Self {
+    pub fn limit(mut self, value: i64) -> Self {
         self.limit = Some(value);
         self
     }
 
     /// Sets the `offset` query parameter.
-    pub fn offset(mut self, value: f64) -> Self {
+    pub fn offset(mut self, value: i64) -> Self {
         self.offset = Some(value);
         self
     }
@@ -166,7 +166,7 @@ impl GetApiKeysRequest {
         let request = Request::new(Method::GET, "/api_keys")
             .versioned(false)
             .query("subject", &self.subject)
-            .query("include_invalid", &self.include_invalid)
+            .query("include_invalid", self.include_invalid)
             .query("limit", self.limit)
             .query("offset", self.offset)
             .query("query", &self.query)
@@ -211,20 +211,18 @@ impl clerk_core::Paginated for GetApiKeysRequest {
 
     fn page_request(&self, offset: u64, limit: u64) -> Request {
         let mut page = self.clone();
-        page.offset = Some(offset as f64);
-        page.limit = Some(limit as f64);
+        page.offset = Some(i64::try_from(offset).unwrap_or(i64::MAX));
+        page.limit = Some(i64::try_from(limit).unwrap_or(i64::MAX));
         page.build()
     }
 
     fn start_offset(&self) -> u64 {
-        self.offset
-            .and_then(|v| if v >= 0.0 { Some(v as u64) } else { None })
-            .unwrap_or(0)
+        self.offset.and_then(|v| u64::try_from(v).ok()).unwrap_or(0)
     }
 
     fn page_size(&self) -> u64 {
         self.limit
-            .and_then(|v| if v >= 0.0 { Some(v as u64) } else { None })
+            .and_then(|v| u64::try_from(v).ok())
             .filter(|l| *l > 0)
             .unwrap_or(clerk_core::DEFAULT_STREAM_PAGE_SIZE)
             .min(100)
@@ -302,7 +300,7 @@ impl CreateApiKeyRequest {
     }
 
     /// Sets `seconds_until_expiration` in the request body.
-    pub fn seconds_until_expiration(mut self, value: f64) -> Self {
+    pub fn seconds_until_expiration(mut self, value: i64) -> Self {
         self.body.seconds_until_expiration = Some(Some(value));
         self
     }
@@ -480,7 +478,7 @@ impl UpdateApiKeyRequest {
     }
 
     /// Sets `seconds_until_expiration` in the request body.
-    pub fn seconds_until_expiration(mut self, value: f64) -> Self {
+    pub fn seconds_until_expiration(mut self, value: i64) -> Self {
         self.body.seconds_until_expiration = Some(Some(value));
         self
     }
@@ -830,11 +828,8 @@ pub struct CreateApiKeyBody {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub created_by: Option<Option<String>>,
     /// `seconds_until_expiration` (optional, nullable).
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "crate::wire::opt_opt_number"
-    )]
-    pub seconds_until_expiration: Option<Option<f64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seconds_until_expiration: Option<Option<i64>>,
 }
 
 impl CreateApiKeyBody {
@@ -886,18 +881,20 @@ pub struct CreateApiKeyResponse {
     /// `expired` (required).
     pub expired: bool,
     /// `expiration` (required, nullable).
-    #[serde(default)]
-    pub expiration: Option<f64>,
+    #[serde(default, deserialize_with = "crate::wire::opt_whole")]
+    pub expiration: Option<i64>,
     /// `created_by` (required, nullable).
     #[serde(default)]
     pub created_by: Option<String>,
     /// `last_used_at` (required, nullable).
-    #[serde(default)]
-    pub last_used_at: Option<f64>,
+    #[serde(default, deserialize_with = "crate::wire::opt_whole")]
+    pub last_used_at: Option<i64>,
     /// `created_at` (required).
-    pub created_at: f64,
+    #[serde(deserialize_with = "crate::wire::whole")]
+    pub created_at: i64,
     /// `updated_at` (required).
-    pub updated_at: f64,
+    #[serde(deserialize_with = "crate::wire::whole")]
+    pub updated_at: i64,
 }
 
 impl std::fmt::Debug for CreateApiKeyResponse {
@@ -966,18 +963,20 @@ pub struct GetApiKeyResponse {
     /// `expired` (required).
     pub expired: bool,
     /// `expiration` (required, nullable).
-    #[serde(default)]
-    pub expiration: Option<f64>,
+    #[serde(default, deserialize_with = "crate::wire::opt_whole")]
+    pub expiration: Option<i64>,
     /// `created_by` (required, nullable).
     #[serde(default)]
     pub created_by: Option<String>,
     /// `last_used_at` (required, nullable).
-    #[serde(default)]
-    pub last_used_at: Option<f64>,
+    #[serde(default, deserialize_with = "crate::wire::opt_whole")]
+    pub last_used_at: Option<i64>,
     /// `created_at` (required).
-    pub created_at: f64,
+    #[serde(deserialize_with = "crate::wire::whole")]
+    pub created_at: i64,
     /// `updated_at` (required).
-    pub updated_at: f64,
+    #[serde(deserialize_with = "crate::wire::whole")]
+    pub updated_at: i64,
 }
 
 /// `GetApiKeySecretResponse`: inline schema `GetApiKeySecretResponse`.
@@ -994,22 +993,6 @@ impl std::fmt::Debug for GetApiKeySecretResponse {
             .finish()
     }
 }
-
-/// String enum from the inline schema `GetApiKeysIncludeInvalid`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum GetApiKeysIncludeInvalid {
-    /// `true`
-    True,
-    /// `false`
-    False,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(GetApiKeysIncludeInvalid { True => "true", False => "false", });
 
 /// `GetApiKeysItem`: inline schema `GetApiKeysItem`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -1042,18 +1025,20 @@ pub struct GetApiKeysItem {
     /// `expired` (required).
     pub expired: bool,
     /// `expiration` (required, nullable).
-    #[serde(default)]
-    pub expiration: Option<f64>,
+    #[serde(default, deserialize_with = "crate::wire::opt_whole")]
+    pub expiration: Option<i64>,
     /// `created_by` (required, nullable).
     #[serde(default)]
     pub created_by: Option<String>,
     /// `last_used_at` (required, nullable).
-    #[serde(default)]
-    pub last_used_at: Option<f64>,
+    #[serde(default, deserialize_with = "crate::wire::opt_whole")]
+    pub last_used_at: Option<i64>,
     /// `created_at` (required).
-    pub created_at: f64,
+    #[serde(deserialize_with = "crate::wire::whole")]
+    pub created_at: i64,
     /// `updated_at` (required).
-    pub updated_at: f64,
+    #[serde(deserialize_with = "crate::wire::whole")]
+    pub updated_at: i64,
 }
 
 /// `RevokeApiKeyBody`: request body of `revokeApiKey`.
@@ -1104,18 +1089,20 @@ pub struct RevokeApiKeyResponse {
     /// `expired` (required).
     pub expired: bool,
     /// `expiration` (required, nullable).
-    #[serde(default)]
-    pub expiration: Option<f64>,
+    #[serde(default, deserialize_with = "crate::wire::opt_whole")]
+    pub expiration: Option<i64>,
     /// `created_by` (required, nullable).
     #[serde(default)]
     pub created_by: Option<String>,
     /// `last_used_at` (required, nullable).
-    #[serde(default)]
-    pub last_used_at: Option<f64>,
+    #[serde(default, deserialize_with = "crate::wire::opt_whole")]
+    pub last_used_at: Option<i64>,
     /// `created_at` (required).
-    pub created_at: f64,
+    #[serde(deserialize_with = "crate::wire::whole")]
+    pub created_at: i64,
     /// `updated_at` (required).
-    pub updated_at: f64,
+    #[serde(deserialize_with = "crate::wire::whole")]
+    pub updated_at: i64,
 }
 
 /// `UpdateApiKeyBody`: request body of `updateApiKey`.
@@ -1134,11 +1121,8 @@ pub struct UpdateApiKeyBody {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     /// `seconds_until_expiration` (optional, nullable).
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "crate::wire::opt_opt_number"
-    )]
-    pub seconds_until_expiration: Option<Option<f64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seconds_until_expiration: Option<Option<i64>>,
 }
 
 impl UpdateApiKeyBody {
@@ -1185,18 +1169,20 @@ pub struct UpdateApiKeyResponse {
     /// `expired` (required).
     pub expired: bool,
     /// `expiration` (required, nullable).
-    #[serde(default)]
-    pub expiration: Option<f64>,
+    #[serde(default, deserialize_with = "crate::wire::opt_whole")]
+    pub expiration: Option<i64>,
     /// `created_by` (required, nullable).
     #[serde(default)]
     pub created_by: Option<String>,
     /// `last_used_at` (required, nullable).
-    #[serde(default)]
-    pub last_used_at: Option<f64>,
+    #[serde(default, deserialize_with = "crate::wire::opt_whole")]
+    pub last_used_at: Option<i64>,
     /// `created_at` (required).
-    pub created_at: f64,
+    #[serde(deserialize_with = "crate::wire::whole")]
+    pub created_at: i64,
     /// `updated_at` (required).
-    pub updated_at: f64,
+    #[serde(deserialize_with = "crate::wire::whole")]
+    pub updated_at: i64,
 }
 
 /// `VerifyApiKeyBody`: request body of `verifyApiKey`.
@@ -1252,16 +1238,18 @@ pub struct VerifyApiKeyResponse {
     /// `expired` (required).
     pub expired: bool,
     /// `expiration` (required, nullable).
-    #[serde(default)]
-    pub expiration: Option<f64>,
+    #[serde(default, deserialize_with = "crate::wire::opt_whole")]
+    pub expiration: Option<i64>,
     /// `created_by` (required, nullable).
     #[serde(default)]
     pub created_by: Option<String>,
     /// `last_used_at` (required, nullable).
-    #[serde(default)]
-    pub last_used_at: Option<f64>,
+    #[serde(default, deserialize_with = "crate::wire::opt_whole")]
+    pub last_used_at: Option<i64>,
     /// `created_at` (required).
-    pub created_at: f64,
+    #[serde(deserialize_with = "crate::wire::whole")]
+    pub created_at: i64,
     /// `updated_at` (required).
-    pub updated_at: f64,
+    #[serde(deserialize_with = "crate::wire::whole")]
+    pub updated_at: i64,
 }

@@ -667,8 +667,8 @@ impl GetCommercePlanListRequest {
     }
 
     /// Sets the `payer_type` query parameter.
-    pub fn payer_type(mut self, value: GetCommercePlanListPayerType) -> Self {
-        self.payer_type = Some(value);
+    pub fn payer_type(mut self, value: impl Into<GetCommercePlanListPayerType>) -> Self {
+        self.payer_type = Some(value.into());
         self
     }
 
@@ -984,14 +984,17 @@ impl GetCommerceSubscriptionItemListRequest {
     }
 
     /// Sets the `status` query parameter.
-    pub fn status(mut self, value: GetCommerceSubscriptionItemListStatus) -> Self {
-        self.status = Some(value);
+    pub fn status(mut self, value: impl Into<GetCommerceSubscriptionItemListStatus>) -> Self {
+        self.status = Some(value.into());
         self
     }
 
     /// Sets the `payer_type` query parameter.
-    pub fn payer_type(mut self, value: GetCommerceSubscriptionItemListPayerType) -> Self {
-        self.payer_type = Some(value);
+    pub fn payer_type(
+        mut self,
+        value: impl Into<GetCommerceSubscriptionItemListPayerType>,
+    ) -> Self {
+        self.payer_type = Some(value.into());
         self
     }
 

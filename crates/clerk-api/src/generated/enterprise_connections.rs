@@ -34,13 +34,13 @@ impl EnterpriseConnectionsApi {
     pub fn create(
         &self,
         name: impl Into<String>,
-        provider: CreateEnterpriseConnectionBodyProvider,
+        provider: impl Into<CreateEnterpriseConnectionBodyProvider>,
         domains: impl IntoIterator<Item = impl Into<String>>,
     ) -> CreateEnterpriseConnectionRequest {
         CreateEnterpriseConnectionRequest::new(
             self.client.clone(),
             name.into(),
-            provider,
+            provider.into(),
             domains.into_iter().map(Into::into).collect(),
         )
     }

@@ -291,9 +291,9 @@ impl UpdateInstanceRequest {
     /// Sets `preferred_sign_in_strategy_when_password_required` in the request body.
     pub fn preferred_sign_in_strategy_when_password_required(
         mut self,
-        value: UpdateInstanceBodyPreferredSignInStrategyWhenPasswordRequired,
+        value: impl Into<UpdateInstanceBodyPreferredSignInStrategyWhenPasswordRequired>,
     ) -> Self {
-        self.body.preferred_sign_in_strategy_when_password_required = Some(Some(value));
+        self.body.preferred_sign_in_strategy_when_password_required = Some(Some(value.into()));
         self
     }
 

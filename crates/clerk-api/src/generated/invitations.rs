@@ -84,8 +84,8 @@ impl ListInvitationsRequest {
     }
 
     /// Sets the `status` query parameter.
-    pub fn status(mut self, value: ListInvitationsStatus) -> Self {
-        self.status = Some(value);
+    pub fn status(mut self, value: impl Into<ListInvitationsStatus>) -> Self {
+        self.status = Some(value.into());
         self
     }
 
@@ -265,8 +265,8 @@ impl CreateInvitationRequest {
     }
 
     /// Sets `template_slug` in the request body.
-    pub fn template_slug(mut self, value: CreateInvitationBodyTemplateSlug) -> Self {
-        self.body.template_slug = Some(value);
+    pub fn template_slug(mut self, value: impl Into<CreateInvitationBodyTemplateSlug>) -> Self {
+        self.body.template_slug = Some(value.into());
         self
     }
 

@@ -63,8 +63,8 @@ pub struct GetM2MTokensRequest {
     pub(crate) subject: String,
     pub(crate) revoked: Option<bool>,
     pub(crate) expired: Option<bool>,
-    pub(crate) limit: Option<f64>,
-    pub(crate) offset: Option<f64>,
+    pub(crate) limit: Option<i64>,
+    pub(crate) offset: Option<i64>,
     pub(crate) machine_secret_key: Option<clerk_core::SecretKey>,
 }
 
@@ -102,13 +102,13 @@ impl GetM2MTokensRequest {
     }
 
     /// Sets the `limit` query parameter.
-    pub fn limit(mut self, value: f64) -> Self {
+    pub fn limit(mut self, value: i64) -> Self {
         self.limit = Some(value);
         self
     }
 
     /// Sets the `offset` query parameter.
-    pub fn offset(mut self, value: f64) -> Self {
+    pub fn offset(mut self, value: i64) -> Self {
         self.offset = Some(value);
         self
     }
@@ -179,20 +179,18 @@ impl clerk_core::Paginated for GetM2MTokensRequest {
 
     fn page_request(&self, offset: u64, limit: u64) -> Request {
         let mut page = self.clone();
-        page.offset = Some(offset as f64);
-        page.limit = Some(limit as f64);
+        page.offset = Some(i64::try_from(offset).unwrap_or(i64::MAX));
+        page.limit = Some(i64::try_from(limit).unwrap_or(i64::MAX));
         page.build()
     }
 
     fn start_offset(&self) -> u64 {
-        self.offset
-            .and_then(|v| if v >= 0.0 { Some(v as u64) } else { None })
-            .unwrap_or(0)
+        self.offset.and_then(|v| u64::try_from(v).ok()).unwrap_or(0)
     }
 
     fn page_size(&self) -> u64 {
         self.limit
-            .and_then(|v| if v >= 0.0 { Some(v as u64) } else { None })
+            .and_then(|v| u64::try_from(v).ok())
             .filter(|l| *l > 0)
             .unwrap_or(clerk_core::DEFAULT_STREAM_PAGE_SIZE)
             .min(100)
@@ -231,13 +229,13 @@ impl CreateM2MTokenRequest {
     }
 
     /// Sets `token_format` in the request body.
-    pub fn token_format(mut self, value: CreateM2MTokenBodyTokenFormat) -> Self {
-        self.body.token_format = Some(value);
+    pub fn token_format(mut self, value: impl Into<CreateM2MTokenBodyTokenFormat>) -> Self {
+        self.body.token_format = Some(value.into());
         self
     }
 
     /// Sets `seconds_until_expiration` in the request body.
-    pub fn seconds_until_expiration(mut self, value: f64) -> Self {
+    pub fn seconds_until_expiration(mut self, value: i64) -> Self {
         self.body.seconds_until_expiration = Some(Some(value));
         self
     }
@@ -490,11 +488,8 @@ pub struct CreateM2MTokenBody {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token_format: Option<CreateM2MTokenBodyTokenFormat>,
     /// `seconds_until_expiration` (optional, nullable).
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "crate::wire::opt_opt_number"
-    )]
-    pub seconds_until_expiration: Option<Option<f64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seconds_until_expiration: Option<Option<i64>>,
     /// `claims` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub claims: Option<Option<serde_json::Value>>,
@@ -556,15 +551,17 @@ pub struct CreateM2MTokenResponse {
     /// `expired` (required).
     pub expired: bool,
     /// `expiration` (required, nullable).
-    #[serde(default)]
-    pub expiration: Option<f64>,
+    #[serde(default, deserialize_with = "crate::wire::opt_whole")]
+    pub expiration: Option<i64>,
     /// `last_used_at` (required, nullable).
-    #[serde(default)]
-    pub last_used_at: Option<f64>,
+    #[serde(default, deserialize_with = "crate::wire::opt_whole")]
+    pub last_used_at: Option<i64>,
     /// `created_at` (required).
-    pub created_at: f64,
+    #[serde(deserialize_with = "crate::wire::whole")]
+    pub created_at: i64,
     /// `updated_at` (required).
-    pub updated_at: f64,
+    #[serde(deserialize_with = "crate::wire::whole")]
+    pub updated_at: i64,
 }
 
 impl std::fmt::Debug for CreateM2MTokenResponse {
@@ -610,15 +607,17 @@ pub struct GetM2MTokensItem {
     /// `expired` (required).
     pub expired: bool,
     /// `expiration` (required, nullable).
-    #[serde(default)]
-    pub expiration: Option<f64>,
+    #[serde(default, deserialize_with = "crate::wire::opt_whole")]
+    pub expiration: Option<i64>,
     /// `last_used_at` (required, nullable).
-    #[serde(default)]
-    pub last_used_at: Option<f64>,
+    #[serde(default, deserialize_with = "crate::wire::opt_whole")]
+    pub last_used_at: Option<i64>,
     /// `created_at` (required).
-    pub created_at: f64,
+    #[serde(deserialize_with = "crate::wire::whole")]
+    pub created_at: i64,
     /// `updated_at` (required).
-    pub updated_at: f64,
+    #[serde(deserialize_with = "crate::wire::whole")]
+    pub updated_at: i64,
 }
 
 /// `RevokeM2MTokenBody`: request body of `revokeM2MToken`.
@@ -661,15 +660,17 @@ pub struct RevokeM2MTokenResponse {
     /// `expired` (required).
     pub expired: bool,
     /// `expiration` (required, nullable).
-    #[serde(default)]
-    pub expiration: Option<f64>,
+    #[serde(default, deserialize_with = "crate::wire::opt_whole")]
+    pub expiration: Option<i64>,
     /// `last_used_at` (required, nullable).
-    #[serde(default)]
-    pub last_used_at: Option<f64>,
+    #[serde(default, deserialize_with = "crate::wire::opt_whole")]
+    pub last_used_at: Option<i64>,
     /// `created_at` (required).
-    pub created_at: f64,
+    #[serde(deserialize_with = "crate::wire::whole")]
+    pub created_at: i64,
     /// `updated_at` (required).
-    pub updated_at: f64,
+    #[serde(deserialize_with = "crate::wire::whole")]
+    pub updated_at: i64,
 }
 
 /// `VerifyM2MTokenBody`: request body of `verifyM2MToken`.
@@ -717,13 +718,15 @@ pub struct VerifyM2MTokenResponse {
     /// `expired` (required).
     pub expired: bool,
     /// `expiration` (required, nullable).
-    #[serde(default)]
-    pub expiration: Option<f64>,
+    #[serde(default, deserialize_with = "crate::wire::opt_whole")]
+    pub expiration: Option<i64>,
     /// `last_used_at` (required, nullable).
-    #[serde(default)]
-    pub last_used_at: Option<f64>,
+    #[serde(default, deserialize_with = "crate::wire::opt_whole")]
+    pub last_used_at: Option<i64>,
     /// `created_at` (required).
-    pub created_at: f64,
+    #[serde(deserialize_with = "crate::wire::whole")]
+    pub created_at: i64,
     /// `updated_at` (required).
-    pub updated_at: f64,
+    #[serde(deserialize_with = "crate::wire::whole")]
+    pub updated_at: i64,
 }

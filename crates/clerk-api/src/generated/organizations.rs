@@ -2692,7 +2692,7 @@ pub struct ListOrganizationDomainsRequest {
     pub(crate) client: Client,
     pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_id: String,
-    pub(crate) verified: Option<String>,
+    pub(crate) verified: Option<bool>,
     pub(crate) enrollment_mode: Option<String>,
     pub(crate) limit: Option<i64>,
     pub(crate) offset: Option<i64>,
@@ -2712,8 +2712,8 @@ impl ListOrganizationDomainsRequest {
     }
 
     /// Sets the `verified` query parameter.
-    pub fn verified(mut self, value: impl Into<String>) -> Self {
-        self.verified = Some(value.into());
+    pub fn verified(mut self, value: bool) -> Self {
+        self.verified = Some(value);
         self
     }
 
@@ -2752,7 +2752,7 @@ impl ListOrganizationDomainsRequest {
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/organizations/{organization_id}/domains")
             .path_param("organization_id", &self.organization_id)
-            .query("verified", &self.verified)
+            .query("verified", self.verified)
             .query("enrollment_mode", &self.enrollment_mode)
             .query("limit", self.limit)
             .query("offset", self.offset);
@@ -3151,7 +3151,7 @@ pub struct ListAllOrganizationDomainsRequest {
     pub(crate) client: Client,
     pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_id: Option<String>,
-    pub(crate) verified: Option<ListAllOrganizationDomainsVerified>,
+    pub(crate) verified: Option<bool>,
     pub(crate) enrollment_mode: Vec<ListAllOrganizationDomainsEnrollmentModeItem>,
     pub(crate) query: Option<String>,
     pub(crate) domains: Vec<String>,
@@ -3183,7 +3183,7 @@ impl ListAllOrganizationDomainsRequest {
     }
 
     /// Sets the `verified` query parameter.
-    pub fn verified(mut self, value: ListAllOrganizationDomainsVerified) -> Self {
+    pub fn verified(mut self, value: bool) -> Self {
         self.verified = Some(value);
         self
     }
@@ -3244,7 +3244,7 @@ impl ListAllOrganizationDomainsRequest {
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/organization_domains")
             .query("organization_id", &self.organization_id)
-            .query("verified", &self.verified)
+            .query("verified", self.verified)
             .query("enrollment_mode", &self.enrollment_mode)
             .query("query", &self.query)
             .query("domains", &self.domains)
@@ -3647,22 +3647,6 @@ pub enum ListAllOrganizationDomainsEnrollmentModeItem {
 }
 
 crate::macros::string_enum!(ListAllOrganizationDomainsEnrollmentModeItem { ManualInvitation => "manual_invitation", AutomaticInvitation => "automatic_invitation", AutomaticSuggestion => "automatic_suggestion", EnterpriseSso => "enterprise_sso", ManualInvitationDesc => "-manual_invitation", AutomaticInvitationDesc => "-automatic_invitation", AutomaticSuggestionDesc => "-automatic_suggestion", EnterpriseSsoDesc => "-enterprise_sso", });
-
-/// String enum from the inline schema `ListAllOrganizationDomainsVerified`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ListAllOrganizationDomainsVerified {
-    /// `true`
-    True,
-    /// `false`
-    False,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(ListAllOrganizationDomainsVerified { True => "true", False => "false", });
 
 /// String enum from the inline schema `ListInstanceOrganizationInvitationsStatus`.
 ///

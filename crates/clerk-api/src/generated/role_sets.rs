@@ -290,8 +290,8 @@ impl CreateRoleSetRequest {
     }
 
     /// Sets `type` in the request body.
-    pub fn type_(mut self, value: CreateRoleSetBodyType) -> Self {
-        self.body.type_ = Some(value);
+    pub fn type_(mut self, value: impl Into<CreateRoleSetBodyType>) -> Self {
+        self.body.type_ = Some(value.into());
         self
     }
 
@@ -459,8 +459,8 @@ impl UpdateRoleSetRequest {
     }
 
     /// Sets `type` in the request body.
-    pub fn type_(mut self, value: UpdateRoleSetBodyType) -> Self {
-        self.body.type_ = Some(Some(value));
+    pub fn type_(mut self, value: impl Into<UpdateRoleSetBodyType>) -> Self {
+        self.body.type_ = Some(Some(value.into()));
         self
     }
 

@@ -38,9 +38,9 @@ impl SamlConnectionsApi {
     pub fn create(
         &self,
         name: impl Into<String>,
-        provider: CreateSamlConnectionBodyProvider,
+        provider: impl Into<CreateSamlConnectionBodyProvider>,
     ) -> CreateSamlConnectionRequest {
-        CreateSamlConnectionRequest::new(self.client.clone(), name.into(), provider)
+        CreateSamlConnectionRequest::new(self.client.clone(), name.into(), provider.into())
     }
 
     /// Retrieve a SAML Connection by ID — `GET /saml_connections/{saml_connection_id}`.

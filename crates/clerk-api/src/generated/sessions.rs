@@ -137,8 +137,8 @@ impl GetSessionListRequest {
     }
 
     /// Sets the `status` query parameter.
-    pub fn status(mut self, value: GetSessionListStatus) -> Self {
-        self.status = Some(value);
+    pub fn status(mut self, value: impl Into<GetSessionListStatus>) -> Self {
+        self.status = Some(value.into());
         self
     }
 
@@ -419,8 +419,8 @@ impl RefreshSessionRequest {
     }
 
     /// Sets `format` in the request body.
-    pub fn format(mut self, value: RefreshSessionBodyFormat) -> Self {
-        self.body.format = Some(Some(value));
+    pub fn format(mut self, value: impl Into<RefreshSessionBodyFormat>) -> Self {
+        self.body.format = Some(Some(value.into()));
         self
     }
 

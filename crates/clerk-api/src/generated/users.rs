@@ -404,9 +404,9 @@ impl ReplaceUserEmailAddressRequest {
     /// Sets `identification_status` in the request body.
     pub fn identification_status(
         mut self,
-        value: ReplaceUserEmailAddressBodyIdentificationStatus,
+        value: impl Into<ReplaceUserEmailAddressBodyIdentificationStatus>,
     ) -> Self {
-        self.body.identification_status = Some(value);
+        self.body.identification_status = Some(value.into());
         self
     }
 
@@ -491,9 +491,9 @@ impl ReplaceUserPhoneNumberRequest {
     /// Sets `identification_status` in the request body.
     pub fn identification_status(
         mut self,
-        value: ReplaceUserPhoneNumberBodyIdentificationStatus,
+        value: impl Into<ReplaceUserPhoneNumberBodyIdentificationStatus>,
     ) -> Self {
-        self.body.identification_status = Some(value);
+        self.body.identification_status = Some(value.into());
         self
     }
 
@@ -999,9 +999,10 @@ impl CreateUserRequest {
     /// Sets `email_address_identification_status` in the request body.
     pub fn email_address_identification_status(
         mut self,
-        value: Vec<CreateUserBodyEmailAddressIdentificationStatusItem>,
+        value: impl IntoIterator<Item = impl Into<CreateUserBodyEmailAddressIdentificationStatusItem>>,
     ) -> Self {
-        self.body.email_address_identification_status = Some(value);
+        self.body.email_address_identification_status =
+            Some(value.into_iter().map(Into::into).collect());
         self
     }
 
@@ -1014,9 +1015,10 @@ impl CreateUserRequest {
     /// Sets `phone_number_identification_status` in the request body.
     pub fn phone_number_identification_status(
         mut self,
-        value: Vec<CreateUserBodyPhoneNumberIdentificationStatusItem>,
+        value: impl IntoIterator<Item = impl Into<CreateUserBodyPhoneNumberIdentificationStatusItem>>,
     ) -> Self {
-        self.body.phone_number_identification_status = Some(value);
+        self.body.phone_number_identification_status =
+            Some(value.into_iter().map(Into::into).collect());
         self
     }
 
@@ -2989,8 +2991,8 @@ impl UsersGetOrganizationInvitationsRequest {
     }
 
     /// Sets the `status` query parameter.
-    pub fn status(mut self, value: UsersGetOrganizationInvitationsStatus) -> Self {
-        self.status = Some(value);
+    pub fn status(mut self, value: impl Into<UsersGetOrganizationInvitationsStatus>) -> Self {
+        self.status = Some(value.into());
         self
     }
 

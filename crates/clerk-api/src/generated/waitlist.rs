@@ -118,8 +118,8 @@ impl ListWaitlistEntriesRequest {
     }
 
     /// Sets the `status` query parameter.
-    pub fn status(mut self, value: ListWaitlistEntriesStatus) -> Self {
-        self.status = Some(value);
+    pub fn status(mut self, value: impl Into<ListWaitlistEntriesStatus>) -> Self {
+        self.status = Some(value.into());
         self
     }
 

@@ -145,7 +145,7 @@ pub(crate) fn check_all(check: &mut Check<'_>) {
     check(
         "clerk_api::admin_portal_link_tokens::CreateAdminPortalLinkTokenResponse",
         &["token"],
-        r##"{"admin_portal_link_id":"sample","created_at":1.5,"expiration":1.5,"expired":true,"id":"sample","instance_id":"sample","it_contact_id":"sample","object":"sample","organization_id":"sample","revocation_reason":"sample","revoked":true,"scopes":["sample"],"token":"MARKER-token","updated_at":1.5}"##,
+        r##"{"admin_portal_link_id":"sample","created_at":1,"expiration":1,"expired":true,"id":"sample","instance_id":"sample","it_contact_id":"sample","object":"sample","organization_id":"sample","revocation_reason":"sample","revoked":true,"scopes":["sample"],"token":"MARKER-token","updated_at":1}"##,
         &|json| {
             probe::<clerk_api::admin_portal_link_tokens::CreateAdminPortalLinkTokenResponse>(json)
         },
@@ -153,7 +153,7 @@ pub(crate) fn check_all(check: &mut Check<'_>) {
     check(
         "clerk_api::api_keys::CreateApiKeyResponse",
         &["secret"],
-        r##"{"claims":{},"created_at":1.5,"created_by":"sample","expiration":1.5,"expired":true,"id":"sample","last_used_at":1.5,"name":"sample","object":"sample","revocation_reason":"sample","revoked":true,"scopes":["sample"],"secret":"MARKER-secret","subject":"sample","type":"sample","updated_at":1.5}"##,
+        r##"{"claims":{},"created_at":1,"created_by":"sample","expiration":1,"expired":true,"id":"sample","last_used_at":1,"name":"sample","object":"sample","revocation_reason":"sample","revoked":true,"scopes":["sample"],"secret":"MARKER-secret","subject":"sample","type":"sample","updated_at":1}"##,
         &|json| probe::<clerk_api::api_keys::CreateApiKeyResponse>(json),
     );
     check(
@@ -199,7 +199,7 @@ pub(crate) fn check_all(check: &mut Check<'_>) {
     check(
         "clerk_api::m2m_tokens::CreateM2MTokenResponse",
         &["token"],
-        r##"{"created_at":1.5,"expiration":1.5,"expired":true,"id":"sample","last_used_at":1.5,"object":"sample","revocation_reason":"sample","revoked":true,"subject":"sample","token":"MARKER-token","updated_at":1.5}"##,
+        r##"{"created_at":1,"expiration":1,"expired":true,"id":"sample","last_used_at":1,"object":"sample","revocation_reason":"sample","revoked":true,"subject":"sample","token":"MARKER-token","updated_at":1}"##,
         &|json| probe::<clerk_api::m2m_tokens::CreateM2MTokenResponse>(json),
     );
     check(

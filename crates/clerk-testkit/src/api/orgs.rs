@@ -119,7 +119,8 @@ const UPDATE_DOMAIN: &[Field] = &[
     Field::opt("verified", Ty::Bool).null(),
 ];
 const LIST_DOMAINS: &[Field] = &[
-    Field::opt("verified", Ty::Str),
+    // The spec says a bare string; its prose (and codegen/overlay.txt) says `true` or `false`.
+    Field::opt("verified", Ty::Enum(&["true", "false"])),
     Field::opt("enrollment_mode", Ty::Str),
     PAGE[0],
     PAGE[1],
