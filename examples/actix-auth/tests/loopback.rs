@@ -174,14 +174,17 @@ async fn redeliver(addr: SocketAddr, message: &WebhookMessage) -> (u16, String) 
     post_webhook(addr, &svix_headers(message), body.len(), body).await
 }
 
-/// The emulator's delivery attempt of `message` to the registered endpoint.
+/// The emulator's first delivery attempt of `message` to the registered endpoint (deliveries
+/// run concurrently: it may already be in the log).
 async fn delivery_of(testkit: &Testkit, message: &WebhookMessage) -> DeliveryAttempt {
     let wait = async {
         loop {
-            let attempt = testkit.webhooks().next_delivery().await;
-            if attempt.message_id == message.id() {
+            let history = testkit.webhooks().delivery_history();
+            if let Some(attempt) = history.into_iter().find(|a| a.message_id == message.id()) {
                 return attempt;
             }
+            // Returns at once while unread attempts remain, else when the next one is logged.
+            testkit.webhooks().next_delivery().await;
         }
     };
     tokio::time::timeout(Duration::from_secs(10), wait)
