@@ -122,7 +122,8 @@ impl Fault {
         self
     }
 
-    /// Applies to the next `n` matching requests only (then the fault is spent).
+    /// Applies to the next `n` matching requests only (then the fault is spent: it applies to
+    /// nothing more, and [`Faults::hits`] reports `n`).
     pub fn times(mut self, n: u32) -> Fault {
         self.times = Some(n);
         self
@@ -202,7 +203,9 @@ impl Faults {
         self.lock().clear();
     }
 
-    /// How many requests a fault has affected so far (`None` once removed).
+    /// How many requests a fault has affected so far; `None` once removed with
+    /// [`remove`](Faults::remove) or [`clear`](Faults::clear). A fault bounded with
+    /// [`Fault::times`] keeps its count after it is spent (it no longer applies to anything).
     pub fn hits(&self, id: FaultId) -> Option<u64> {
         self.lock().iter().find(|e| e.id == id).map(|e| e.hits)
     }
@@ -262,7 +265,7 @@ impl Faults {
                 *n -= 1;
             }
         }
-        entries.retain(|e| e.remaining != Some(0));
+        // Spent faults stay in the list (skipped above) so that `hits` still reports them.
         decision
     }
 }
@@ -271,7 +274,12 @@ impl fmt::Debug for Faults {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let entries = self.lock();
         f.debug_list()
-            .entries(entries.iter().map(|e| &e.fault))
+            .entries(
+                entries
+                    .iter()
+                    .filter(|e| e.remaining != Some(0))
+                    .map(|e| &e.fault),
+            )
             .finish()
     }
 }
@@ -301,6 +309,21 @@ mod tests {
                 .terminal,
             None
         );
+    }
+
+    #[test]
+    fn spent_faults_keep_their_hit_count_until_removed() {
+        let faults = Faults::default();
+        let id = faults.inject(Fault::status(503).on_operation("GetUser").times(2));
+        let get = || faults.decide(Some("GetUser"), "GET", Some("/users/{user_id}"));
+        assert!(get().terminal.is_some());
+        assert_eq!(faults.hits(id), Some(1));
+        assert!(get().terminal.is_some());
+        assert_eq!(get().terminal, None, "spent after two");
+        assert_eq!(faults.hits(id), Some(2));
+        assert_eq!(format!("{faults:?}"), "[]", "only live faults are listed");
+        assert!(faults.remove(id));
+        assert_eq!(faults.hits(id), None);
     }
 
     #[test]
