@@ -565,6 +565,9 @@ fn facade_builder(
         .publishable_key(publishable_key)
         .jwt_key(app.keys.public_pem())
         .webhook_signing_secret(webhook_secret)
+        // Every emulator signs with the same public test key: the issuer (its own URL) is what
+        // tells this one's tokens from another's.
+        .issuer(&app.settings.frontend_url)
         .clock(app.clock.clone());
     match &app.settings.authorized_party {
         Some(party) => builder.authorized_parties([party.clone()]),
@@ -656,8 +659,9 @@ impl Testkit {
     }
 
     /// A [`clerk::Clerk`] pointed at the emulator and trusting it: its secret and publishable
-    /// keys, its public key as `jwt_key` (session tokens verify networkless), its webhook signing
-    /// secret, its clock, and its authorized party when it has one. Default retries and
+    /// keys, its public key as `jwt_key` (session tokens verify networkless), its issuer (so
+    /// another emulator's tokens, signed with the same test key, are refused), its webhook
+    /// signing secret, its clock, and its authorized party when it has one. Default retries and
     /// timeouts; cheap to clone. For other settings start from
     /// [`client_builder`](Self::client_builder).
     pub fn client(&self) -> clerk::Clerk {

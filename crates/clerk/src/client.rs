@@ -374,6 +374,7 @@ pub struct ClerkBuilder {
     allowed_redirect_origins: Vec<String>,
     audience: Vec<String>,
     require_audience: bool,
+    issuers: Vec<String>,
     authorized_parties: Vec<String>,
     leeway: Option<Duration>,
     machine_secret_key: Option<String>,
@@ -412,6 +413,7 @@ impl ClerkBuilder {
             allowed_redirect_origins: Vec::new(),
             audience: Vec::new(),
             require_audience: false,
+            issuers: Vec::new(),
             authorized_parties: Vec::new(),
             leeway: None,
             machine_secret_key: None,
@@ -642,6 +644,15 @@ impl ClerkBuilder {
         self
     }
 
+    /// Requires the `iss` claim of session tokens and JWT machine tokens to be `issuer` (your
+    /// instance's Frontend API URL, `https://clerk.example.com`); off by default, as in
+    /// `@clerk/backend`. The signature already ties a token to your instance's keys; the issuer
+    /// check also refuses tokens of another instance that shares them.
+    pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.issuers = vec![issuer.into()];
+        self
+    }
+
     /// Refuses tokens without an `aud` when an [`audience`](ClerkBuilder::audience) is set
     /// (default `false`, as in `@clerk/backend`; see [`VerifyOptions::require_audience`]).
     pub fn require_audience(mut self, required: bool) -> Self {
@@ -763,6 +774,7 @@ impl ClerkBuilder {
             .authorized_parties(self.authorized_parties)
             .audience(self.audience)
             .require_audience(self.require_audience)
+            .issuers(self.issuers)
             .clock(clock.clone());
         if let Some(leeway) = self.leeway {
             verify_options = verify_options.leeway(leeway);
@@ -830,6 +842,7 @@ impl fmt::Debug for ClerkBuilder {
             .field("sign_in_url", &self.sign_in_url)
             .field("sign_up_url", &self.sign_up_url)
             .field("audience", &self.audience)
+            .field("issuers", &self.issuers)
             .field("authorized_parties", &self.authorized_parties)
             .field(
                 "machine_secret_key",

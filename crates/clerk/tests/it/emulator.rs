@@ -421,6 +421,15 @@ async fn another_instances_tokens_are_refused() {
         authenticate(&theirs, bearer(&foreign)).await.status(),
         AuthStatus::SignedIn
     );
+    // The networkless client holds the same test key, so only its issuer check tells the two
+    // emulators apart.
+    let err = testkit
+        .client()
+        .verify_token(&foreign)
+        .await
+        .expect_err("another emulator's token");
+    assert_eq!(err.reason(), ReasonKind::TokenInvalidIssuer, "{err:?}");
+    assert!(elsewhere.client().verify_token(&foreign).await.is_ok());
 }
 
 #[tokio::test]
