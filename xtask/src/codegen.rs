@@ -36,6 +36,7 @@ pub(crate) fn run(options: &Options) -> Result<ExitCode, String> {
     let op_map = read_operation_map(&options.root.join("codegen/operations.txt"))?;
     let overlay = read_overlay(&options.root.join("codegen/overlay.txt"))?;
     let mut generator = Generator::new(&spec, op_map, overlay, spec.version(), digest);
+    generator.names = read_names(&options.root.join("codegen/names.txt"))?;
     let files = generator.generate()?;
     if options.report {
         print_report(&generator);
@@ -147,6 +148,35 @@ fn read_lock(path: &Path) -> Result<BTreeMap<String, String>, String> {
         .filter_map(|l| l.split_once('='))
         .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
         .collect())
+}
+
+/// The longest public name the generator may emit; longer ones need an entry in
+/// `codegen/names.txt`.
+const MAX_NAME_LEN: usize = 40;
+
+/// Reads `codegen/names.txt`: `GeneratedName  ChosenName` per line, `#` comments.
+fn read_names(path: &Path) -> Result<BTreeMap<String, String>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut names = BTreeMap::new();
+    for (number, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let [from, to] = words.as_slice() else {
+            return Err(format!(
+                "{}:{}: expected `GeneratedName ChosenName`",
+                path.display(),
+                number + 1
+            ));
+        };
+        if names.insert((*from).to_owned(), (*to).to_owned()).is_some() {
+            return Err(format!("{}: {from} is listed twice", path.display()));
+        }
+    }
+    Ok(names)
 }
 
 struct OpEntry {
@@ -381,6 +411,8 @@ struct Model {
     /// A request-side object whose schema allows additional properties beside its declared
     /// ones: it gets an `extra` map, sent flattened.
     open: bool,
+    /// An operation's inline JSON body: filled through the builder's setters, so crate-private.
+    body: bool,
 }
 
 struct Operation {
@@ -446,6 +478,10 @@ pub(crate) struct Generator<'a> {
     operations: Vec<Operation>,
     component_count: usize,
     component_names: BTreeMap<String, String>,
+    /// `codegen/names.txt`: generated name → the name users see.
+    names: BTreeMap<String, String>,
+    /// Models of `models.rs` renamed by [`Generator::normalize`], old name → new.
+    renamed: BTreeMap<String, String>,
 }
 
 impl<'a> Generator<'a> {
@@ -467,6 +503,8 @@ impl<'a> Generator<'a> {
             operations: Vec::new(),
             component_count: 0,
             component_names: BTreeMap::new(),
+            names: BTreeMap::new(),
+            renamed: BTreeMap::new(),
         }
     }
 
@@ -485,6 +523,7 @@ impl<'a> Generator<'a> {
             self.component_model(&rust, schema, name)?;
         }
         self.collect_operations()?;
+        self.normalize()?;
         let mut files = BTreeMap::new();
         files.insert(
             "crates/clerk-api/src/generated/models.rs".to_owned(),
@@ -518,7 +557,7 @@ impl<'a> Generator<'a> {
             self.render_sample_test(&schemas),
         );
         files.insert(
-            "crates/clerk-api/tests/generated/redaction_cases.rs".to_owned(),
+            "crates/clerk-api/src/generated/redaction_tests.rs".to_owned(),
             rustfmt(&self.render_redaction_cases())?,
         );
         Ok(files)
@@ -539,6 +578,7 @@ impl<'a> Generator<'a> {
                         origin: format!("component schema `{origin}`"),
                         request_side: false,
                         open: false,
+                        body: false,
                     },
                 );
                 Ok(())
@@ -560,10 +600,13 @@ impl<'a> Generator<'a> {
                 Ok(Ty::Named(name, true))
             }
             Some(module) => {
-                self.local
-                    .entry(module.to_owned())
-                    .or_default()
-                    .insert(name.clone(), model);
+                let local = self.local.entry(module.to_owned()).or_default();
+                if let Some(existing) = local.get(&name) {
+                    if existing.origin != model.origin {
+                        return Err(format!("type name clash in module {module}: {name}"));
+                    }
+                }
+                local.insert(name.clone(), model);
                 Ok(Ty::Named(name, false))
             }
         }
@@ -603,6 +646,7 @@ impl<'a> Generator<'a> {
                     origin: origin_text(ctx, component),
                     request_side,
                     open: false,
+                    body: false,
                 },
             );
         }
@@ -629,6 +673,7 @@ impl<'a> Generator<'a> {
                     origin: origin_text(ctx, component),
                     request_side,
                     open: false,
+                    body: false,
                 };
                 self.register(module, model)
             }
@@ -667,6 +712,7 @@ impl<'a> Generator<'a> {
                             origin: origin_text(ctx, component),
                             request_side,
                             open,
+                            body: false,
                         },
                     );
                 }
@@ -753,6 +799,7 @@ impl<'a> Generator<'a> {
                 origin: origin_text(ctx, component),
                 request_side,
                 open: false,
+                body: false,
             },
         )
     }
@@ -1154,7 +1201,9 @@ impl<'a> Generator<'a> {
             && schema.get("properties").is_some();
         if is_inline_object {
             let name = format!("{rust_name}Body");
-            let mut fields = self.object_fields(&schema, &name, Some(module), true)?;
+            // Nested objects are named after the operation and the field (`CreateUserBody`'s
+            // `saml` is `CreateUserSaml`): the body itself is never named by users.
+            let mut fields = self.object_fields(&schema, rust_name, Some(module), true)?;
             for field in &fields {
                 used.insert(field.rust.clone());
             }
@@ -1198,6 +1247,7 @@ impl<'a> Generator<'a> {
                     origin: format!("request body of `{id}`"),
                     request_side: true,
                     open,
+                    body: true,
                 },
             )?;
             return Ok(Body::Object(name, fields, open));
@@ -1208,13 +1258,8 @@ impl<'a> Generator<'a> {
                 entry.at, entry.name
             ));
         }
-        let ty = self.schema_ty(
-            &schema,
-            &format!("{rust_name}Body"),
-            Some(module),
-            true,
-            false,
-        )?;
+        // A list body's items are `{Op}Item` (`CreateBulkInvitationsItem`).
+        let ty = self.schema_ty(&schema, rust_name, Some(module), true, false)?;
         Ok(Body::Whole(ty))
     }
 
@@ -1285,6 +1330,308 @@ impl<'a> Generator<'a> {
         groups
     }
 
+    // ----- naming --------------------------------------------------------------------------
+
+    /// Shapes the collected types into the names users see: string enums with the same values
+    /// become one shared type, names listed in `codegen/names.txt` are applied, and no public
+    /// name may exceed [`MAX_NAME_LEN`]. Every entry of the names file must be used.
+    fn normalize(&mut self) -> Result<(), String> {
+        let mut used_names: BTreeSet<String> = BTreeSet::new();
+
+        // 1. One enum per set of values, shared from `models`.
+        let mut groups: BTreeMap<Vec<String>, Vec<(Option<String>, String)>> = BTreeMap::new();
+        let all =
+            self.models
+                .values()
+                .map(|m| (None, m))
+                .chain(self.local.iter().flat_map(|(module, models)| {
+                    models.values().map(move |m| (Some(module.clone()), m))
+                }));
+        for (module, model) in all {
+            if let Kind::Enum(values) = &model.kind {
+                let mut key = values.clone();
+                key.sort();
+                groups
+                    .entry(key)
+                    .or_default()
+                    .push((module, model.name.clone()));
+            }
+        }
+        // (module, old name) → (new name, in `models`).
+        let mut retarget: BTreeMap<(Option<String>, String), (String, bool)> = BTreeMap::new();
+        for members in groups.values().filter(|m| m.len() > 1) {
+            let chosen = members
+                .iter()
+                .find_map(|(_, name)| self.names.get(name).map(|to| (name.clone(), to.clone())));
+            let canonical = match chosen {
+                Some((from, to)) => {
+                    used_names.insert(from);
+                    to
+                }
+                None => members
+                    .iter()
+                    .map(|(_, name)| name.clone())
+                    .min_by_key(|name| (name.len(), name.clone()))
+                    .unwrap_or_default(),
+            };
+            let (first_module, first_name) = &members[0];
+            let mut model = match first_module {
+                None => self.models.get(first_name),
+                Some(module) => self.local.get(module).and_then(|m| m.get(first_name)),
+            }
+            .cloned()
+            .ok_or_else(|| format!("enum {first_name} vanished"))?;
+            for (module, name) in members {
+                match module {
+                    None => {
+                        self.models.remove(name);
+                        if name != &canonical {
+                            self.renamed.insert(name.clone(), canonical.clone());
+                        }
+                    }
+                    Some(module) => {
+                        if let Some(local) = self.local.get_mut(module) {
+                            local.remove(name);
+                        }
+                    }
+                }
+                retarget.insert((module.clone(), name.clone()), (canonical.clone(), true));
+            }
+            if let Some(clash) = self.models.get(&canonical) {
+                return Err(format!(
+                    "the shared enum {canonical} clashes with the model {} ({})",
+                    clash.name, clash.origin
+                ));
+            }
+            let sources: Vec<&str> = members.iter().map(|(_, n)| n.as_str()).collect();
+            model.name = canonical.clone();
+            model.origin = format!(
+                "schemas {} (one type for the same values)",
+                sources.join(", ")
+            );
+            model.request_side = false;
+            self.models.insert(canonical, model);
+        }
+
+        // 2. A schema named `…Request` is the input of an operation, not a builder: `…Input`.
+        // Its inner types drop the word (`AdjustCreditBalanceRequestAction` is
+        // `AdjustCreditBalanceAction`).
+        let inputs: Vec<String> = self
+            .models
+            .keys()
+            .filter(|name| name.contains("Request"))
+            .cloned()
+            .collect();
+        for from in inputs {
+            let to = match from.strip_suffix("Request") {
+                Some(stem) => format!("{stem}Input"),
+                None => from.replacen("Request", "", 1),
+            };
+            if self.models.contains_key(&to) {
+                return Err(format!("{from} → {to} clashes with a generated type"));
+            }
+            if let Some(mut model) = self.models.remove(&from) {
+                model.name = to.clone();
+                self.models.insert(to.clone(), model);
+            }
+            self.renamed.insert(from.clone(), to.clone());
+            retarget.insert((None, from), (to, true));
+        }
+
+        // 3. The names file, for models and builders.
+        let renames: Vec<(Option<String>, String, String)> = self
+            .models
+            .keys()
+            .map(|name| (None, name.clone()))
+            .chain(self.local.iter().flat_map(|(module, models)| {
+                models
+                    .keys()
+                    .map(move |name| (Some(module.clone()), name.clone()))
+            }))
+            .filter_map(|(module, name)| self.names.get(&name).map(|to| (module, name, to.clone())))
+            .collect();
+        for (module, from, to) in renames {
+            used_names.insert(from.clone());
+            let table = match &module {
+                None => &mut self.models,
+                Some(module) => self.local.entry(module.clone()).or_default(),
+            };
+            if table.contains_key(&to) {
+                return Err(format!(
+                    "codegen/names.txt: {from} → {to} clashes with a generated type"
+                ));
+            }
+            if let Some(mut model) = table.remove(&from) {
+                model.name = to.clone();
+                table.insert(to.clone(), model);
+            }
+            if module.is_none() {
+                self.renamed.insert(from.clone(), to.clone());
+            }
+            retarget.insert((module.clone(), from), (to, module.is_none()));
+        }
+        for op in &mut self.operations {
+            let builder = format!("{}Request", op.rust_name);
+            if let Some(to) = self.names.get(&builder) {
+                used_names.insert(builder);
+                op.rust_name = to
+                    .strip_suffix("Request")
+                    .ok_or_else(|| {
+                        format!("codegen/names.txt: builder name {to} must end in Request")
+                    })?
+                    .to_owned();
+            }
+        }
+        let unused: Vec<&String> = self
+            .names
+            .keys()
+            .filter(|k| !used_names.contains(*k))
+            .collect();
+        if !unused.is_empty() {
+            return Err(format!(
+                "codegen/names.txt names types the generator no longer emits: {unused:?}"
+            ));
+        }
+
+        // A type renamed twice (a shared enum or an `…Input`, then by the names file) ends at its
+        // last name.
+        let resolved: BTreeMap<(Option<String>, String), (String, bool)> = retarget
+            .iter()
+            .map(|(key, target)| {
+                let mut target = target.clone();
+                for _ in 0..8 {
+                    let next_key = (
+                        if target.1 { None } else { key.0.clone() },
+                        target.0.clone(),
+                    );
+                    match retarget.get(&next_key) {
+                        Some(next) if next != &target => target = next.clone(),
+                        _ => break,
+                    }
+                }
+                (key.clone(), target)
+            })
+            .collect();
+        let retarget = resolved;
+        let renamed: BTreeMap<String, String> = self
+            .renamed
+            .keys()
+            .map(|from| {
+                let mut to = from.clone();
+                for _ in 0..8 {
+                    match self.renamed.get(&to) {
+                        Some(next) if next != &to => to = next.clone(),
+                        _ => break,
+                    }
+                }
+                (from.clone(), to)
+            })
+            .collect();
+        self.renamed = renamed;
+        if let Some(path) = std::env::var_os("CODEGEN_RENAMES") {
+            let list: String = retarget
+                .iter()
+                .map(|((_, from), (to, _))| format!("{from} {to}\n"))
+                .collect();
+            std::fs::write(path, list).map_err(|e| e.to_string())?;
+        }
+
+        // 4. Point every use at the new names.
+        let fix = |module: Option<&str>, ty: &mut Ty| {
+            retarget_ty(ty, module, &retarget);
+        };
+        for model in self.models.values_mut() {
+            visit_model_tys(model, None, &fix);
+        }
+        for (module, models) in &mut self.local {
+            for model in models.values_mut() {
+                visit_model_tys(model, Some(module), &fix);
+            }
+        }
+        for op in &mut self.operations {
+            let module = op.handle.split('.').next().unwrap_or(&op.handle).to_owned();
+            let module = Some(module.as_str());
+            for p in op.path_params.iter_mut().chain(op.query_params.iter_mut()) {
+                fix(module, &mut p.ty);
+            }
+            match &mut op.body {
+                Body::Object(_, fields, _) => {
+                    for f in fields {
+                        fix(module, &mut f.ty);
+                    }
+                }
+                Body::Whole(ty) => fix(module, ty),
+                Body::Multipart(parts) => {
+                    for p in parts {
+                        fix(module, &mut p.ty);
+                    }
+                }
+                Body::None => {}
+            }
+            match &mut op.response {
+                Response::Json(ty) | Response::Page(ty) => fix(module, ty),
+                Response::Unit | Response::Text => {}
+            }
+        }
+
+        // 5. One meaning per name: a module's own type never shares a name with a shared model.
+        for (module, models) in &self.local {
+            if let Some(name) = models.keys().find(|name| self.models.contains_key(*name)) {
+                return Err(format!(
+                    "{module}::{name} and models::{name} are different types with one name: rename one in codegen/names.txt"
+                ));
+            }
+        }
+
+        // 6. No public name beyond the limit.
+        let mut long: Vec<String> = self
+            .models
+            .values()
+            .chain(self.local.values().flat_map(BTreeMap::values))
+            .filter(|m| !m.body)
+            .map(|m| m.name.clone())
+            .chain(
+                self.operations
+                    .iter()
+                    .map(|op| format!("{}Request", op.rust_name)),
+            )
+            .chain(
+                self.operations
+                    .iter()
+                    .map(|op| handle_type_name(&op.handle)),
+            )
+            .filter(|name| name.len() > MAX_NAME_LEN)
+            .collect();
+        long.sort();
+        long.dedup();
+        if !long.is_empty() {
+            return Err(format!(
+                "public names longer than {MAX_NAME_LEN} characters need an entry in codegen/names.txt:\n  {}",
+                long.join("\n  ")
+            ));
+        }
+        Ok(())
+    }
+
+    /// Every public generated name and its length, longest first.
+    pub(crate) fn public_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .models
+            .values()
+            .chain(self.local.values().flat_map(BTreeMap::values))
+            .filter(|m| !m.body)
+            .map(|m| m.name.clone())
+            .chain(
+                self.operations
+                    .iter()
+                    .map(|op| format!("{}Request", op.rust_name)),
+            )
+            .collect();
+        names.sort_by_key(|n| (std::cmp::Reverse(n.len()), n.clone()));
+        names.dedup();
+        names
+    }
+
     // ----- rendering -----------------------------------------------------------------------
 
     fn render_models(&self) -> String {
@@ -1307,7 +1654,9 @@ impl<'a> Generator<'a> {
         let mut out = String::new();
         out.push_str(HEADER);
         out.push_str("//! Generated Backend API code. See the crate docs for an overview.\n\n");
-        out.push_str("pub mod models;\npub(crate) mod operations;\n");
+        out.push_str(
+            "pub mod models;\npub(crate) mod operations;\n#[cfg(test)]\nmod redaction_tests;\n",
+        );
         for root in groups.keys() {
             let _ = writeln!(out, "pub mod {root};");
         }
@@ -1548,7 +1897,8 @@ impl crate::Clerk {
         out.push_str("// Included by tests/schemas.rs: one decode check per component schema.\n\n");
         out.push_str("/// Decodes a sample into one model and re-encodes it.\npub(crate) type RoundTrip = dyn Fn(&serde_json::Value) -> Result<serde_json::Value, String>;\n\npub(crate) fn check_all(check: &mut dyn FnMut(&str, &RoundTrip)) {\n");
         for (name, _) in schemas {
-            let rust = pascal(name);
+            let generated = pascal(name);
+            let rust = self.renamed.get(&generated).unwrap_or(&generated);
             let _ = writeln!(
                 out,
                 "    check({name:?}, &|v| roundtrip::<clerk_api::models::{rust}>(v));"
@@ -1566,15 +1916,13 @@ impl crate::Clerk {
     fn render_redaction_cases(&self) -> String {
         let mut out = String::new();
         out.push_str(HEADER);
-        out.push_str(
-            "// Included by tests/redaction.rs: one case per model holding a credential.\n\n",
-        );
-        out.push_str("/// Decodes a case's JSON; answers its re-encoding and its `Debug` output.\npub(crate) type Probe = dyn Fn(&str) -> Result<(String, String), String>;\n\n/// Receives each case: the type, its redacted fields, the JSON and the probe.\npub(crate) type Check<'a> = dyn FnMut(&str, &[&str], &str, &Probe) + 'a;\n\n/// Calls `check` for every case.\npub(crate) fn check_all(check: &mut Check<'_>) {\n");
+        out.push_str("//! Credentials never reach `Debug`: every model with a field the shared redaction rule\n//! (xtask/src/redaction.rs) selects — request bodies included — is decoded from JSON whose\n//! credential fields hold a marker naming them; the marker must survive decoding (so the case\n//! really exercises the field) and must not appear in `{:?}` or `{:#?}`.\n\n#![allow(clippy::unwrap_used, clippy::panic)]\n\n/// Decodes `json` as `T`; its re-encoding and its `Debug` output.\nfn probe<T>(json: &str) -> Result<(String, String), String>\nwhere\n    T: serde::de::DeserializeOwned + serde::Serialize + std::fmt::Debug,\n{\n    let value: T = serde_json::from_str(json).map_err(|e| e.to_string())?;\n    let encoded = serde_json::to_string(&value).map_err(|e| e.to_string())?;\n    Ok((encoded, format!(\"{value:?} {value:#?}\")))\n}\n\n/// What is wrong with one case, if anything.\nfn check(ty: &str, fields: &[&str], outcome: Result<(String, String), String>) -> Vec<String> {\n    let (encoded, debug) = match outcome {\n        Ok(out) => out,\n        Err(e) => return vec![format!(\"{ty}: the case does not decode: {e}\")],\n    };\n    let mut problems = Vec::new();\n    for field in fields {\n        let marker = format!(\"MARKER-{field}\");\n        if !encoded.contains(&marker) {\n            problems.push(format!(\"{ty}.{field}: the marker was lost in decoding\"));\n        }\n        if debug.contains(&marker) {\n            problems.push(format!(\"{ty}.{field}: shown in Debug: {debug}\"));\n        }\n    }\n    if !debug.contains(\"***\") {\n        problems.push(format!(\"{ty}: Debug shows no redaction marker: {debug}\"));\n    }\n    problems\n}\n\n#[test]\nfn no_model_shows_a_credential_in_debug() {\n    let mut problems = Vec::new();\n");
         let mut all: Vec<(Option<&str>, &Model)> =
             self.models.values().map(|m| (None, m)).collect();
         for (module, models) in &self.local {
             all.extend(models.values().map(|m| (Some(module.as_str()), m)));
         }
+        let mut cases = 0;
         for (module, model) in all {
             let Kind::Struct(fields) = &model.kind else {
                 continue;
@@ -1591,17 +1939,21 @@ impl crate::Clerk {
             }
             let json = serde_json::Value::Object(sample).to_string();
             let path = match module {
-                None => format!("clerk_api::models::{}", model.name),
-                Some(module) => format!("clerk_api::{module}::{}", model.name),
+                None => format!("crate::models::{}", model.name),
+                Some(module) => format!("crate::{module}::{}", model.name),
             };
             let names: Vec<String> = secret.iter().map(|f| format!("{:?}", f.json)).collect();
             let _ = writeln!(
                 out,
-                "    check({path:?}, &[{}], r##\"{json}\"##, &|json| probe::<{path}>(json));",
+                "    problems.extend(check({path:?}, &[{}], probe::<{path}>(r##\"{json}\"##)));",
                 names.join(", ")
             );
+            cases += 1;
         }
-        out.push_str("}\n\nfn probe<T>(json: &str) -> Result<(String, String), String>\nwhere\n    T: serde::de::DeserializeOwned + serde::Serialize + std::fmt::Debug,\n{\n    let value: T = serde_json::from_str(json).map_err(|e| e.to_string())?;\n    let encoded = serde_json::to_string(&value).map_err(|e| e.to_string())?;\n    Ok((encoded, format!(\"{value:?} {value:#?}\")))\n}\n");
+        let _ = writeln!(
+            out,
+            "    assert!(problems.is_empty(), \"{{}}\", problems.join(\"\\n\"));\n}}\n\n/// The cases above, counted when they were generated: a spec without credential fields would\n/// make the test vacuous.\nconst CASES: usize = {cases};\nconst _: () = assert!(CASES >= 40);"
+        );
         out
     }
 
@@ -1690,6 +2042,14 @@ fn print_report(generator: &Generator<'_>) {
         .filter(|o| matches!(o.response, Response::Page(_)))
         .count();
     println!("  list operations returning Page<T>: {pages}");
+    let names = generator.public_names();
+    println!(
+        "  public generated names: {} (longest {MAX_NAME_LEN} allowed); the ten longest:",
+        names.len()
+    );
+    for name in names.iter().take(10) {
+        println!("    {:>2}  {name}", name.len());
+    }
 }
 
 /// Whether an object schema takes members beyond its declared properties
@@ -1728,6 +2088,48 @@ fn origin_text(ctx: &str, component: bool) -> String {
 
 fn handle_type_name(handle: &str) -> String {
     format!("{}Api", pascal(&handle.replace('.', "_")))
+}
+
+/// Applies `f` to every type a model mentions.
+fn visit_model_tys(model: &mut Model, module: Option<&str>, f: &dyn Fn(Option<&str>, &mut Ty)) {
+    match &mut model.kind {
+        Kind::Struct(fields) => {
+            for field in fields {
+                f(module, &mut field.ty);
+            }
+        }
+        Kind::OneOf { variants, .. } => {
+            for (_, ty, _, _) in variants {
+                f(module, ty);
+            }
+        }
+        Kind::Alias(ty) => f(module, ty),
+        Kind::Enum(_) => {}
+    }
+}
+
+/// Rewrites named types found in `map` ((module, name) → (new name, in `models`)); a name is
+/// looked up in its module when it is local there, in `models` otherwise.
+fn retarget_ty(
+    ty: &mut Ty,
+    module: Option<&str>,
+    map: &BTreeMap<(Option<String>, String), (String, bool)>,
+) {
+    match ty {
+        Ty::Vec(inner) | Ty::Map(inner) | Ty::Nullable(inner) => retarget_ty(inner, module, map),
+        Ty::Named(name, in_models) => {
+            let key = if *in_models {
+                (None, name.clone())
+            } else {
+                (module.map(str::to_owned), name.clone())
+            };
+            if let Some((to, global)) = map.get(&key) {
+                *name = to.clone();
+                *in_models = *global;
+            }
+        }
+        Ty::Str | Ty::I64 | Ty::I32 | Ty::F64 | Ty::Bool | Ty::Json => {}
+    }
 }
 
 fn docs_link(op: &Operation) -> String {
@@ -1965,9 +2367,10 @@ fn render_struct(out: &mut String, model: &Model, fields: &[Field], in_models: b
     } else {
         "Debug, Clone, PartialEq, Serialize, Deserialize"
     };
+    let visibility = if model.body { "pub(crate)" } else { "pub" };
     let _ = writeln!(
         out,
-        "/// `{}`: {}.\n#[derive({derives})]\npub struct {} {{",
+        "/// `{}`: {}.\n#[derive({derives})]\n{visibility} struct {} {{",
         model.name, model.origin, model.name
     );
     for field in fields {
@@ -1976,12 +2379,12 @@ fn render_struct(out: &mut String, model: &Model, fields: &[Field], in_models: b
         if !attrs.is_empty() {
             let _ = writeln!(out, "    #[serde({})]", attrs.join(", "));
         }
-        let _ = writeln!(out, "    pub {}: {ty},", field.rust);
+        let _ = writeln!(out, "    {visibility} {}: {ty},", field.rust);
     }
     if model.open {
         let _ = writeln!(
             out,
-            "    /// Members beyond the declared fields (the schema allows additional properties), sent\n    /// flattened beside them. A member named like a declared field is never sent: set the field.\n    #[serde(flatten, serialize_with = \"{}::serialize_extra\")]\n    pub extra: serde_json::Map<String, serde_json::Value>,",
+            "    /// Members beyond the declared fields (the schema allows additional properties), sent\n    /// flattened beside them. A member named like a declared field is never sent: set the field.\n    #[serde(flatten, serialize_with = \"{}::serialize_extra\")]\n    {visibility} extra: serde_json::Map<String, serde_json::Value>,",
             model.name
         );
     }
@@ -2022,7 +2425,7 @@ fn render_struct(out: &mut String, model: &Model, fields: &[Field], in_models: b
             .collect();
         let _ = writeln!(
             out,
-            "    /// A value with the required fields set and every optional field unset.\n    pub fn new({}) -> Self {{\n        Self {{",
+            "    /// A value with the required fields set and every optional field unset.\n    {visibility} fn new({}) -> Self {{\n        Self {{",
             args.join(", ")
         );
         for field in fields {
@@ -2036,7 +2439,14 @@ fn render_struct(out: &mut String, model: &Model, fields: &[Field], in_models: b
             out.push_str("            extra: serde_json::Map::new(),\n");
         }
         out.push_str("        }\n    }\n");
-        if model.open {
+        if model.open && model.body {
+            let declared: Vec<String> = fields.iter().map(|f| format!("{:?}", f.json)).collect();
+            let _ = writeln!(
+                out,
+                "\n    /// The JSON names of the declared fields, which `extra` never overrides.\n    const DECLARED: &'static [&'static str] = &[{}];\n\n    fn serialize_extra<S: serde::Serializer>(extra: &serde_json::Map<String, serde_json::Value>, serializer: S) -> Result<S::Ok, S::Error> {{\n        crate::wire::extra_members(extra, Self::DECLARED, serializer)\n    }}",
+                declared.join(", ")
+            );
+        } else if model.open {
             let declared: Vec<String> = fields.iter().map(|f| format!("{:?}", f.json)).collect();
             let _ = writeln!(
                 out,
@@ -2294,10 +2704,15 @@ fn render_builder(out: &mut String, op: &Operation, enums: &BTreeSet<String>) {
     for p in op.query_params.iter().filter(|p| !p.required) {
         let (arg, conv) = match &p.ty {
             // Any iterable of values, each sent as its own `name=value` pair.
-            Ty::Vec(inner) if **inner != Ty::Str => (
-                format!("impl IntoIterator<Item = {}>", inner.rust(false)),
-                "{}.into_iter().collect()".to_owned(),
-            ),
+            Ty::Vec(inner)
+                if **inner != Ty::Str
+                    && !matches!(&**inner, Ty::Named(name, _) if enums.contains(name)) =>
+            {
+                (
+                    format!("impl IntoIterator<Item = {}>", inner.rust(false)),
+                    "{}.into_iter().collect()".to_owned(),
+                )
+            }
             other => arg_type(other, enums),
         };
         let value = conv.replace("{}", "value");
@@ -2634,13 +3049,16 @@ components: { schemas: {} }
              ListThings query status repeated # ref sends an array\n",
         )
         .unwrap_or_else(|e| panic!("{e}"));
-        assert!(out.contains("pub colour: Option<Option<String>>,"), "{out}");
+        assert!(
+            out.contains("pub(crate) colour: Option<Option<String>>,"),
+            "{out}"
+        );
         assert!(out.contains("pub fn colour(mut self, value: impl Into<String>)"));
         assert!(out.contains("pub fn clear_colour(mut self)"));
         assert!(out.contains("pub(crate) dry_run: Option<bool>,"));
         assert!(out.contains(".query(\"dry_run\", self.dry_run)"));
         assert!(out.contains("pub(crate) status: Vec<ListThingsStatus>,"));
-        assert!(out.contains("value: impl IntoIterator<Item = ListThingsStatus>"));
+        assert!(out.contains("value: impl IntoIterator<Item = impl Into<ListThingsStatus>>"));
         assert!(out.contains("`status=a&status=b`"));
     }
 
@@ -2648,9 +3066,11 @@ components: { schemas: {} }
     fn open_request_objects_get_an_extra_map() {
         let out = generate("").unwrap_or_else(|e| panic!("{e}"));
         // `actor` allows additional properties; the body itself does not.
-        assert!(out.contains(
-            "#[serde(flatten, serialize_with = \"CreateThingBodyActor::serialize_extra\")]"
-        ));
+        assert!(
+            out.contains(
+                "#[serde(flatten, serialize_with = \"CreateThingActor::serialize_extra\")]"
+            )
+        );
         assert!(out.contains("const DECLARED: &'static [&'static str] = &[\"sub\"];"));
         assert_eq!(
             out.matches("pub extra: serde_json::Map").count(),

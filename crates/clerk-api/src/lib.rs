@@ -28,7 +28,7 @@
 //! Deliberate, beside those of request building listed on [`clerk_core::Request`]:
 //!
 //! - Members beyond `sub` in an actor token's `actor`
-//!   ([`CreateActorTokenBodyActor::with_extra`](actor_tokens::CreateActorTokenBodyActor::with_extra))
+//!   ([`CreateActorTokenActor::with_extra`](actor_tokens::CreateActorTokenActor::with_extra))
 //!   are sent flattened inside `actor`, as the schema's additional properties. The reference sends
 //!   nested objects verbatim, so its typed `additionalProperties` option arrives as a literal
 //!   `additionalProperties` key.

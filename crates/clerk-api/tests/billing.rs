@@ -4,20 +4,15 @@
 
 mod common;
 
-use clerk_api::billing::{
-    GetCommercePlanListPayerType, GetCommerceSubscriptionItemListPayerType,
-    GetCommerceSubscriptionItemListStatus,
-};
+use clerk_api::billing::GetCommerceSubscriptionItemListStatus;
 use clerk_api::models::{
-    AdjustCreditBalanceRequest, AdjustCreditBalanceRequestAction, ApplyCommerceDiscountRequest,
-    BillingPaymentAttemptStatus, BillingPriceResponseSupportedBillingPeriods,
-    BillingStatementStatus, CommerceDiscountRedemptionResponseEffect,
+    AdjustCreditBalanceAction, AdjustCreditBalanceInput, ApplyCommerceDiscountInput,
+    BillingPaymentAttemptStatus, BillingStatementStatus, CommerceDiscountRedemptionResponseEffect,
     CommerceDiscountRedemptionResponseSource, CommercePaymentMethodResponsePaymentType,
-    CommercePriceTransitionDetailsEffectiveMode,
-    CommercePriceTransitionDetailsPreviousSubscriptionItemStatus, CommerceSubscriptionItem2Status,
-    CommerceSubscriptionItemPlanPeriod, CommerceSubscriptionItemStatus, CommerceSubscriptionStatus,
-    CreateBillingPriceRequest, CreateBillingPriceRequestSupportedBillingPeriods,
-    ExtendFreeTrialRequest, PriceTransitionRequest,
+    CommerceSubscriptionItem2Status, CommerceSubscriptionItemPlanPeriod,
+    CommerceSubscriptionItemStatus, CommerceSubscriptionStatus, CreateBillingPriceInput,
+    ExtendFreeTrialInput, PayerType, PreviousSubscriptionItemStatus, PriceTransitionEffectiveMode,
+    PriceTransitionInput, SupportedBillingPeriods,
 };
 use common::*;
 use serde_json::{Value, json};
@@ -362,9 +357,9 @@ async fn credit_balances_and_adjustments() {
         .billing()
         .adjust_user_credit_balance(
             "user_2ada",
-            AdjustCreditBalanceRequest {
+            AdjustCreditBalanceInput {
                 amount: 500,
-                action: AdjustCreditBalanceRequestAction::Increase,
+                action: AdjustCreditBalanceAction::Increase,
                 currency: Some("USD".into()),
                 idempotency_key: "adj-2024-06-01-1".into(),
                 note: Some("goodwill".into()),
@@ -378,9 +373,9 @@ async fn credit_balances_and_adjustments() {
         .billing()
         .adjust_organization_credit_balance(
             "org_2acme",
-            AdjustCreditBalanceRequest {
+            AdjustCreditBalanceInput {
                 amount: 200,
-                action: AdjustCreditBalanceRequestAction::Decrease,
+                action: AdjustCreditBalanceAction::Decrease,
                 currency: None,
                 idempotency_key: "adj-2024-06-01-2".into(),
                 note: None,
@@ -414,7 +409,7 @@ async fn list_plans_for_organizations() {
         .plans()
         .limit(10)
         .offset(0)
-        .payer_type(GetCommercePlanListPayerType::Org)
+        .payer_type(PayerType::Org)
         .await
         .unwrap();
     mock.assert_async().await;
@@ -457,17 +452,17 @@ async fn list_and_create_prices() {
         .unwrap();
     assert_eq!(
         page.data[0].supported_billing_periods,
-        BillingPriceResponseSupportedBillingPeriods::Both
+        SupportedBillingPeriods::Both
     );
     let p = clerk
         .billing()
-        .create_price(CreateBillingPriceRequest {
+        .create_price(CreateBillingPriceInput {
             plan_id: "cplan_2pro".into(),
             currency: Some("USD".into()),
             amount: Some(2000),
             annual_monthly_amount: Some(1667),
             description: Some("Launch pricing".into()),
-            supported_billing_periods: Some(CreateBillingPriceRequestSupportedBillingPeriods::Both),
+            supported_billing_periods: Some(SupportedBillingPeriods::Both),
         })
         .await
         .unwrap();
@@ -505,7 +500,7 @@ async fn list_subscription_items_with_filters() {
         .subscription_items()
         .limit(50)
         .status(GetCommerceSubscriptionItemListStatus::PastDue)
-        .payer_type(GetCommerceSubscriptionItemListPayerType::User)
+        .payer_type(PayerType::User)
         .plan_id("cplan_2pro")
         .include_free(false)
         .query("acme")
@@ -566,7 +561,7 @@ async fn extend_free_trial() {
         .billing()
         .extend_free_trial(
             "csubi_2abc",
-            ExtendFreeTrialRequest {
+            ExtendFreeTrialInput {
                 extend_to: "2024-07-01T00:00:00.000Z".into(),
             },
         )
@@ -634,7 +629,7 @@ async fn create_price_transition() {
         .billing()
         .create_price_transition(
             "csubi_2abc",
-            PriceTransitionRequest {
+            PriceTransitionInput {
                 from_price_id: "cprice_2starter".into(),
                 to_price_id: "cprice_2pro".into(),
             },
@@ -645,12 +640,12 @@ async fn create_price_transition() {
     assert_eq!(t.subscription_item.id, "csubi_2new");
     assert_eq!(
         t.transition.effective_mode,
-        CommercePriceTransitionDetailsEffectiveMode::Immediate
+        PriceTransitionEffectiveMode::Immediate
     );
     assert_eq!(t.transition.previous_plan.slug, "starter");
     assert_eq!(
         t.transition.previous_subscription_item_status,
-        CommercePriceTransitionDetailsPreviousSubscriptionItemStatus::Canceled
+        PreviousSubscriptionItemStatus::Canceled
     );
     assert_eq!(t.transition.immediate_charge.unwrap().amount, 1000);
 }
@@ -701,7 +696,7 @@ async fn apply_and_remove_discount() {
         .billing()
         .apply_discount(
             "csubi_2abc",
-            ApplyCommerceDiscountRequest {
+            ApplyCommerceDiscountInput {
                 discount_id: "cdisc_2launch".into(),
             },
         )

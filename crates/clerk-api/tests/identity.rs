@@ -6,30 +6,24 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use clerk_api::directories::{
-    CreateDirectoryBodyGroupRoleMappingsItem, ReplaceDirectoryGroupRoleMappingsBodyMappingsItem,
-};
+use clerk_api::directories::{CreateDirectoryGroupRoleMappingsItem, GroupRoleMappingInput};
 use clerk_api::enterprise_connections::{
-    CreateEnterpriseConnectionBodyProvider, CreateEnterpriseConnectionBodySaml,
-    CreateEnterpriseConnectionBodySamlLoginHint, CreateEnterpriseConnectionBodySamlLoginHintMode,
-    ListEnterpriseConnectionTestRunsStatusItem,
+    CreateEnterpriseConnectionProvider, CreateEnterpriseConnectionSaml,
+    CreateEnterpriseConnectionSamlLoginHint,
 };
-use clerk_api::invitations::{
-    CreateBulkInvitationsBodyItem, CreateInvitationBodyTemplateSlug, ListInvitationsStatus,
-};
+use clerk_api::invitations::CreateBulkInvitationsItem;
 use clerk_api::models::{
-    EmailAddressVerification, EnterpriseConnectionSamlConnectionLoginHintMode,
-    EnterpriseConnectionTestRunConnectionType, EnterpriseConnectionTestRunStatus,
-    InvitationRevokedStatus, InvitationStatus, PhoneNumberVerification, VerificationOtpStatus,
-    WaitlistEntryStatus,
+    EmailAddressVerification, EnterpriseAccountProtocol, EnterpriseConnectionTestRunStatus,
+    InvitationRevokedStatus, InvitationStatus, InvitationTemplateSlug, LoginHintMode,
+    PhoneNumberVerification, VerificationStatus, WaitlistEntryStatus,
 };
 use clerk_api::saml_connections::{
-    CreateSamlConnectionBodyAttributeMapping, CreateSamlConnectionBodyProvider,
+    CreateSamlConnectionAttributeMapping, CreateSamlConnectionProvider,
 };
 use clerk_api::scim_directories::{
-    CreateScimDirectoryBodyGroupRoleMappingsItem, ReplaceScimGroupRoleMappingsBodyMappingsItem,
+    CreateScimDirectoryGroupRoleMappingsItem, ReplaceScimGroupRoleMappingsMappingsItem,
 };
-use clerk_api::waitlist::{CreateBulkWaitlistEntriesBodyItem, ListWaitlistEntriesStatus};
+use clerk_api::waitlist::CreateBulkWaitlistEntriesItem;
 use common::*;
 use serde_json::{Value, json};
 
@@ -184,7 +178,7 @@ async fn phone_number_lifecycle() {
         .unwrap();
     match p.verification.unwrap() {
         PhoneNumberVerification::VerificationOtp(v) => {
-            assert_eq!(v.status, VerificationOtpStatus::Unverified);
+            assert_eq!(v.status, VerificationStatus::Unverified);
         }
         other => panic!("expected an OTP verification, got {other:?}"),
     }
@@ -233,7 +227,7 @@ async fn create_invitation_with_body() {
         .notify(true)
         .clear_ignore_existing()
         .expires_in_days(7)
-        .template_slug(CreateInvitationBodyTemplateSlug::WaitlistInvitation)
+        .template_slug(InvitationTemplateSlug::WaitlistInvitation)
         .await
         .unwrap();
     mock.assert_async().await;
@@ -268,7 +262,7 @@ async fn list_invitations_is_paginated() {
     let page = clerk
         .invitations()
         .list()
-        .status(ListInvitationsStatus::Expired)
+        .status(InvitationStatus::Expired)
         .query("example.com")
         .order_by("-created_at")
         .limit(20)
@@ -298,13 +292,13 @@ async fn bulk_invitations_send_a_json_array() {
         )
         .create_async()
         .await;
-    let mut b = CreateBulkInvitationsBodyItem::new("b@example.com".into());
+    let mut b = CreateBulkInvitationsItem::new("b@example.com".into());
     b.notify = Some(Some(false));
     b.expires_in_days = Some(None);
     let page = clerk
         .invitations()
         .create_bulk(vec![
-            CreateBulkInvitationsBodyItem::new("a@example.com".into()),
+            CreateBulkInvitationsItem::new("a@example.com".into()),
             b,
         ])
         .await
@@ -406,17 +400,17 @@ async fn waitlist_operations() {
         .list()
         .limit(10)
         .query("early")
-        .status(ListWaitlistEntriesStatus::Pending)
+        .status(WaitlistEntryStatus::Pending)
         .order_by("-created_at")
         .await
         .unwrap();
     assert_eq!(page.data[0].status, WaitlistEntryStatus::Pending);
     api.create("early@example.com").notify(false).await.unwrap();
-    let mut b = CreateBulkWaitlistEntriesBodyItem::new("b@example.com".into());
+    let mut b = CreateBulkWaitlistEntriesItem::new("b@example.com".into());
     b.notify = Some(Some(true));
     let page = api
         .create_bulk(vec![
-            CreateBulkWaitlistEntriesBodyItem::new("a@example.com".into()),
+            CreateBulkWaitlistEntriesItem::new("a@example.com".into()),
             b,
         ])
         .await
@@ -531,10 +525,10 @@ async fn saml_connections_crud() {
     assert_eq!(conn["domains"], json!(["acme.com", "acme.io"]));
     assert_eq!(conn["user_count"], 12);
 
-    let mut mapping = CreateSamlConnectionBodyAttributeMapping::new();
+    let mut mapping = CreateSamlConnectionAttributeMapping::new();
     mapping.email_address = Some("email".into());
     mapping.first_name = Some("firstName".into());
-    api.create("Okta", CreateSamlConnectionBodyProvider::SamlOkta)
+    api.create("Okta", CreateSamlConnectionProvider::SamlOkta)
         .domains(["acme.com", "acme.io"])
         .idp_metadata_url("https://acme.okta.com/app/exk1abcd/sso/saml/metadata")
         .clear_organization_id()
@@ -736,21 +730,19 @@ async fn enterprise_connections_crud() {
     let saml = c.saml_connection.as_ref().unwrap();
     assert_eq!(
         saml.login_hint.as_ref().unwrap().mode,
-        EnterpriseConnectionSamlConnectionLoginHintMode::CustomAttribute
+        LoginHintMode::CustomAttribute
     );
 
-    let mut saml = CreateEnterpriseConnectionBodySaml::new();
+    let mut saml = CreateEnterpriseConnectionSaml::new();
     saml.idp_metadata_url = Some(Some("https://acme.okta.com/metadata".into()));
     saml.allow_idp_initiated = Some(None);
-    let mut hint = CreateEnterpriseConnectionBodySamlLoginHint::new(
-        CreateEnterpriseConnectionBodySamlLoginHintMode::CustomAttribute,
-    );
+    let mut hint = CreateEnterpriseConnectionSamlLoginHint::new(LoginHintMode::CustomAttribute);
     hint.source = Some("login_hint".into());
     saml.login_hint = Some(Some(hint));
     let c = api
         .create(
             "Acme Okta",
-            CreateEnterpriseConnectionBodyProvider::SamlOkta,
+            CreateEnterpriseConnectionProvider::SamlOkta,
             ["acme.com"],
         )
         .organization_id("org_2acme")
@@ -816,18 +808,15 @@ async fn enterprise_connection_test_runs() {
         .enterprise_connections()
         .test_runs("ec_2abc")
         .status(vec![
-            ListEnterpriseConnectionTestRunsStatusItem::Failed,
-            ListEnterpriseConnectionTestRunsStatusItem::Pending,
+            EnterpriseConnectionTestRunStatus::Failed,
+            EnterpriseConnectionTestRunStatus::Pending,
         ])
         .limit(10)
         .await
         .unwrap();
     let run = &page.data[0];
     assert_eq!(run.status, EnterpriseConnectionTestRunStatus::Failed);
-    assert_eq!(
-        run.connection_type,
-        EnterpriseConnectionTestRunConnectionType::Saml
-    );
+    assert_eq!(run.connection_type, EnterpriseAccountProtocol::Saml);
     assert_eq!(
         run.logs.as_ref().unwrap()[0].code.as_deref(),
         Some("saml_response_invalid")
@@ -992,7 +981,7 @@ async fn scim_directories_operations() {
             .map(String::as_str),
         Some("email_address")
     );
-    let mut mapping = CreateScimDirectoryBodyGroupRoleMappingsItem::new(
+    let mut mapping = CreateScimDirectoryGroupRoleMappingsItem::new(
         "grp_engineering".into(),
         "role_2member".into(),
     );
@@ -1033,7 +1022,7 @@ async fn scim_directories_operations() {
     let page = api
         .replace_group_role_mappings(
             "scimdir_2abc",
-            vec![ReplaceScimGroupRoleMappingsBodyMappingsItem::new(
+            vec![ReplaceScimGroupRoleMappingsMappingsItem::new(
                 "grp_engineering".into(),
                 "role_2admin".into(),
             )],
@@ -1163,7 +1152,7 @@ async fn directories_operations() {
         page.data[0].endpoint_url,
         "https://api.clerk.com/scim/v2/dir_2abc"
     );
-    let mut m = CreateDirectoryBodyGroupRoleMappingsItem::new("role_2member".into());
+    let mut m = CreateDirectoryGroupRoleMappingsItem::new("role_2member".into());
     m.directory_group_id = Some("grp_engineering".into());
     api.create("ec_2abc", "okta")
         .group_role_mappings(vec![m])
@@ -1183,7 +1172,7 @@ async fn directories_operations() {
         .precedence(3)
         .await
         .unwrap();
-    let mut item = ReplaceDirectoryGroupRoleMappingsBodyMappingsItem::new("role_2admin".into());
+    let mut item = GroupRoleMappingInput::new("role_2admin".into());
     item.directory_group_id = Some("grp_engineering".into());
     api.replace_group_role_mappings("dir_2abc", vec![item])
         .await

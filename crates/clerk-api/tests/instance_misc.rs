@@ -5,11 +5,8 @@
 
 mod common;
 
-use clerk_api::instance::UpdateInstanceBodyPreferredSignInStrategyWhenPasswordRequired;
-use clerk_api::models::{
-    AllowlistIdentifierIdentifierType, BlocklistIdentifierIdentifierType,
-    OrganizationSettingsDomainsEnrollmentModesItem,
-};
+use clerk_api::instance::PasswordRequiredSignInStrategy;
+use clerk_api::models::{DomainEnrollmentMode, IdentifierType};
 use common::*;
 use futures_util::StreamExt;
 use serde_json::{Value, json};
@@ -108,9 +105,7 @@ async fn update_instance_answers_204() {
         .hibp(true)
         .clear_support_email()
         .allowed_origins(["https://app.example.com", "https://admin.example.com"])
-        .preferred_sign_in_strategy_when_password_required(
-            UpdateInstanceBodyPreferredSignInStrategyWhenPasswordRequired::Otp,
-        )
+        .preferred_sign_in_strategy_when_password_required(PasswordRequiredSignInStrategy::Otp)
         .await
         .unwrap();
     mock.assert_async().await;
@@ -281,8 +276,8 @@ async fn instance_organization_settings() {
     assert_eq!(
         s.domains_enrollment_modes,
         [
-            OrganizationSettingsDomainsEnrollmentModesItem::ManualInvitation,
-            OrganizationSettingsDomainsEnrollmentModesItem::AutomaticSuggestion
+            DomainEnrollmentMode::ManualInvitation,
+            DomainEnrollmentMode::AutomaticSuggestion
         ]
     );
     clerk
@@ -742,10 +737,7 @@ async fn allowlist_list_create_delete() {
         .await;
     assert_eq!(items.len(), 1);
     let first = items.into_iter().next().unwrap().unwrap();
-    assert_eq!(
-        first.identifier_type,
-        Some(AllowlistIdentifierIdentifierType::EmailAddress)
-    );
+    assert_eq!(first.identifier_type, Some(IdentifierType::EmailAddress));
     let a = clerk
         .allowlist()
         .create("*@example.com")
@@ -791,7 +783,7 @@ async fn blocklist_list_create_delete() {
     assert_eq!(page.total_count, Some(1));
     assert_eq!(
         page.data[0].identifier_type,
-        Some(BlocklistIdentifierIdentifierType::PhoneNumber)
+        Some(IdentifierType::PhoneNumber)
     );
     clerk.blocklist().create("+15555550199").await.unwrap();
     assert!(clerk.blocklist().delete("blid_2abc").await.unwrap().deleted);

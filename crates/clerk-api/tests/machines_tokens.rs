@@ -4,7 +4,7 @@
 
 mod common;
 
-use clerk_api::m2m_tokens::CreateM2MTokenBodyTokenFormat;
+use clerk_api::m2m_tokens::CreateM2MTokenTokenFormat;
 use clerk_api::models::{JwksKeysItem, JwksRsaPublicKeyKty};
 use clerk_api::oauth_access_tokens::VerifyOAuthAccessTokenResponse;
 use clerk_api::{Clerk, FilePart, RetryPolicy};
@@ -271,7 +271,7 @@ async fn create_m2m_token_without_v1() {
     let t = clerk
         .m2m_tokens()
         .create()
-        .token_format(CreateM2MTokenBodyTokenFormat::Jwt)
+        .token_format(CreateM2MTokenTokenFormat::Jwt)
         .seconds_until_expiration(3600)
         .claims(json!({ "tenant": "acme" }))
         .await

@@ -5,12 +5,9 @@
 mod common;
 
 use clerk_api::FilePart;
-use clerk_api::models::{OrganizationDomainEnrollmentMode, RoleSetType};
-use clerk_api::organizations::{
-    CreateOrganizationInvitationBulkBodyItem, ListAllOrganizationDomainsEnrollmentModeItem,
-    ListInstanceOrganizationInvitationsStatus, ListOrganizationInvitationsStatus,
-};
-use clerk_api::role_sets::{CreateRoleSetBodyType, UpdateRoleSetBodyType};
+use clerk_api::models::{InvitationStatus, OrganizationDomainEnrollmentMode, RoleSetType};
+use clerk_api::organizations::{CreateOrganizationInvitationBulkItem, EnrollmentModeFilter};
+use clerk_api::role_sets::UpdateRoleSetType;
 use common::*;
 use futures_util::StreamExt;
 use mockito::Matcher;
@@ -622,7 +619,7 @@ async fn create_organization_invitations_in_bulk() {
     .await;
 
     let mut eve =
-        CreateOrganizationInvitationBulkBodyItem::new("eve@example.com".into(), "org:admin".into());
+        CreateOrganizationInvitationBulkItem::new("eve@example.com".into(), "org:admin".into());
     eve.inviter_user_id = Some(Some("user_2ada".into()));
     eve.notify = Some(None);
     let page = clerk
@@ -631,7 +628,7 @@ async fn create_organization_invitations_in_bulk() {
         .create_bulk(
             "org_2acme",
             vec![
-                CreateOrganizationInvitationBulkBodyItem::new(
+                CreateOrganizationInvitationBulkItem::new(
                     "bob@example.com".into(),
                     "org:member".into(),
                 ),
@@ -694,7 +691,7 @@ async fn list_get_pending_and_revoke_organization_invitations() {
     let invitations = clerk.organizations().invitations();
     let page = invitations
         .list("org_2acme")
-        .status([ListOrganizationInvitationsStatus::Accepted])
+        .status([InvitationStatus::Accepted])
         .email_address("bob@example.com")
         .limit(10)
         .await
@@ -755,10 +752,7 @@ async fn organization_invitations_filter_by_several_statuses() {
     let invitations = clerk.organizations().invitations();
     let page = invitations
         .list("org_2acme")
-        .status([
-            ListOrganizationInvitationsStatus::Pending,
-            ListOrganizationInvitationsStatus::Accepted,
-        ])
+        .status([InvitationStatus::Pending, InvitationStatus::Accepted])
         .limit(10)
         .await
         .unwrap();
@@ -767,10 +761,7 @@ async fn organization_invitations_filter_by_several_statuses() {
     assert_eq!(statuses, [Some("pending"), Some("accepted")]);
     let page = invitations
         .list_all()
-        .status([
-            ListInstanceOrganizationInvitationsStatus::Revoked,
-            ListInstanceOrganizationInvitationsStatus::Expired,
-        ])
+        .status([InvitationStatus::Revoked, InvitationStatus::Expired])
         .await
         .unwrap();
     list_all.assert_async().await;
@@ -799,7 +790,7 @@ async fn list_all_organization_invitations_of_the_instance() {
         .organizations()
         .invitations()
         .list_all()
-        .status([ListInstanceOrganizationInvitationsStatus::Pending])
+        .status([InvitationStatus::Pending])
         .query("bob")
         .order_by("-created_at")
         .await
@@ -953,8 +944,8 @@ async fn list_all_organization_domains_with_enum_filters() {
         .organization_id("org_2acme")
         .verified(false)
         .enrollment_mode(vec![
-            ListAllOrganizationDomainsEnrollmentModeItem::AutomaticInvitation,
-            ListAllOrganizationDomainsEnrollmentModeItem::EnterpriseSsoDesc,
+            EnrollmentModeFilter::AutomaticInvitation,
+            EnrollmentModeFilter::EnterpriseSsoDesc,
         ])
         .domains(["acme.com", "acme.io"])
         .limit(50)
@@ -1210,13 +1201,13 @@ async fn role_sets_operations() {
         ["org:admin", "org:member"],
     )
     .key("role_set:support")
-    .type_(CreateRoleSetBodyType::Custom)
+    .type_(RoleSetType::Custom)
     .await
     .unwrap();
     sets.get("role_set:support").await.unwrap();
     sets.update("rs_2sup")
         .clear_description()
-        .type_(UpdateRoleSetBodyType::Initial)
+        .type_(UpdateRoleSetType::Initial)
         .await
         .unwrap();
     let gone = sets

@@ -4,7 +4,7 @@
 
 mod common;
 
-use clerk_api::enterprise_connections::CreateEnterpriseConnectionBodyProvider;
+use clerk_api::enterprise_connections::CreateEnterpriseConnectionProvider;
 use common::*;
 use serde_json::{Value, json};
 
@@ -139,7 +139,7 @@ async fn enterprise_connection_create_sends_sync_and_jit_flags() {
         .enterprise_connections()
         .create(
             "Acme Okta",
-            CreateEnterpriseConnectionBodyProvider::SamlOkta,
+            CreateEnterpriseConnectionProvider::SamlOkta,
             ["acme.com"],
         )
         .sync_user_attributes(true)

@@ -4,13 +4,12 @@
 
 mod common;
 
-use clerk_api::actor_tokens::CreateActorTokenBodyActor;
-use clerk_api::agent_tasks::{CreateAgentTaskBodyOnBehalfOf, CreateAgentTaskBodyPermissions};
+use clerk_api::actor_tokens::CreateActorTokenActor;
+use clerk_api::agent_tasks::{CreateAgentTaskOnBehalfOf, CreateAgentTaskPermissions};
 use clerk_api::models::{
-    ActorTokenStatus, SessionRefresh, SessionStatus, SignInTokenStatus, SignUpStatus,
-    SignUpVerificationNextAction,
+    SessionRefresh, SessionStatus, SignUpStatus, SignUpVerificationNextAction, TokenStatus,
 };
-use clerk_api::sessions::{GetSessionListStatus, RefreshSessionBodyFormat};
+use clerk_api::sessions::{GetSessionListStatus, RefreshSessionFormat};
 use common::*;
 use serde_json::{Value, json};
 
@@ -160,7 +159,7 @@ async fn refresh_session_decodes_token_or_cookies() {
             "rt_abc",
             "https://app.example.com",
         )
-        .format(RefreshSessionBodyFormat::Token)
+        .format(RefreshSessionFormat::Token)
         .clear_request_originating_ip()
         .await
         .unwrap();
@@ -177,7 +176,7 @@ async fn refresh_session_decodes_token_or_cookies() {
             "https://app.example.com",
         )
         .request_headers(json!({ "User-Agent": ["Mozilla/5.0"] }))
-        .format(RefreshSessionBodyFormat::Cookie)
+        .format(RefreshSessionFormat::Cookie)
         .await
         .unwrap();
     match r {
@@ -215,7 +214,7 @@ async fn refresh_session_sends_suffixed_cookies_in_the_query() {
             "rt_abc",
             "https://app.example.com",
         )
-        .format(RefreshSessionBodyFormat::Cookie)
+        .format(RefreshSessionFormat::Cookie)
         .suffixed_cookies(true)
         .await
         .unwrap();
@@ -420,10 +419,10 @@ async fn sign_in_tokens_create_and_revoke() {
         .clear_org_id()
         .await
         .unwrap();
-    assert_eq!(t.status, SignInTokenStatus::Pending);
+    assert_eq!(t.status, TokenStatus::Pending);
     assert!(t.url.unwrap().contains("__clerk_ticket"));
     let t = clerk.sign_in_tokens().revoke("sit_2abc").await.unwrap();
-    assert_eq!(t.status, SignInTokenStatus::Revoked);
+    assert_eq!(t.status, TokenStatus::Revoked);
     create.assert_async().await;
     revoke.assert_async().await;
 }
@@ -520,7 +519,7 @@ async fn actor_token_carries_extra_claims() {
         .create_async()
         .await;
 
-    let actor = CreateActorTokenBodyActor::new("user_2support".into())
+    let actor = CreateActorTokenActor::new("user_2support".into())
         .with_extra("reason", "ticket 4242")
         .with_extra("scopes", json!(["read"]))
         .with_extra("level", 2)
@@ -537,7 +536,7 @@ async fn actor_token_carries_extra_claims() {
     assert_eq!(t.actor["reason"], "ticket 4242");
 
     // Extra members also decode back into `extra`.
-    let decoded: CreateActorTokenBodyActor =
+    let decoded: CreateActorTokenActor =
         serde_json::from_value(json!({ "sub": "user_2x", "iss": "https://dashboard.clerk.com" }))
             .unwrap();
     assert_eq!(decoded.sub, "user_2x");
@@ -580,16 +579,16 @@ async fn actor_tokens_create_and_revoke() {
         .actor_tokens()
         .create(
             "user_2ada",
-            CreateActorTokenBodyActor::new("user_2support".into()),
+            CreateActorTokenActor::new("user_2support".into()),
         )
         .expires_in_seconds(3600)
         .session_max_duration_in_seconds(1800)
         .await
         .unwrap();
-    assert_eq!(t.status, ActorTokenStatus::Pending);
+    assert_eq!(t.status, TokenStatus::Pending);
     assert_eq!(t.actor, json!({ "sub": "user_2support" }));
     let t = clerk.actor_tokens().revoke("act_2abc").await.unwrap();
-    assert_eq!(t.status, ActorTokenStatus::Revoked);
+    assert_eq!(t.status, TokenStatus::Revoked);
     create.assert_async().await;
     revoke.assert_async().await;
 }
@@ -640,13 +639,13 @@ async fn agent_tasks_create_and_revoke() {
         .create_async()
         .await;
 
-    let mut on_behalf_of = CreateAgentTaskBodyOnBehalfOf::new();
+    let mut on_behalf_of = CreateAgentTaskOnBehalfOf::new();
     on_behalf_of.user_id = Some("user_2ada".into());
     let t = clerk
         .agent_tasks()
         .create(
             on_behalf_of,
-            CreateAgentTaskBodyPermissions::Wildcard,
+            CreateAgentTaskPermissions::Wildcard,
             "support-bot",
             "Reset the password",
             "https://app.example.com/done",

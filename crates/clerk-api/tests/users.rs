@@ -6,14 +6,11 @@ mod common;
 
 use clerk_api::FilePart;
 use clerk_api::models::{
-    EmailAddressVerification, ExternalAccountWithVerificationObject,
-    ExternalAccountWithVerificationVerification, VerificationOAuthStatus, VerificationOtpStatus,
-    VerificationOtpStrategy,
+    EmailAddressVerification, ExternalAccountVerification, ExternalAccountWithVerificationObject,
+    IdentificationStatus, InvitationStatus, VerificationOtpStrategy, VerificationSamlStatus,
+    VerificationStatus,
 };
-use clerk_api::users::{
-    ReplaceUserEmailAddressBodyIdentificationStatus, UsersGetOrganizationInvitationsStatus,
-    VerifyTotpResponseCodeType,
-};
+use clerk_api::users::VerifyTotpResponseCodeType;
 use common::*;
 use futures_util::StreamExt;
 use mockito::Matcher;
@@ -54,7 +51,7 @@ async fn get_user_decodes_a_realistic_user() {
     assert_eq!(email.linked_to[0].type_, "oauth_google");
     match email.verification.as_ref().unwrap() {
         EmailAddressVerification::VerificationOtp(otp) => {
-            assert_eq!(otp.status, VerificationOtpStatus::Verified);
+            assert_eq!(otp.status, VerificationStatus::Verified);
             assert_eq!(otp.strategy, VerificationOtpStrategy::EmailCode);
             assert_eq!(otp.attempts, Some(1));
         }
@@ -70,8 +67,8 @@ async fn get_user_decodes_a_realistic_user() {
     assert_eq!(google.provider, "oauth_google");
     assert_eq!(google.provider_user_id, "108234567890");
     match google.verification.as_ref().unwrap() {
-        ExternalAccountWithVerificationVerification::VerificationOAuth(v) => {
-            assert_eq!(v.status, VerificationOAuthStatus::Verified);
+        ExternalAccountVerification::VerificationOAuth(v) => {
+            assert_eq!(v.status, VerificationSamlStatus::Verified);
             assert_eq!(v.strategy, "oauth_google");
         }
         other => panic!("expected an OAuth verification, got {other:?}"),
@@ -98,7 +95,7 @@ async fn unknown_enum_values_decode_to_unknown() {
         EmailAddressVerification::VerificationOtp(otp) => {
             assert_eq!(
                 otp.status,
-                VerificationOtpStatus::Unknown("quarantined".into())
+                VerificationStatus::Unknown("quarantined".into())
             );
             assert_eq!(
                 otp.strategy,
@@ -722,7 +719,7 @@ async fn organization_memberships_and_invitations_of_a_user() {
     let page = clerk
         .users()
         .organization_invitations("user_2ada")
-        .status(UsersGetOrganizationInvitationsStatus::Pending)
+        .status(InvitationStatus::Pending)
         .await
         .unwrap();
     let inv = &page.data[0];
@@ -926,7 +923,7 @@ async fn replace_email_address_and_phone_number() {
     let e = clerk
         .users()
         .replace_email_address("user_2ada", "augusta@example.com")
-        .identification_status(ReplaceUserEmailAddressBodyIdentificationStatus::Verified)
+        .identification_status(IdentificationStatus::Verified)
         .clear_notify_primary_email_address_changed()
         .await
         .unwrap();

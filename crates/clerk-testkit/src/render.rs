@@ -3,10 +3,10 @@
 
 use clerk_api::models::{
     self, DeletedObject, EmailAddress, EmailAddressVerification, IdentificationLink, Invitation,
-    Organization, OrganizationDomain, OrganizationInvitation,
-    OrganizationInvitationPublicOrganizationData, OrganizationInvitationPublicUserData,
-    OrganizationMembership, OrganizationMembershipPublicUserData, PhoneNumber,
-    PhoneNumberVerification, Session, User, VerificationAdmin, Web3Wallet, Web3WalletVerification,
+    InvitationOrganizationData, Organization, OrganizationDomain, OrganizationInvitation,
+    OrganizationInvitationPublicUserData, OrganizationMembership,
+    OrganizationMembershipPublicUserData, PhoneNumber, PhoneNumberVerification, Session, User,
+    VerificationAdmin, Web3Wallet, Web3WalletVerification,
 };
 use serde_json::{Map, Value};
 
@@ -22,7 +22,7 @@ pub(crate) const DEFAULT_IMAGE_URL: &str = "https://img.clerk.com/eyJ0eXBlIjoiZG
 fn admin_verification() -> VerificationAdmin {
     VerificationAdmin {
         object: Some("verification_admin".to_owned()),
-        status: models::VerificationAdminStatus::Verified,
+        status: models::VerifiedStatus::Verified,
         strategy: models::VerificationAdminStrategy::Admin,
         attempts: None,
         expire_at: None,
@@ -300,8 +300,8 @@ pub(crate) fn invitation_status(status: &str, expires_at: Option<i64>, now: i64)
 }
 
 /// The public data of an organization, as embedded in invitations and domains.
-pub(crate) fn public_org_data(rec: &OrgRec) -> OrganizationInvitationPublicOrganizationData {
-    OrganizationInvitationPublicOrganizationData {
+pub(crate) fn public_org_data(rec: &OrgRec) -> InvitationOrganizationData {
+    InvitationOrganizationData {
         id: rec.id.clone(),
         name: rec.name.clone(),
         slug: rec.slug.clone(),
@@ -361,9 +361,9 @@ pub(crate) fn org_invitation_with_org(
     state: &State,
     rec: &OrgInvitationRec,
     now: i64,
-) -> models::OrganizationInvitationWithPublicOrganizationData {
+) -> models::UserOrganizationInvitation {
     let base = org_invitation(app, state, rec, now);
-    models::OrganizationInvitationWithPublicOrganizationData {
+    models::UserOrganizationInvitation {
         object: base.object,
         id: base.id,
         email_address: base.email_address,

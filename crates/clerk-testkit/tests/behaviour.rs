@@ -572,8 +572,8 @@ async fn organizations_memberships_and_invitations() {
     let statuses = invitations
         .list(&org.id)
         .status([
-            clerk_api::organizations::ListOrganizationInvitationsStatus::Revoked,
-            clerk_api::organizations::ListOrganizationInvitationsStatus::Accepted,
+            clerk_api::models::InvitationStatus::Revoked,
+            clerk_api::models::InvitationStatus::Accepted,
         ])
         .await
         .unwrap();

@@ -11,10 +11,10 @@ mod support;
 use std::collections::BTreeSet;
 use std::sync::Mutex;
 
-use clerk_api::actor_tokens::CreateActorTokenBodyActor;
-use clerk_api::invitations::CreateBulkInvitationsBodyItem;
-use clerk_api::m2m_tokens::CreateM2MTokenBodyTokenFormat;
-use clerk_api::organizations::CreateOrganizationInvitationBulkBodyItem;
+use clerk_api::actor_tokens::CreateActorTokenActor;
+use clerk_api::invitations::CreateBulkInvitationsItem;
+use clerk_api::m2m_tokens::CreateM2MTokenTokenFormat;
+use clerk_api::organizations::CreateOrganizationInvitationBulkItem;
 use clerk_core::{FilePart, RetryPolicy, SecretKey};
 use clerk_testkit::Testkit;
 use serde_json::{Value, json};
@@ -335,11 +335,11 @@ async fn every_emulated_operation_matches_its_response_schema() {
         invitations.create_bulk(
             &org.id,
             vec![
-                CreateOrganizationInvitationBulkBodyItem::new(
+                CreateOrganizationInvitationBulkItem::new(
                     "b1@example.com".into(),
                     "org:member".into()
                 ),
-                CreateOrganizationInvitationBulkBodyItem::new(
+                CreateOrganizationInvitationBulkItem::new(
                     "grace@example.com".into(),
                     "org:admin".into()
                 ),
@@ -466,8 +466,8 @@ async fn every_emulated_operation_matches_its_response_schema() {
         c,
         "CreateBulkInvitations",
         clerk.invitations().create_bulk(vec![
-            CreateBulkInvitationsBodyItem::new("bulk1@example.com".into()),
-            CreateBulkInvitationsBodyItem::new("bulk2@example.com".into()),
+            CreateBulkInvitationsItem::new("bulk1@example.com".into()),
+            CreateBulkInvitationsItem::new("bulk2@example.com".into()),
         ])
     );
     call!(c, "ListInvitations", clerk.invitations().list());
@@ -523,7 +523,7 @@ async fn every_emulated_operation_matches_its_response_schema() {
         "CreateActorToken",
         clerk
             .actor_tokens()
-            .create(&grace.id, CreateActorTokenBodyActor::new(ada.id.clone()))
+            .create(&grace.id, CreateActorTokenActor::new(ada.id.clone()))
     );
     call!(
         c,
@@ -576,7 +576,7 @@ async fn every_emulated_operation_matches_its_response_schema() {
             .m2m_tokens()
             .create()
             .machine_secret_key(machine_key.clone())
-            .token_format(CreateM2MTokenBodyTokenFormat::Jwt)
+            .token_format(CreateM2MTokenTokenFormat::Jwt)
     );
     call!(c, "getM2MTokens", clerk.m2m_tokens().list(&worker.id));
     call!(c, "verifyM2MToken", clerk.m2m_tokens().verify(&m2m.token));

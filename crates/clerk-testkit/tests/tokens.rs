@@ -411,7 +411,7 @@ async fn jwt_format_m2m_tokens_verify_with_the_instance_key() {
         .m2m_tokens()
         .create()
         .machine_secret_key(SecretKey::new(machine.secret_key).unwrap())
-        .token_format(clerk_api::m2m_tokens::CreateM2MTokenBodyTokenFormat::Jwt)
+        .token_format(clerk_api::m2m_tokens::CreateM2MTokenTokenFormat::Jwt)
         .await
         .unwrap();
     assert_eq!(header_of(&token.token)["cat"], "cl_B7d4PD333AAA");
@@ -451,7 +451,7 @@ async fn actor_tokens_start_impersonation_sessions() {
         .actor_tokens()
         .create(
             &target.id,
-            clerk_api::actor_tokens::CreateActorTokenBodyActor::new(admin.id.clone()),
+            clerk_api::actor_tokens::CreateActorTokenActor::new(admin.id.clone()),
         )
         .await
         .unwrap();

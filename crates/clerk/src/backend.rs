@@ -4,7 +4,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use clerk_api::sessions::RefreshSessionBodyFormat;
+use clerk_api::sessions::RefreshSessionFormat;
 use clerk_auth::BoxFuture;
 use clerk_auth::JwkSet;
 use clerk_auth::machine::TokenKind;
@@ -210,7 +210,7 @@ impl SessionRefresher for AuthBackend {
                     request.refresh_token,
                     request.request_origin,
                 )
-                .format(RefreshSessionBodyFormat::Cookie)
+                .format(RefreshSessionFormat::Cookie)
                 .request_headers(headers);
             if suffixed_cookies {
                 call = call.suffixed_cookies(true);

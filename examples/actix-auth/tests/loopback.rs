@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use actix_web::{App, HttpServer};
 use clerk::clerk_core::SecretKey;
-use clerk::m2m_tokens::CreateM2MTokenBodyTokenFormat;
+use clerk::m2m_tokens::CreateM2MTokenTokenFormat;
 use clerk::{Clerk, Clock as _, ManualClock};
 use clerk_testkit::{
     DEFAULT_AUTHORIZED_PARTY, DeliveryAttempt, DeliveryOutcome, Testkit, WebhookMessage,
@@ -95,10 +95,7 @@ async fn signed_in(clerk: &Clerk, email: &str, org: Option<(&str, &str)>) -> (St
 
 /// A machine's M2M token in the given format, created with the machine's secret key: the
 /// machine id, the token's id and the token.
-async fn m2m_token(
-    clerk: &Clerk,
-    format: CreateM2MTokenBodyTokenFormat,
-) -> (String, String, String) {
+async fn m2m_token(clerk: &Clerk, format: CreateM2MTokenTokenFormat) -> (String, String, String) {
     let machine = clerk.machines().create("report-builder").await.unwrap();
     let token = clerk
         .m2m_tokens()
@@ -279,15 +276,14 @@ async fn machine_route_accepts_m2m_tokens_and_refuses_sessions() {
     let addr = serve(&clerk);
 
     // An opaque M2M token is verified through the Backend API (`POST /m2m_tokens/verify`).
-    let (machine, opaque_id, opaque) =
-        m2m_token(&clerk, CreateM2MTokenBodyTokenFormat::Opaque).await;
+    let (machine, opaque_id, opaque) = m2m_token(&clerk, CreateM2MTokenTokenFormat::Opaque).await;
     assert!(opaque.starts_with("mt_"), "{opaque}");
     assert_eq!(
         get(addr, "/machine/status", Some(&opaque)).await,
         (200, format!("ok, {machine}"))
     );
     // A JWT-format one networklessly, with the instance's key.
-    let (machine, _, jwt) = m2m_token(&clerk, CreateM2MTokenBodyTokenFormat::Jwt).await;
+    let (machine, _, jwt) = m2m_token(&clerk, CreateM2MTokenTokenFormat::Jwt).await;
     assert_eq!(
         get(addr, "/machine/status", Some(&jwt)).await,
         (200, format!("ok, {machine}"))

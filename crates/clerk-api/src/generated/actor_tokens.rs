@@ -26,7 +26,7 @@ impl ActorTokensApi {
     pub fn create(
         &self,
         user_id: impl Into<String>,
-        actor: CreateActorTokenBodyActor,
+        actor: CreateActorTokenActor,
     ) -> CreateActorTokenRequest {
         CreateActorTokenRequest::new(self.client.clone(), user_id.into(), actor)
     }
@@ -52,7 +52,7 @@ pub struct CreateActorTokenRequest {
 }
 
 impl CreateActorTokenRequest {
-    pub(crate) fn new(client: Client, user_id: String, actor: CreateActorTokenBodyActor) -> Self {
+    pub(crate) fn new(client: Client, user_id: String, actor: CreateActorTokenActor) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
@@ -177,45 +177,18 @@ impl RevokeActorTokenRequest {
 
 crate::macros::into_future!(RevokeActorTokenRequest => crate::models::ActorToken);
 
-/// `CreateActorTokenBody`: request body of `CreateActorToken`.
+/// `CreateActorTokenActor`: inline schema `CreateActorTokenActor`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateActorTokenBody {
-    /// `user_id` (required).
-    pub user_id: String,
-    /// `actor` (required).
-    pub actor: CreateActorTokenBodyActor,
-    /// `expires_in_seconds` (optional).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub expires_in_seconds: Option<i64>,
-    /// `session_max_duration_in_seconds` (optional).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub session_max_duration_in_seconds: Option<i64>,
-}
-
-impl CreateActorTokenBody {
-    /// A value with the required fields set and every optional field unset.
-    pub fn new(user_id: String, actor: CreateActorTokenBodyActor) -> Self {
-        Self {
-            user_id,
-            actor,
-            expires_in_seconds: None,
-            session_max_duration_in_seconds: None,
-        }
-    }
-}
-
-/// `CreateActorTokenBodyActor`: inline schema `CreateActorTokenBodyActor`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateActorTokenBodyActor {
+pub struct CreateActorTokenActor {
     /// `sub` (required).
     pub sub: String,
     /// Members beyond the declared fields (the schema allows additional properties), sent
     /// flattened beside them. A member named like a declared field is never sent: set the field.
-    #[serde(flatten, serialize_with = "CreateActorTokenBodyActor::serialize_extra")]
+    #[serde(flatten, serialize_with = "CreateActorTokenActor::serialize_extra")]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-impl CreateActorTokenBodyActor {
+impl CreateActorTokenActor {
     /// A value with the required fields set and every optional field unset.
     pub fn new(sub: String) -> Self {
         Self {
@@ -242,5 +215,32 @@ impl CreateActorTokenBodyActor {
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
         crate::wire::extra_members(extra, Self::DECLARED, serializer)
+    }
+}
+
+/// `CreateActorTokenBody`: request body of `CreateActorToken`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct CreateActorTokenBody {
+    /// `user_id` (required).
+    pub(crate) user_id: String,
+    /// `actor` (required).
+    pub(crate) actor: CreateActorTokenActor,
+    /// `expires_in_seconds` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) expires_in_seconds: Option<i64>,
+    /// `session_max_duration_in_seconds` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) session_max_duration_in_seconds: Option<i64>,
+}
+
+impl CreateActorTokenBody {
+    /// A value with the required fields set and every optional field unset.
+    pub(crate) fn new(user_id: String, actor: CreateActorTokenActor) -> Self {
+        Self {
+            user_id,
+            actor,
+            expires_in_seconds: None,
+            session_max_duration_in_seconds: None,
+        }
     }
 }

@@ -211,24 +211,24 @@ crate::macros::into_future!(RevokeAdminPortalLinkTokenRequest => RevokeAdminPort
 
 /// `CreateAdminPortalLinkTokenBody`: request body of `createAdminPortalLinkToken`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateAdminPortalLinkTokenBody {
+pub(crate) struct CreateAdminPortalLinkTokenBody {
     /// `organization_id` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub organization_id: Option<String>,
+    pub(crate) organization_id: Option<String>,
     /// `it_contact_id` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub it_contact_id: Option<String>,
+    pub(crate) it_contact_id: Option<String>,
     /// `scopes` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub scopes: Option<Vec<String>>,
+    pub(crate) scopes: Option<Vec<String>>,
     /// `seconds_until_expiration` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub seconds_until_expiration: Option<i64>,
+    pub(crate) seconds_until_expiration: Option<i64>,
 }
 
 impl CreateAdminPortalLinkTokenBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             organization_id: None,
             it_contact_id: None,
@@ -301,15 +301,15 @@ impl std::fmt::Debug for CreateAdminPortalLinkTokenResponse {
 
 /// `RevokeAdminPortalLinkTokenBody`: request body of `revokeAdminPortalLinkToken`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RevokeAdminPortalLinkTokenBody {
+pub(crate) struct RevokeAdminPortalLinkTokenBody {
     /// `revocation_reason` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub revocation_reason: Option<Option<String>>,
+    pub(crate) revocation_reason: Option<Option<String>>,
 }
 
 impl RevokeAdminPortalLinkTokenBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             revocation_reason: None,
         }

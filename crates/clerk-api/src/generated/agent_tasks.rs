@@ -25,8 +25,8 @@ impl AgentTasksApi {
     /// `.send()`).
     pub fn create(
         &self,
-        on_behalf_of: CreateAgentTaskBodyOnBehalfOf,
-        permissions: impl Into<CreateAgentTaskBodyPermissions>,
+        on_behalf_of: CreateAgentTaskOnBehalfOf,
+        permissions: impl Into<CreateAgentTaskPermissions>,
         agent_name: impl Into<String>,
         task_description: impl Into<String>,
         redirect_url: impl Into<String>,
@@ -64,8 +64,8 @@ pub struct CreateAgentTaskRequest {
 impl CreateAgentTaskRequest {
     pub(crate) fn new(
         client: Client,
-        on_behalf_of: CreateAgentTaskBodyOnBehalfOf,
-        permissions: CreateAgentTaskBodyPermissions,
+        on_behalf_of: CreateAgentTaskOnBehalfOf,
+        permissions: CreateAgentTaskPermissions,
         agent_name: String,
         task_description: String,
         redirect_url: String,
@@ -196,27 +196,27 @@ crate::macros::into_future!(RevokeAgentTaskRequest => crate::models::AgentTask);
 
 /// `CreateAgentTaskBody`: request body of `CreateAgentTask`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateAgentTaskBody {
+pub(crate) struct CreateAgentTaskBody {
     /// `on_behalf_of` (required).
-    pub on_behalf_of: CreateAgentTaskBodyOnBehalfOf,
+    pub(crate) on_behalf_of: CreateAgentTaskOnBehalfOf,
     /// `permissions` (required).
-    pub permissions: CreateAgentTaskBodyPermissions,
+    pub(crate) permissions: CreateAgentTaskPermissions,
     /// `agent_name` (required).
-    pub agent_name: String,
+    pub(crate) agent_name: String,
     /// `task_description` (required).
-    pub task_description: String,
+    pub(crate) task_description: String,
     /// `redirect_url` (required).
-    pub redirect_url: String,
+    pub(crate) redirect_url: String,
     /// `session_max_duration_in_seconds` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub session_max_duration_in_seconds: Option<i64>,
+    pub(crate) session_max_duration_in_seconds: Option<i64>,
 }
 
 impl CreateAgentTaskBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(
-        on_behalf_of: CreateAgentTaskBodyOnBehalfOf,
-        permissions: CreateAgentTaskBodyPermissions,
+    pub(crate) fn new(
+        on_behalf_of: CreateAgentTaskOnBehalfOf,
+        permissions: CreateAgentTaskPermissions,
         agent_name: String,
         task_description: String,
         redirect_url: String,
@@ -232,9 +232,9 @@ impl CreateAgentTaskBody {
     }
 }
 
-/// `CreateAgentTaskBodyOnBehalfOf`: inline schema `CreateAgentTaskBodyOnBehalfOf`.
+/// `CreateAgentTaskOnBehalfOf`: inline schema `CreateAgentTaskOnBehalfOf`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateAgentTaskBodyOnBehalfOf {
+pub struct CreateAgentTaskOnBehalfOf {
     /// `user_id` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
@@ -243,7 +243,7 @@ pub struct CreateAgentTaskBodyOnBehalfOf {
     pub identifier: Option<String>,
 }
 
-impl CreateAgentTaskBodyOnBehalfOf {
+impl CreateAgentTaskOnBehalfOf {
     /// A value with the required fields set and every optional field unset.
     pub fn new() -> Self {
         Self {
@@ -253,16 +253,16 @@ impl CreateAgentTaskBodyOnBehalfOf {
     }
 }
 
-/// String enum from the inline schema `CreateAgentTaskBodyPermissions`.
+/// String enum from the inline schema `CreateAgentTaskPermissions`.
 ///
 /// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum CreateAgentTaskBodyPermissions {
+pub enum CreateAgentTaskPermissions {
     /// `*`
     Wildcard,
     /// A value this SDK version does not know.
     Unknown(String),
 }
 
-crate::macros::string_enum!(CreateAgentTaskBodyPermissions { Wildcard => "*", });
+crate::macros::string_enum!(CreateAgentTaskPermissions { Wildcard => "*", });

@@ -292,17 +292,17 @@ crate::macros::into_future!(DeleteAllowlistIdentifierRequest => crate::models::D
 
 /// `CreateAllowlistIdentifierBody`: request body of `CreateAllowlistIdentifier`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateAllowlistIdentifierBody {
+pub(crate) struct CreateAllowlistIdentifierBody {
     /// `identifier` (required).
-    pub identifier: String,
+    pub(crate) identifier: String,
     /// `notify` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub notify: Option<bool>,
+    pub(crate) notify: Option<bool>,
 }
 
 impl CreateAllowlistIdentifierBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(identifier: String) -> Self {
+    pub(crate) fn new(identifier: String) -> Self {
         Self {
             identifier,
             notify: None,

@@ -807,34 +807,34 @@ crate::macros::into_future!(VerifyApiKeyRequest => VerifyApiKeyResponse);
 
 /// `CreateApiKeyBody`: request body of `createApiKey`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateApiKeyBody {
+pub(crate) struct CreateApiKeyBody {
     /// `type` (optional).
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
+    pub(crate) type_: Option<String>,
     /// `name` (required).
-    pub name: String,
+    pub(crate) name: String,
     /// `description` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<Option<String>>,
+    pub(crate) description: Option<Option<String>>,
     /// `subject` (required).
-    pub subject: String,
+    pub(crate) subject: String,
     /// `claims` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub claims: Option<Option<serde_json::Value>>,
+    pub(crate) claims: Option<Option<serde_json::Value>>,
     /// `scopes` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub scopes: Option<Vec<String>>,
+    pub(crate) scopes: Option<Vec<String>>,
     /// `created_by` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub created_by: Option<Option<String>>,
+    pub(crate) created_by: Option<Option<String>>,
     /// `seconds_until_expiration` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub seconds_until_expiration: Option<Option<i64>>,
+    pub(crate) seconds_until_expiration: Option<Option<i64>>,
 }
 
 impl CreateApiKeyBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(name: String, subject: String) -> Self {
+    pub(crate) fn new(name: String, subject: String) -> Self {
         Self {
             type_: None,
             name,
@@ -1043,15 +1043,15 @@ pub struct GetApiKeysItem {
 
 /// `RevokeApiKeyBody`: request body of `revokeApiKey`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RevokeApiKeyBody {
+pub(crate) struct RevokeApiKeyBody {
     /// `revocation_reason` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub revocation_reason: Option<Option<String>>,
+    pub(crate) revocation_reason: Option<Option<String>>,
 }
 
 impl RevokeApiKeyBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             revocation_reason: None,
         }
@@ -1107,27 +1107,27 @@ pub struct RevokeApiKeyResponse {
 
 /// `UpdateApiKeyBody`: request body of `updateApiKey`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateApiKeyBody {
+pub(crate) struct UpdateApiKeyBody {
     /// `claims` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub claims: Option<Option<serde_json::Value>>,
+    pub(crate) claims: Option<Option<serde_json::Value>>,
     /// `scopes` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub scopes: Option<Vec<String>>,
+    pub(crate) scopes: Option<Vec<String>>,
     /// `description` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<Option<String>>,
+    pub(crate) description: Option<Option<String>>,
     /// `subject` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub subject: Option<String>,
+    pub(crate) subject: Option<String>,
     /// `seconds_until_expiration` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub seconds_until_expiration: Option<Option<i64>>,
+    pub(crate) seconds_until_expiration: Option<Option<i64>>,
 }
 
 impl UpdateApiKeyBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             claims: None,
             scopes: None,
@@ -1187,9 +1187,9 @@ pub struct UpdateApiKeyResponse {
 
 /// `VerifyApiKeyBody`: request body of `verifyApiKey`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
-pub struct VerifyApiKeyBody {
+pub(crate) struct VerifyApiKeyBody {
     /// `secret` (required).
-    pub secret: String,
+    pub(crate) secret: String,
 }
 
 impl std::fmt::Debug for VerifyApiKeyBody {
@@ -1202,7 +1202,7 @@ impl std::fmt::Debug for VerifyApiKeyBody {
 
 impl VerifyApiKeyBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(secret: String) -> Self {
+    pub(crate) fn new(secret: String) -> Self {
         Self { secret }
     }
 }

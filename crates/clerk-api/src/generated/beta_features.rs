@@ -218,24 +218,24 @@ crate::macros::into_future!(UpdateProductionInstanceDomainRequest => ());
 
 /// `UpdateInstanceAuthConfigBody`: request body of `UpdateInstanceAuthConfig`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateInstanceAuthConfigBody {
+pub(crate) struct UpdateInstanceAuthConfigBody {
     /// `restricted_to_allowlist` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub restricted_to_allowlist: Option<Option<bool>>,
+    pub(crate) restricted_to_allowlist: Option<Option<bool>>,
     /// `from_email_address` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub from_email_address: Option<Option<String>>,
+    pub(crate) from_email_address: Option<Option<String>>,
     /// `progressive_sign_up` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub progressive_sign_up: Option<Option<bool>>,
+    pub(crate) progressive_sign_up: Option<Option<bool>>,
     /// `test_mode` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub test_mode: Option<Option<bool>>,
+    pub(crate) test_mode: Option<Option<bool>>,
 }
 
 impl UpdateInstanceAuthConfigBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             restricted_to_allowlist: None,
             from_email_address: None,
@@ -247,18 +247,18 @@ impl UpdateInstanceAuthConfigBody {
 
 /// `UpdateProductionInstanceDomainBody`: request body of `UpdateProductionInstanceDomain`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateProductionInstanceDomainBody {
+pub(crate) struct UpdateProductionInstanceDomainBody {
     /// `home_url` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub home_url: Option<String>,
+    pub(crate) home_url: Option<String>,
     /// `is_secondary` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub is_secondary: Option<bool>,
+    pub(crate) is_secondary: Option<bool>,
 }
 
 impl UpdateProductionInstanceDomainBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             home_url: None,
             is_secondary: None,

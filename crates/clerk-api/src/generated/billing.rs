@@ -48,47 +48,43 @@ impl BillingApi {
     pub fn adjust_user_credit_balance(
         &self,
         user_id: impl Into<String>,
-        body: crate::models::AdjustCreditBalanceRequest,
+        body: crate::models::AdjustCreditBalanceInput,
     ) -> AdjustUserBillingCreditBalanceRequest {
         AdjustUserBillingCreditBalanceRequest::new(self.client.clone(), user_id.into(), body)
     }
 
     /// Retrieve an organization's billing subscription — `GET /organizations/{organization_id}/billing/subscription`.
     ///
-    /// Returns a [`GetOrganizationBillingSubscriptionRequest`] builder: set optional parameters, then `.await` it (or call
+    /// Returns a [`GetOrgSubscriptionRequest`] builder: set optional parameters, then `.await` it (or call
     /// `.send()`).
     pub fn organization_subscription(
         &self,
         organization_id: impl Into<String>,
-    ) -> GetOrganizationBillingSubscriptionRequest {
-        GetOrganizationBillingSubscriptionRequest::new(self.client.clone(), organization_id.into())
+    ) -> GetOrgSubscriptionRequest {
+        GetOrgSubscriptionRequest::new(self.client.clone(), organization_id.into())
     }
 
     /// Retrieve an organization's credit balance — `GET /organizations/{organization_id}/billing/credits`.
     ///
-    /// Returns a [`GetOrganizationBillingCreditBalanceRequest`] builder: set optional parameters, then `.await` it (or call
+    /// Returns a [`GetOrgCreditBalanceRequest`] builder: set optional parameters, then `.await` it (or call
     /// `.send()`).
     pub fn organization_credit_balance(
         &self,
         organization_id: impl Into<String>,
-    ) -> GetOrganizationBillingCreditBalanceRequest {
-        GetOrganizationBillingCreditBalanceRequest::new(self.client.clone(), organization_id.into())
+    ) -> GetOrgCreditBalanceRequest {
+        GetOrgCreditBalanceRequest::new(self.client.clone(), organization_id.into())
     }
 
     /// Adjust an organization's credit balance — `POST /organizations/{organization_id}/billing/credits`.
     ///
-    /// Returns a [`AdjustOrganizationBillingCreditBalanceRequest`] builder: set optional parameters, then `.await` it (or call
+    /// Returns a [`AdjustOrgCreditBalanceRequest`] builder: set optional parameters, then `.await` it (or call
     /// `.send()`).
     pub fn adjust_organization_credit_balance(
         &self,
         organization_id: impl Into<String>,
-        body: crate::models::AdjustCreditBalanceRequest,
-    ) -> AdjustOrganizationBillingCreditBalanceRequest {
-        AdjustOrganizationBillingCreditBalanceRequest::new(
-            self.client.clone(),
-            organization_id.into(),
-            body,
-        )
+        body: crate::models::AdjustCreditBalanceInput,
+    ) -> AdjustOrgCreditBalanceRequest {
+        AdjustOrgCreditBalanceRequest::new(self.client.clone(), organization_id.into(), body)
     }
 
     /// List all billing plans — `GET /billing/plans`.
@@ -113,7 +109,7 @@ impl BillingApi {
     /// `.send()`).
     pub fn create_price(
         &self,
-        body: crate::models::CreateBillingPriceRequest,
+        body: crate::models::CreateBillingPriceInput,
     ) -> CreateBillingPriceRequest {
         CreateBillingPriceRequest::new(self.client.clone(), body)
     }
@@ -139,18 +135,14 @@ impl BillingApi {
 
     /// Extend free trial for a subscription item — `POST /billing/subscription_items/{subscription_item_id}/extend_free_trial`.
     ///
-    /// Returns a [`ExtendBillingSubscriptionItemFreeTrialRequest`] builder: set optional parameters, then `.await` it (or call
+    /// Returns a [`ExtendFreeTrialRequest`] builder: set optional parameters, then `.await` it (or call
     /// `.send()`).
     pub fn extend_free_trial(
         &self,
         subscription_item_id: impl Into<String>,
-        body: crate::models::ExtendFreeTrialRequest,
-    ) -> ExtendBillingSubscriptionItemFreeTrialRequest {
-        ExtendBillingSubscriptionItemFreeTrialRequest::new(
-            self.client.clone(),
-            subscription_item_id.into(),
-            body,
-        )
+        body: crate::models::ExtendFreeTrialInput,
+    ) -> ExtendFreeTrialRequest {
+        ExtendFreeTrialRequest::new(self.client.clone(), subscription_item_id.into(), body)
     }
 
     /// Create a price transition for a subscription item — `POST /billing/subscription_items/{subscription_item_id}/price_transition`.
@@ -160,7 +152,7 @@ impl BillingApi {
     pub fn create_price_transition(
         &self,
         subscription_item_id: impl Into<String>,
-        body: crate::models::PriceTransitionRequest,
+        body: crate::models::PriceTransitionInput,
     ) -> CreateBillingPriceTransitionRequest {
         CreateBillingPriceTransitionRequest::new(
             self.client.clone(),
@@ -171,30 +163,26 @@ impl BillingApi {
 
     /// Apply a discount to a subscription item — `POST /billing/subscription_items/{subscription_item_id}/discounts`.
     ///
-    /// Returns a [`ApplyBillingSubscriptionItemDiscountRequest`] builder: set optional parameters, then `.await` it (or call
+    /// Returns a [`ApplyDiscountRequest`] builder: set optional parameters, then `.await` it (or call
     /// `.send()`).
     pub fn apply_discount(
         &self,
         subscription_item_id: impl Into<String>,
-        body: crate::models::ApplyCommerceDiscountRequest,
-    ) -> ApplyBillingSubscriptionItemDiscountRequest {
-        ApplyBillingSubscriptionItemDiscountRequest::new(
-            self.client.clone(),
-            subscription_item_id.into(),
-            body,
-        )
+        body: crate::models::ApplyCommerceDiscountInput,
+    ) -> ApplyDiscountRequest {
+        ApplyDiscountRequest::new(self.client.clone(), subscription_item_id.into(), body)
     }
 
     /// Remove a discount from a subscription item — `DELETE /billing/subscription_items/{subscription_item_id}/discounts/{discount_id}`.
     ///
-    /// Returns a [`RemoveBillingSubscriptionItemDiscountRequest`] builder: set optional parameters, then `.await` it (or call
+    /// Returns a [`RemoveDiscountRequest`] builder: set optional parameters, then `.await` it (or call
     /// `.send()`).
     pub fn remove_discount(
         &self,
         subscription_item_id: impl Into<String>,
         discount_id: impl Into<String>,
-    ) -> RemoveBillingSubscriptionItemDiscountRequest {
-        RemoveBillingSubscriptionItemDiscountRequest::new(
+    ) -> RemoveDiscountRequest {
+        RemoveDiscountRequest::new(
             self.client.clone(),
             subscription_item_id.into(),
             discount_id.into(),
@@ -219,13 +207,13 @@ impl BillingApi {
 
     /// List payment attempts for a billing statement — `GET /billing/statements/{statementID}/payment_attempts`.
     ///
-    /// Returns a [`GetBillingStatementPaymentAttemptsRequest`] builder: set optional parameters, then `.await` it (or call
+    /// Returns a [`StatementPaymentAttemptsRequest`] builder: set optional parameters, then `.await` it (or call
     /// `.send()`).
     pub fn statement_payment_attempts(
         &self,
         statement_id: impl Into<String>,
-    ) -> GetBillingStatementPaymentAttemptsRequest {
-        GetBillingStatementPaymentAttemptsRequest::new(self.client.clone(), statement_id.into())
+    ) -> StatementPaymentAttemptsRequest {
+        StatementPaymentAttemptsRequest::new(self.client.clone(), statement_id.into())
     }
 }
 
@@ -364,14 +352,14 @@ pub struct AdjustUserBillingCreditBalanceRequest {
     pub(crate) client: Client,
     pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) user_id: String,
-    pub(crate) body: crate::models::AdjustCreditBalanceRequest,
+    pub(crate) body: crate::models::AdjustCreditBalanceInput,
 }
 
 impl AdjustUserBillingCreditBalanceRequest {
     pub(crate) fn new(
         client: Client,
         user_id: String,
-        body: crate::models::AdjustCreditBalanceRequest,
+        body: crate::models::AdjustCreditBalanceInput,
     ) -> Self {
         Self {
             client,
@@ -430,13 +418,13 @@ crate::macros::into_future!(AdjustUserBillingCreditBalanceRequest => crate::mode
 /// Operation `GetOrganizationBillingSubscription`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organizations/get//organizations/{organization_id}/billing/subscription).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
-pub struct GetOrganizationBillingSubscriptionRequest {
+pub struct GetOrgSubscriptionRequest {
     pub(crate) client: Client,
     pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_id: String,
 }
 
-impl GetOrganizationBillingSubscriptionRequest {
+impl GetOrgSubscriptionRequest {
     pub(crate) fn new(client: Client, organization_id: String) -> Self {
         Self {
             client,
@@ -489,20 +477,20 @@ impl GetOrganizationBillingSubscriptionRequest {
     }
 }
 
-crate::macros::into_future!(GetOrganizationBillingSubscriptionRequest => crate::models::CommerceSubscription);
+crate::macros::into_future!(GetOrgSubscriptionRequest => crate::models::CommerceSubscription);
 
 /// Builder for `GET /organizations/{organization_id}/billing/credits` (Retrieve an organization's credit balance).
 ///
 /// Operation `GetOrganizationBillingCreditBalance`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organizations/get//organizations/{organization_id}/billing/credits).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
-pub struct GetOrganizationBillingCreditBalanceRequest {
+pub struct GetOrgCreditBalanceRequest {
     pub(crate) client: Client,
     pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_id: String,
 }
 
-impl GetOrganizationBillingCreditBalanceRequest {
+impl GetOrgCreditBalanceRequest {
     pub(crate) fn new(client: Client, organization_id: String) -> Self {
         Self {
             client,
@@ -555,25 +543,25 @@ impl GetOrganizationBillingCreditBalanceRequest {
     }
 }
 
-crate::macros::into_future!(GetOrganizationBillingCreditBalanceRequest => crate::models::CommerceCreditBalanceResponse);
+crate::macros::into_future!(GetOrgCreditBalanceRequest => crate::models::CommerceCreditBalanceResponse);
 
 /// Builder for `POST /organizations/{organization_id}/billing/credits` (Adjust an organization's credit balance).
 ///
 /// Operation `AdjustOrganizationBillingCreditBalance`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organizations/post//organizations/{organization_id}/billing/credits).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
-pub struct AdjustOrganizationBillingCreditBalanceRequest {
+pub struct AdjustOrgCreditBalanceRequest {
     pub(crate) client: Client,
     pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_id: String,
-    pub(crate) body: crate::models::AdjustCreditBalanceRequest,
+    pub(crate) body: crate::models::AdjustCreditBalanceInput,
 }
 
-impl AdjustOrganizationBillingCreditBalanceRequest {
+impl AdjustOrgCreditBalanceRequest {
     pub(crate) fn new(
         client: Client,
         organization_id: String,
-        body: crate::models::AdjustCreditBalanceRequest,
+        body: crate::models::AdjustCreditBalanceInput,
     ) -> Self {
         Self {
             client,
@@ -628,7 +616,7 @@ impl AdjustOrganizationBillingCreditBalanceRequest {
     }
 }
 
-crate::macros::into_future!(AdjustOrganizationBillingCreditBalanceRequest => crate::models::CommerceCreditLedgerResponse);
+crate::macros::into_future!(AdjustOrgCreditBalanceRequest => crate::models::CommerceCreditLedgerResponse);
 
 /// Builder for `GET /billing/plans` (List all billing plans).
 ///
@@ -640,7 +628,7 @@ pub struct GetCommercePlanListRequest {
     pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) limit: Option<i64>,
     pub(crate) offset: Option<i64>,
-    pub(crate) payer_type: Option<GetCommercePlanListPayerType>,
+    pub(crate) payer_type: Option<crate::models::PayerType>,
 }
 
 impl GetCommercePlanListRequest {
@@ -667,7 +655,7 @@ impl GetCommercePlanListRequest {
     }
 
     /// Sets the `payer_type` query parameter.
-    pub fn payer_type(mut self, value: impl Into<GetCommercePlanListPayerType>) -> Self {
+    pub fn payer_type(mut self, value: impl Into<crate::models::PayerType>) -> Self {
         self.payer_type = Some(value.into());
         self
     }
@@ -885,11 +873,11 @@ crate::macros::into_future!(GetBillingPriceListRequest => clerk_core::Page<crate
 pub struct CreateBillingPriceRequest {
     pub(crate) client: Client,
     pub(crate) timeouts: clerk_core::CallTimeouts,
-    pub(crate) body: crate::models::CreateBillingPriceRequest,
+    pub(crate) body: crate::models::CreateBillingPriceInput,
 }
 
 impl CreateBillingPriceRequest {
-    pub(crate) fn new(client: Client, body: crate::models::CreateBillingPriceRequest) -> Self {
+    pub(crate) fn new(client: Client, body: crate::models::CreateBillingPriceInput) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
@@ -950,7 +938,7 @@ pub struct GetCommerceSubscriptionItemListRequest {
     pub(crate) limit: Option<i64>,
     pub(crate) offset: Option<i64>,
     pub(crate) status: Option<GetCommerceSubscriptionItemListStatus>,
-    pub(crate) payer_type: Option<GetCommerceSubscriptionItemListPayerType>,
+    pub(crate) payer_type: Option<crate::models::PayerType>,
     pub(crate) plan_id: Option<String>,
     pub(crate) include_free: Option<bool>,
     pub(crate) query: Option<String>,
@@ -990,10 +978,7 @@ impl GetCommerceSubscriptionItemListRequest {
     }
 
     /// Sets the `payer_type` query parameter.
-    pub fn payer_type(
-        mut self,
-        value: impl Into<GetCommerceSubscriptionItemListPayerType>,
-    ) -> Self {
+    pub fn payer_type(mut self, value: impl Into<crate::models::PayerType>) -> Self {
         self.payer_type = Some(value.into());
         self
     }
@@ -1183,18 +1168,18 @@ crate::macros::into_future!(CancelCommerceSubscriptionItemRequest => crate::mode
 /// Operation `ExtendBillingSubscriptionItemFreeTrial`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/billing/post//billing/subscription_items/{subscription_item_id}/extend_free_trial).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
-pub struct ExtendBillingSubscriptionItemFreeTrialRequest {
+pub struct ExtendFreeTrialRequest {
     pub(crate) client: Client,
     pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) subscription_item_id: String,
-    pub(crate) body: crate::models::ExtendFreeTrialRequest,
+    pub(crate) body: crate::models::ExtendFreeTrialInput,
 }
 
-impl ExtendBillingSubscriptionItemFreeTrialRequest {
+impl ExtendFreeTrialRequest {
     pub(crate) fn new(
         client: Client,
         subscription_item_id: String,
-        body: crate::models::ExtendFreeTrialRequest,
+        body: crate::models::ExtendFreeTrialInput,
     ) -> Self {
         Self {
             client,
@@ -1249,7 +1234,7 @@ impl ExtendBillingSubscriptionItemFreeTrialRequest {
     }
 }
 
-crate::macros::into_future!(ExtendBillingSubscriptionItemFreeTrialRequest => crate::models::CommerceSubscriptionItem2);
+crate::macros::into_future!(ExtendFreeTrialRequest => crate::models::CommerceSubscriptionItem2);
 
 /// Builder for `POST /billing/subscription_items/{subscription_item_id}/price_transition` (Create a price transition for a subscription item).
 ///
@@ -1260,14 +1245,14 @@ pub struct CreateBillingPriceTransitionRequest {
     pub(crate) client: Client,
     pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) subscription_item_id: String,
-    pub(crate) body: crate::models::PriceTransitionRequest,
+    pub(crate) body: crate::models::PriceTransitionInput,
 }
 
 impl CreateBillingPriceTransitionRequest {
     pub(crate) fn new(
         client: Client,
         subscription_item_id: String,
-        body: crate::models::PriceTransitionRequest,
+        body: crate::models::PriceTransitionInput,
     ) -> Self {
         Self {
             client,
@@ -1329,18 +1314,18 @@ crate::macros::into_future!(CreateBillingPriceTransitionRequest => crate::models
 /// Operation `ApplyBillingSubscriptionItemDiscount`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/billing/post//billing/subscription_items/{subscription_item_id}/discounts).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
-pub struct ApplyBillingSubscriptionItemDiscountRequest {
+pub struct ApplyDiscountRequest {
     pub(crate) client: Client,
     pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) subscription_item_id: String,
-    pub(crate) body: crate::models::ApplyCommerceDiscountRequest,
+    pub(crate) body: crate::models::ApplyCommerceDiscountInput,
 }
 
-impl ApplyBillingSubscriptionItemDiscountRequest {
+impl ApplyDiscountRequest {
     pub(crate) fn new(
         client: Client,
         subscription_item_id: String,
-        body: crate::models::ApplyCommerceDiscountRequest,
+        body: crate::models::ApplyCommerceDiscountInput,
     ) -> Self {
         Self {
             client,
@@ -1395,21 +1380,21 @@ impl ApplyBillingSubscriptionItemDiscountRequest {
     }
 }
 
-crate::macros::into_future!(ApplyBillingSubscriptionItemDiscountRequest => crate::models::CommerceDiscountRedemptionResponse);
+crate::macros::into_future!(ApplyDiscountRequest => crate::models::CommerceDiscountRedemptionResponse);
 
 /// Builder for `DELETE /billing/subscription_items/{subscription_item_id}/discounts/{discount_id}` (Remove a discount from a subscription item).
 ///
 /// Operation `RemoveBillingSubscriptionItemDiscount`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/billing/delete//billing/subscription_items/{subscription_item_id}/discounts/{discount_id}).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
-pub struct RemoveBillingSubscriptionItemDiscountRequest {
+pub struct RemoveDiscountRequest {
     pub(crate) client: Client,
     pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) subscription_item_id: String,
     pub(crate) discount_id: String,
 }
 
-impl RemoveBillingSubscriptionItemDiscountRequest {
+impl RemoveDiscountRequest {
     pub(crate) fn new(client: Client, subscription_item_id: String, discount_id: String) -> Self {
         Self {
             client,
@@ -1464,7 +1449,7 @@ impl RemoveBillingSubscriptionItemDiscountRequest {
     }
 }
 
-crate::macros::into_future!(RemoveBillingSubscriptionItemDiscountRequest => crate::models::CommerceDiscountRedemptionResponse);
+crate::macros::into_future!(RemoveDiscountRequest => crate::models::CommerceDiscountRedemptionResponse);
 
 /// Builder for `GET /billing/statements` (List all billing statements).
 ///
@@ -1647,7 +1632,7 @@ crate::macros::into_future!(GetBillingStatementRequest => crate::models::Billing
 /// Operation `GetBillingStatementPaymentAttempts`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/billing/get//billing/statements/{statementID}/payment_attempts).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
-pub struct GetBillingStatementPaymentAttemptsRequest {
+pub struct StatementPaymentAttemptsRequest {
     pub(crate) client: Client,
     pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) statement_id: String,
@@ -1655,7 +1640,7 @@ pub struct GetBillingStatementPaymentAttemptsRequest {
     pub(crate) offset: Option<i64>,
 }
 
-impl GetBillingStatementPaymentAttemptsRequest {
+impl StatementPaymentAttemptsRequest {
     pub(crate) fn new(client: Client, statement_id: String) -> Self {
         Self {
             client,
@@ -1735,7 +1720,7 @@ impl GetBillingStatementPaymentAttemptsRequest {
     }
 }
 
-impl clerk_core::Paginated for GetBillingStatementPaymentAttemptsRequest {
+impl clerk_core::Paginated for StatementPaymentAttemptsRequest {
     type Item = crate::models::BillingPaymentAttempt;
 
     fn client(&self) -> &Client {
@@ -1762,39 +1747,7 @@ impl clerk_core::Paginated for GetBillingStatementPaymentAttemptsRequest {
     }
 }
 
-crate::macros::into_future!(GetBillingStatementPaymentAttemptsRequest => clerk_core::Page<crate::models::BillingPaymentAttempt>);
-
-/// String enum from the inline schema `GetCommercePlanListPayerType`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum GetCommercePlanListPayerType {
-    /// `user`
-    User,
-    /// `org`
-    Org,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(GetCommercePlanListPayerType { User => "user", Org => "org", });
-
-/// String enum from the inline schema `GetCommerceSubscriptionItemListPayerType`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum GetCommerceSubscriptionItemListPayerType {
-    /// `user`
-    User,
-    /// `org`
-    Org,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(GetCommerceSubscriptionItemListPayerType { User => "user", Org => "org", });
+crate::macros::into_future!(StatementPaymentAttemptsRequest => clerk_core::Page<crate::models::BillingPaymentAttempt>);
 
 /// String enum from the inline schema `GetCommerceSubscriptionItemListStatus`.
 ///

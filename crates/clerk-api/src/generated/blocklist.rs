@@ -231,14 +231,14 @@ crate::macros::into_future!(DeleteBlocklistIdentifierRequest => crate::models::D
 
 /// `CreateBlocklistIdentifierBody`: request body of `CreateBlocklistIdentifier`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateBlocklistIdentifierBody {
+pub(crate) struct CreateBlocklistIdentifierBody {
     /// `identifier` (required).
-    pub identifier: String,
+    pub(crate) identifier: String,
 }
 
 impl CreateBlocklistIdentifierBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(identifier: String) -> Self {
+    pub(crate) fn new(identifier: String) -> Self {
         Self { identifier }
     }
 }

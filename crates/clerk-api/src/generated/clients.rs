@@ -287,9 +287,9 @@ crate::macros::into_future!(GetClientRequest => crate::models::Client);
 
 /// `VerifyClientBody`: request body of `VerifyClient`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
-pub struct VerifyClientBody {
+pub(crate) struct VerifyClientBody {
     /// `token` (required).
-    pub token: String,
+    pub(crate) token: String,
 }
 
 impl std::fmt::Debug for VerifyClientBody {
@@ -302,7 +302,7 @@ impl std::fmt::Debug for VerifyClientBody {
 
 impl VerifyClientBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(token: String) -> Self {
+    pub(crate) fn new(token: String) -> Self {
         Self { token }
     }
 }

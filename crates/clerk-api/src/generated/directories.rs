@@ -109,7 +109,7 @@ impl DirectoriesApi {
     pub fn replace_group_role_mappings(
         &self,
         directory_id: impl Into<String>,
-        mappings: Vec<ReplaceDirectoryGroupRoleMappingsBodyMappingsItem>,
+        mappings: Vec<GroupRoleMappingInput>,
     ) -> ReplaceDirectoryGroupRoleMappingsRequest {
         ReplaceDirectoryGroupRoleMappingsRequest::new(
             self.client.clone(),
@@ -275,10 +275,7 @@ impl CreateDirectoryRequest {
     }
 
     /// Sets `group_role_mappings` in the request body.
-    pub fn group_role_mappings(
-        mut self,
-        value: Vec<CreateDirectoryBodyGroupRoleMappingsItem>,
-    ) -> Self {
+    pub fn group_role_mappings(mut self, value: Vec<CreateDirectoryGroupRoleMappingsItem>) -> Self {
         self.body.group_role_mappings = Some(value);
         self
     }
@@ -784,7 +781,7 @@ impl ReplaceDirectoryGroupRoleMappingsRequest {
     pub(crate) fn new(
         client: Client,
         directory_id: String,
-        mappings: Vec<ReplaceDirectoryGroupRoleMappingsBodyMappingsItem>,
+        mappings: Vec<GroupRoleMappingInput>,
     ) -> Self {
         Self {
             client,
@@ -914,22 +911,22 @@ crate::macros::into_future!(DeleteDirectoryGroupRoleMappingRequest => crate::mod
 
 /// `CreateDirectoryBody`: request body of `CreateDirectory`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateDirectoryBody {
+pub(crate) struct CreateDirectoryBody {
     /// `enterprise_connection_id` (required).
-    pub enterprise_connection_id: String,
+    pub(crate) enterprise_connection_id: String,
     /// `name` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     /// `provider` (required).
-    pub provider: String,
+    pub(crate) provider: String,
     /// `group_role_mappings` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub group_role_mappings: Option<Vec<CreateDirectoryBodyGroupRoleMappingsItem>>,
+    pub(crate) group_role_mappings: Option<Vec<CreateDirectoryGroupRoleMappingsItem>>,
 }
 
 impl CreateDirectoryBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(enterprise_connection_id: String, provider: String) -> Self {
+    pub(crate) fn new(enterprise_connection_id: String, provider: String) -> Self {
         Self {
             enterprise_connection_id,
             name: None,
@@ -939,9 +936,37 @@ impl CreateDirectoryBody {
     }
 }
 
-/// `CreateDirectoryBodyGroupRoleMappingsItem`: inline schema `CreateDirectoryBodyGroupRoleMappingsItem`.
+/// `CreateDirectoryGroupRoleMappingBody`: request body of `CreateDirectoryGroupRoleMapping`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateDirectoryBodyGroupRoleMappingsItem {
+pub(crate) struct CreateDirectoryGroupRoleMappingBody {
+    /// `directory_group_id` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) directory_group_id: Option<String>,
+    /// `scim_group_id` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) scim_group_id: Option<String>,
+    /// `role_id` (required).
+    pub(crate) role_id: String,
+    /// `precedence` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) precedence: Option<i64>,
+}
+
+impl CreateDirectoryGroupRoleMappingBody {
+    /// A value with the required fields set and every optional field unset.
+    pub(crate) fn new(role_id: String) -> Self {
+        Self {
+            directory_group_id: None,
+            scim_group_id: None,
+            role_id,
+            precedence: None,
+        }
+    }
+}
+
+/// `CreateDirectoryGroupRoleMappingsItem`: inline schema `CreateDirectoryGroupRoleMappingsItem`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CreateDirectoryGroupRoleMappingsItem {
     /// `directory_group_id` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub directory_group_id: Option<String>,
@@ -961,7 +986,7 @@ pub struct CreateDirectoryBodyGroupRoleMappingsItem {
     pub precedence: Option<i64>,
 }
 
-impl CreateDirectoryBodyGroupRoleMappingsItem {
+impl CreateDirectoryGroupRoleMappingsItem {
     /// A value with the required fields set and every optional field unset.
     pub fn new(role_id: String) -> Self {
         Self {
@@ -975,9 +1000,9 @@ impl CreateDirectoryBodyGroupRoleMappingsItem {
     }
 }
 
-/// `CreateDirectoryGroupRoleMappingBody`: request body of `CreateDirectoryGroupRoleMapping`.
+/// `GroupRoleMappingInput`: inline schema `ReplaceDirectoryGroupRoleMappingsMappingsItem`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateDirectoryGroupRoleMappingBody {
+pub struct GroupRoleMappingInput {
     /// `directory_group_id` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub directory_group_id: Option<String>,
@@ -986,84 +1011,56 @@ pub struct CreateDirectoryGroupRoleMappingBody {
     pub scim_group_id: Option<String>,
     /// `role_id` (required).
     pub role_id: String,
-    /// `precedence` (optional).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub precedence: Option<i64>,
 }
 
-impl CreateDirectoryGroupRoleMappingBody {
+impl GroupRoleMappingInput {
     /// A value with the required fields set and every optional field unset.
     pub fn new(role_id: String) -> Self {
         Self {
             directory_group_id: None,
             scim_group_id: None,
             role_id,
-            precedence: None,
         }
     }
 }
 
 /// `ReplaceDirectoryGroupRoleMappingsBody`: request body of `ReplaceDirectoryGroupRoleMappings`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ReplaceDirectoryGroupRoleMappingsBody {
+pub(crate) struct ReplaceDirectoryGroupRoleMappingsBody {
     /// `mappings` (required).
-    pub mappings: Vec<ReplaceDirectoryGroupRoleMappingsBodyMappingsItem>,
+    pub(crate) mappings: Vec<GroupRoleMappingInput>,
 }
 
 impl ReplaceDirectoryGroupRoleMappingsBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(mappings: Vec<ReplaceDirectoryGroupRoleMappingsBodyMappingsItem>) -> Self {
+    pub(crate) fn new(mappings: Vec<GroupRoleMappingInput>) -> Self {
         Self { mappings }
-    }
-}
-
-/// `ReplaceDirectoryGroupRoleMappingsBodyMappingsItem`: inline schema `ReplaceDirectoryGroupRoleMappingsBodyMappingsItem`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ReplaceDirectoryGroupRoleMappingsBodyMappingsItem {
-    /// `directory_group_id` (optional).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub directory_group_id: Option<String>,
-    /// `scim_group_id` (optional).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub scim_group_id: Option<String>,
-    /// `role_id` (required).
-    pub role_id: String,
-}
-
-impl ReplaceDirectoryGroupRoleMappingsBodyMappingsItem {
-    /// A value with the required fields set and every optional field unset.
-    pub fn new(role_id: String) -> Self {
-        Self {
-            directory_group_id: None,
-            scim_group_id: None,
-            role_id,
-        }
     }
 }
 
 /// `UpdateDirectoryBody`: request body of `UpdateDirectory`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateDirectoryBody {
+pub(crate) struct UpdateDirectoryBody {
     /// `name` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     /// `enabled` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub enabled: Option<bool>,
+    pub(crate) enabled: Option<bool>,
     /// `provider` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub provider: Option<String>,
+    pub(crate) provider: Option<String>,
     /// `attribute_mapping` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub attribute_mapping: Option<std::collections::BTreeMap<String, Option<String>>>,
+    pub(crate) attribute_mapping: Option<std::collections::BTreeMap<String, Option<String>>>,
     /// `group_role_mapping_enabled` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub group_role_mapping_enabled: Option<bool>,
+    pub(crate) group_role_mapping_enabled: Option<bool>,
 }
 
 impl UpdateDirectoryBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             name: None,
             enabled: None,

@@ -353,19 +353,19 @@ crate::macros::into_future!(DeleteDomainRequest => crate::models::DeletedObject)
 
 /// `AddDomainBody`: request body of `AddDomain`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AddDomainBody {
+pub(crate) struct AddDomainBody {
     /// `name` (required).
-    pub name: String,
+    pub(crate) name: String,
     /// `is_satellite` (required).
-    pub is_satellite: bool,
+    pub(crate) is_satellite: bool,
     /// `proxy_url` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub proxy_url: Option<Option<String>>,
+    pub(crate) proxy_url: Option<Option<String>>,
 }
 
 impl AddDomainBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(name: String, is_satellite: bool) -> Self {
+    pub(crate) fn new(name: String, is_satellite: bool) -> Self {
         Self {
             name,
             is_satellite,
@@ -376,21 +376,21 @@ impl AddDomainBody {
 
 /// `UpdateDomainBody`: request body of `UpdateDomain`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateDomainBody {
+pub(crate) struct UpdateDomainBody {
     /// `name` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<Option<String>>,
+    pub(crate) name: Option<Option<String>>,
     /// `proxy_url` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub proxy_url: Option<Option<String>>,
+    pub(crate) proxy_url: Option<Option<String>>,
     /// `is_secondary` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub is_secondary: Option<Option<bool>>,
+    pub(crate) is_secondary: Option<Option<bool>>,
 }
 
 impl UpdateDomainBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             name: None,
             proxy_url: None,

@@ -553,11 +553,11 @@ crate::macros::into_future!(AttemptEmailAddressVerificationRequest => crate::mod
 
 /// `AttemptEmailAddressVerificationBody`: request body of `AttemptEmailAddressVerification`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
-pub struct AttemptEmailAddressVerificationBody {
+pub(crate) struct AttemptEmailAddressVerificationBody {
     /// `verification_id` (required).
-    pub verification_id: String,
+    pub(crate) verification_id: String,
     /// `code` (required).
-    pub code: String,
+    pub(crate) code: String,
 }
 
 impl std::fmt::Debug for AttemptEmailAddressVerificationBody {
@@ -571,7 +571,7 @@ impl std::fmt::Debug for AttemptEmailAddressVerificationBody {
 
 impl AttemptEmailAddressVerificationBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(verification_id: String, code: String) -> Self {
+    pub(crate) fn new(verification_id: String, code: String) -> Self {
         Self {
             verification_id,
             code,
@@ -581,25 +581,25 @@ impl AttemptEmailAddressVerificationBody {
 
 /// `CreateEmailAddressBody`: request body of `CreateEmailAddress`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateEmailAddressBody {
+pub(crate) struct CreateEmailAddressBody {
     /// `user_id` (required).
-    pub user_id: String,
+    pub(crate) user_id: String,
     /// `email_address` (required).
-    pub email_address: String,
+    pub(crate) email_address: String,
     /// `verified` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub verified: Option<Option<bool>>,
+    pub(crate) verified: Option<Option<bool>>,
     /// `primary` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub primary: Option<Option<bool>>,
+    pub(crate) primary: Option<Option<bool>>,
     /// `notify_primary_email_address_changed` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub notify_primary_email_address_changed: Option<Option<bool>>,
+    pub(crate) notify_primary_email_address_changed: Option<Option<bool>>,
 }
 
 impl CreateEmailAddressBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(user_id: String, email_address: String) -> Self {
+    pub(crate) fn new(user_id: String, email_address: String) -> Self {
         Self {
             user_id,
             email_address,
@@ -612,21 +612,21 @@ impl CreateEmailAddressBody {
 
 /// `UpdateEmailAddressBody`: request body of `UpdateEmailAddress`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateEmailAddressBody {
+pub(crate) struct UpdateEmailAddressBody {
     /// `verified` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub verified: Option<Option<bool>>,
+    pub(crate) verified: Option<Option<bool>>,
     /// `primary` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub primary: Option<Option<bool>>,
+    pub(crate) primary: Option<Option<bool>>,
     /// `notify_primary_email_address_changed` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub notify_primary_email_address_changed: Option<Option<bool>>,
+    pub(crate) notify_primary_email_address_changed: Option<Option<bool>>,
 }
 
 impl UpdateEmailAddressBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             verified: None,
             primary: None,

@@ -34,7 +34,7 @@ impl EnterpriseConnectionsApi {
     pub fn create(
         &self,
         name: impl Into<String>,
-        provider: impl Into<CreateEnterpriseConnectionBodyProvider>,
+        provider: impl Into<CreateEnterpriseConnectionProvider>,
         domains: impl IntoIterator<Item = impl Into<String>>,
     ) -> CreateEnterpriseConnectionRequest {
         CreateEnterpriseConnectionRequest::new(
@@ -256,7 +256,7 @@ impl CreateEnterpriseConnectionRequest {
     pub(crate) fn new(
         client: Client,
         name: String,
-        provider: CreateEnterpriseConnectionBodyProvider,
+        provider: CreateEnterpriseConnectionProvider,
         domains: Vec<String>,
     ) -> Self {
         Self {
@@ -303,7 +303,7 @@ impl CreateEnterpriseConnectionRequest {
     }
 
     /// Sets `saml` in the request body.
-    pub fn saml(mut self, value: CreateEnterpriseConnectionBodySaml) -> Self {
+    pub fn saml(mut self, value: CreateEnterpriseConnectionSaml) -> Self {
         self.body.saml = Some(Some(value));
         self
     }
@@ -315,7 +315,7 @@ impl CreateEnterpriseConnectionRequest {
     }
 
     /// Sets `oidc` in the request body.
-    pub fn oidc(mut self, value: CreateEnterpriseConnectionBodyOidc) -> Self {
+    pub fn oidc(mut self, value: CreateEnterpriseConnectionOidc) -> Self {
         self.body.oidc = Some(Some(value));
         self
     }
@@ -327,10 +327,7 @@ impl CreateEnterpriseConnectionRequest {
     }
 
     /// Sets `custom_attributes` in the request body.
-    pub fn custom_attributes(
-        mut self,
-        value: Vec<CreateEnterpriseConnectionBodyCustomAttributesItem>,
-    ) -> Self {
+    pub fn custom_attributes(mut self, value: Vec<CreateCustomAttribute>) -> Self {
         self.body.custom_attributes = Some(value);
         self
     }
@@ -566,7 +563,7 @@ impl UpdateEnterpriseConnectionRequest {
     }
 
     /// Sets `saml` in the request body.
-    pub fn saml(mut self, value: UpdateEnterpriseConnectionBodySaml) -> Self {
+    pub fn saml(mut self, value: UpdateEnterpriseConnectionSaml) -> Self {
         self.body.saml = Some(Some(value));
         self
     }
@@ -578,7 +575,7 @@ impl UpdateEnterpriseConnectionRequest {
     }
 
     /// Sets `oidc` in the request body.
-    pub fn oidc(mut self, value: UpdateEnterpriseConnectionBodyOidc) -> Self {
+    pub fn oidc(mut self, value: UpdateEnterpriseConnectionOidc) -> Self {
         self.body.oidc = Some(Some(value));
         self
     }
@@ -590,10 +587,7 @@ impl UpdateEnterpriseConnectionRequest {
     }
 
     /// Sets `custom_attributes` in the request body.
-    pub fn custom_attributes(
-        mut self,
-        value: Vec<UpdateEnterpriseConnectionBodyCustomAttributesItem>,
-    ) -> Self {
+    pub fn custom_attributes(mut self, value: Vec<UpdateCustomAttribute>) -> Self {
         self.body.custom_attributes = Some(Some(value));
         self
     }
@@ -734,7 +728,7 @@ pub struct ListEnterpriseConnectionTestRunsRequest {
     pub(crate) client: Client,
     pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) enterprise_connection_id: String,
-    pub(crate) status: Vec<ListEnterpriseConnectionTestRunsStatusItem>,
+    pub(crate) status: Vec<crate::models::EnterpriseConnectionTestRunStatus>,
     pub(crate) limit: Option<i64>,
     pub(crate) offset: Option<i64>,
 }
@@ -754,9 +748,9 @@ impl ListEnterpriseConnectionTestRunsRequest {
     /// Sets the `status` query parameter.
     pub fn status(
         mut self,
-        value: impl IntoIterator<Item = ListEnterpriseConnectionTestRunsStatusItem>,
+        value: impl IntoIterator<Item = impl Into<crate::models::EnterpriseConnectionTestRunStatus>>,
     ) -> Self {
-        self.status = value.into_iter().collect();
+        self.status = value.into_iter().map(Into::into).collect();
         self
     }
 
@@ -925,46 +919,81 @@ impl CreateEnterpriseConnectionTestRunRequest {
 
 crate::macros::into_future!(CreateEnterpriseConnectionTestRunRequest => crate::models::EnterpriseConnectionTestRunResponse);
 
-/// `CreateEnterpriseConnectionBody`: request body of `CreateEnterpriseConnection`.
+/// `CreateCustomAttribute`: inline schema `CreateEnterpriseConnectionCustomAttributesItem`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateEnterpriseConnectionBody {
+pub struct CreateCustomAttribute {
     /// `name` (required).
     pub name: String,
+    /// `key` (required).
+    pub key: String,
+    /// `sso_path` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sso_path: Option<String>,
+    /// `scim_path` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scim_path: Option<String>,
+    /// `directory_path` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub directory_path: Option<String>,
+    /// `multi_valued` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub multi_valued: Option<bool>,
+}
+
+impl CreateCustomAttribute {
+    /// A value with the required fields set and every optional field unset.
+    pub fn new(name: String, key: String) -> Self {
+        Self {
+            name,
+            key,
+            sso_path: None,
+            scim_path: None,
+            directory_path: None,
+            multi_valued: None,
+        }
+    }
+}
+
+/// `CreateEnterpriseConnectionBody`: request body of `CreateEnterpriseConnection`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct CreateEnterpriseConnectionBody {
+    /// `name` (required).
+    pub(crate) name: String,
     /// `provider` (required).
-    pub provider: CreateEnterpriseConnectionBodyProvider,
+    pub(crate) provider: CreateEnterpriseConnectionProvider,
     /// `domains` (required).
-    pub domains: Vec<String>,
+    pub(crate) domains: Vec<String>,
     /// `organization_id` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub organization_id: Option<Option<String>>,
+    pub(crate) organization_id: Option<Option<String>>,
     /// `allow_organization_account_linking` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub allow_organization_account_linking: Option<Option<bool>>,
+    pub(crate) allow_organization_account_linking: Option<Option<bool>>,
     /// `active` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub active: Option<Option<bool>>,
+    pub(crate) active: Option<Option<bool>>,
     /// `saml` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub saml: Option<Option<CreateEnterpriseConnectionBodySaml>>,
+    pub(crate) saml: Option<Option<CreateEnterpriseConnectionSaml>>,
     /// `oidc` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub oidc: Option<Option<CreateEnterpriseConnectionBodyOidc>>,
+    pub(crate) oidc: Option<Option<CreateEnterpriseConnectionOidc>>,
     /// `custom_attributes` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub custom_attributes: Option<Vec<CreateEnterpriseConnectionBodyCustomAttributesItem>>,
+    pub(crate) custom_attributes: Option<Vec<CreateCustomAttribute>>,
     /// `sync_user_attributes` (optional, not in the spec, see `codegen/overlay.txt`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub sync_user_attributes: Option<bool>,
+    pub(crate) sync_user_attributes: Option<bool>,
     /// `disable_jit_provisioning` (optional, not in the spec, see `codegen/overlay.txt`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub disable_jit_provisioning: Option<bool>,
+    pub(crate) disable_jit_provisioning: Option<bool>,
 }
 
 impl CreateEnterpriseConnectionBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(
+    pub(crate) fn new(
         name: String,
-        provider: CreateEnterpriseConnectionBodyProvider,
+        provider: CreateEnterpriseConnectionProvider,
         domains: Vec<String>,
     ) -> Self {
         Self {
@@ -983,44 +1012,9 @@ impl CreateEnterpriseConnectionBody {
     }
 }
 
-/// `CreateEnterpriseConnectionBodyCustomAttributesItem`: inline schema `CreateEnterpriseConnectionBodyCustomAttributesItem`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateEnterpriseConnectionBodyCustomAttributesItem {
-    /// `name` (required).
-    pub name: String,
-    /// `key` (required).
-    pub key: String,
-    /// `sso_path` (optional).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sso_path: Option<String>,
-    /// `scim_path` (optional).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub scim_path: Option<String>,
-    /// `directory_path` (optional).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub directory_path: Option<String>,
-    /// `multi_valued` (optional).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub multi_valued: Option<bool>,
-}
-
-impl CreateEnterpriseConnectionBodyCustomAttributesItem {
-    /// A value with the required fields set and every optional field unset.
-    pub fn new(name: String, key: String) -> Self {
-        Self {
-            name,
-            key,
-            sso_path: None,
-            scim_path: None,
-            directory_path: None,
-            multi_valued: None,
-        }
-    }
-}
-
-/// `CreateEnterpriseConnectionBodyOidc`: inline schema `CreateEnterpriseConnectionBodyOidc`.
+/// `CreateEnterpriseConnectionOidc`: inline schema `CreateEnterpriseConnectionOidc`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateEnterpriseConnectionBodyOidc {
+pub struct CreateEnterpriseConnectionOidc {
     /// `client_id` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id: Option<Option<String>>,
@@ -1044,9 +1038,9 @@ pub struct CreateEnterpriseConnectionBodyOidc {
     pub requires_pkce: Option<Option<bool>>,
 }
 
-impl std::fmt::Debug for CreateEnterpriseConnectionBodyOidc {
+impl std::fmt::Debug for CreateEnterpriseConnectionOidc {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CreateEnterpriseConnectionBodyOidc")
+        f.debug_struct("CreateEnterpriseConnectionOidc")
             .field("client_id", &self.client_id)
             .field(
                 "client_secret",
@@ -1061,7 +1055,7 @@ impl std::fmt::Debug for CreateEnterpriseConnectionBodyOidc {
     }
 }
 
-impl CreateEnterpriseConnectionBodyOidc {
+impl CreateEnterpriseConnectionOidc {
     /// A value with the required fields set and every optional field unset.
     pub fn new() -> Self {
         Self {
@@ -1076,12 +1070,12 @@ impl CreateEnterpriseConnectionBodyOidc {
     }
 }
 
-/// String enum from the inline schema `CreateEnterpriseConnectionBodyProvider`.
+/// String enum from the inline schema `CreateEnterpriseConnectionProvider`.
 ///
 /// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum CreateEnterpriseConnectionBodyProvider {
+pub enum CreateEnterpriseConnectionProvider {
     /// `saml_custom`
     SamlCustom,
     /// `saml_okta`
@@ -1100,11 +1094,11 @@ pub enum CreateEnterpriseConnectionBodyProvider {
     Unknown(String),
 }
 
-crate::macros::string_enum!(CreateEnterpriseConnectionBodyProvider { SamlCustom => "saml_custom", SamlOkta => "saml_okta", SamlGoogle => "saml_google", SamlMicrosoft => "saml_microsoft", OidcCustom => "oidc_custom", OidcGithubEnterprise => "oidc_github_enterprise", OidcGitlab => "oidc_gitlab", });
+crate::macros::string_enum!(CreateEnterpriseConnectionProvider { SamlCustom => "saml_custom", SamlOkta => "saml_okta", SamlGoogle => "saml_google", SamlMicrosoft => "saml_microsoft", OidcCustom => "oidc_custom", OidcGithubEnterprise => "oidc_github_enterprise", OidcGitlab => "oidc_gitlab", });
 
-/// `CreateEnterpriseConnectionBodySaml`: inline schema `CreateEnterpriseConnectionBodySaml`.
+/// `CreateEnterpriseConnectionSaml`: inline schema `CreateEnterpriseConnectionSaml`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateEnterpriseConnectionBodySaml {
+pub struct CreateEnterpriseConnectionSaml {
     /// `idp_entity_id` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_entity_id: Option<Option<String>>,
@@ -1122,7 +1116,7 @@ pub struct CreateEnterpriseConnectionBodySaml {
     pub idp_metadata: Option<Option<String>>,
     /// `attribute_mapping` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub attribute_mapping: Option<Option<CreateEnterpriseConnectionBodySamlAttributeMapping>>,
+    pub attribute_mapping: Option<Option<CreateSamlAttributeMapping>>,
     /// `allow_subdomains` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_subdomains: Option<Option<bool>>,
@@ -1134,10 +1128,10 @@ pub struct CreateEnterpriseConnectionBodySaml {
     pub force_authn: Option<Option<bool>>,
     /// `login_hint` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub login_hint: Option<Option<CreateEnterpriseConnectionBodySamlLoginHint>>,
+    pub login_hint: Option<Option<CreateEnterpriseConnectionSamlLoginHint>>,
 }
 
-impl CreateEnterpriseConnectionBodySaml {
+impl CreateEnterpriseConnectionSaml {
     /// A value with the required fields set and every optional field unset.
     pub fn new() -> Self {
         Self {
@@ -1155,9 +1149,26 @@ impl CreateEnterpriseConnectionBodySaml {
     }
 }
 
-/// `CreateEnterpriseConnectionBodySamlAttributeMapping`: inline schema `CreateEnterpriseConnectionBodySamlAttributeMapping`.
+/// `CreateEnterpriseConnectionSamlLoginHint`: inline schema `CreateEnterpriseConnectionSamlLoginHint`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateEnterpriseConnectionBodySamlAttributeMapping {
+pub struct CreateEnterpriseConnectionSamlLoginHint {
+    /// `mode` (required).
+    pub mode: crate::models::LoginHintMode,
+    /// `source` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+impl CreateEnterpriseConnectionSamlLoginHint {
+    /// A value with the required fields set and every optional field unset.
+    pub fn new(mode: crate::models::LoginHintMode) -> Self {
+        Self { mode, source: None }
+    }
+}
+
+/// `CreateSamlAttributeMapping`: inline schema `CreateEnterpriseConnectionSamlAttributeMapping`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CreateSamlAttributeMapping {
     /// `user_id` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<Option<String>>,
@@ -1172,7 +1183,7 @@ pub struct CreateEnterpriseConnectionBodySamlAttributeMapping {
     pub last_name: Option<Option<String>>,
 }
 
-impl CreateEnterpriseConnectionBodySamlAttributeMapping {
+impl CreateSamlAttributeMapping {
     /// A value with the required fields set and every optional field unset.
     pub fn new() -> Self {
         Self {
@@ -1184,119 +1195,9 @@ impl CreateEnterpriseConnectionBodySamlAttributeMapping {
     }
 }
 
-/// `CreateEnterpriseConnectionBodySamlLoginHint`: inline schema `CreateEnterpriseConnectionBodySamlLoginHint`.
+/// `UpdateCustomAttribute`: inline schema `UpdateEnterpriseConnectionCustomAttributesItem`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateEnterpriseConnectionBodySamlLoginHint {
-    /// `mode` (required).
-    pub mode: CreateEnterpriseConnectionBodySamlLoginHintMode,
-    /// `source` (optional).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub source: Option<String>,
-}
-
-impl CreateEnterpriseConnectionBodySamlLoginHint {
-    /// A value with the required fields set and every optional field unset.
-    pub fn new(mode: CreateEnterpriseConnectionBodySamlLoginHintMode) -> Self {
-        Self { mode, source: None }
-    }
-}
-
-/// String enum from the inline schema `CreateEnterpriseConnectionBodySamlLoginHintMode`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateEnterpriseConnectionBodySamlLoginHintMode {
-    /// `email_address`
-    EmailAddress,
-    /// `custom_attribute`
-    CustomAttribute,
-    /// `off`
-    Off,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(CreateEnterpriseConnectionBodySamlLoginHintMode { EmailAddress => "email_address", CustomAttribute => "custom_attribute", Off => "off", });
-
-/// String enum from the inline schema `ListEnterpriseConnectionTestRunsStatusItem`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ListEnterpriseConnectionTestRunsStatusItem {
-    /// `pending`
-    Pending,
-    /// `success`
-    Success,
-    /// `failed`
-    Failed,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(ListEnterpriseConnectionTestRunsStatusItem { Pending => "pending", Success => "success", Failed => "failed", });
-
-/// `UpdateEnterpriseConnectionBody`: request body of `UpdateEnterpriseConnection`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateEnterpriseConnectionBody {
-    /// `name` (optional, nullable).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<Option<String>>,
-    /// `domains` (optional, nullable).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub domains: Option<Option<Vec<String>>>,
-    /// `active` (optional, nullable).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub active: Option<Option<bool>>,
-    /// `sync_user_attributes` (optional, nullable).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sync_user_attributes: Option<Option<bool>>,
-    /// `disable_additional_identifications` (optional, nullable).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub disable_additional_identifications: Option<Option<bool>>,
-    /// `allow_organization_account_linking` (optional, nullable).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub allow_organization_account_linking: Option<Option<bool>>,
-    /// `organization_id` (optional, nullable).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub organization_id: Option<Option<String>>,
-    /// `saml` (optional, nullable).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub saml: Option<Option<UpdateEnterpriseConnectionBodySaml>>,
-    /// `oidc` (optional, nullable).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub oidc: Option<Option<UpdateEnterpriseConnectionBodyOidc>>,
-    /// `custom_attributes` (optional, nullable).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub custom_attributes: Option<Option<Vec<UpdateEnterpriseConnectionBodyCustomAttributesItem>>>,
-    /// `provider` (optional, not in the spec, see `codegen/overlay.txt`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub provider: Option<String>,
-}
-
-impl UpdateEnterpriseConnectionBody {
-    /// A value with the required fields set and every optional field unset.
-    pub fn new() -> Self {
-        Self {
-            name: None,
-            domains: None,
-            active: None,
-            sync_user_attributes: None,
-            disable_additional_identifications: None,
-            allow_organization_account_linking: None,
-            organization_id: None,
-            saml: None,
-            oidc: None,
-            custom_attributes: None,
-            provider: None,
-        }
-    }
-}
-
-/// `UpdateEnterpriseConnectionBodyCustomAttributesItem`: inline schema `UpdateEnterpriseConnectionBodyCustomAttributesItem`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateEnterpriseConnectionBodyCustomAttributesItem {
+pub struct UpdateCustomAttribute {
     /// `name` (required).
     pub name: String,
     /// `key` (required).
@@ -1315,7 +1216,7 @@ pub struct UpdateEnterpriseConnectionBodyCustomAttributesItem {
     pub multi_valued: Option<bool>,
 }
 
-impl UpdateEnterpriseConnectionBodyCustomAttributesItem {
+impl UpdateCustomAttribute {
     /// A value with the required fields set and every optional field unset.
     pub fn new(name: String, key: String) -> Self {
         Self {
@@ -1329,9 +1230,66 @@ impl UpdateEnterpriseConnectionBodyCustomAttributesItem {
     }
 }
 
-/// `UpdateEnterpriseConnectionBodyOidc`: inline schema `UpdateEnterpriseConnectionBodyOidc`.
+/// `UpdateEnterpriseConnectionBody`: request body of `UpdateEnterpriseConnection`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct UpdateEnterpriseConnectionBody {
+    /// `name` (optional, nullable).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) name: Option<Option<String>>,
+    /// `domains` (optional, nullable).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) domains: Option<Option<Vec<String>>>,
+    /// `active` (optional, nullable).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) active: Option<Option<bool>>,
+    /// `sync_user_attributes` (optional, nullable).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) sync_user_attributes: Option<Option<bool>>,
+    /// `disable_additional_identifications` (optional, nullable).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) disable_additional_identifications: Option<Option<bool>>,
+    /// `allow_organization_account_linking` (optional, nullable).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) allow_organization_account_linking: Option<Option<bool>>,
+    /// `organization_id` (optional, nullable).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) organization_id: Option<Option<String>>,
+    /// `saml` (optional, nullable).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) saml: Option<Option<UpdateEnterpriseConnectionSaml>>,
+    /// `oidc` (optional, nullable).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) oidc: Option<Option<UpdateEnterpriseConnectionOidc>>,
+    /// `custom_attributes` (optional, nullable).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) custom_attributes: Option<Option<Vec<UpdateCustomAttribute>>>,
+    /// `provider` (optional, not in the spec, see `codegen/overlay.txt`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) provider: Option<String>,
+}
+
+impl UpdateEnterpriseConnectionBody {
+    /// A value with the required fields set and every optional field unset.
+    pub(crate) fn new() -> Self {
+        Self {
+            name: None,
+            domains: None,
+            active: None,
+            sync_user_attributes: None,
+            disable_additional_identifications: None,
+            allow_organization_account_linking: None,
+            organization_id: None,
+            saml: None,
+            oidc: None,
+            custom_attributes: None,
+            provider: None,
+        }
+    }
+}
+
+/// `UpdateEnterpriseConnectionOidc`: inline schema `UpdateEnterpriseConnectionOidc`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateEnterpriseConnectionBodyOidc {
+pub struct UpdateEnterpriseConnectionOidc {
     /// `client_id` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id: Option<Option<String>>,
@@ -1355,9 +1313,9 @@ pub struct UpdateEnterpriseConnectionBodyOidc {
     pub requires_pkce: Option<Option<bool>>,
 }
 
-impl std::fmt::Debug for UpdateEnterpriseConnectionBodyOidc {
+impl std::fmt::Debug for UpdateEnterpriseConnectionOidc {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("UpdateEnterpriseConnectionBodyOidc")
+        f.debug_struct("UpdateEnterpriseConnectionOidc")
             .field("client_id", &self.client_id)
             .field(
                 "client_secret",
@@ -1372,7 +1330,7 @@ impl std::fmt::Debug for UpdateEnterpriseConnectionBodyOidc {
     }
 }
 
-impl UpdateEnterpriseConnectionBodyOidc {
+impl UpdateEnterpriseConnectionOidc {
     /// A value with the required fields set and every optional field unset.
     pub fn new() -> Self {
         Self {
@@ -1387,9 +1345,9 @@ impl UpdateEnterpriseConnectionBodyOidc {
     }
 }
 
-/// `UpdateEnterpriseConnectionBodySaml`: inline schema `UpdateEnterpriseConnectionBodySaml`.
+/// `UpdateEnterpriseConnectionSaml`: inline schema `UpdateEnterpriseConnectionSaml`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateEnterpriseConnectionBodySaml {
+pub struct UpdateEnterpriseConnectionSaml {
     /// `name` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<Option<String>>,
@@ -1410,7 +1368,7 @@ pub struct UpdateEnterpriseConnectionBodySaml {
     pub idp_metadata: Option<Option<String>>,
     /// `attribute_mapping` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub attribute_mapping: Option<Option<UpdateEnterpriseConnectionBodySamlAttributeMapping>>,
+    pub attribute_mapping: Option<Option<UpdateSamlAttributeMapping>>,
     /// `allow_subdomains` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_subdomains: Option<Option<bool>>,
@@ -1422,10 +1380,10 @@ pub struct UpdateEnterpriseConnectionBodySaml {
     pub force_authn: Option<Option<bool>>,
     /// `login_hint` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub login_hint: Option<Option<UpdateEnterpriseConnectionBodySamlLoginHint>>,
+    pub login_hint: Option<Option<UpdateEnterpriseConnectionSamlLoginHint>>,
 }
 
-impl UpdateEnterpriseConnectionBodySaml {
+impl UpdateEnterpriseConnectionSaml {
     /// A value with the required fields set and every optional field unset.
     pub fn new() -> Self {
         Self {
@@ -1444,9 +1402,26 @@ impl UpdateEnterpriseConnectionBodySaml {
     }
 }
 
-/// `UpdateEnterpriseConnectionBodySamlAttributeMapping`: inline schema `UpdateEnterpriseConnectionBodySamlAttributeMapping`.
+/// `UpdateEnterpriseConnectionSamlLoginHint`: inline schema `UpdateEnterpriseConnectionSamlLoginHint`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateEnterpriseConnectionBodySamlAttributeMapping {
+pub struct UpdateEnterpriseConnectionSamlLoginHint {
+    /// `mode` (required).
+    pub mode: crate::models::LoginHintMode,
+    /// `source` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+impl UpdateEnterpriseConnectionSamlLoginHint {
+    /// A value with the required fields set and every optional field unset.
+    pub fn new(mode: crate::models::LoginHintMode) -> Self {
+        Self { mode, source: None }
+    }
+}
+
+/// `UpdateSamlAttributeMapping`: inline schema `UpdateEnterpriseConnectionSamlAttributeMapping`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UpdateSamlAttributeMapping {
     /// `user_id` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<Option<String>>,
@@ -1461,7 +1436,7 @@ pub struct UpdateEnterpriseConnectionBodySamlAttributeMapping {
     pub last_name: Option<Option<String>>,
 }
 
-impl UpdateEnterpriseConnectionBodySamlAttributeMapping {
+impl UpdateSamlAttributeMapping {
     /// A value with the required fields set and every optional field unset.
     pub fn new() -> Self {
         Self {
@@ -1472,38 +1447,3 @@ impl UpdateEnterpriseConnectionBodySamlAttributeMapping {
         }
     }
 }
-
-/// `UpdateEnterpriseConnectionBodySamlLoginHint`: inline schema `UpdateEnterpriseConnectionBodySamlLoginHint`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateEnterpriseConnectionBodySamlLoginHint {
-    /// `mode` (required).
-    pub mode: UpdateEnterpriseConnectionBodySamlLoginHintMode,
-    /// `source` (optional).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub source: Option<String>,
-}
-
-impl UpdateEnterpriseConnectionBodySamlLoginHint {
-    /// A value with the required fields set and every optional field unset.
-    pub fn new(mode: UpdateEnterpriseConnectionBodySamlLoginHintMode) -> Self {
-        Self { mode, source: None }
-    }
-}
-
-/// String enum from the inline schema `UpdateEnterpriseConnectionBodySamlLoginHintMode`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum UpdateEnterpriseConnectionBodySamlLoginHintMode {
-    /// `email_address`
-    EmailAddress,
-    /// `custom_attribute`
-    CustomAttribute,
-    /// `off`
-    Off,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(UpdateEnterpriseConnectionBodySamlLoginHintMode { EmailAddress => "email_address", CustomAttribute => "custom_attribute", Off => "off", });

@@ -77,20 +77,18 @@ impl InstanceApi {
 
     /// Get OAuth application settings — `GET /instance/oauth_application_settings`.
     ///
-    /// Returns a [`GetInstanceOAuthApplicationSettingsRequest`] builder: set optional parameters, then `.await` it (or call
+    /// Returns a [`GetOAuthApplicationSettingsRequest`] builder: set optional parameters, then `.await` it (or call
     /// `.send()`).
-    pub fn oauth_application_settings(&self) -> GetInstanceOAuthApplicationSettingsRequest {
-        GetInstanceOAuthApplicationSettingsRequest::new(self.client.clone())
+    pub fn oauth_application_settings(&self) -> GetOAuthApplicationSettingsRequest {
+        GetOAuthApplicationSettingsRequest::new(self.client.clone())
     }
 
     /// Update OAuth application settings — `PATCH /instance/oauth_application_settings`.
     ///
-    /// Returns a [`UpdateInstanceOAuthApplicationSettingsRequest`] builder: set optional parameters, then `.await` it (or call
+    /// Returns a [`UpdateOAuthApplicationSettingsRequest`] builder: set optional parameters, then `.await` it (or call
     /// `.send()`).
-    pub fn update_oauth_application_settings(
-        &self,
-    ) -> UpdateInstanceOAuthApplicationSettingsRequest {
-        UpdateInstanceOAuthApplicationSettingsRequest::new(self.client.clone())
+    pub fn update_oauth_application_settings(&self) -> UpdateOAuthApplicationSettingsRequest {
+        UpdateOAuthApplicationSettingsRequest::new(self.client.clone())
     }
 
     /// Update production instance domain — `POST /instance/change_domain`.
@@ -111,10 +109,10 @@ impl InstanceApi {
 
     /// Update instance organization settings — `PATCH /instance/organization_settings`.
     ///
-    /// Returns a [`UpdateInstanceOrganizationSettingsRequest`] builder: set optional parameters, then `.await` it (or call
+    /// Returns a [`UpdateOrganizationSettingsRequest`] builder: set optional parameters, then `.await` it (or call
     /// `.send()`).
-    pub fn update_organization_settings(&self) -> UpdateInstanceOrganizationSettingsRequest {
-        UpdateInstanceOrganizationSettingsRequest::new(self.client.clone())
+    pub fn update_organization_settings(&self) -> UpdateOrganizationSettingsRequest {
+        UpdateOrganizationSettingsRequest::new(self.client.clone())
     }
 }
 
@@ -291,7 +289,7 @@ impl UpdateInstanceRequest {
     /// Sets `preferred_sign_in_strategy_when_password_required` in the request body.
     pub fn preferred_sign_in_strategy_when_password_required(
         mut self,
-        value: impl Into<UpdateInstanceBodyPreferredSignInStrategyWhenPasswordRequired>,
+        value: impl Into<PasswordRequiredSignInStrategy>,
     ) -> Self {
         self.body.preferred_sign_in_strategy_when_password_required = Some(Some(value.into()));
         self
@@ -776,12 +774,12 @@ crate::macros::into_future!(UpdateInstanceCommunicationRequest => crate::models:
 /// Operation `GetInstanceOAuthApplicationSettings`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/instance-settings/get//instance/oauth_application_settings).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
-pub struct GetInstanceOAuthApplicationSettingsRequest {
+pub struct GetOAuthApplicationSettingsRequest {
     pub(crate) client: Client,
     pub(crate) timeouts: clerk_core::CallTimeouts,
 }
 
-impl GetInstanceOAuthApplicationSettingsRequest {
+impl GetOAuthApplicationSettingsRequest {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
@@ -829,20 +827,20 @@ impl GetInstanceOAuthApplicationSettingsRequest {
     }
 }
 
-crate::macros::into_future!(GetInstanceOAuthApplicationSettingsRequest => crate::models::OAuthApplicationSettings);
+crate::macros::into_future!(GetOAuthApplicationSettingsRequest => crate::models::OAuthApplicationSettings);
 
 /// Builder for `PATCH /instance/oauth_application_settings` (Update OAuth application settings).
 ///
 /// Operation `UpdateInstanceOAuthApplicationSettings`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/instance-settings/patch//instance/oauth_application_settings).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
-pub struct UpdateInstanceOAuthApplicationSettingsRequest {
+pub struct UpdateOAuthApplicationSettingsRequest {
     pub(crate) client: Client,
     pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) body: UpdateInstanceOAuthApplicationSettingsBody,
 }
 
-impl UpdateInstanceOAuthApplicationSettingsRequest {
+impl UpdateOAuthApplicationSettingsRequest {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
@@ -974,7 +972,7 @@ impl UpdateInstanceOAuthApplicationSettingsRequest {
     }
 }
 
-crate::macros::into_future!(UpdateInstanceOAuthApplicationSettingsRequest => crate::models::OAuthApplicationSettings);
+crate::macros::into_future!(UpdateOAuthApplicationSettingsRequest => crate::models::OAuthApplicationSettings);
 
 /// Builder for `POST /instance/change_domain` (Update production instance domain).
 ///
@@ -1108,13 +1106,13 @@ crate::macros::into_future!(GetInstanceOrganizationSettingsRequest => crate::mod
 /// Operation `UpdateInstanceOrganizationSettings`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/instance-settings/patch//instance/organization_settings).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
-pub struct UpdateInstanceOrganizationSettingsRequest {
+pub struct UpdateOrganizationSettingsRequest {
     pub(crate) client: Client,
     pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) body: UpdateInstanceOrganizationSettingsBody,
 }
 
-impl UpdateInstanceOrganizationSettingsRequest {
+impl UpdateOrganizationSettingsRequest {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
@@ -1257,22 +1255,22 @@ impl UpdateInstanceOrganizationSettingsRequest {
     }
 }
 
-crate::macros::into_future!(UpdateInstanceOrganizationSettingsRequest => crate::models::OrganizationSettings);
+crate::macros::into_future!(UpdateOrganizationSettingsRequest => crate::models::OrganizationSettings);
 
 /// `ChangeProductionInstanceDomainBody`: request body of `ChangeProductionInstanceDomain`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ChangeProductionInstanceDomainBody {
+pub(crate) struct ChangeProductionInstanceDomainBody {
     /// `home_url` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub home_url: Option<String>,
+    pub(crate) home_url: Option<String>,
     /// `is_secondary` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub is_secondary: Option<bool>,
+    pub(crate) is_secondary: Option<bool>,
 }
 
 impl ChangeProductionInstanceDomainBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             home_url: None,
             is_secondary: None,
@@ -1280,45 +1278,63 @@ impl ChangeProductionInstanceDomainBody {
     }
 }
 
+/// String enum from the inline schema `UpdateInstancePreferredSignInStrategyWhenPasswordRequired`.
+///
+/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PasswordRequiredSignInStrategy {
+    /// `password`
+    Password,
+    /// `otp`
+    Otp,
+    /// ``
+    Empty,
+    /// A value this SDK version does not know.
+    Unknown(String),
+}
+
+crate::macros::string_enum!(PasswordRequiredSignInStrategy { Password => "password", Otp => "otp", Empty => "", });
+
 /// `UpdateInstanceBody`: request body of `UpdateInstance`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateInstanceBody {
+pub(crate) struct UpdateInstanceBody {
     /// `test_mode` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub test_mode: Option<Option<bool>>,
+    pub(crate) test_mode: Option<Option<bool>>,
     /// `hibp` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub hibp: Option<Option<bool>>,
+    pub(crate) hibp: Option<Option<bool>>,
     /// `support_email` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub support_email: Option<Option<String>>,
+    pub(crate) support_email: Option<Option<String>>,
     /// `clerk_js_version` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub clerk_js_version: Option<Option<String>>,
+    pub(crate) clerk_js_version: Option<Option<String>>,
     /// `development_origin` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub development_origin: Option<Option<String>>,
+    pub(crate) development_origin: Option<Option<String>>,
     /// `allowed_origins` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub allowed_origins: Option<Vec<String>>,
+    pub(crate) allowed_origins: Option<Vec<String>>,
     /// `cookieless_dev` (optional, nullable, deprecated by Clerk).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub cookieless_dev: Option<Option<bool>>,
+    pub(crate) cookieless_dev: Option<Option<bool>>,
     /// `url_based_session_syncing` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub url_based_session_syncing: Option<Option<bool>>,
+    pub(crate) url_based_session_syncing: Option<Option<bool>>,
     /// `preferred_sign_in_strategy_when_password_required` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub preferred_sign_in_strategy_when_password_required:
-        Option<Option<UpdateInstanceBodyPreferredSignInStrategyWhenPasswordRequired>>,
+    pub(crate) preferred_sign_in_strategy_when_password_required:
+        Option<Option<PasswordRequiredSignInStrategy>>,
     /// `enhanced_email_deliverability` (optional, nullable, not in the spec, see `codegen/overlay.txt`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub enhanced_email_deliverability: Option<Option<bool>>,
+    pub(crate) enhanced_email_deliverability: Option<Option<bool>>,
 }
 
 impl UpdateInstanceBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             test_mode: None,
             hibp: None,
@@ -1334,35 +1350,17 @@ impl UpdateInstanceBody {
     }
 }
 
-/// String enum from the inline schema `UpdateInstanceBodyPreferredSignInStrategyWhenPasswordRequired`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum UpdateInstanceBodyPreferredSignInStrategyWhenPasswordRequired {
-    /// `password`
-    Password,
-    /// `otp`
-    Otp,
-    /// ``
-    Empty,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(UpdateInstanceBodyPreferredSignInStrategyWhenPasswordRequired { Password => "password", Otp => "otp", Empty => "", });
-
 /// `UpdateInstanceCommunicationBody`: request body of `UpdateInstanceCommunication`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateInstanceCommunicationBody {
+pub(crate) struct UpdateInstanceCommunicationBody {
     /// `blocked_country_codes` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub blocked_country_codes: Option<Option<Vec<String>>>,
+    pub(crate) blocked_country_codes: Option<Option<Vec<String>>>,
 }
 
 impl UpdateInstanceCommunicationBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             blocked_country_codes: None,
         }
@@ -1371,30 +1369,30 @@ impl UpdateInstanceCommunicationBody {
 
 /// `UpdateInstanceOAuthApplicationSettingsBody`: request body of `UpdateInstanceOAuthApplicationSettings`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateInstanceOAuthApplicationSettingsBody {
+pub(crate) struct UpdateInstanceOAuthApplicationSettingsBody {
     /// `dynamic_oauth_client_registration` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub dynamic_oauth_client_registration: Option<Option<bool>>,
+    pub(crate) dynamic_oauth_client_registration: Option<Option<bool>>,
     /// `default_scopes` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub default_scopes: Option<Option<Vec<String>>>,
+    pub(crate) default_scopes: Option<Option<Vec<String>>>,
     /// `oauth_jwt_access_tokens` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub oauth_jwt_access_tokens: Option<Option<bool>>,
+    pub(crate) oauth_jwt_access_tokens: Option<Option<bool>>,
     /// `client_id_metadata_documents_advertised` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub client_id_metadata_documents_advertised: Option<Option<bool>>,
+    pub(crate) client_id_metadata_documents_advertised: Option<Option<bool>>,
     /// `client_id_metadata_documents_only_allow_pre_registered_clients` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub client_id_metadata_documents_only_allow_pre_registered_clients: Option<Option<bool>>,
+    pub(crate) client_id_metadata_documents_only_allow_pre_registered_clients: Option<Option<bool>>,
     /// `client_id_metadata_documents_block_implicitly_allowed_clients` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub client_id_metadata_documents_block_implicitly_allowed_clients: Option<Option<bool>>,
+    pub(crate) client_id_metadata_documents_block_implicitly_allowed_clients: Option<Option<bool>>,
 }
 
 impl UpdateInstanceOAuthApplicationSettingsBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             dynamic_oauth_client_registration: None,
             default_scopes: None,
@@ -1408,36 +1406,36 @@ impl UpdateInstanceOAuthApplicationSettingsBody {
 
 /// `UpdateInstanceOrganizationSettingsBody`: request body of `UpdateInstanceOrganizationSettings`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateInstanceOrganizationSettingsBody {
+pub(crate) struct UpdateInstanceOrganizationSettingsBody {
     /// `enabled` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub enabled: Option<Option<bool>>,
+    pub(crate) enabled: Option<Option<bool>>,
     /// `max_allowed_memberships` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub max_allowed_memberships: Option<Option<i64>>,
+    pub(crate) max_allowed_memberships: Option<Option<i64>>,
     /// `admin_delete_enabled` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub admin_delete_enabled: Option<Option<bool>>,
+    pub(crate) admin_delete_enabled: Option<Option<bool>>,
     /// `domains_enabled` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub domains_enabled: Option<Option<bool>>,
+    pub(crate) domains_enabled: Option<Option<bool>>,
     /// `slug_disabled` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub slug_disabled: Option<Option<bool>>,
+    pub(crate) slug_disabled: Option<Option<bool>>,
     /// `domains_enrollment_modes` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub domains_enrollment_modes: Option<Vec<String>>,
+    pub(crate) domains_enrollment_modes: Option<Vec<String>>,
     /// `creator_role_id` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub creator_role_id: Option<Option<String>>,
+    pub(crate) creator_role_id: Option<Option<String>>,
     /// `domains_default_role_id` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub domains_default_role_id: Option<Option<String>>,
+    pub(crate) domains_default_role_id: Option<Option<String>>,
 }
 
 impl UpdateInstanceOrganizationSettingsBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             enabled: None,
             max_allowed_memberships: None,
@@ -1453,18 +1451,18 @@ impl UpdateInstanceOrganizationSettingsBody {
 
 /// `UpdateInstanceProtectBody`: request body of `UpdateInstanceProtect`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateInstanceProtectBody {
+pub(crate) struct UpdateInstanceProtectBody {
     /// `rules_enabled` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub rules_enabled: Option<Option<bool>>,
+    pub(crate) rules_enabled: Option<Option<bool>>,
     /// `specter_enabled` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub specter_enabled: Option<Option<bool>>,
+    pub(crate) specter_enabled: Option<Option<bool>>,
 }
 
 impl UpdateInstanceProtectBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             rules_enabled: None,
             specter_enabled: None,
@@ -1474,30 +1472,30 @@ impl UpdateInstanceProtectBody {
 
 /// `UpdateInstanceRestrictionsBody`: request body of `UpdateInstanceRestrictions`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateInstanceRestrictionsBody {
+pub(crate) struct UpdateInstanceRestrictionsBody {
     /// `allowlist` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub allowlist: Option<Option<bool>>,
+    pub(crate) allowlist: Option<Option<bool>>,
     /// `blocklist` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub blocklist: Option<Option<bool>>,
+    pub(crate) blocklist: Option<Option<bool>>,
     /// `allowlist_blocklist_disabled_on_sign_in` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub allowlist_blocklist_disabled_on_sign_in: Option<Option<bool>>,
+    pub(crate) allowlist_blocklist_disabled_on_sign_in: Option<Option<bool>>,
     /// `block_email_subaddresses` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub block_email_subaddresses: Option<Option<bool>>,
+    pub(crate) block_email_subaddresses: Option<Option<bool>>,
     /// `block_disposable_email_domains` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub block_disposable_email_domains: Option<Option<bool>>,
+    pub(crate) block_disposable_email_domains: Option<Option<bool>>,
     /// `ignore_dots_for_gmail_addresses` (optional, nullable, not in the spec, see `codegen/overlay.txt`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub ignore_dots_for_gmail_addresses: Option<Option<bool>>,
+    pub(crate) ignore_dots_for_gmail_addresses: Option<Option<bool>>,
 }
 
 impl UpdateInstanceRestrictionsBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             allowlist: None,
             blocklist: None,

@@ -41,7 +41,7 @@ impl InvitationsApi {
     /// `.send()`).
     pub fn create_bulk(
         &self,
-        body: Vec<CreateBulkInvitationsBodyItem>,
+        body: Vec<CreateBulkInvitationsItem>,
     ) -> CreateBulkInvitationsRequest {
         CreateBulkInvitationsRequest::new(self.client.clone(), body)
     }
@@ -63,7 +63,7 @@ impl InvitationsApi {
 pub struct ListInvitationsRequest {
     pub(crate) client: Client,
     pub(crate) timeouts: clerk_core::CallTimeouts,
-    pub(crate) status: Option<ListInvitationsStatus>,
+    pub(crate) status: Option<crate::models::InvitationStatus>,
     pub(crate) query: Option<String>,
     pub(crate) order_by: Option<String>,
     pub(crate) limit: Option<i64>,
@@ -84,7 +84,7 @@ impl ListInvitationsRequest {
     }
 
     /// Sets the `status` query parameter.
-    pub fn status(mut self, value: impl Into<ListInvitationsStatus>) -> Self {
+    pub fn status(mut self, value: impl Into<crate::models::InvitationStatus>) -> Self {
         self.status = Some(value.into());
         self
     }
@@ -265,7 +265,10 @@ impl CreateInvitationRequest {
     }
 
     /// Sets `template_slug` in the request body.
-    pub fn template_slug(mut self, value: impl Into<CreateInvitationBodyTemplateSlug>) -> Self {
+    pub fn template_slug(
+        mut self,
+        value: impl Into<crate::models::InvitationTemplateSlug>,
+    ) -> Self {
         self.body.template_slug = Some(value.into());
         self
     }
@@ -320,11 +323,11 @@ crate::macros::into_future!(CreateInvitationRequest => crate::models::Invitation
 pub struct CreateBulkInvitationsRequest {
     pub(crate) client: Client,
     pub(crate) timeouts: clerk_core::CallTimeouts,
-    pub(crate) body: Vec<CreateBulkInvitationsBodyItem>,
+    pub(crate) body: Vec<CreateBulkInvitationsItem>,
 }
 
 impl CreateBulkInvitationsRequest {
-    pub(crate) fn new(client: Client, body: Vec<CreateBulkInvitationsBodyItem>) -> Self {
+    pub(crate) fn new(client: Client, body: Vec<CreateBulkInvitationsItem>) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
@@ -437,9 +440,9 @@ impl RevokeInvitationRequest {
 
 crate::macros::into_future!(RevokeInvitationRequest => crate::models::InvitationRevoked);
 
-/// `CreateBulkInvitationsBodyItem`: inline schema `CreateBulkInvitationsBodyItem`.
+/// `CreateBulkInvitationsItem`: inline schema `CreateBulkInvitationsItem`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateBulkInvitationsBodyItem {
+pub struct CreateBulkInvitationsItem {
     /// `email_address` (required).
     pub email_address: String,
     /// `public_metadata` (optional, nullable).
@@ -459,10 +462,10 @@ pub struct CreateBulkInvitationsBodyItem {
     pub expires_in_days: Option<Option<i64>>,
     /// `template_slug` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub template_slug: Option<CreateBulkInvitationsBodyItemTemplateSlug>,
+    pub template_slug: Option<crate::models::InvitationTemplateSlug>,
 }
 
-impl CreateBulkInvitationsBodyItem {
+impl CreateBulkInvitationsItem {
     /// A value with the required fields set and every optional field unset.
     pub fn new(email_address: String) -> Self {
         Self {
@@ -477,50 +480,34 @@ impl CreateBulkInvitationsBodyItem {
     }
 }
 
-/// String enum from the inline schema `CreateBulkInvitationsBodyItemTemplateSlug`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateBulkInvitationsBodyItemTemplateSlug {
-    /// `invitation`
-    Invitation,
-    /// `waitlist_invitation`
-    WaitlistInvitation,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(CreateBulkInvitationsBodyItemTemplateSlug { Invitation => "invitation", WaitlistInvitation => "waitlist_invitation", });
-
 /// `CreateInvitationBody`: request body of `CreateInvitation`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateInvitationBody {
+pub(crate) struct CreateInvitationBody {
     /// `email_address` (required).
-    pub email_address: String,
+    pub(crate) email_address: String,
     /// `public_metadata` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub public_metadata: Option<serde_json::Value>,
+    pub(crate) public_metadata: Option<serde_json::Value>,
     /// `redirect_url` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub redirect_url: Option<String>,
+    pub(crate) redirect_url: Option<String>,
     /// `notify` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub notify: Option<Option<bool>>,
+    pub(crate) notify: Option<Option<bool>>,
     /// `ignore_existing` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub ignore_existing: Option<Option<bool>>,
+    pub(crate) ignore_existing: Option<Option<bool>>,
     /// `expires_in_days` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub expires_in_days: Option<Option<i64>>,
+    pub(crate) expires_in_days: Option<Option<i64>>,
     /// `template_slug` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub template_slug: Option<CreateInvitationBodyTemplateSlug>,
+    pub(crate) template_slug: Option<crate::models::InvitationTemplateSlug>,
 }
 
 impl CreateInvitationBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(email_address: String) -> Self {
+    pub(crate) fn new(email_address: String) -> Self {
         Self {
             email_address,
             public_metadata: None,
@@ -532,39 +519,3 @@ impl CreateInvitationBody {
         }
     }
 }
-
-/// String enum from the inline schema `CreateInvitationBodyTemplateSlug`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateInvitationBodyTemplateSlug {
-    /// `invitation`
-    Invitation,
-    /// `waitlist_invitation`
-    WaitlistInvitation,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(CreateInvitationBodyTemplateSlug { Invitation => "invitation", WaitlistInvitation => "waitlist_invitation", });
-
-/// String enum from the inline schema `ListInvitationsStatus`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ListInvitationsStatus {
-    /// `pending`
-    Pending,
-    /// `accepted`
-    Accepted,
-    /// `revoked`
-    Revoked,
-    /// `expired`
-    Expired,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(ListInvitationsStatus { Pending => "pending", Accepted => "accepted", Revoked => "revoked", Expired => "expired", });

@@ -552,31 +552,31 @@ crate::macros::into_future!(DeleteJwtTemplateRequest => crate::models::DeletedOb
 
 /// `CreateJwtTemplateBody`: request body of `CreateJWTTemplate`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateJwtTemplateBody {
+pub(crate) struct CreateJwtTemplateBody {
     /// `name` (required).
-    pub name: String,
+    pub(crate) name: String,
     /// `claims` (required).
-    pub claims: serde_json::Value,
+    pub(crate) claims: serde_json::Value,
     /// `lifetime` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub lifetime: Option<Option<i64>>,
+    pub(crate) lifetime: Option<Option<i64>>,
     /// `allowed_clock_skew` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub allowed_clock_skew: Option<Option<i64>>,
+    pub(crate) allowed_clock_skew: Option<Option<i64>>,
     /// `custom_signing_key` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub custom_signing_key: Option<bool>,
+    pub(crate) custom_signing_key: Option<bool>,
     /// `signing_algorithm` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub signing_algorithm: Option<Option<String>>,
+    pub(crate) signing_algorithm: Option<Option<String>>,
     /// `signing_key` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub signing_key: Option<Option<String>>,
+    pub(crate) signing_key: Option<Option<String>>,
 }
 
 impl CreateJwtTemplateBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(name: String, claims: serde_json::Value) -> Self {
+    pub(crate) fn new(name: String, claims: serde_json::Value) -> Self {
         Self {
             name,
             claims,
@@ -591,31 +591,31 @@ impl CreateJwtTemplateBody {
 
 /// `UpdateJwtTemplateBody`: request body of `UpdateJWTTemplate`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateJwtTemplateBody {
+pub(crate) struct UpdateJwtTemplateBody {
     /// `name` (required).
-    pub name: String,
+    pub(crate) name: String,
     /// `claims` (required).
-    pub claims: serde_json::Value,
+    pub(crate) claims: serde_json::Value,
     /// `lifetime` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub lifetime: Option<Option<i64>>,
+    pub(crate) lifetime: Option<Option<i64>>,
     /// `allowed_clock_skew` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub allowed_clock_skew: Option<Option<i64>>,
+    pub(crate) allowed_clock_skew: Option<Option<i64>>,
     /// `custom_signing_key` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub custom_signing_key: Option<bool>,
+    pub(crate) custom_signing_key: Option<bool>,
     /// `signing_algorithm` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub signing_algorithm: Option<Option<String>>,
+    pub(crate) signing_algorithm: Option<Option<String>>,
     /// `signing_key` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub signing_key: Option<Option<String>>,
+    pub(crate) signing_key: Option<Option<String>>,
 }
 
 impl UpdateJwtTemplateBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(name: String, claims: serde_json::Value) -> Self {
+    pub(crate) fn new(name: String, claims: serde_json::Value) -> Self {
         Self {
             name,
             claims,

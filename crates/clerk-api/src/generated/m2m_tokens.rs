@@ -229,7 +229,7 @@ impl CreateM2MTokenRequest {
     }
 
     /// Sets `token_format` in the request body.
-    pub fn token_format(mut self, value: impl Into<CreateM2MTokenBodyTokenFormat>) -> Self {
+    pub fn token_format(mut self, value: impl Into<CreateM2MTokenTokenFormat>) -> Self {
         self.body.token_format = Some(value.into());
         self
     }
@@ -483,24 +483,24 @@ crate::macros::into_future!(VerifyM2MTokenRequest => VerifyM2MTokenResponse);
 
 /// `CreateM2MTokenBody`: request body of `createM2MToken`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateM2MTokenBody {
+pub(crate) struct CreateM2MTokenBody {
     /// `token_format` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub token_format: Option<CreateM2MTokenBodyTokenFormat>,
+    pub(crate) token_format: Option<CreateM2MTokenTokenFormat>,
     /// `seconds_until_expiration` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub seconds_until_expiration: Option<Option<i64>>,
+    pub(crate) seconds_until_expiration: Option<Option<i64>>,
     /// `claims` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub claims: Option<Option<serde_json::Value>>,
+    pub(crate) claims: Option<Option<serde_json::Value>>,
     /// `min_remaining_ttl_seconds` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub min_remaining_ttl_seconds: Option<i64>,
+    pub(crate) min_remaining_ttl_seconds: Option<i64>,
 }
 
 impl CreateM2MTokenBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             token_format: None,
             seconds_until_expiration: None,
@@ -509,22 +509,6 @@ impl CreateM2MTokenBody {
         }
     }
 }
-
-/// String enum from the inline schema `CreateM2MTokenBodyTokenFormat`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateM2MTokenBodyTokenFormat {
-    /// `opaque`
-    Opaque,
-    /// `jwt`
-    Jwt,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(CreateM2MTokenBodyTokenFormat { Opaque => "opaque", Jwt => "jwt", });
 
 /// `CreateM2MTokenResponse`: inline schema `CreateM2MTokenResponse`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
@@ -584,6 +568,22 @@ impl std::fmt::Debug for CreateM2MTokenResponse {
     }
 }
 
+/// String enum from the inline schema `CreateM2MTokenTokenFormat`.
+///
+/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreateM2MTokenTokenFormat {
+    /// `opaque`
+    Opaque,
+    /// `jwt`
+    Jwt,
+    /// A value this SDK version does not know.
+    Unknown(String),
+}
+
+crate::macros::string_enum!(CreateM2MTokenTokenFormat { Opaque => "opaque", Jwt => "jwt", });
+
 /// `GetM2MTokensItem`: inline schema `GetM2MTokensItem`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetM2MTokensItem {
@@ -622,15 +622,15 @@ pub struct GetM2MTokensItem {
 
 /// `RevokeM2MTokenBody`: request body of `revokeM2MToken`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RevokeM2MTokenBody {
+pub(crate) struct RevokeM2MTokenBody {
     /// `revocation_reason` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub revocation_reason: Option<Option<String>>,
+    pub(crate) revocation_reason: Option<Option<String>>,
 }
 
 impl RevokeM2MTokenBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             revocation_reason: None,
         }
@@ -675,9 +675,9 @@ pub struct RevokeM2MTokenResponse {
 
 /// `VerifyM2MTokenBody`: request body of `verifyM2MToken`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
-pub struct VerifyM2MTokenBody {
+pub(crate) struct VerifyM2MTokenBody {
     /// `token` (required).
-    pub token: String,
+    pub(crate) token: String,
 }
 
 impl std::fmt::Debug for VerifyM2MTokenBody {
@@ -690,7 +690,7 @@ impl std::fmt::Debug for VerifyM2MTokenBody {
 
 impl VerifyM2MTokenBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(token: String) -> Self {
+    pub(crate) fn new(token: String) -> Self {
         Self { token }
     }
 }

@@ -787,20 +787,20 @@ crate::macros::into_future!(DeleteMachineScopeRequest => crate::models::MachineS
 
 /// `CreateMachineBody`: request body of `CreateMachine`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateMachineBody {
+pub(crate) struct CreateMachineBody {
     /// `name` (required).
-    pub name: String,
+    pub(crate) name: String,
     /// `scoped_machines` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub scoped_machines: Option<Vec<String>>,
+    pub(crate) scoped_machines: Option<Vec<String>>,
     /// `default_token_ttl` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub default_token_ttl: Option<i64>,
+    pub(crate) default_token_ttl: Option<i64>,
 }
 
 impl CreateMachineBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(name: String) -> Self {
+    pub(crate) fn new(name: String) -> Self {
         Self {
             name,
             scoped_machines: None,
@@ -811,46 +811,46 @@ impl CreateMachineBody {
 
 /// `CreateMachineScopeBody`: request body of `CreateMachineScope`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateMachineScopeBody {
+pub(crate) struct CreateMachineScopeBody {
     /// `to_machine_id` (required).
-    pub to_machine_id: String,
+    pub(crate) to_machine_id: String,
 }
 
 impl CreateMachineScopeBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(to_machine_id: String) -> Self {
+    pub(crate) fn new(to_machine_id: String) -> Self {
         Self { to_machine_id }
     }
 }
 
 /// `RotateMachineSecretKeyBody`: request body of `RotateMachineSecretKey`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RotateMachineSecretKeyBody {
+pub(crate) struct RotateMachineSecretKeyBody {
     /// `previous_token_ttl` (required).
-    pub previous_token_ttl: i64,
+    pub(crate) previous_token_ttl: i64,
 }
 
 impl RotateMachineSecretKeyBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(previous_token_ttl: i64) -> Self {
+    pub(crate) fn new(previous_token_ttl: i64) -> Self {
         Self { previous_token_ttl }
     }
 }
 
 /// `UpdateMachineBody`: request body of `UpdateMachine`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateMachineBody {
+pub(crate) struct UpdateMachineBody {
     /// `name` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     /// `default_token_ttl` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub default_token_ttl: Option<i64>,
+    pub(crate) default_token_ttl: Option<i64>,
 }
 
 impl UpdateMachineBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             name: None,
             default_token_ttl: None,

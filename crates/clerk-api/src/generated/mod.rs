@@ -30,6 +30,8 @@ pub mod organizations;
 pub mod permissions;
 pub mod phone_numbers;
 pub mod proxy_checks;
+#[cfg(test)]
+mod redaction_tests;
 pub mod redirect_urls;
 pub mod role_sets;
 pub mod roles;

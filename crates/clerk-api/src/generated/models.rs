@@ -17,7 +17,7 @@ pub struct ActorToken {
     /// `id` (required).
     pub id: String,
     /// `status` (required).
-    pub status: ActorTokenStatus,
+    pub status: TokenStatus,
     /// `user_id` (required).
     pub user_id: String,
     /// `actor` (required).
@@ -54,31 +54,29 @@ impl std::fmt::Debug for ActorToken {
     }
 }
 
-/// String enum from the inline schema `ActorTokenStatus`.
+/// String enum from the inline schema `AdjustCreditBalanceRequestAction`.
 ///
 /// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum ActorTokenStatus {
-    /// `pending`
-    Pending,
-    /// `accepted`
-    Accepted,
-    /// `revoked`
-    Revoked,
+pub enum AdjustCreditBalanceAction {
+    /// `increase`
+    Increase,
+    /// `decrease`
+    Decrease,
     /// A value this SDK version does not know.
     Unknown(String),
 }
 
-crate::macros::string_enum!(ActorTokenStatus { Pending => "pending", Accepted => "accepted", Revoked => "revoked", });
+crate::macros::string_enum!(AdjustCreditBalanceAction { Increase => "increase", Decrease => "decrease", });
 
-/// `AdjustCreditBalanceRequest`: component schema for `AdjustCreditBalanceRequest`.
+/// `AdjustCreditBalanceInput`: component schema for `AdjustCreditBalanceRequest`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AdjustCreditBalanceRequest {
+pub struct AdjustCreditBalanceInput {
     /// `amount` (required).
     pub amount: i64,
     /// `action` (required).
-    pub action: AdjustCreditBalanceRequestAction,
+    pub action: AdjustCreditBalanceAction,
     /// `currency` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
@@ -88,22 +86,6 @@ pub struct AdjustCreditBalanceRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
-
-/// String enum from the inline schema `AdjustCreditBalanceRequestAction`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum AdjustCreditBalanceRequestAction {
-    /// `increase`
-    Increase,
-    /// `decrease`
-    Decrease,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(AdjustCreditBalanceRequestAction { Increase => "increase", Decrease => "decrease", });
 
 /// `AgentTask`: component schema for `AgentTask`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
@@ -150,7 +132,7 @@ pub struct AllowlistIdentifier {
     pub identifier: Option<String>,
     /// `identifier_type` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub identifier_type: Option<AllowlistIdentifierIdentifierType>,
+    pub identifier_type: Option<IdentifierType>,
     /// `instance_id` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<String>,
@@ -162,27 +144,9 @@ pub struct AllowlistIdentifier {
     pub updated_at: Option<i64>,
 }
 
-/// String enum from the inline schema `AllowlistIdentifierIdentifierType`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum AllowlistIdentifierIdentifierType {
-    /// `email_address`
-    EmailAddress,
-    /// `phone_number`
-    PhoneNumber,
-    /// `web3_wallet`
-    Web3Wallet,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(AllowlistIdentifierIdentifierType { EmailAddress => "email_address", PhoneNumber => "phone_number", Web3Wallet => "web3_wallet", });
-
-/// `ApplyCommerceDiscountRequest`: component schema for `ApplyCommerceDiscountRequest`.
+/// `ApplyCommerceDiscountInput`: component schema for `ApplyCommerceDiscountRequest`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ApplyCommerceDiscountRequest {
+pub struct ApplyCommerceDiscountInput {
     /// `discount_id` (required).
     pub discount_id: String,
 }
@@ -307,26 +271,8 @@ pub struct BillingPriceResponse {
     /// `created_at` (required).
     pub created_at: i64,
     /// `supported_billing_periods` (required).
-    pub supported_billing_periods: BillingPriceResponseSupportedBillingPeriods,
+    pub supported_billing_periods: SupportedBillingPeriods,
 }
-
-/// String enum from the inline schema `BillingPriceResponseSupportedBillingPeriods`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BillingPriceResponseSupportedBillingPeriods {
-    /// `month`
-    Month,
-    /// `annual`
-    Annual,
-    /// `both`
-    Both,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(BillingPriceResponseSupportedBillingPeriods { Month => "month", Annual => "annual", Both => "both", });
 
 /// `BillingProrationDiscountDetail`: component schema for `BillingProrationDiscountDetail`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -418,7 +364,7 @@ pub struct BlocklistIdentifier {
     pub identifier: Option<String>,
     /// `identifier_type` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub identifier_type: Option<BlocklistIdentifierIdentifierType>,
+    pub identifier_type: Option<IdentifierType>,
     /// `instance_id` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<String>,
@@ -429,24 +375,6 @@ pub struct BlocklistIdentifier {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<i64>,
 }
-
-/// String enum from the inline schema `BlocklistIdentifierIdentifierType`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BlocklistIdentifierIdentifierType {
-    /// `email_address`
-    EmailAddress,
-    /// `phone_number`
-    PhoneNumber,
-    /// `web3_wallet`
-    Web3Wallet,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(BlocklistIdentifierIdentifierType { EmailAddress => "email_address", PhoneNumber => "phone_number", Web3Wallet => "web3_wallet", });
 
 /// `BlocklistIdentifiers`: component schema for `BlocklistIdentifiers`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -846,7 +774,7 @@ pub enum CommercePaymentMethodResponsePaymentType {
 
 crate::macros::string_enum!(CommercePaymentMethodResponsePaymentType { Card => "card", Link => "link", PayerCredits => "payer-credits", });
 
-/// String enum from the inline schema `CommercePaymentMethodResponseStatus`.
+/// String enum from the schemas CommercePaymentMethodResponseStatus, CommercePaymentSourceResponseStatus (one type for the same values).
 ///
 /// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -872,7 +800,7 @@ pub struct CommercePaymentSourceResponse {
     /// `payer_id` (required).
     pub payer_id: String,
     /// `payment_method` (required).
-    pub payment_method: CommercePaymentSourceResponsePaymentMethod,
+    pub payment_method: PaymentSourceMethod,
     /// `is_default` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_default: Option<bool>,
@@ -886,7 +814,7 @@ pub struct CommercePaymentSourceResponse {
     /// `last4` (required).
     pub last4: String,
     /// `status` (required).
-    pub status: CommercePaymentSourceResponseStatus,
+    pub status: CommercePaymentMethodResponseStatus,
     /// `wallet_type` (required).
     pub wallet_type: String,
     /// `card_type` (required).
@@ -905,40 +833,6 @@ pub struct CommercePaymentSourceResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_removable: Option<bool>,
 }
-
-/// String enum from the inline schema `CommercePaymentSourceResponsePaymentMethod`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CommercePaymentSourceResponsePaymentMethod {
-    /// `card`
-    Card,
-    /// `apple_pay`
-    ApplePay,
-    /// `google_pay`
-    GooglePay,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(CommercePaymentSourceResponsePaymentMethod { Card => "card", ApplePay => "apple_pay", GooglePay => "google_pay", });
-
-/// String enum from the inline schema `CommercePaymentSourceResponseStatus`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CommercePaymentSourceResponseStatus {
-    /// `active`
-    Active,
-    /// `disconnected`
-    Disconnected,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(CommercePaymentSourceResponseStatus { Active => "active", Disconnected => "disconnected", });
 
 /// `CommercePerUnitTotal`: component schema for `CommercePerUnitTotal`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -1145,7 +1039,7 @@ pub struct CommercePriceTransitionDetails {
     /// `effective_at` (required).
     pub effective_at: i64,
     /// `effective_mode` (required).
-    pub effective_mode: CommercePriceTransitionDetailsEffectiveMode,
+    pub effective_mode: PriceTransitionEffectiveMode,
     /// `next_billing_date` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_billing_date: Option<i64>,
@@ -1155,45 +1049,10 @@ pub struct CommercePriceTransitionDetails {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub immediate_charge: Option<CommerceMoneyResponse>,
     /// `previous_subscription_item_status` (required).
-    pub previous_subscription_item_status:
-        CommercePriceTransitionDetailsPreviousSubscriptionItemStatus,
+    pub previous_subscription_item_status: PreviousSubscriptionItemStatus,
     /// `previous_subscription_item_id` (required).
     pub previous_subscription_item_id: String,
 }
-
-/// String enum from the inline schema `CommercePriceTransitionDetailsEffectiveMode`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CommercePriceTransitionDetailsEffectiveMode {
-    /// `immediate`
-    Immediate,
-    /// `end_of_period`
-    EndOfPeriod,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(CommercePriceTransitionDetailsEffectiveMode { Immediate => "immediate", EndOfPeriod => "end_of_period", });
-
-/// String enum from the inline schema `CommercePriceTransitionDetailsPreviousSubscriptionItemStatus`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CommercePriceTransitionDetailsPreviousSubscriptionItemStatus {
-    /// `canceled`
-    Canceled,
-    /// `ended`
-    Ended,
-    /// `abandoned`
-    Abandoned,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(CommercePriceTransitionDetailsPreviousSubscriptionItemStatus { Canceled => "canceled", Ended => "ended", Abandoned => "abandoned", });
 
 /// `CommercePriceTransitionResponse`: component schema for `CommercePriceTransitionResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -1313,7 +1172,7 @@ pub struct CommerceSubscriptionItem {
     pub lifetime_paid: Option<CommerceMoneyResponse>,
     /// `next_payment` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub next_payment: Option<CommerceSubscriptionItemNextPaymentResponse>,
+    pub next_payment: Option<SubscriptionItemNextPayment>,
     /// `payer_id` (required).
     pub payer_id: String,
     /// `payer` (optional).
@@ -1375,7 +1234,7 @@ pub struct CommerceSubscriptionItem2 {
     #[serde(default)]
     pub plan: Option<CommercePlan2>,
     /// `plan_period` (required).
-    pub plan_period: CommerceSubscriptionItem2PlanPeriod,
+    pub plan_period: CommerceSubscriptionItemPlanPeriod,
     /// `payment_source_id` (required).
     pub payment_source_id: String,
     /// `payment_source` (optional, nullable).
@@ -1389,10 +1248,10 @@ pub struct CommerceSubscriptionItem2 {
     pub amount: Option<CommerceMoneyResponse>,
     /// `next_invoice` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub next_invoice: Option<CommerceSubscriptionItemNextPaymentResponse>,
+    pub next_invoice: Option<SubscriptionItemNextPayment>,
     /// `next_payment` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub next_payment: Option<CommerceSubscriptionItemNextPaymentResponse>,
+    pub next_payment: Option<SubscriptionItemNextPayment>,
     /// `payer_id` (required).
     pub payer_id: String,
     /// `payer` (optional, nullable).
@@ -1423,22 +1282,6 @@ pub struct CommerceSubscriptionItem2 {
     pub updated_at: i64,
 }
 
-/// String enum from the inline schema `CommerceSubscriptionItem2PlanPeriod`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CommerceSubscriptionItem2PlanPeriod {
-    /// `month`
-    Month,
-    /// `annual`
-    Annual,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(CommerceSubscriptionItem2PlanPeriod { Month => "month", Annual => "annual", });
-
 /// String enum from the inline schema `CommerceSubscriptionItem2Status`.
 ///
 /// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
@@ -1463,24 +1306,7 @@ pub enum CommerceSubscriptionItem2Status {
 
 crate::macros::string_enum!(CommerceSubscriptionItem2Status { Active => "active", Ended => "ended", PastDue => "past_due", Upcoming => "upcoming", Incomplete => "incomplete", Abandoned => "abandoned", });
 
-/// `CommerceSubscriptionItemNextPaymentResponse`: component schema for `CommerceSubscriptionItemNextPaymentResponse`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CommerceSubscriptionItemNextPaymentResponse {
-    /// `amount` (optional, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub amount: Option<CommerceMoneyResponse>,
-    /// `date` (optional, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub date: Option<i64>,
-    /// `per_unit_totals` (optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub per_unit_totals: Option<Vec<CommercePerUnitTotal>>,
-    /// `totals` (optional, nullable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub totals: Option<CommerceTotalsResponse>,
-}
-
-/// String enum from the inline schema `CommerceSubscriptionItemPlanPeriod`.
+/// String enum from the schemas CommerceSubscriptionItem2PlanPeriod, CommerceSubscriptionItemPlanPeriod (one type for the same values).
 ///
 /// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1628,9 +1454,9 @@ pub struct Cookies {
     pub cookies: Vec<String>,
 }
 
-/// `CreateBillingPriceRequest`: component schema for `CreateBillingPriceRequest`.
+/// `CreateBillingPriceInput`: component schema for `CreateBillingPriceRequest`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateBillingPriceRequest {
+pub struct CreateBillingPriceInput {
     /// `plan_id` (required).
     pub plan_id: String,
     /// `currency` (optional).
@@ -1647,26 +1473,8 @@ pub struct CreateBillingPriceRequest {
     pub description: Option<String>,
     /// `supported_billing_periods` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub supported_billing_periods: Option<CreateBillingPriceRequestSupportedBillingPeriods>,
+    pub supported_billing_periods: Option<SupportedBillingPeriods>,
 }
-
-/// String enum from the inline schema `CreateBillingPriceRequestSupportedBillingPeriods`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateBillingPriceRequestSupportedBillingPeriods {
-    /// `month`
-    Month,
-    /// `annual`
-    Annual,
-    /// `both`
-    Both,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(CreateBillingPriceRequestSupportedBillingPeriods { Month => "month", Annual => "annual", Both => "both", });
 
 /// `DeletedObject`: component schema for `DeletedObject`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -1843,6 +1651,24 @@ pub struct Domain {
     pub cname_targets: Option<Vec<CNameTarget>>,
 }
 
+/// String enum from the inline schema `OrganizationSettingsDomainsEnrollmentModesItem`.
+///
+/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DomainEnrollmentMode {
+    /// `manual_invitation`
+    ManualInvitation,
+    /// `automatic_invitation`
+    AutomaticInvitation,
+    /// `automatic_suggestion`
+    AutomaticSuggestion,
+    /// A value this SDK version does not know.
+    Unknown(String),
+}
+
+crate::macros::string_enum!(DomainEnrollmentMode { ManualInvitation => "manual_invitation", AutomaticInvitation => "automatic_invitation", AutomaticSuggestion => "automatic_suggestion", });
+
 /// `Domains`: component schema for `Domains`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Domains {
@@ -1984,7 +1810,7 @@ pub struct EnterpriseAccountConnection {
     pub updated_at: i64,
 }
 
-/// String enum from the inline schema `EnterpriseAccountProtocol`.
+/// String enum from the schemas EnterpriseAccountProtocol, EnterpriseConnectionTestRunConnectionType (one type for the same values).
 ///
 /// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -2167,36 +1993,8 @@ pub struct EnterpriseConnectionSamlConnection {
     pub force_authn: Option<bool>,
     /// `login_hint` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub login_hint: Option<EnterpriseConnectionSamlConnectionLoginHint>,
+    pub login_hint: Option<SamlLoginHint>,
 }
-
-/// `EnterpriseConnectionSamlConnectionLoginHint`: inline schema `EnterpriseConnectionSamlConnectionLoginHint`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EnterpriseConnectionSamlConnectionLoginHint {
-    /// `mode` (required).
-    pub mode: EnterpriseConnectionSamlConnectionLoginHintMode,
-    /// `source` (optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source: Option<String>,
-}
-
-/// String enum from the inline schema `EnterpriseConnectionSamlConnectionLoginHintMode`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum EnterpriseConnectionSamlConnectionLoginHintMode {
-    /// `email_address`
-    EmailAddress,
-    /// `custom_attribute`
-    CustomAttribute,
-    /// `off`
-    Off,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(EnterpriseConnectionSamlConnectionLoginHintMode { EmailAddress => "email_address", CustomAttribute => "custom_attribute", Off => "off", });
 
 /// `EnterpriseConnectionTestRun`: component schema for `EnterpriseConnectionTestRun`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -2206,10 +2004,10 @@ pub struct EnterpriseConnectionTestRun {
     /// `status` (required).
     pub status: EnterpriseConnectionTestRunStatus,
     /// `connection_type` (required).
-    pub connection_type: EnterpriseConnectionTestRunConnectionType,
+    pub connection_type: EnterpriseAccountProtocol,
     /// `parsed_user_info` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub parsed_user_info: Option<EnterpriseConnectionTestRunParsedUserInfo>,
+    pub parsed_user_info: Option<TestRunParsedUserInfo>,
     /// `logs` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logs: Option<Vec<EnterpriseConnectionTestRunLogsItem>>,
@@ -2222,22 +2020,6 @@ pub struct EnterpriseConnectionTestRun {
     /// `created_at` (required).
     pub created_at: i64,
 }
-
-/// String enum from the inline schema `EnterpriseConnectionTestRunConnectionType`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum EnterpriseConnectionTestRunConnectionType {
-    /// `saml`
-    Saml,
-    /// `oauth`
-    OAuth,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(EnterpriseConnectionTestRunConnectionType { Saml => "saml", OAuth => "oauth", });
 
 /// `EnterpriseConnectionTestRunLogsItem`: inline schema `EnterpriseConnectionTestRunLogsItem`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -2284,23 +2066,6 @@ impl std::fmt::Debug for EnterpriseConnectionTestRunOAuth {
     }
 }
 
-/// `EnterpriseConnectionTestRunParsedUserInfo`: inline schema `EnterpriseConnectionTestRunParsedUserInfo`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EnterpriseConnectionTestRunParsedUserInfo {
-    /// `email_address` (optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email_address: Option<String>,
-    /// `first_name` (optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub first_name: Option<String>,
-    /// `last_name` (optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_name: Option<String>,
-    /// `user_id` (optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<String>,
-}
-
 /// `EnterpriseConnectionTestRunResponse`: component schema for `EnterpriseConnectionTestRunResponse`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct EnterpriseConnectionTestRunResponse {
@@ -2330,7 +2095,7 @@ pub struct EnterpriseConnectionTestRunSaml {
     pub relay_state: Option<String>,
 }
 
-/// String enum from the inline schema `EnterpriseConnectionTestRunStatus`.
+/// String enum from the schemas EnterpriseConnectionTestRunStatus, ListEnterpriseConnectionTestRunsStatusItem (one type for the same values).
 ///
 /// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -2368,12 +2133,28 @@ pub struct EnterpriseConnections {
     pub total_count: i64,
 }
 
-/// `ExtendFreeTrialRequest`: component schema for `ExtendFreeTrialRequest`.
+/// `ExtendFreeTrialInput`: component schema for `ExtendFreeTrialRequest`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ExtendFreeTrialRequest {
+pub struct ExtendFreeTrialInput {
     /// `extend_to` (required).
     pub extend_to: String,
 }
+
+/// One of several shapes, from the inline schema `ExternalAccountWithVerificationVerification`.
+///
+/// Shapes this SDK does not know decode to `Unknown` with the raw JSON.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum ExternalAccountVerification {
+    /// `object: verification_oauth`
+    VerificationOAuth(VerificationOAuth),
+    /// `object: verification_google_one_tap`
+    VerificationGoogleOneTap(VerificationGoogleOneTap),
+    /// A shape this SDK version does not know, kept as raw JSON.
+    Unknown(serde_json::Value),
+}
+
+crate::macros::tagged_union!(ExternalAccountVerification , "object" { VerificationOAuth => "verification_oauth", VerificationGoogleOneTap => "verification_google_one_tap", });
 
 /// `ExternalAccountWithVerification`: component schema for `ExternalAccountWithVerification`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -2423,7 +2204,7 @@ pub struct ExternalAccountWithVerification {
     pub updated_at: i64,
     /// `verification` (required, nullable).
     #[serde(default)]
-    pub verification: Option<ExternalAccountWithVerificationVerification>,
+    pub verification: Option<ExternalAccountVerification>,
 }
 
 /// String enum from the inline schema `ExternalAccountWithVerificationObject`.
@@ -2443,22 +2224,6 @@ pub enum ExternalAccountWithVerificationObject {
 }
 
 crate::macros::string_enum!(ExternalAccountWithVerificationObject { ExternalAccount => "external_account", FacebookAccount => "facebook_account", GoogleAccount => "google_account", });
-
-/// One of several shapes, from the inline schema `ExternalAccountWithVerificationVerification`.
-///
-/// Shapes this SDK does not know decode to `Unknown` with the raw JSON.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum ExternalAccountWithVerificationVerification {
-    /// `object: verification_oauth`
-    VerificationOAuth(VerificationOAuth),
-    /// `object: verification_google_one_tap`
-    VerificationGoogleOneTap(VerificationGoogleOneTap),
-    /// A shape this SDK version does not know, kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-
-crate::macros::tagged_union!(ExternalAccountWithVerificationVerification , "object" { VerificationOAuth => "verification_oauth", VerificationGoogleOneTap => "verification_google_one_tap", });
 
 /// `FeatureResponse`: component schema for `FeatureResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -2505,6 +2270,58 @@ pub struct IdentificationLink {
     /// `id` (required).
     pub id: String,
 }
+
+/// String enum from the schemas ReplaceUserEmailAddressIdentificationStatus, ReplaceUserPhoneNumberIdentificationStatus (one type for the same values).
+///
+/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum IdentificationStatus {
+    /// `verified`
+    Verified,
+    /// `reserved`
+    Reserved,
+    /// `unverified`
+    Unverified,
+    /// A value this SDK version does not know.
+    Unknown(String),
+}
+
+crate::macros::string_enum!(IdentificationStatus { Verified => "verified", Reserved => "reserved", Unverified => "unverified", });
+
+/// String enum from the schemas AllowlistIdentifierIdentifierType, BlocklistIdentifierIdentifierType (one type for the same values).
+///
+/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum IdentifierType {
+    /// `email_address`
+    EmailAddress,
+    /// `phone_number`
+    PhoneNumber,
+    /// `web3_wallet`
+    Web3Wallet,
+    /// A value this SDK version does not know.
+    Unknown(String),
+}
+
+crate::macros::string_enum!(IdentifierType { EmailAddress => "email_address", PhoneNumber => "phone_number", Web3Wallet => "web3_wallet", });
+
+/// String enum from the schemas CreateUserEmailAddressIdentificationStatusItem, CreateUserPhoneNumberIdentificationStatusItem (one type for the same values).
+///
+/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum InitialIdentificationStatus {
+    /// `verified`
+    Verified,
+    /// `reserved`
+    Reserved,
+    /// A value this SDK version does not know.
+    Unknown(String),
+}
+
+crate::macros::string_enum!(InitialIdentificationStatus { Verified => "verified", Reserved => "reserved", });
 
 /// `Instance`: component schema for `Instance`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -2632,6 +2449,22 @@ impl std::fmt::Debug for Invitation {
     }
 }
 
+/// `InvitationOrganizationData`: component schema for `OrganizationInvitationPublicOrganizationData`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InvitationOrganizationData {
+    /// `id` (required).
+    pub id: String,
+    /// `name` (required).
+    pub name: String,
+    /// `slug` (required).
+    pub slug: String,
+    /// `image_url` (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_url: Option<String>,
+    /// `has_image` (required).
+    pub has_image: bool,
+}
+
 /// `InvitationRevoked`: inline schema `InvitationRevoked`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct InvitationRevoked {
@@ -2693,7 +2526,7 @@ pub enum InvitationRevokedStatus {
 
 crate::macros::string_enum!(InvitationRevokedStatus { Revoked => "revoked", });
 
-/// String enum from the inline schema `InvitationStatus`.
+/// String enum from the schemas InvitationStatus, ListInvitationsStatus, ListInstanceOrganizationInvitationsStatus, ListOrganizationInvitationsStatus, UsersGetOrganizationInvitationsStatus (one type for the same values).
 ///
 /// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -2712,6 +2545,22 @@ pub enum InvitationStatus {
 }
 
 crate::macros::string_enum!(InvitationStatus { Pending => "pending", Accepted => "accepted", Revoked => "revoked", Expired => "expired", });
+
+/// String enum from the schemas CreateBulkInvitationsItemTemplateSlug, CreateInvitationTemplateSlug (one type for the same values).
+///
+/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum InvitationTemplateSlug {
+    /// `invitation`
+    Invitation,
+    /// `waitlist_invitation`
+    WaitlistInvitation,
+    /// A value this SDK version does not know.
+    Unknown(String),
+}
+
+crate::macros::string_enum!(InvitationTemplateSlug { Invitation => "invitation", WaitlistInvitation => "waitlist_invitation", });
 
 /// `Jwks`: component schema for `Jwks`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -2732,7 +2581,7 @@ pub struct JwksEcdsaPrivateKey {
     #[serde(rename = "use")]
     pub use_: String,
     /// `kty` (required).
-    pub kty: JwksEcdsaPrivateKeyKty,
+    pub kty: JwksEcdsaPublicKeyKty,
     /// `crv` (required).
     pub crv: String,
     /// `x` (required).
@@ -2774,20 +2623,6 @@ impl std::fmt::Debug for JwksEcdsaPrivateKey {
     }
 }
 
-/// String enum from the inline schema `JwksEcdsaPrivateKeyKty`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum JwksEcdsaPrivateKeyKty {
-    /// `EC`
-    Ec,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(JwksEcdsaPrivateKeyKty { Ec => "EC", });
-
 /// `JwksEcdsaPublicKey`: component schema for `JwksEcdsaPublicKey`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JwksEcdsaPublicKey {
@@ -2820,7 +2655,7 @@ pub struct JwksEcdsaPublicKey {
     pub x5u: Option<String>,
 }
 
-/// String enum from the inline schema `JwksEcdsaPublicKeyKty`.
+/// String enum from the schemas JwksEcdsaPrivateKeyKty, JwksEcdsaPublicKeyKty (one type for the same values).
 ///
 /// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -2845,9 +2680,9 @@ pub struct JwksEd25519PrivateKey {
     #[serde(rename = "use")]
     pub use_: String,
     /// `kty` (required).
-    pub kty: JwksEd25519PrivateKeyKty,
+    pub kty: JwksEd25519PublicKeyKty,
     /// `crv` (required).
-    pub crv: JwksEd25519PrivateKeyCrv,
+    pub crv: JwksEd25519PublicKeyCrv,
     /// `x` (required).
     pub x: String,
     /// `d` (required).
@@ -2884,34 +2719,6 @@ impl std::fmt::Debug for JwksEd25519PrivateKey {
     }
 }
 
-/// String enum from the inline schema `JwksEd25519PrivateKeyCrv`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum JwksEd25519PrivateKeyCrv {
-    /// `Ed25519`
-    Ed25519,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(JwksEd25519PrivateKeyCrv { Ed25519 => "Ed25519", });
-
-/// String enum from the inline schema `JwksEd25519PrivateKeyKty`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum JwksEd25519PrivateKeyKty {
-    /// `OKP`
-    Okp,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(JwksEd25519PrivateKeyKty { Okp => "OKP", });
-
 /// `JwksEd25519PublicKey`: component schema for `JwksEd25519PublicKey`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JwksEd25519PublicKey {
@@ -2942,7 +2749,7 @@ pub struct JwksEd25519PublicKey {
     pub x5u: Option<String>,
 }
 
-/// String enum from the inline schema `JwksEd25519PublicKeyCrv`.
+/// String enum from the schemas JwksEd25519PrivateKeyCrv, JwksEd25519PublicKeyCrv (one type for the same values).
 ///
 /// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -2956,7 +2763,7 @@ pub enum JwksEd25519PublicKeyCrv {
 
 crate::macros::string_enum!(JwksEd25519PublicKeyCrv { Ed25519 => "Ed25519", });
 
-/// String enum from the inline schema `JwksEd25519PublicKeyKty`.
+/// String enum from the schemas JwksEd25519PrivateKeyKty, JwksEd25519PublicKeyKty (one type for the same values).
 ///
 /// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -3007,7 +2814,7 @@ pub struct JwksRsaPrivateKey {
     #[serde(rename = "use")]
     pub use_: String,
     /// `kty` (required).
-    pub kty: JwksRsaPrivateKeyKty,
+    pub kty: JwksRsaPublicKeyKty,
     /// `n` (required).
     pub n: String,
     /// `e` (required).
@@ -3064,20 +2871,6 @@ impl std::fmt::Debug for JwksRsaPrivateKey {
     }
 }
 
-/// String enum from the inline schema `JwksRsaPrivateKeyKty`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum JwksRsaPrivateKeyKty {
-    /// `RSA`
-    Rsa,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(JwksRsaPrivateKeyKty { Rsa => "RSA", });
-
 /// `JwksRsaPublicKey`: component schema for `JwksRsaPublicKey`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JwksRsaPublicKey {
@@ -3108,7 +2901,7 @@ pub struct JwksRsaPublicKey {
     pub x5u: Option<String>,
 }
 
-/// String enum from the inline schema `JwksRsaPublicKeyKty`.
+/// String enum from the schemas JwksRsaPrivateKeyKty, JwksRsaPublicKeyKty (one type for the same values).
 ///
 /// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -3205,6 +2998,24 @@ pub struct JwtTemplate {
     /// `updated_at` (required).
     pub updated_at: i64,
 }
+
+/// String enum from the schemas EnterpriseConnectionSamlConnectionLoginHintMode, SamlConnectionLoginHintMode, CreateEnterpriseConnectionSamlLoginHintMode, UpdateEnterpriseConnectionSamlLoginHintMode, CreateSamlConnectionLoginHintMode, UpdateSamlConnectionLoginHintMode (one type for the same values).
+///
+/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum LoginHintMode {
+    /// `email_address`
+    EmailAddress,
+    /// `custom_attribute`
+    CustomAttribute,
+    /// `off`
+    Off,
+    /// A value this SDK version does not know.
+    Unknown(String),
+}
+
+crate::macros::string_enum!(LoginHintMode { EmailAddress => "email_address", CustomAttribute => "custom_attribute", Off => "off", });
 
 /// `Machine`: component schema for `Machine`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -3651,7 +3462,7 @@ pub struct OrganizationDomain {
     pub total_pending_suggestions: i32,
     /// `public_organization_data` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub public_organization_data: Option<OrganizationInvitationPublicOrganizationData>,
+    pub public_organization_data: Option<InvitationOrganizationData>,
     /// `created_at` (required).
     pub created_at: i64,
     /// `updated_at` (required).
@@ -3771,22 +3582,6 @@ impl std::fmt::Debug for OrganizationInvitation {
     }
 }
 
-/// `OrganizationInvitationPublicOrganizationData`: component schema for `OrganizationInvitationPublicOrganizationData`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct OrganizationInvitationPublicOrganizationData {
-    /// `id` (required).
-    pub id: String,
-    /// `name` (required).
-    pub name: String,
-    /// `slug` (required).
-    pub slug: String,
-    /// `image_url` (optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub image_url: Option<String>,
-    /// `has_image` (required).
-    pub has_image: bool,
-}
-
 /// `OrganizationInvitationPublicUserData`: component schema for `OrganizationInvitationPublicUserData`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrganizationInvitationPublicUserData {
@@ -3806,91 +3601,12 @@ pub struct OrganizationInvitationPublicUserData {
     pub identifier: String,
 }
 
-/// `OrganizationInvitationWithPublicOrganizationData`: component schema for `OrganizationInvitationWithPublicOrganizationData`.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
-pub struct OrganizationInvitationWithPublicOrganizationData {
-    /// `object` (required).
-    pub object: String,
-    /// `id` (required).
-    pub id: String,
-    /// `email_address` (required).
-    pub email_address: String,
-    /// `role` (required).
-    pub role: String,
-    /// `role_name` (required).
-    pub role_name: String,
-    /// `organization_id` (optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub organization_id: Option<String>,
-    /// `inviter_id` (required, nullable).
-    #[serde(default)]
-    pub inviter_id: Option<String>,
-    /// `public_inviter_data` (required, nullable).
-    #[serde(default)]
-    pub public_inviter_data: Option<OrganizationInvitationPublicUserData>,
-    /// `status` (optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-    /// `public_metadata` (required).
-    #[serde(default)]
-    pub public_metadata: serde_json::Value,
-    /// `private_metadata` (optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub private_metadata: Option<serde_json::Value>,
-    /// `url` (required, nullable).
-    #[serde(default)]
-    pub url: Option<String>,
-    /// `expires_at` (required, nullable).
-    #[serde(default)]
-    pub expires_at: Option<i64>,
-    /// `created_at` (required).
-    pub created_at: i64,
-    /// `updated_at` (required).
-    pub updated_at: i64,
-    /// `public_organization_data` (optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub public_organization_data: Option<OrganizationInvitationPublicOrganizationData>,
-}
-
-impl std::fmt::Debug for OrganizationInvitationWithPublicOrganizationData {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OrganizationInvitationWithPublicOrganizationData")
-            .field("object", &self.object)
-            .field("id", &self.id)
-            .field("email_address", &self.email_address)
-            .field("role", &self.role)
-            .field("role_name", &self.role_name)
-            .field("organization_id", &self.organization_id)
-            .field("inviter_id", &self.inviter_id)
-            .field("public_inviter_data", &self.public_inviter_data)
-            .field("status", &self.status)
-            .field("public_metadata", &self.public_metadata)
-            .field("private_metadata", &self.private_metadata)
-            .field("url", &self.url.as_ref().map(|_| crate::macros::Redacted))
-            .field("expires_at", &self.expires_at)
-            .field("created_at", &self.created_at)
-            .field("updated_at", &self.updated_at)
-            .field("public_organization_data", &self.public_organization_data)
-            .finish()
-    }
-}
-
 /// `OrganizationInvitations`: component schema for `OrganizationInvitations`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrganizationInvitations {
     /// `data` (required).
     #[serde(default)]
     pub data: Vec<OrganizationInvitation>,
-    /// `total_count` (required).
-    pub total_count: i64,
-}
-
-/// `OrganizationInvitationsWithPublicOrganizationData`: component schema for `OrganizationInvitationsWithPublicOrganizationData`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct OrganizationInvitationsWithPublicOrganizationData {
-    /// `data` (required).
-    #[serde(default)]
-    pub data: Vec<OrganizationInvitationWithPublicOrganizationData>,
     /// `total_count` (required).
     pub total_count: i64,
 }
@@ -3999,31 +3715,13 @@ pub struct OrganizationSettings {
     pub slug_disabled: Option<bool>,
     /// `domains_enrollment_modes` (required).
     #[serde(default)]
-    pub domains_enrollment_modes: Vec<OrganizationSettingsDomainsEnrollmentModesItem>,
+    pub domains_enrollment_modes: Vec<DomainEnrollmentMode>,
     /// `domains_default_role` (required).
     pub domains_default_role: String,
     /// `initial_role_set_key` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub initial_role_set_key: Option<String>,
 }
-
-/// String enum from the inline schema `OrganizationSettingsDomainsEnrollmentModesItem`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum OrganizationSettingsDomainsEnrollmentModesItem {
-    /// `manual_invitation`
-    ManualInvitation,
-    /// `automatic_invitation`
-    AutomaticInvitation,
-    /// `automatic_suggestion`
-    AutomaticSuggestion,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(OrganizationSettingsDomainsEnrollmentModesItem { ManualInvitation => "manual_invitation", AutomaticInvitation => "automatic_invitation", AutomaticSuggestion => "automatic_suggestion", });
 
 /// `OrganizationWithLogo`: component schema for `OrganizationWithLogo`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -4127,16 +3825,6 @@ pub struct PaginatedCommercePlanResponse {
     pub total_count: i64,
 }
 
-/// `PaginatedCommerceSubscriptionItemResponse`: component schema for `PaginatedCommerceSubscriptionItemResponse`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PaginatedCommerceSubscriptionItemResponse {
-    /// `data` (required).
-    #[serde(default)]
-    pub data: Vec<CommerceSubscriptionItem>,
-    /// `total_count` (required).
-    pub total_count: i64,
-}
-
 /// `Passkey`: component schema for `Passkey`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Passkey {
@@ -4156,6 +3844,40 @@ pub struct Passkey {
 
 /// `PasswordHasher`: component schema `PasswordHasher`.
 pub type PasswordHasher = String;
+
+/// String enum from the schemas GetCommercePlanListPayerType, GetCommerceSubscriptionItemListPayerType (one type for the same values).
+///
+/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PayerType {
+    /// `user`
+    User,
+    /// `org`
+    Org,
+    /// A value this SDK version does not know.
+    Unknown(String),
+}
+
+crate::macros::string_enum!(PayerType { User => "user", Org => "org", });
+
+/// String enum from the inline schema `CommercePaymentSourceResponsePaymentMethod`.
+///
+/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PaymentSourceMethod {
+    /// `card`
+    Card,
+    /// `apple_pay`
+    ApplePay,
+    /// `google_pay`
+    GooglePay,
+    /// A value this SDK version does not know.
+    Unknown(String),
+}
+
+crate::macros::string_enum!(PaymentSourceMethod { Card => "card", ApplePay => "apple_pay", GooglePay => "google_pay", });
 
 /// `Permission`: component schema for `Permission`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -4262,9 +3984,43 @@ pub enum PhoneNumberVerification {
 
 crate::macros::tagged_union!(PhoneNumberVerification , "object" { VerificationOtp => "verification_otp", VerificationAdmin => "verification_admin", });
 
-/// `PriceTransitionRequest`: component schema for `PriceTransitionRequest`.
+/// String enum from the inline schema `CommercePriceTransitionDetailsPreviousSubscriptionItemStatus`.
+///
+/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PreviousSubscriptionItemStatus {
+    /// `canceled`
+    Canceled,
+    /// `ended`
+    Ended,
+    /// `abandoned`
+    Abandoned,
+    /// A value this SDK version does not know.
+    Unknown(String),
+}
+
+crate::macros::string_enum!(PreviousSubscriptionItemStatus { Canceled => "canceled", Ended => "ended", Abandoned => "abandoned", });
+
+/// String enum from the inline schema `CommercePriceTransitionDetailsEffectiveMode`.
+///
+/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PriceTransitionEffectiveMode {
+    /// `immediate`
+    Immediate,
+    /// `end_of_period`
+    EndOfPeriod,
+    /// A value this SDK version does not know.
+    Unknown(String),
+}
+
+crate::macros::string_enum!(PriceTransitionEffectiveMode { Immediate => "immediate", EndOfPeriod => "end_of_period", });
+
+/// `PriceTransitionInput`: component schema for `PriceTransitionRequest`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PriceTransitionRequest {
+pub struct PriceTransitionInput {
     /// `from_price_id` (required).
     pub from_price_id: String,
     /// `to_price_id` (required).
@@ -4435,7 +4191,7 @@ pub struct RoleSetMigration {
     pub updated_at: i64,
 }
 
-/// String enum from the inline schema `RoleSetType`.
+/// String enum from the schemas RoleSetType, CreateRoleSetType (one type for the same values).
 ///
 /// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -4651,29 +4407,11 @@ pub struct SamlConnectionAttributeMapping {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SamlConnectionLoginHint {
     /// `mode` (required).
-    pub mode: SamlConnectionLoginHintMode,
+    pub mode: LoginHintMode,
     /// `source` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
 }
-
-/// String enum from the inline schema `SamlConnectionLoginHintMode`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SamlConnectionLoginHintMode {
-    /// `email_address`
-    EmailAddress,
-    /// `custom_attribute`
-    CustomAttribute,
-    /// `off`
-    Off,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(SamlConnectionLoginHintMode { EmailAddress => "email_address", CustomAttribute => "custom_attribute", Off => "off", });
 
 /// `SamlConnections`: component schema for `SamlConnections`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -4683,6 +4421,16 @@ pub struct SamlConnections {
     pub data: Vec<SamlConnection>,
     /// `total_count` (required).
     pub total_count: i64,
+}
+
+/// `SamlLoginHint`: inline schema `EnterpriseConnectionSamlConnectionLoginHint`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SamlLoginHint {
+    /// `mode` (required).
+    pub mode: LoginHintMode,
+    /// `source` (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 /// `ScimDirectories`: component schema `SCIMDirectories`.
@@ -4954,7 +4702,7 @@ pub struct SignInToken {
     /// `id` (required).
     pub id: String,
     /// `status` (required).
-    pub status: SignInTokenStatus,
+    pub status: TokenStatus,
     /// `user_id` (required).
     pub user_id: String,
     /// `token` (optional).
@@ -4986,24 +4734,6 @@ impl std::fmt::Debug for SignInToken {
             .finish()
     }
 }
-
-/// String enum from the inline schema `SignInTokenStatus`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SignInTokenStatus {
-    /// `pending`
-    Pending,
-    /// `accepted`
-    Accepted,
-    /// `revoked`
-    Revoked,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(SignInTokenStatus { Pending => "pending", Accepted => "accepted", Revoked => "revoked", });
 
 /// `SignUp`: component schema for `SignUp`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -5142,6 +4872,51 @@ pub struct SignUpVerifications {
     pub external_account: Option<serde_json::Value>,
 }
 
+/// `SubscriptionItemNextPayment`: component schema for `CommerceSubscriptionItemNextPaymentResponse`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SubscriptionItemNextPayment {
+    /// `amount` (optional, nullable).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<CommerceMoneyResponse>,
+    /// `date` (optional, nullable).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<i64>,
+    /// `per_unit_totals` (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_unit_totals: Option<Vec<CommercePerUnitTotal>>,
+    /// `totals` (optional, nullable).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totals: Option<CommerceTotalsResponse>,
+}
+
+/// `SubscriptionItemPage`: component schema for `PaginatedCommerceSubscriptionItemResponse`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SubscriptionItemPage {
+    /// `data` (required).
+    #[serde(default)]
+    pub data: Vec<CommerceSubscriptionItem>,
+    /// `total_count` (required).
+    pub total_count: i64,
+}
+
+/// String enum from the schemas BillingPriceResponseSupportedBillingPeriods, CreateBillingPriceRequestSupportedBillingPeriods (one type for the same values).
+///
+/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SupportedBillingPeriods {
+    /// `month`
+    Month,
+    /// `annual`
+    Annual,
+    /// `both`
+    Both,
+    /// A value this SDK version does not know.
+    Unknown(String),
+}
+
+crate::macros::string_enum!(SupportedBillingPeriods { Month => "month", Annual => "annual", Both => "both", });
+
 /// `SvixUrl`: component schema for `SvixUrl`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SvixUrl {
@@ -5226,6 +5001,39 @@ pub struct Template {
     pub created_at: Option<i64>,
 }
 
+/// String enum from the schemas GetTemplateListTemplateType, GetTemplateTemplateType, RevertTemplateTemplateType, ToggleTemplateDeliveryTemplateType, UpsertTemplateTemplateType (one type for the same values).
+///
+/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TemplateType {
+    /// `email`
+    Email,
+    /// `sms`
+    Sms,
+    /// A value this SDK version does not know.
+    Unknown(String),
+}
+
+crate::macros::string_enum!(TemplateType { Email => "email", Sms => "sms", });
+
+/// `TestRunParsedUserInfo`: inline schema `EnterpriseConnectionTestRunParsedUserInfo`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TestRunParsedUserInfo {
+    /// `email_address` (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_address: Option<String>,
+    /// `first_name` (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    /// `last_name` (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    /// `user_id` (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+}
+
 /// `TestingToken`: component schema for `TestingToken`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct TestingToken {
@@ -5264,6 +5072,24 @@ impl std::fmt::Debug for Token {
             .finish()
     }
 }
+
+/// String enum from the schemas ActorTokenStatus, SignInTokenStatus (one type for the same values).
+///
+/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TokenStatus {
+    /// `pending`
+    Pending,
+    /// `accepted`
+    Accepted,
+    /// `revoked`
+    Revoked,
+    /// A value this SDK version does not know.
+    Unknown(String),
+}
+
+crate::macros::string_enum!(TokenStatus { Pending => "pending", Accepted => "accepted", Revoked => "revoked", });
 
 /// `TotalCount`: component schema for `TotalCount`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -5480,6 +5306,62 @@ pub struct User {
     pub scim: Option<ScimUserMetadata>,
 }
 
+/// `UserOrganizationInvitation`: component schema for `OrganizationInvitationWithPublicOrganizationData`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserOrganizationInvitation {
+    /// `object` (required).
+    pub object: String,
+    /// `id` (required).
+    pub id: String,
+    /// `email_address` (required).
+    pub email_address: String,
+    /// `role` (required).
+    pub role: String,
+    /// `role_name` (required).
+    pub role_name: String,
+    /// `organization_id` (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization_id: Option<String>,
+    /// `inviter_id` (required, nullable).
+    #[serde(default)]
+    pub inviter_id: Option<String>,
+    /// `public_inviter_data` (required, nullable).
+    #[serde(default)]
+    pub public_inviter_data: Option<OrganizationInvitationPublicUserData>,
+    /// `status` (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// `public_metadata` (required).
+    #[serde(default)]
+    pub public_metadata: serde_json::Value,
+    /// `private_metadata` (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub private_metadata: Option<serde_json::Value>,
+    /// `url` (required, nullable).
+    #[serde(default)]
+    pub url: Option<String>,
+    /// `expires_at` (required, nullable).
+    #[serde(default)]
+    pub expires_at: Option<i64>,
+    /// `created_at` (required).
+    pub created_at: i64,
+    /// `updated_at` (required).
+    pub updated_at: i64,
+    /// `public_organization_data` (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_organization_data: Option<InvitationOrganizationData>,
+}
+
+/// `UserOrganizationInvitations`: component schema for `OrganizationInvitationsWithPublicOrganizationData`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserOrganizationInvitations {
+    /// `data` (required).
+    #[serde(default)]
+    pub data: Vec<UserOrganizationInvitation>,
+    /// `total_count` (required).
+    pub total_count: i64,
+}
+
 /// `VerificationAdmin`: component schema for `VerificationAdmin`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VerificationAdmin {
@@ -5487,7 +5369,7 @@ pub struct VerificationAdmin {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
     /// `status` (required).
-    pub status: VerificationAdminStatus,
+    pub status: VerifiedStatus,
     /// `strategy` (required).
     pub strategy: VerificationAdminStrategy,
     /// `attempts` (required, nullable).
@@ -5500,20 +5382,6 @@ pub struct VerificationAdmin {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified_at_client: Option<String>,
 }
-
-/// String enum from the inline schema `VerificationAdminStatus`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum VerificationAdminStatus {
-    /// `verified`
-    Verified,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(VerificationAdminStatus { Verified => "verified", });
 
 /// String enum from the inline schema `VerificationAdminStrategy`.
 ///
@@ -5536,7 +5404,7 @@ pub struct VerificationEmailLink {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
     /// `status` (required).
-    pub status: VerificationEmailLinkStatus,
+    pub status: VerificationStatus,
     /// `strategy` (required).
     pub strategy: VerificationEmailLinkStrategy,
     /// `attempts` (required, nullable).
@@ -5549,26 +5417,6 @@ pub struct VerificationEmailLink {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified_at_client: Option<String>,
 }
-
-/// String enum from the inline schema `VerificationEmailLinkStatus`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum VerificationEmailLinkStatus {
-    /// `unverified`
-    Unverified,
-    /// `verified`
-    Verified,
-    /// `failed`
-    Failed,
-    /// `expired`
-    Expired,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(VerificationEmailLinkStatus { Unverified => "unverified", Verified => "verified", Failed => "failed", Expired => "expired", });
 
 /// String enum from the inline schema `VerificationEmailLinkStrategy`.
 ///
@@ -5608,7 +5456,7 @@ pub struct VerificationFromOAuth {
     pub verified_at_client: Option<String>,
 }
 
-/// String enum from the inline schema `VerificationFromOAuthStatus`.
+/// String enum from the schemas VerificationFromOAuthStatus, VerificationGoogleOneTapStatus (one type for the same values).
 ///
 /// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -5631,7 +5479,7 @@ pub struct VerificationGoogleOneTap {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
     /// `status` (required).
-    pub status: VerificationGoogleOneTapStatus,
+    pub status: VerificationFromOAuthStatus,
     /// `strategy` (required).
     pub strategy: VerificationGoogleOneTapStrategy,
     /// `expire_at` (required, nullable).
@@ -5647,22 +5495,6 @@ pub struct VerificationGoogleOneTap {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ClerkError>,
 }
-
-/// String enum from the inline schema `VerificationGoogleOneTapStatus`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum VerificationGoogleOneTapStatus {
-    /// `unverified`
-    Unverified,
-    /// `verified`
-    Verified,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(VerificationGoogleOneTapStatus { Unverified => "unverified", Verified => "verified", });
 
 /// String enum from the inline schema `VerificationGoogleOneTapStrategy`.
 ///
@@ -5685,7 +5517,7 @@ pub struct VerificationOAuth {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
     /// `status` (required).
-    pub status: VerificationOAuthStatus,
+    pub status: VerificationSamlStatus,
     /// `strategy` (required).
     pub strategy: String,
     /// `external_verification_redirect_url` (optional).
@@ -5704,28 +5536,6 @@ pub struct VerificationOAuth {
     pub verified_at_client: Option<String>,
 }
 
-/// String enum from the inline schema `VerificationOAuthStatus`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum VerificationOAuthStatus {
-    /// `unverified`
-    Unverified,
-    /// `verified`
-    Verified,
-    /// `failed`
-    Failed,
-    /// `expired`
-    Expired,
-    /// `transferable`
-    Transferable,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(VerificationOAuthStatus { Unverified => "unverified", Verified => "verified", Failed => "failed", Expired => "expired", Transferable => "transferable", });
-
 /// `VerificationOtp`: component schema for `VerificationOtp`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VerificationOtp {
@@ -5733,7 +5543,7 @@ pub struct VerificationOtp {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
     /// `status` (required).
-    pub status: VerificationOtpStatus,
+    pub status: VerificationStatus,
     /// `strategy` (required).
     pub strategy: VerificationOtpStrategy,
     /// `attempts` (required, nullable).
@@ -5749,26 +5559,6 @@ pub struct VerificationOtp {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified_at_client: Option<String>,
 }
-
-/// String enum from the inline schema `VerificationOtpStatus`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum VerificationOtpStatus {
-    /// `unverified`
-    Unverified,
-    /// `verified`
-    Verified,
-    /// `failed`
-    Failed,
-    /// `expired`
-    Expired,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(VerificationOtpStatus { Unverified => "unverified", Verified => "verified", Failed => "failed", Expired => "expired", });
 
 /// String enum from the inline schema `VerificationOtpStrategy`.
 ///
@@ -5795,7 +5585,7 @@ pub struct VerificationPasskey {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
     /// `status` (required).
-    pub status: VerificationPasskeyStatus,
+    pub status: VerifiedStatus,
     /// `strategy` (required).
     pub strategy: VerificationPasskeyStrategy,
     /// `nonce` (optional).
@@ -5828,20 +5618,6 @@ pub enum VerificationPasskeyNonce {
 }
 
 crate::macros::string_enum!(VerificationPasskeyNonce { Nonce => "nonce", });
-
-/// String enum from the inline schema `VerificationPasskeyStatus`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum VerificationPasskeyStatus {
-    /// `verified`
-    Verified,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(VerificationPasskeyStatus { Verified => "verified", });
 
 /// String enum from the inline schema `VerificationPasskeyStrategy`.
 ///
@@ -5910,7 +5686,7 @@ pub struct VerificationSaml {
     pub verified_at_client: Option<String>,
 }
 
-/// String enum from the inline schema `VerificationSamlStatus`.
+/// String enum from the schemas VerificationOAuthStatus, VerificationSamlStatus (one type for the same values).
 ///
 /// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -5953,7 +5729,7 @@ pub struct VerificationScim {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
     /// `status` (required).
-    pub status: VerificationScimStatus,
+    pub status: VerifiedStatus,
     /// `strategy` (required).
     pub strategy: VerificationScimStrategy,
     /// `attempts` (required, nullable).
@@ -5963,20 +5739,6 @@ pub struct VerificationScim {
     #[serde(default)]
     pub expire_at: Option<i64>,
 }
-
-/// String enum from the inline schema `VerificationScimStatus`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum VerificationScimStatus {
-    /// `verified`
-    Verified,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(VerificationScimStatus { Verified => "verified", });
 
 /// String enum from the inline schema `VerificationScimStrategy`.
 ///
@@ -5991,6 +5753,26 @@ pub enum VerificationScimStrategy {
 }
 
 crate::macros::string_enum!(VerificationScimStrategy { Scim => "scim", });
+
+/// String enum from the schemas VerificationEmailLinkStatus, VerificationOtpStatus, VerificationWeb3Status (one type for the same values).
+///
+/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum VerificationStatus {
+    /// `unverified`
+    Unverified,
+    /// `verified`
+    Verified,
+    /// `failed`
+    Failed,
+    /// `expired`
+    Expired,
+    /// A value this SDK version does not know.
+    Unknown(String),
+}
+
+crate::macros::string_enum!(VerificationStatus { Unverified => "unverified", Verified => "verified", Failed => "failed", Expired => "expired", });
 
 /// `VerificationTicket`: component schema for `VerificationTicket`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -6052,7 +5834,7 @@ pub struct VerificationWeb3 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
     /// `status` (required).
-    pub status: VerificationWeb3Status,
+    pub status: VerificationStatus,
     /// `strategy` (required).
     pub strategy: VerificationWeb3Strategy,
     /// `nonce` (optional, nullable).
@@ -6071,26 +5853,6 @@ pub struct VerificationWeb3 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified_at_client: Option<String>,
 }
-
-/// String enum from the inline schema `VerificationWeb3Status`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum VerificationWeb3Status {
-    /// `unverified`
-    Unverified,
-    /// `verified`
-    Verified,
-    /// `failed`
-    Failed,
-    /// `expired`
-    Expired,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(VerificationWeb3Status { Unverified => "unverified", Verified => "verified", Failed => "failed", Expired => "expired", });
 
 /// String enum from the inline schema `VerificationWeb3Strategy`.
 ///
@@ -6113,6 +5875,20 @@ pub enum VerificationWeb3Strategy {
 }
 
 crate::macros::string_enum!(VerificationWeb3Strategy { Web3MetamaskSignature => "web3_metamask_signature", Web3BaseSignature => "web3_base_signature", Web3CoinbaseWalletSignature => "web3_coinbase_wallet_signature", Web3OkxWalletSignature => "web3_okx_wallet_signature", Web3SolanaSignature => "web3_solana_signature", });
+
+/// String enum from the schemas VerificationAdminStatus, VerificationPasskeyStatus, VerificationScimStatus (one type for the same values).
+///
+/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum VerifiedStatus {
+    /// `verified`
+    Verified,
+    /// A value this SDK version does not know.
+    Unknown(String),
+}
+
+crate::macros::string_enum!(VerifiedStatus { Verified => "verified", });
 
 /// `WaitlistEntry`: component schema for `WaitlistEntry`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -6137,7 +5913,7 @@ pub struct WaitlistEntry {
     pub invitation: Option<Invitation>,
 }
 
-/// String enum from the inline schema `WaitlistEntryStatus`.
+/// String enum from the schemas WaitlistEntryStatus, ListWaitlistEntriesStatus (one type for the same values).
 ///
 /// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

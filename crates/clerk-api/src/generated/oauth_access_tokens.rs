@@ -106,13 +106,13 @@ crate::macros::into_future!(VerifyOAuthAccessTokenRequest => VerifyOAuthAccessTo
 
 /// `VerifyOAuthAccessTokenBody`: request body of `verifyOAuthAccessToken`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
-pub struct VerifyOAuthAccessTokenBody {
+pub(crate) struct VerifyOAuthAccessTokenBody {
     /// `access_token` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub access_token: Option<String>,
+    pub(crate) access_token: Option<String>,
     /// `secret` (optional, deprecated by Clerk).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub secret: Option<String>,
+    pub(crate) secret: Option<String>,
 }
 
 impl std::fmt::Debug for VerifyOAuthAccessTokenBody {
@@ -132,7 +132,7 @@ impl std::fmt::Debug for VerifyOAuthAccessTokenBody {
 
 impl VerifyOAuthAccessTokenBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             access_token: None,
             secret: None,

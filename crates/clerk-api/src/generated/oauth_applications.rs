@@ -860,32 +860,32 @@ crate::macros::into_future!(RevokeOAuthApplicationTokenRequest => ());
 
 /// `CreateOAuthApplicationBody`: request body of `CreateOAuthApplication`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateOAuthApplicationBody {
+pub(crate) struct CreateOAuthApplicationBody {
     /// `name` (required).
-    pub name: String,
+    pub(crate) name: String,
     /// `redirect_uris` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub redirect_uris: Option<Option<Vec<String>>>,
+    pub(crate) redirect_uris: Option<Option<Vec<String>>>,
     /// `callback_url` (optional, nullable, deprecated by Clerk).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub callback_url: Option<Option<String>>,
+    pub(crate) callback_url: Option<Option<String>>,
     /// `scopes` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub scopes: Option<Option<String>>,
+    pub(crate) scopes: Option<Option<String>>,
     /// `consent_screen_enabled` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub consent_screen_enabled: Option<Option<bool>>,
+    pub(crate) consent_screen_enabled: Option<Option<bool>>,
     /// `pkce_required` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub pkce_required: Option<Option<bool>>,
+    pub(crate) pkce_required: Option<Option<bool>>,
     /// `public` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub public: Option<Option<bool>>,
+    pub(crate) public: Option<Option<bool>>,
 }
 
 impl CreateOAuthApplicationBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(name: String) -> Self {
+    pub(crate) fn new(name: String) -> Self {
         Self {
             name,
             redirect_uris: None,
@@ -900,9 +900,9 @@ impl CreateOAuthApplicationBody {
 
 /// `RevokeOAuthApplicationTokenBody`: request body of `RevokeOAuthApplicationToken`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
-pub struct RevokeOAuthApplicationTokenBody {
+pub(crate) struct RevokeOAuthApplicationTokenBody {
     /// `token` (required).
-    pub token: String,
+    pub(crate) token: String,
 }
 
 impl std::fmt::Debug for RevokeOAuthApplicationTokenBody {
@@ -915,40 +915,40 @@ impl std::fmt::Debug for RevokeOAuthApplicationTokenBody {
 
 impl RevokeOAuthApplicationTokenBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(token: String) -> Self {
+    pub(crate) fn new(token: String) -> Self {
         Self { token }
     }
 }
 
 /// `UpdateOAuthApplicationBody`: request body of `UpdateOAuthApplication`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateOAuthApplicationBody {
+pub(crate) struct UpdateOAuthApplicationBody {
     /// `name` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<Option<String>>,
+    pub(crate) name: Option<Option<String>>,
     /// `redirect_uris` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub redirect_uris: Option<Option<Vec<String>>>,
+    pub(crate) redirect_uris: Option<Option<Vec<String>>>,
     /// `callback_url` (optional, nullable, deprecated by Clerk).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub callback_url: Option<Option<String>>,
+    pub(crate) callback_url: Option<Option<String>>,
     /// `scopes` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub scopes: Option<Option<String>>,
+    pub(crate) scopes: Option<Option<String>>,
     /// `consent_screen_enabled` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub consent_screen_enabled: Option<Option<bool>>,
+    pub(crate) consent_screen_enabled: Option<Option<bool>>,
     /// `pkce_required` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub pkce_required: Option<Option<bool>>,
+    pub(crate) pkce_required: Option<Option<bool>>,
     /// `public` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub public: Option<Option<bool>>,
+    pub(crate) public: Option<Option<bool>>,
 }
 
 impl UpdateOAuthApplicationBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             name: None,
             redirect_uris: None,

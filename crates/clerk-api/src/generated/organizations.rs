@@ -212,10 +212,10 @@ pub struct OrganizationsInvitationsApi {
 impl OrganizationsInvitationsApi {
     /// Get a list of organization invitations for the current instance — `GET /organization_invitations`.
     ///
-    /// Returns a [`ListInstanceOrganizationInvitationsRequest`] builder: set optional parameters, then `.await` it (or call
+    /// Returns a [`ListAllOrgInvitationsRequest`] builder: set optional parameters, then `.await` it (or call
     /// `.send()`).
-    pub fn list_all(&self) -> ListInstanceOrganizationInvitationsRequest {
-        ListInstanceOrganizationInvitationsRequest::new(self.client.clone())
+    pub fn list_all(&self) -> ListAllOrgInvitationsRequest {
+        ListAllOrgInvitationsRequest::new(self.client.clone())
     }
 
     /// Get a list of organization invitations — `GET /organizations/{organization_id}/invitations`.
@@ -251,7 +251,7 @@ impl OrganizationsInvitationsApi {
     pub fn create_bulk(
         &self,
         organization_id: impl Into<String>,
-        body: Vec<CreateOrganizationInvitationBulkBodyItem>,
+        body: Vec<CreateOrganizationInvitationBulkItem>,
     ) -> CreateOrganizationInvitationBulkRequest {
         CreateOrganizationInvitationBulkRequest::new(
             self.client.clone(),
@@ -262,15 +262,15 @@ impl OrganizationsInvitationsApi {
 
     /// Get a list of pending organization invitations — `GET /organizations/{organization_id}/invitations/pending`.
     ///
-    /// Returns a [`ListPendingOrganizationInvitationsRequest`] builder: set optional parameters, then `.await` it (or call
+    /// Returns a [`ListPendingOrgInvitationsRequest`] builder: set optional parameters, then `.await` it (or call
     /// `.send()`).
     ///
     /// Clerk marks this operation as deprecated.
     pub fn list_pending(
         &self,
         organization_id: impl Into<String>,
-    ) -> ListPendingOrganizationInvitationsRequest {
-        ListPendingOrganizationInvitationsRequest::new(self.client.clone(), organization_id.into())
+    ) -> ListPendingOrgInvitationsRequest {
+        ListPendingOrgInvitationsRequest::new(self.client.clone(), organization_id.into())
     }
 
     /// Retrieve an organization invitation by ID — `GET /organizations/{organization_id}/invitations/{invitation_id}`.
@@ -375,14 +375,14 @@ impl OrganizationsMembershipsApi {
 
     /// Merge and update organization membership metadata — `PATCH /organizations/{organization_id}/memberships/{user_id}/metadata`.
     ///
-    /// Returns a [`UpdateOrganizationMembershipMetadataRequest`] builder: set optional parameters, then `.await` it (or call
+    /// Returns a [`MergeMembershipMetadataRequest`] builder: set optional parameters, then `.await` it (or call
     /// `.send()`).
     pub fn merge_metadata(
         &self,
         organization_id: impl Into<String>,
         user_id: impl Into<String>,
-    ) -> UpdateOrganizationMembershipMetadataRequest {
-        UpdateOrganizationMembershipMetadataRequest::new(
+    ) -> MergeMembershipMetadataRequest {
+        MergeMembershipMetadataRequest::new(
             self.client.clone(),
             organization_id.into(),
             user_id.into(),
@@ -391,10 +391,10 @@ impl OrganizationsMembershipsApi {
 
     /// Get a list of all organization memberships within an instance. — `GET /organization_memberships`.
     ///
-    /// Returns a [`InstanceGetOrganizationMembershipsRequest`] builder: set optional parameters, then `.await` it (or call
+    /// Returns a [`ListAllMembershipsRequest`] builder: set optional parameters, then `.await` it (or call
     /// `.send()`).
-    pub fn list_all(&self) -> InstanceGetOrganizationMembershipsRequest {
-        InstanceGetOrganizationMembershipsRequest::new(self.client.clone())
+    pub fn list_all(&self) -> ListAllMembershipsRequest {
+        ListAllMembershipsRequest::new(self.client.clone())
     }
 }
 
@@ -403,17 +403,17 @@ impl OrganizationsMembershipsApi {
 /// Operation `ListInstanceOrganizationInvitations`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-invitations/get//organization_invitations).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
-pub struct ListInstanceOrganizationInvitationsRequest {
+pub struct ListAllOrgInvitationsRequest {
     pub(crate) client: Client,
     pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) order_by: Option<String>,
-    pub(crate) status: Vec<ListInstanceOrganizationInvitationsStatus>,
+    pub(crate) status: Vec<crate::models::InvitationStatus>,
     pub(crate) query: Option<String>,
     pub(crate) limit: Option<i64>,
     pub(crate) offset: Option<i64>,
 }
 
-impl ListInstanceOrganizationInvitationsRequest {
+impl ListAllOrgInvitationsRequest {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
@@ -438,9 +438,9 @@ impl ListInstanceOrganizationInvitationsRequest {
     /// a single value, the live API accepts several (see `codegen/overlay.txt`).
     pub fn status(
         mut self,
-        value: impl IntoIterator<Item = ListInstanceOrganizationInvitationsStatus>,
+        value: impl IntoIterator<Item = impl Into<crate::models::InvitationStatus>>,
     ) -> Self {
-        self.status = value.into_iter().collect();
+        self.status = value.into_iter().map(Into::into).collect();
         self
     }
 
@@ -494,10 +494,7 @@ impl ListInstanceOrganizationInvitationsRequest {
     /// decode and invalid-request errors described on [`Error`].
     pub async fn send(
         self,
-    ) -> Result<
-        clerk_core::Page<crate::models::OrganizationInvitationWithPublicOrganizationData>,
-        Error,
-    > {
+    ) -> Result<clerk_core::Page<crate::models::UserOrganizationInvitation>, Error> {
         self.client.execute(self.build()).await
     }
 
@@ -514,16 +511,15 @@ impl ListInstanceOrganizationInvitationsRequest {
     /// Every item of every page, fetched lazily page by page (offset-driven).
     pub fn into_stream(
         self,
-    ) -> impl futures_core::Stream<
-        Item = Result<crate::models::OrganizationInvitationWithPublicOrganizationData, Error>,
-    > + Send
+    ) -> impl futures_core::Stream<Item = Result<crate::models::UserOrganizationInvitation, Error>>
+    + Send
     + 'static {
         clerk_core::stream_pages(self)
     }
 }
 
-impl clerk_core::Paginated for ListInstanceOrganizationInvitationsRequest {
-    type Item = crate::models::OrganizationInvitationWithPublicOrganizationData;
+impl clerk_core::Paginated for ListAllOrgInvitationsRequest {
+    type Item = crate::models::UserOrganizationInvitation;
 
     fn client(&self) -> &Client {
         &self.client
@@ -549,7 +545,7 @@ impl clerk_core::Paginated for ListInstanceOrganizationInvitationsRequest {
     }
 }
 
-crate::macros::into_future!(ListInstanceOrganizationInvitationsRequest => clerk_core::Page<crate::models::OrganizationInvitationWithPublicOrganizationData>);
+crate::macros::into_future!(ListAllOrgInvitationsRequest => clerk_core::Page<crate::models::UserOrganizationInvitation>);
 
 /// Builder for `GET /organizations` (Get a list of organizations for an instance).
 ///
@@ -1459,7 +1455,7 @@ pub struct ListOrganizationInvitationsRequest {
     pub(crate) client: Client,
     pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_id: String,
-    pub(crate) status: Vec<ListOrganizationInvitationsStatus>,
+    pub(crate) status: Vec<crate::models::InvitationStatus>,
     pub(crate) email_address: Option<String>,
     pub(crate) order_by: Option<String>,
     pub(crate) limit: Option<i64>,
@@ -1486,9 +1482,9 @@ impl ListOrganizationInvitationsRequest {
     /// a single value, the live API accepts several (see `codegen/overlay.txt`).
     pub fn status(
         mut self,
-        value: impl IntoIterator<Item = ListOrganizationInvitationsStatus>,
+        value: impl IntoIterator<Item = impl Into<crate::models::InvitationStatus>>,
     ) -> Self {
-        self.status = value.into_iter().collect();
+        self.status = value.into_iter().map(Into::into).collect();
         self
     }
 
@@ -1754,14 +1750,14 @@ pub struct CreateOrganizationInvitationBulkRequest {
     pub(crate) client: Client,
     pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_id: String,
-    pub(crate) body: Vec<CreateOrganizationInvitationBulkBodyItem>,
+    pub(crate) body: Vec<CreateOrganizationInvitationBulkItem>,
 }
 
 impl CreateOrganizationInvitationBulkRequest {
     pub(crate) fn new(
         client: Client,
         organization_id: String,
-        body: Vec<CreateOrganizationInvitationBulkBodyItem>,
+        body: Vec<CreateOrganizationInvitationBulkItem>,
     ) -> Self {
         Self {
             client,
@@ -1825,7 +1821,7 @@ crate::macros::into_future!(CreateOrganizationInvitationBulkRequest => clerk_cor
 /// Operation `ListPendingOrganizationInvitations`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-invitations/get//organizations/{organization_id}/invitations/pending).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
-pub struct ListPendingOrganizationInvitationsRequest {
+pub struct ListPendingOrgInvitationsRequest {
     pub(crate) client: Client,
     pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_id: String,
@@ -1833,7 +1829,7 @@ pub struct ListPendingOrganizationInvitationsRequest {
     pub(crate) offset: Option<i64>,
 }
 
-impl ListPendingOrganizationInvitationsRequest {
+impl ListPendingOrgInvitationsRequest {
     pub(crate) fn new(client: Client, organization_id: String) -> Self {
         Self {
             client,
@@ -1913,7 +1909,7 @@ impl ListPendingOrganizationInvitationsRequest {
     }
 }
 
-impl clerk_core::Paginated for ListPendingOrganizationInvitationsRequest {
+impl clerk_core::Paginated for ListPendingOrgInvitationsRequest {
     type Item = crate::models::OrganizationInvitation;
 
     fn client(&self) -> &Client {
@@ -1940,7 +1936,7 @@ impl clerk_core::Paginated for ListPendingOrganizationInvitationsRequest {
     }
 }
 
-crate::macros::into_future!(ListPendingOrganizationInvitationsRequest => clerk_core::Page<crate::models::OrganizationInvitation>);
+crate::macros::into_future!(ListPendingOrgInvitationsRequest => clerk_core::Page<crate::models::OrganizationInvitation>);
 
 /// Builder for `GET /organizations/{organization_id}/invitations/{invitation_id}` (Retrieve an organization invitation by ID).
 ///
@@ -2604,7 +2600,7 @@ crate::macros::into_future!(DeleteOrganizationMembershipRequest => crate::models
 /// Operation `UpdateOrganizationMembershipMetadata`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-memberships/patch//organizations/{organization_id}/memberships/{user_id}/metadata).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
-pub struct UpdateOrganizationMembershipMetadataRequest {
+pub struct MergeMembershipMetadataRequest {
     pub(crate) client: Client,
     pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_id: String,
@@ -2612,7 +2608,7 @@ pub struct UpdateOrganizationMembershipMetadataRequest {
     pub(crate) body: UpdateOrganizationMembershipMetadataBody,
 }
 
-impl UpdateOrganizationMembershipMetadataRequest {
+impl MergeMembershipMetadataRequest {
     pub(crate) fn new(client: Client, organization_id: String, user_id: String) -> Self {
         Self {
             client,
@@ -2681,7 +2677,7 @@ impl UpdateOrganizationMembershipMetadataRequest {
     }
 }
 
-crate::macros::into_future!(UpdateOrganizationMembershipMetadataRequest => crate::models::OrganizationMembership);
+crate::macros::into_future!(MergeMembershipMetadataRequest => crate::models::OrganizationMembership);
 
 /// Builder for `GET /organizations/{organization_id}/domains` (Get a list of all domains of an organization.).
 ///
@@ -3152,7 +3148,7 @@ pub struct ListAllOrganizationDomainsRequest {
     pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_id: Option<String>,
     pub(crate) verified: Option<bool>,
-    pub(crate) enrollment_mode: Vec<ListAllOrganizationDomainsEnrollmentModeItem>,
+    pub(crate) enrollment_mode: Vec<EnrollmentModeFilter>,
     pub(crate) query: Option<String>,
     pub(crate) domains: Vec<String>,
     pub(crate) order_by: Option<String>,
@@ -3191,9 +3187,9 @@ impl ListAllOrganizationDomainsRequest {
     /// Sets the `enrollment_mode` query parameter.
     pub fn enrollment_mode(
         mut self,
-        value: impl IntoIterator<Item = ListAllOrganizationDomainsEnrollmentModeItem>,
+        value: impl IntoIterator<Item = impl Into<EnrollmentModeFilter>>,
     ) -> Self {
-        self.enrollment_mode = value.into_iter().collect();
+        self.enrollment_mode = value.into_iter().map(Into::into).collect();
         self
     }
 
@@ -3318,7 +3314,7 @@ crate::macros::into_future!(ListAllOrganizationDomainsRequest => clerk_core::Pag
 /// Operation `InstanceGetOrganizationMemberships`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-memberships/get//organization_memberships).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
-pub struct InstanceGetOrganizationMembershipsRequest {
+pub struct ListAllMembershipsRequest {
     pub(crate) client: Client,
     pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) order_by: Option<String>,
@@ -3326,7 +3322,7 @@ pub struct InstanceGetOrganizationMembershipsRequest {
     pub(crate) offset: Option<i64>,
 }
 
-impl InstanceGetOrganizationMembershipsRequest {
+impl ListAllMembershipsRequest {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
@@ -3409,7 +3405,7 @@ impl InstanceGetOrganizationMembershipsRequest {
     }
 }
 
-impl clerk_core::Paginated for InstanceGetOrganizationMembershipsRequest {
+impl clerk_core::Paginated for ListAllMembershipsRequest {
     type Item = crate::models::OrganizationMembership;
 
     fn client(&self) -> &Client {
@@ -3436,39 +3432,39 @@ impl clerk_core::Paginated for InstanceGetOrganizationMembershipsRequest {
     }
 }
 
-crate::macros::into_future!(InstanceGetOrganizationMembershipsRequest => clerk_core::Page<crate::models::OrganizationMembership>);
+crate::macros::into_future!(ListAllMembershipsRequest => clerk_core::Page<crate::models::OrganizationMembership>);
 
 /// `CreateOrganizationBody`: request body of `CreateOrganization`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateOrganizationBody {
+pub(crate) struct CreateOrganizationBody {
     /// `name` (required).
-    pub name: String,
+    pub(crate) name: String,
     /// `created_by` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub created_by: Option<Option<String>>,
+    pub(crate) created_by: Option<Option<String>>,
     /// `private_metadata` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub private_metadata: Option<Option<serde_json::Value>>,
+    pub(crate) private_metadata: Option<Option<serde_json::Value>>,
     /// `public_metadata` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub public_metadata: Option<Option<serde_json::Value>>,
+    pub(crate) public_metadata: Option<Option<serde_json::Value>>,
     /// `slug` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub slug: Option<Option<String>>,
+    pub(crate) slug: Option<Option<String>>,
     /// `max_allowed_memberships` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub max_allowed_memberships: Option<Option<i64>>,
+    pub(crate) max_allowed_memberships: Option<Option<i64>>,
     /// `created_at` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<Option<String>>,
+    pub(crate) created_at: Option<Option<String>>,
     /// `role_set_key` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub role_set_key: Option<Option<String>>,
+    pub(crate) role_set_key: Option<Option<String>>,
 }
 
 impl CreateOrganizationBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(name: String) -> Self {
+    pub(crate) fn new(name: String) -> Self {
         Self {
             name,
             created_by: None,
@@ -3484,21 +3480,21 @@ impl CreateOrganizationBody {
 
 /// `CreateOrganizationDomainBody`: request body of `CreateOrganizationDomain`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateOrganizationDomainBody {
+pub(crate) struct CreateOrganizationDomainBody {
     /// `name` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     /// `enrollment_mode` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub enrollment_mode: Option<String>,
+    pub(crate) enrollment_mode: Option<String>,
     /// `verified` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub verified: Option<Option<bool>>,
+    pub(crate) verified: Option<Option<bool>>,
 }
 
 impl CreateOrganizationDomainBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             name: None,
             enrollment_mode: None,
@@ -3509,34 +3505,34 @@ impl CreateOrganizationDomainBody {
 
 /// `CreateOrganizationInvitationBody`: request body of `CreateOrganizationInvitation`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateOrganizationInvitationBody {
+pub(crate) struct CreateOrganizationInvitationBody {
     /// `email_address` (required).
-    pub email_address: String,
+    pub(crate) email_address: String,
     /// `inviter_user_id` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub inviter_user_id: Option<Option<String>>,
+    pub(crate) inviter_user_id: Option<Option<String>>,
     /// `role` (required).
-    pub role: String,
+    pub(crate) role: String,
     /// `public_metadata` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub public_metadata: Option<Option<serde_json::Value>>,
+    pub(crate) public_metadata: Option<Option<serde_json::Value>>,
     /// `private_metadata` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub private_metadata: Option<Option<serde_json::Value>>,
+    pub(crate) private_metadata: Option<Option<serde_json::Value>>,
     /// `redirect_url` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub redirect_url: Option<Option<String>>,
+    pub(crate) redirect_url: Option<Option<String>>,
     /// `expires_in_days` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub expires_in_days: Option<Option<i64>>,
+    pub(crate) expires_in_days: Option<Option<i64>>,
     /// `notify` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub notify: Option<Option<bool>>,
+    pub(crate) notify: Option<Option<bool>>,
 }
 
 impl CreateOrganizationInvitationBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(email_address: String, role: String) -> Self {
+    pub(crate) fn new(email_address: String, role: String) -> Self {
         Self {
             email_address,
             inviter_user_id: None,
@@ -3550,9 +3546,9 @@ impl CreateOrganizationInvitationBody {
     }
 }
 
-/// `CreateOrganizationInvitationBulkBodyItem`: inline schema `CreateOrganizationInvitationBulkBodyItem`.
+/// `CreateOrganizationInvitationBulkItem`: inline schema `CreateOrganizationInvitationBulkItem`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateOrganizationInvitationBulkBodyItem {
+pub struct CreateOrganizationInvitationBulkItem {
     /// `email_address` (required).
     pub email_address: String,
     /// `inviter_user_id` (optional, nullable).
@@ -3577,7 +3573,7 @@ pub struct CreateOrganizationInvitationBulkBodyItem {
     pub notify: Option<Option<bool>>,
 }
 
-impl CreateOrganizationInvitationBulkBodyItem {
+impl CreateOrganizationInvitationBulkItem {
     /// A value with the required fields set and every optional field unset.
     pub fn new(email_address: String, role: String) -> Self {
         Self {
@@ -3595,22 +3591,22 @@ impl CreateOrganizationInvitationBulkBodyItem {
 
 /// `CreateOrganizationMembershipBody`: request body of `CreateOrganizationMembership`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateOrganizationMembershipBody {
+pub(crate) struct CreateOrganizationMembershipBody {
     /// `user_id` (required).
-    pub user_id: String,
+    pub(crate) user_id: String,
     /// `role` (required).
-    pub role: String,
+    pub(crate) role: String,
     /// `public_metadata` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub public_metadata: Option<Option<serde_json::Value>>,
+    pub(crate) public_metadata: Option<Option<serde_json::Value>>,
     /// `private_metadata` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub private_metadata: Option<Option<serde_json::Value>>,
+    pub(crate) private_metadata: Option<Option<serde_json::Value>>,
 }
 
 impl CreateOrganizationMembershipBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(user_id: String, role: String) -> Self {
+    pub(crate) fn new(user_id: String, role: String) -> Self {
         Self {
             user_id,
             role,
@@ -3625,7 +3621,7 @@ impl CreateOrganizationMembershipBody {
 /// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum ListAllOrganizationDomainsEnrollmentModeItem {
+pub enum EnrollmentModeFilter {
     /// `manual_invitation`
     ManualInvitation,
     /// `automatic_invitation`
@@ -3646,62 +3642,22 @@ pub enum ListAllOrganizationDomainsEnrollmentModeItem {
     Unknown(String),
 }
 
-crate::macros::string_enum!(ListAllOrganizationDomainsEnrollmentModeItem { ManualInvitation => "manual_invitation", AutomaticInvitation => "automatic_invitation", AutomaticSuggestion => "automatic_suggestion", EnterpriseSso => "enterprise_sso", ManualInvitationDesc => "-manual_invitation", AutomaticInvitationDesc => "-automatic_invitation", AutomaticSuggestionDesc => "-automatic_suggestion", EnterpriseSsoDesc => "-enterprise_sso", });
-
-/// String enum from the inline schema `ListInstanceOrganizationInvitationsStatus`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ListInstanceOrganizationInvitationsStatus {
-    /// `pending`
-    Pending,
-    /// `accepted`
-    Accepted,
-    /// `revoked`
-    Revoked,
-    /// `expired`
-    Expired,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(ListInstanceOrganizationInvitationsStatus { Pending => "pending", Accepted => "accepted", Revoked => "revoked", Expired => "expired", });
-
-/// String enum from the inline schema `ListOrganizationInvitationsStatus`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ListOrganizationInvitationsStatus {
-    /// `pending`
-    Pending,
-    /// `accepted`
-    Accepted,
-    /// `revoked`
-    Revoked,
-    /// `expired`
-    Expired,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(ListOrganizationInvitationsStatus { Pending => "pending", Accepted => "accepted", Revoked => "revoked", Expired => "expired", });
+crate::macros::string_enum!(EnrollmentModeFilter { ManualInvitation => "manual_invitation", AutomaticInvitation => "automatic_invitation", AutomaticSuggestion => "automatic_suggestion", EnterpriseSso => "enterprise_sso", ManualInvitationDesc => "-manual_invitation", AutomaticInvitationDesc => "-automatic_invitation", AutomaticSuggestionDesc => "-automatic_suggestion", EnterpriseSsoDesc => "-enterprise_sso", });
 
 /// `MergeOrganizationMetadataBody`: request body of `MergeOrganizationMetadata`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MergeOrganizationMetadataBody {
+pub(crate) struct MergeOrganizationMetadataBody {
     /// `public_metadata` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub public_metadata: Option<serde_json::Value>,
+    pub(crate) public_metadata: Option<serde_json::Value>,
     /// `private_metadata` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub private_metadata: Option<serde_json::Value>,
+    pub(crate) private_metadata: Option<serde_json::Value>,
 }
 
 impl MergeOrganizationMetadataBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             public_metadata: None,
             private_metadata: None,
@@ -3711,18 +3667,18 @@ impl MergeOrganizationMetadataBody {
 
 /// `ReplaceOrganizationMetadataBody`: request body of `ReplaceOrganizationMetadata`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ReplaceOrganizationMetadataBody {
+pub(crate) struct ReplaceOrganizationMetadataBody {
     /// `public_metadata` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub public_metadata: Option<serde_json::Value>,
+    pub(crate) public_metadata: Option<serde_json::Value>,
     /// `private_metadata` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub private_metadata: Option<serde_json::Value>,
+    pub(crate) private_metadata: Option<serde_json::Value>,
 }
 
 impl ReplaceOrganizationMetadataBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             public_metadata: None,
             private_metadata: None,
@@ -3732,15 +3688,15 @@ impl ReplaceOrganizationMetadataBody {
 
 /// `RevokeOrganizationInvitationBody`: request body of `RevokeOrganizationInvitation`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RevokeOrganizationInvitationBody {
+pub(crate) struct RevokeOrganizationInvitationBody {
     /// `requesting_user_id` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub requesting_user_id: Option<Option<String>>,
+    pub(crate) requesting_user_id: Option<Option<String>>,
 }
 
 impl RevokeOrganizationInvitationBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             requesting_user_id: None,
         }
@@ -3749,30 +3705,30 @@ impl RevokeOrganizationInvitationBody {
 
 /// `UpdateOrganizationBody`: request body of `UpdateOrganization`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateOrganizationBody {
+pub(crate) struct UpdateOrganizationBody {
     /// `name` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<Option<String>>,
+    pub(crate) name: Option<Option<String>>,
     /// `slug` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub slug: Option<Option<String>>,
+    pub(crate) slug: Option<Option<String>>,
     /// `max_allowed_memberships` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub max_allowed_memberships: Option<Option<i64>>,
+    pub(crate) max_allowed_memberships: Option<Option<i64>>,
     /// `admin_delete_enabled` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub admin_delete_enabled: Option<Option<bool>>,
+    pub(crate) admin_delete_enabled: Option<Option<bool>>,
     /// `created_at` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<Option<String>>,
+    pub(crate) created_at: Option<Option<String>>,
     /// `role_set_key` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub role_set_key: Option<Option<String>>,
+    pub(crate) role_set_key: Option<Option<String>>,
 }
 
 impl UpdateOrganizationBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             name: None,
             slug: None,
@@ -3786,18 +3742,18 @@ impl UpdateOrganizationBody {
 
 /// `UpdateOrganizationDomainBody`: request body of `UpdateOrganizationDomain`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateOrganizationDomainBody {
+pub(crate) struct UpdateOrganizationDomainBody {
     /// `enrollment_mode` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub enrollment_mode: Option<Option<String>>,
+    pub(crate) enrollment_mode: Option<Option<String>>,
     /// `verified` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub verified: Option<Option<bool>>,
+    pub(crate) verified: Option<Option<bool>>,
 }
 
 impl UpdateOrganizationDomainBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             enrollment_mode: None,
             verified: None,
@@ -3807,32 +3763,32 @@ impl UpdateOrganizationDomainBody {
 
 /// `UpdateOrganizationMembershipBody`: request body of `UpdateOrganizationMembership`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateOrganizationMembershipBody {
+pub(crate) struct UpdateOrganizationMembershipBody {
     /// `role` (required).
-    pub role: String,
+    pub(crate) role: String,
 }
 
 impl UpdateOrganizationMembershipBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(role: String) -> Self {
+    pub(crate) fn new(role: String) -> Self {
         Self { role }
     }
 }
 
 /// `UpdateOrganizationMembershipMetadataBody`: request body of `UpdateOrganizationMembershipMetadata`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateOrganizationMembershipMetadataBody {
+pub(crate) struct UpdateOrganizationMembershipMetadataBody {
     /// `public_metadata` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub public_metadata: Option<serde_json::Value>,
+    pub(crate) public_metadata: Option<serde_json::Value>,
     /// `private_metadata` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub private_metadata: Option<serde_json::Value>,
+    pub(crate) private_metadata: Option<serde_json::Value>,
 }
 
 impl UpdateOrganizationMembershipMetadataBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             public_metadata: None,
             private_metadata: None,

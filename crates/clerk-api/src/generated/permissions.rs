@@ -475,19 +475,19 @@ crate::macros::into_future!(DeleteOrganizationPermissionRequest => crate::models
 
 /// `CreateOrganizationPermissionBody`: request body of `CreateOrganizationPermission`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateOrganizationPermissionBody {
+pub(crate) struct CreateOrganizationPermissionBody {
     /// `name` (required).
-    pub name: String,
+    pub(crate) name: String,
     /// `key` (required).
-    pub key: String,
+    pub(crate) key: String,
     /// `description` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    pub(crate) description: Option<String>,
 }
 
 impl CreateOrganizationPermissionBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(name: String, key: String) -> Self {
+    pub(crate) fn new(name: String, key: String) -> Self {
         Self {
             name,
             key,
@@ -498,21 +498,21 @@ impl CreateOrganizationPermissionBody {
 
 /// `UpdateOrganizationPermissionBody`: request body of `UpdateOrganizationPermission`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateOrganizationPermissionBody {
+pub(crate) struct UpdateOrganizationPermissionBody {
     /// `name` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     /// `key` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub key: Option<String>,
+    pub(crate) key: Option<String>,
     /// `description` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    pub(crate) description: Option<String>,
 }
 
 impl UpdateOrganizationPermissionBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             name: None,
             key: None,

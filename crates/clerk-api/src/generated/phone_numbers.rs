@@ -553,11 +553,11 @@ crate::macros::into_future!(AttemptPhoneNumberVerificationRequest => crate::mode
 
 /// `AttemptPhoneNumberVerificationBody`: request body of `AttemptPhoneNumberVerification`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
-pub struct AttemptPhoneNumberVerificationBody {
+pub(crate) struct AttemptPhoneNumberVerificationBody {
     /// `verification_id` (required).
-    pub verification_id: String,
+    pub(crate) verification_id: String,
     /// `code` (required).
-    pub code: String,
+    pub(crate) code: String,
 }
 
 impl std::fmt::Debug for AttemptPhoneNumberVerificationBody {
@@ -571,7 +571,7 @@ impl std::fmt::Debug for AttemptPhoneNumberVerificationBody {
 
 impl AttemptPhoneNumberVerificationBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(verification_id: String, code: String) -> Self {
+    pub(crate) fn new(verification_id: String, code: String) -> Self {
         Self {
             verification_id,
             code,
@@ -581,25 +581,25 @@ impl AttemptPhoneNumberVerificationBody {
 
 /// `CreatePhoneNumberBody`: request body of `CreatePhoneNumber`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreatePhoneNumberBody {
+pub(crate) struct CreatePhoneNumberBody {
     /// `user_id` (required).
-    pub user_id: String,
+    pub(crate) user_id: String,
     /// `phone_number` (required).
-    pub phone_number: String,
+    pub(crate) phone_number: String,
     /// `verified` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub verified: Option<Option<bool>>,
+    pub(crate) verified: Option<Option<bool>>,
     /// `primary` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub primary: Option<Option<bool>>,
+    pub(crate) primary: Option<Option<bool>>,
     /// `reserved_for_second_factor` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reserved_for_second_factor: Option<Option<bool>>,
+    pub(crate) reserved_for_second_factor: Option<Option<bool>>,
 }
 
 impl CreatePhoneNumberBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(user_id: String, phone_number: String) -> Self {
+    pub(crate) fn new(user_id: String, phone_number: String) -> Self {
         Self {
             user_id,
             phone_number,
@@ -612,21 +612,21 @@ impl CreatePhoneNumberBody {
 
 /// `UpdatePhoneNumberBody`: request body of `UpdatePhoneNumber`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdatePhoneNumberBody {
+pub(crate) struct UpdatePhoneNumberBody {
     /// `verified` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub verified: Option<Option<bool>>,
+    pub(crate) verified: Option<Option<bool>>,
     /// `primary` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub primary: Option<Option<bool>>,
+    pub(crate) primary: Option<Option<bool>>,
     /// `reserved_for_second_factor` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reserved_for_second_factor: Option<Option<bool>>,
+    pub(crate) reserved_for_second_factor: Option<Option<bool>>,
 }
 
 impl UpdatePhoneNumberBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             verified: None,
             primary: None,

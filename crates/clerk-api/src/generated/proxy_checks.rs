@@ -104,18 +104,18 @@ crate::macros::into_future!(VerifyDomainProxyRequest => crate::models::ProxyChec
 
 /// `VerifyDomainProxyBody`: request body of `VerifyDomainProxy`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct VerifyDomainProxyBody {
+pub(crate) struct VerifyDomainProxyBody {
     /// `domain_id` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub domain_id: Option<String>,
+    pub(crate) domain_id: Option<String>,
     /// `proxy_url` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub proxy_url: Option<String>,
+    pub(crate) proxy_url: Option<String>,
 }
 
 impl VerifyDomainProxyBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             domain_id: None,
             proxy_url: None,

@@ -355,14 +355,14 @@ crate::macros::into_future!(DeleteRedirectUrlRequest => crate::models::DeletedOb
 
 /// `CreateRedirectUrlBody`: request body of `CreateRedirectURL`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateRedirectUrlBody {
+pub(crate) struct CreateRedirectUrlBody {
     /// `url` (required).
-    pub url: String,
+    pub(crate) url: String,
 }
 
 impl CreateRedirectUrlBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(url: String) -> Self {
+    pub(crate) fn new(url: String) -> Self {
         Self { url }
     }
 }

@@ -290,7 +290,7 @@ impl CreateRoleSetRequest {
     }
 
     /// Sets `type` in the request body.
-    pub fn type_(mut self, value: impl Into<CreateRoleSetBodyType>) -> Self {
+    pub fn type_(mut self, value: impl Into<crate::models::RoleSetType>) -> Self {
         self.body.type_ = Some(value.into());
         self
     }
@@ -459,7 +459,7 @@ impl UpdateRoleSetRequest {
     }
 
     /// Sets `type` in the request body.
-    pub fn type_(mut self, value: impl Into<UpdateRoleSetBodyType>) -> Self {
+    pub fn type_(mut self, value: impl Into<UpdateRoleSetType>) -> Self {
         self.body.type_ = Some(Some(value.into()));
         self
     }
@@ -768,20 +768,20 @@ crate::macros::into_future!(ReplaceRoleInRoleSetRequest => crate::models::RoleSe
 
 /// `AddRolesToRoleSetBody`: request body of `AddRolesToRoleSet`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AddRolesToRoleSetBody {
+pub(crate) struct AddRolesToRoleSetBody {
     /// `role_keys` (required).
-    pub role_keys: Vec<String>,
+    pub(crate) role_keys: Vec<String>,
     /// `default_role_key` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub default_role_key: Option<String>,
+    pub(crate) default_role_key: Option<String>,
     /// `creator_role_key` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub creator_role_key: Option<String>,
+    pub(crate) creator_role_key: Option<String>,
 }
 
 impl AddRolesToRoleSetBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(role_keys: Vec<String>) -> Self {
+    pub(crate) fn new(role_keys: Vec<String>) -> Self {
         Self {
             role_keys,
             default_role_key: None,
@@ -792,29 +792,29 @@ impl AddRolesToRoleSetBody {
 
 /// `CreateRoleSetBody`: request body of `CreateRoleSet`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateRoleSetBody {
+pub(crate) struct CreateRoleSetBody {
     /// `name` (required).
-    pub name: String,
+    pub(crate) name: String,
     /// `key` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub key: Option<String>,
+    pub(crate) key: Option<String>,
     /// `description` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<Option<String>>,
+    pub(crate) description: Option<Option<String>>,
     /// `default_role_key` (required).
-    pub default_role_key: String,
+    pub(crate) default_role_key: String,
     /// `creator_role_key` (required).
-    pub creator_role_key: String,
+    pub(crate) creator_role_key: String,
     /// `type` (optional).
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<CreateRoleSetBodyType>,
+    pub(crate) type_: Option<crate::models::RoleSetType>,
     /// `roles` (required).
-    pub roles: Vec<String>,
+    pub(crate) roles: Vec<String>,
 }
 
 impl CreateRoleSetBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(
+    pub(crate) fn new(
         name: String,
         default_role_key: String,
         creator_role_key: String,
@@ -832,34 +832,18 @@ impl CreateRoleSetBody {
     }
 }
 
-/// String enum from the inline schema `CreateRoleSetBodyType`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateRoleSetBodyType {
-    /// `initial`
-    Initial,
-    /// `custom`
-    Custom,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(CreateRoleSetBodyType { Initial => "initial", Custom => "custom", });
-
 /// `ReplaceRoleInRoleSetBody`: request body of `ReplaceRoleInRoleSet`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ReplaceRoleInRoleSetBody {
+pub(crate) struct ReplaceRoleInRoleSetBody {
     /// `role_key` (required).
-    pub role_key: String,
+    pub(crate) role_key: String,
     /// `to_role_key` (required).
-    pub to_role_key: String,
+    pub(crate) to_role_key: String,
 }
 
 impl ReplaceRoleInRoleSetBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(role_key: String, to_role_key: String) -> Self {
+    pub(crate) fn new(role_key: String, to_role_key: String) -> Self {
         Self {
             role_key,
             to_role_key,
@@ -869,17 +853,17 @@ impl ReplaceRoleInRoleSetBody {
 
 /// `ReplaceRoleSetBody`: request body of `ReplaceRoleSet`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ReplaceRoleSetBody {
+pub(crate) struct ReplaceRoleSetBody {
     /// `dest_role_set_key` (required).
-    pub dest_role_set_key: String,
+    pub(crate) dest_role_set_key: String,
     /// `reassignment_mappings` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reassignment_mappings: Option<crate::models::ReassignmentMappings>,
+    pub(crate) reassignment_mappings: Option<crate::models::ReassignmentMappings>,
 }
 
 impl ReplaceRoleSetBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(dest_role_set_key: String) -> Self {
+    pub(crate) fn new(dest_role_set_key: String) -> Self {
         Self {
             dest_role_set_key,
             reassignment_mappings: None,
@@ -889,30 +873,30 @@ impl ReplaceRoleSetBody {
 
 /// `UpdateRoleSetBody`: request body of `UpdateRoleSet`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateRoleSetBody {
+pub(crate) struct UpdateRoleSetBody {
     /// `name` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<Option<String>>,
+    pub(crate) name: Option<Option<String>>,
     /// `key` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub key: Option<Option<String>>,
+    pub(crate) key: Option<Option<String>>,
     /// `description` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<Option<String>>,
+    pub(crate) description: Option<Option<String>>,
     /// `type` (optional, nullable).
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<Option<UpdateRoleSetBodyType>>,
+    pub(crate) type_: Option<Option<UpdateRoleSetType>>,
     /// `default_role_key` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub default_role_key: Option<Option<String>>,
+    pub(crate) default_role_key: Option<Option<String>>,
     /// `creator_role_key` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub creator_role_key: Option<Option<String>>,
+    pub(crate) creator_role_key: Option<Option<String>>,
 }
 
 impl UpdateRoleSetBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             name: None,
             key: None,
@@ -924,16 +908,16 @@ impl UpdateRoleSetBody {
     }
 }
 
-/// String enum from the inline schema `UpdateRoleSetBodyType`.
+/// String enum from the inline schema `UpdateRoleSetType`.
 ///
 /// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum UpdateRoleSetBodyType {
+pub enum UpdateRoleSetType {
     /// `initial`
     Initial,
     /// A value this SDK version does not know.
     Unknown(String),
 }
 
-crate::macros::string_enum!(UpdateRoleSetBodyType { Initial => "initial", });
+crate::macros::string_enum!(UpdateRoleSetType { Initial => "initial", });

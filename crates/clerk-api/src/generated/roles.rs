@@ -65,14 +65,14 @@ impl RolesApi {
 
     /// Assign a permission to an organization role — `POST /organization_roles/{organization_role_id}/permissions/{permission_id}`.
     ///
-    /// Returns a [`AssignPermissionToOrganizationRoleRequest`] builder: set optional parameters, then `.await` it (or call
+    /// Returns a [`AssignRolePermissionRequest`] builder: set optional parameters, then `.await` it (or call
     /// `.send()`).
     pub fn assign_permission(
         &self,
         organization_role_id: impl Into<String>,
         permission_id: impl Into<String>,
-    ) -> AssignPermissionToOrganizationRoleRequest {
-        AssignPermissionToOrganizationRoleRequest::new(
+    ) -> AssignRolePermissionRequest {
+        AssignRolePermissionRequest::new(
             self.client.clone(),
             organization_role_id.into(),
             permission_id.into(),
@@ -81,14 +81,14 @@ impl RolesApi {
 
     /// Remove a permission from an organization role — `DELETE /organization_roles/{organization_role_id}/permissions/{permission_id}`.
     ///
-    /// Returns a [`RemovePermissionFromOrganizationRoleRequest`] builder: set optional parameters, then `.await` it (or call
+    /// Returns a [`RemoveRolePermissionRequest`] builder: set optional parameters, then `.await` it (or call
     /// `.send()`).
     pub fn remove_permission(
         &self,
         organization_role_id: impl Into<String>,
         permission_id: impl Into<String>,
-    ) -> RemovePermissionFromOrganizationRoleRequest {
-        RemovePermissionFromOrganizationRoleRequest::new(
+    ) -> RemoveRolePermissionRequest {
+        RemoveRolePermissionRequest::new(
             self.client.clone(),
             organization_role_id.into(),
             permission_id.into(),
@@ -569,14 +569,14 @@ crate::macros::into_future!(DeleteOrganizationRoleRequest => crate::models::Dele
 /// Operation `AssignPermissionToOrganizationRole`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-roles/post//organization_roles/{organization_role_id}/permissions/{permission_id}).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
-pub struct AssignPermissionToOrganizationRoleRequest {
+pub struct AssignRolePermissionRequest {
     pub(crate) client: Client,
     pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_role_id: String,
     pub(crate) permission_id: String,
 }
 
-impl AssignPermissionToOrganizationRoleRequest {
+impl AssignRolePermissionRequest {
     pub(crate) fn new(client: Client, organization_role_id: String, permission_id: String) -> Self {
         Self {
             client,
@@ -631,21 +631,21 @@ impl AssignPermissionToOrganizationRoleRequest {
     }
 }
 
-crate::macros::into_future!(AssignPermissionToOrganizationRoleRequest => crate::models::Role);
+crate::macros::into_future!(AssignRolePermissionRequest => crate::models::Role);
 
 /// Builder for `DELETE /organization_roles/{organization_role_id}/permissions/{permission_id}` (Remove a permission from an organization role).
 ///
 /// Operation `RemovePermissionFromOrganizationRole`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-roles/delete//organization_roles/{organization_role_id}/permissions/{permission_id}).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
-pub struct RemovePermissionFromOrganizationRoleRequest {
+pub struct RemoveRolePermissionRequest {
     pub(crate) client: Client,
     pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_role_id: String,
     pub(crate) permission_id: String,
 }
 
-impl RemovePermissionFromOrganizationRoleRequest {
+impl RemoveRolePermissionRequest {
     pub(crate) fn new(client: Client, organization_role_id: String, permission_id: String) -> Self {
         Self {
             client,
@@ -700,29 +700,29 @@ impl RemovePermissionFromOrganizationRoleRequest {
     }
 }
 
-crate::macros::into_future!(RemovePermissionFromOrganizationRoleRequest => crate::models::Role);
+crate::macros::into_future!(RemoveRolePermissionRequest => crate::models::Role);
 
 /// `CreateOrganizationRoleBody`: request body of `CreateOrganizationRole`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateOrganizationRoleBody {
+pub(crate) struct CreateOrganizationRoleBody {
     /// `name` (required).
-    pub name: String,
+    pub(crate) name: String,
     /// `key` (required).
-    pub key: String,
+    pub(crate) key: String,
     /// `description` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<Option<String>>,
+    pub(crate) description: Option<Option<String>>,
     /// `permissions` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub permissions: Option<Option<Vec<String>>>,
+    pub(crate) permissions: Option<Option<Vec<String>>>,
     /// `include_in_initial_role_set` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub include_in_initial_role_set: Option<Option<bool>>,
+    pub(crate) include_in_initial_role_set: Option<Option<bool>>,
 }
 
 impl CreateOrganizationRoleBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(name: String, key: String) -> Self {
+    pub(crate) fn new(name: String, key: String) -> Self {
         Self {
             name,
             key,
@@ -735,24 +735,24 @@ impl CreateOrganizationRoleBody {
 
 /// `UpdateOrganizationRoleBody`: request body of `UpdateOrganizationRole`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateOrganizationRoleBody {
+pub(crate) struct UpdateOrganizationRoleBody {
     /// `name` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<Option<String>>,
+    pub(crate) name: Option<Option<String>>,
     /// `key` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub key: Option<Option<String>>,
+    pub(crate) key: Option<Option<String>>,
     /// `description` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<Option<String>>,
+    pub(crate) description: Option<Option<String>>,
     /// `permissions` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub permissions: Option<Option<Vec<String>>>,
+    pub(crate) permissions: Option<Option<Vec<String>>>,
 }
 
 impl UpdateOrganizationRoleBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             name: None,
             key: None,

@@ -38,7 +38,7 @@ impl SamlConnectionsApi {
     pub fn create(
         &self,
         name: impl Into<String>,
-        provider: impl Into<CreateSamlConnectionBodyProvider>,
+        provider: impl Into<CreateSamlConnectionProvider>,
     ) -> CreateSamlConnectionRequest {
         CreateSamlConnectionRequest::new(self.client.clone(), name.into(), provider.into())
     }
@@ -229,7 +229,7 @@ impl CreateSamlConnectionRequest {
     pub(crate) fn new(
         client: Client,
         name: String,
-        provider: CreateSamlConnectionBodyProvider,
+        provider: CreateSamlConnectionProvider,
     ) -> Self {
         Self {
             client,
@@ -323,7 +323,7 @@ impl CreateSamlConnectionRequest {
     }
 
     /// Sets `attribute_mapping` in the request body.
-    pub fn attribute_mapping(mut self, value: CreateSamlConnectionBodyAttributeMapping) -> Self {
+    pub fn attribute_mapping(mut self, value: CreateSamlConnectionAttributeMapping) -> Self {
         self.body.attribute_mapping = Some(Some(value));
         self
     }
@@ -341,7 +341,7 @@ impl CreateSamlConnectionRequest {
     }
 
     /// Sets `login_hint` in the request body.
-    pub fn login_hint(mut self, value: CreateSamlConnectionBodyLoginHint) -> Self {
+    pub fn login_hint(mut self, value: CreateSamlConnectionLoginHint) -> Self {
         self.body.login_hint = Some(Some(value));
         self
     }
@@ -588,7 +588,7 @@ impl UpdateSamlConnectionRequest {
     }
 
     /// Sets `attribute_mapping` in the request body.
-    pub fn attribute_mapping(mut self, value: UpdateSamlConnectionBodyAttributeMapping) -> Self {
+    pub fn attribute_mapping(mut self, value: UpdateSamlConnectionAttributeMapping) -> Self {
         self.body.attribute_mapping = Some(Some(value));
         self
     }
@@ -678,7 +678,7 @@ impl UpdateSamlConnectionRequest {
     }
 
     /// Sets `login_hint` in the request body.
-    pub fn login_hint(mut self, value: UpdateSamlConnectionBodyLoginHint) -> Self {
+    pub fn login_hint(mut self, value: UpdateSamlConnectionLoginHint) -> Self {
         self.body.login_hint = Some(Some(value));
         self
     }
@@ -816,51 +816,80 @@ impl DeleteSamlConnectionRequest {
 
 crate::macros::into_future!(DeleteSamlConnectionRequest => crate::models::DeletedObject);
 
+/// `CreateSamlConnectionAttributeMapping`: inline schema `CreateSamlConnectionAttributeMapping`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CreateSamlConnectionAttributeMapping {
+    /// `user_id` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    /// `email_address` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email_address: Option<String>,
+    /// `first_name` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    /// `last_name` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+}
+
+impl CreateSamlConnectionAttributeMapping {
+    /// A value with the required fields set and every optional field unset.
+    pub fn new() -> Self {
+        Self {
+            user_id: None,
+            email_address: None,
+            first_name: None,
+            last_name: None,
+        }
+    }
+}
+
 /// `CreateSamlConnectionBody`: request body of `CreateSAMLConnection`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateSamlConnectionBody {
+pub(crate) struct CreateSamlConnectionBody {
     /// `name` (required).
-    pub name: String,
+    pub(crate) name: String,
     /// `domain` (optional, deprecated by Clerk).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub domain: Option<String>,
+    pub(crate) domain: Option<String>,
     /// `domains` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub domains: Option<Vec<String>>,
+    pub(crate) domains: Option<Vec<String>>,
     /// `provider` (required).
-    pub provider: CreateSamlConnectionBodyProvider,
+    pub(crate) provider: CreateSamlConnectionProvider,
     /// `idp_entity_id` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub idp_entity_id: Option<Option<String>>,
+    pub(crate) idp_entity_id: Option<Option<String>>,
     /// `idp_sso_url` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub idp_sso_url: Option<Option<String>>,
+    pub(crate) idp_sso_url: Option<Option<String>>,
     /// `idp_certificate` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub idp_certificate: Option<Option<String>>,
+    pub(crate) idp_certificate: Option<Option<String>>,
     /// `idp_metadata_url` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub idp_metadata_url: Option<Option<String>>,
+    pub(crate) idp_metadata_url: Option<Option<String>>,
     /// `idp_metadata` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub idp_metadata: Option<Option<String>>,
+    pub(crate) idp_metadata: Option<Option<String>>,
     /// `organization_id` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub organization_id: Option<Option<String>>,
+    pub(crate) organization_id: Option<Option<String>>,
     /// `attribute_mapping` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub attribute_mapping: Option<Option<CreateSamlConnectionBodyAttributeMapping>>,
+    pub(crate) attribute_mapping: Option<Option<CreateSamlConnectionAttributeMapping>>,
     /// `force_authn` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub force_authn: Option<bool>,
+    pub(crate) force_authn: Option<bool>,
     /// `login_hint` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub login_hint: Option<Option<CreateSamlConnectionBodyLoginHint>>,
+    pub(crate) login_hint: Option<Option<CreateSamlConnectionLoginHint>>,
 }
 
 impl CreateSamlConnectionBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(name: String, provider: CreateSamlConnectionBodyProvider) -> Self {
+    pub(crate) fn new(name: String, provider: CreateSamlConnectionProvider) -> Self {
         Self {
             name,
             domain: None,
@@ -879,9 +908,46 @@ impl CreateSamlConnectionBody {
     }
 }
 
-/// `CreateSamlConnectionBodyAttributeMapping`: inline schema `CreateSamlConnectionBodyAttributeMapping`.
+/// `CreateSamlConnectionLoginHint`: inline schema `CreateSamlConnectionLoginHint`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateSamlConnectionBodyAttributeMapping {
+pub struct CreateSamlConnectionLoginHint {
+    /// `mode` (required).
+    pub mode: crate::models::LoginHintMode,
+    /// `source` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+impl CreateSamlConnectionLoginHint {
+    /// A value with the required fields set and every optional field unset.
+    pub fn new(mode: crate::models::LoginHintMode) -> Self {
+        Self { mode, source: None }
+    }
+}
+
+/// String enum from the inline schema `CreateSamlConnectionProvider`.
+///
+/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreateSamlConnectionProvider {
+    /// `saml_custom`
+    SamlCustom,
+    /// `saml_okta`
+    SamlOkta,
+    /// `saml_google`
+    SamlGoogle,
+    /// `saml_microsoft`
+    SamlMicrosoft,
+    /// A value this SDK version does not know.
+    Unknown(String),
+}
+
+crate::macros::string_enum!(CreateSamlConnectionProvider { SamlCustom => "saml_custom", SamlOkta => "saml_okta", SamlGoogle => "saml_google", SamlMicrosoft => "saml_microsoft", });
+
+/// `UpdateSamlConnectionAttributeMapping`: inline schema `UpdateSamlConnectionAttributeMapping`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UpdateSamlConnectionAttributeMapping {
     /// `user_id` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
@@ -896,7 +962,7 @@ pub struct CreateSamlConnectionBodyAttributeMapping {
     pub last_name: Option<String>,
 }
 
-impl CreateSamlConnectionBodyAttributeMapping {
+impl UpdateSamlConnectionAttributeMapping {
     /// A value with the required fields set and every optional field unset.
     pub fn new() -> Self {
         Self {
@@ -908,129 +974,74 @@ impl CreateSamlConnectionBodyAttributeMapping {
     }
 }
 
-/// `CreateSamlConnectionBodyLoginHint`: inline schema `CreateSamlConnectionBodyLoginHint`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateSamlConnectionBodyLoginHint {
-    /// `mode` (required).
-    pub mode: CreateSamlConnectionBodyLoginHintMode,
-    /// `source` (optional).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub source: Option<String>,
-}
-
-impl CreateSamlConnectionBodyLoginHint {
-    /// A value with the required fields set and every optional field unset.
-    pub fn new(mode: CreateSamlConnectionBodyLoginHintMode) -> Self {
-        Self { mode, source: None }
-    }
-}
-
-/// String enum from the inline schema `CreateSamlConnectionBodyLoginHintMode`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateSamlConnectionBodyLoginHintMode {
-    /// `email_address`
-    EmailAddress,
-    /// `custom_attribute`
-    CustomAttribute,
-    /// `off`
-    Off,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(CreateSamlConnectionBodyLoginHintMode { EmailAddress => "email_address", CustomAttribute => "custom_attribute", Off => "off", });
-
-/// String enum from the inline schema `CreateSamlConnectionBodyProvider`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateSamlConnectionBodyProvider {
-    /// `saml_custom`
-    SamlCustom,
-    /// `saml_okta`
-    SamlOkta,
-    /// `saml_google`
-    SamlGoogle,
-    /// `saml_microsoft`
-    SamlMicrosoft,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(CreateSamlConnectionBodyProvider { SamlCustom => "saml_custom", SamlOkta => "saml_okta", SamlGoogle => "saml_google", SamlMicrosoft => "saml_microsoft", });
-
 /// `UpdateSamlConnectionBody`: request body of `UpdateSAMLConnection`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateSamlConnectionBody {
+pub(crate) struct UpdateSamlConnectionBody {
     /// `name` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<Option<String>>,
+    pub(crate) name: Option<Option<String>>,
     /// `domain` (optional, nullable, deprecated by Clerk).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub domain: Option<Option<String>>,
+    pub(crate) domain: Option<Option<String>>,
     /// `domains` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub domains: Option<Option<Vec<String>>>,
+    pub(crate) domains: Option<Option<Vec<String>>>,
     /// `idp_entity_id` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub idp_entity_id: Option<Option<String>>,
+    pub(crate) idp_entity_id: Option<Option<String>>,
     /// `idp_sso_url` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub idp_sso_url: Option<Option<String>>,
+    pub(crate) idp_sso_url: Option<Option<String>>,
     /// `idp_certificate` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub idp_certificate: Option<Option<String>>,
+    pub(crate) idp_certificate: Option<Option<String>>,
     /// `idp_metadata_url` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub idp_metadata_url: Option<Option<String>>,
+    pub(crate) idp_metadata_url: Option<Option<String>>,
     /// `idp_metadata` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub idp_metadata: Option<Option<String>>,
+    pub(crate) idp_metadata: Option<Option<String>>,
     /// `organization_id` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub organization_id: Option<Option<String>>,
+    pub(crate) organization_id: Option<Option<String>>,
     /// `attribute_mapping` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub attribute_mapping: Option<Option<UpdateSamlConnectionBodyAttributeMapping>>,
+    pub(crate) attribute_mapping: Option<Option<UpdateSamlConnectionAttributeMapping>>,
     /// `active` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub active: Option<Option<bool>>,
+    pub(crate) active: Option<Option<bool>>,
     /// `sync_user_attributes` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub sync_user_attributes: Option<Option<bool>>,
+    pub(crate) sync_user_attributes: Option<Option<bool>>,
     /// `allow_subdomains` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub allow_subdomains: Option<Option<bool>>,
+    pub(crate) allow_subdomains: Option<Option<bool>>,
     /// `allow_idp_initiated` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub allow_idp_initiated: Option<Option<bool>>,
+    pub(crate) allow_idp_initiated: Option<Option<bool>>,
     /// `disable_additional_identifications` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub disable_additional_identifications: Option<Option<bool>>,
+    pub(crate) disable_additional_identifications: Option<Option<bool>>,
     /// `allow_organization_account_linking` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub allow_organization_account_linking: Option<Option<bool>>,
+    pub(crate) allow_organization_account_linking: Option<Option<bool>>,
     /// `force_authn` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub force_authn: Option<bool>,
+    pub(crate) force_authn: Option<bool>,
     /// `login_hint` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub login_hint: Option<Option<UpdateSamlConnectionBodyLoginHint>>,
+    pub(crate) login_hint: Option<Option<UpdateSamlConnectionLoginHint>>,
     /// `consent_verified_domains_deletion` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub consent_verified_domains_deletion: Option<Option<bool>>,
+    pub(crate) consent_verified_domains_deletion: Option<Option<bool>>,
     /// `idp_certificates` (optional, not in the spec, see `codegen/overlay.txt`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub idp_certificates: Option<Vec<String>>,
+    pub(crate) idp_certificates: Option<Vec<String>>,
 }
 
 impl UpdateSamlConnectionBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             name: None,
             domain: None,
@@ -1056,66 +1067,19 @@ impl UpdateSamlConnectionBody {
     }
 }
 
-/// `UpdateSamlConnectionBodyAttributeMapping`: inline schema `UpdateSamlConnectionBodyAttributeMapping`.
+/// `UpdateSamlConnectionLoginHint`: inline schema `UpdateSamlConnectionLoginHint`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateSamlConnectionBodyAttributeMapping {
-    /// `user_id` (optional).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<String>,
-    /// `email_address` (optional).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub email_address: Option<String>,
-    /// `first_name` (optional).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub first_name: Option<String>,
-    /// `last_name` (optional).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_name: Option<String>,
-}
-
-impl UpdateSamlConnectionBodyAttributeMapping {
-    /// A value with the required fields set and every optional field unset.
-    pub fn new() -> Self {
-        Self {
-            user_id: None,
-            email_address: None,
-            first_name: None,
-            last_name: None,
-        }
-    }
-}
-
-/// `UpdateSamlConnectionBodyLoginHint`: inline schema `UpdateSamlConnectionBodyLoginHint`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateSamlConnectionBodyLoginHint {
+pub struct UpdateSamlConnectionLoginHint {
     /// `mode` (required).
-    pub mode: UpdateSamlConnectionBodyLoginHintMode,
+    pub mode: crate::models::LoginHintMode,
     /// `source` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
 }
 
-impl UpdateSamlConnectionBodyLoginHint {
+impl UpdateSamlConnectionLoginHint {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(mode: UpdateSamlConnectionBodyLoginHintMode) -> Self {
+    pub fn new(mode: crate::models::LoginHintMode) -> Self {
         Self { mode, source: None }
     }
 }
-
-/// String enum from the inline schema `UpdateSamlConnectionBodyLoginHintMode`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum UpdateSamlConnectionBodyLoginHintMode {
-    /// `email_address`
-    EmailAddress,
-    /// `custom_attribute`
-    CustomAttribute,
-    /// `off`
-    Off,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(UpdateSamlConnectionBodyLoginHintMode { EmailAddress => "email_address", CustomAttribute => "custom_attribute", Off => "off", });

@@ -114,7 +114,7 @@ impl ScimDirectoriesApi {
     pub fn replace_group_role_mappings(
         &self,
         scim_directory_id: impl Into<String>,
-        mappings: Vec<ReplaceScimGroupRoleMappingsBodyMappingsItem>,
+        mappings: Vec<ReplaceScimGroupRoleMappingsMappingsItem>,
     ) -> ReplaceScimGroupRoleMappingsRequest {
         ReplaceScimGroupRoleMappingsRequest::new(
             self.client.clone(),
@@ -282,7 +282,7 @@ impl CreateScimDirectoryRequest {
     /// Sets `group_role_mappings` in the request body.
     pub fn group_role_mappings(
         mut self,
-        value: Vec<CreateScimDirectoryBodyGroupRoleMappingsItem>,
+        value: Vec<CreateScimDirectoryGroupRoleMappingsItem>,
     ) -> Self {
         self.body.group_role_mappings = Some(value);
         self
@@ -785,7 +785,7 @@ impl ReplaceScimGroupRoleMappingsRequest {
     pub(crate) fn new(
         client: Client,
         scim_directory_id: String,
-        mappings: Vec<ReplaceScimGroupRoleMappingsBodyMappingsItem>,
+        mappings: Vec<ReplaceScimGroupRoleMappingsMappingsItem>,
     ) -> Self {
         Self {
             client,
@@ -915,22 +915,22 @@ crate::macros::into_future!(DeleteScimGroupRoleMappingRequest => crate::models::
 
 /// `CreateScimDirectoryBody`: request body of `CreateSCIMDirectory`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateScimDirectoryBody {
+pub(crate) struct CreateScimDirectoryBody {
     /// `enterprise_connection_id` (required).
-    pub enterprise_connection_id: String,
+    pub(crate) enterprise_connection_id: String,
     /// `name` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     /// `provider` (required).
-    pub provider: String,
+    pub(crate) provider: String,
     /// `group_role_mappings` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub group_role_mappings: Option<Vec<CreateScimDirectoryBodyGroupRoleMappingsItem>>,
+    pub(crate) group_role_mappings: Option<Vec<CreateScimDirectoryGroupRoleMappingsItem>>,
 }
 
 impl CreateScimDirectoryBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(enterprise_connection_id: String, provider: String) -> Self {
+    pub(crate) fn new(enterprise_connection_id: String, provider: String) -> Self {
         Self {
             enterprise_connection_id,
             name: None,
@@ -940,9 +940,9 @@ impl CreateScimDirectoryBody {
     }
 }
 
-/// `CreateScimDirectoryBodyGroupRoleMappingsItem`: inline schema `CreateScimDirectoryBodyGroupRoleMappingsItem`.
+/// `CreateScimDirectoryGroupRoleMappingsItem`: inline schema `CreateScimDirectoryGroupRoleMappingsItem`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateScimDirectoryBodyGroupRoleMappingsItem {
+pub struct CreateScimDirectoryGroupRoleMappingsItem {
     /// `scim_group_id` (required).
     pub scim_group_id: String,
     /// `scim_group_display_name` (optional).
@@ -955,7 +955,7 @@ pub struct CreateScimDirectoryBodyGroupRoleMappingsItem {
     pub precedence: Option<i64>,
 }
 
-impl CreateScimDirectoryBodyGroupRoleMappingsItem {
+impl CreateScimDirectoryGroupRoleMappingsItem {
     /// A value with the required fields set and every optional field unset.
     pub fn new(scim_group_id: String, role_id: String) -> Self {
         Self {
@@ -969,19 +969,19 @@ impl CreateScimDirectoryBodyGroupRoleMappingsItem {
 
 /// `CreateScimGroupRoleMappingBody`: request body of `CreateSCIMGroupRoleMapping`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateScimGroupRoleMappingBody {
+pub(crate) struct CreateScimGroupRoleMappingBody {
     /// `scim_group_id` (required).
-    pub scim_group_id: String,
+    pub(crate) scim_group_id: String,
     /// `role_id` (required).
-    pub role_id: String,
+    pub(crate) role_id: String,
     /// `precedence` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub precedence: Option<i64>,
+    pub(crate) precedence: Option<i64>,
 }
 
 impl CreateScimGroupRoleMappingBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(scim_group_id: String, role_id: String) -> Self {
+    pub(crate) fn new(scim_group_id: String, role_id: String) -> Self {
         Self {
             scim_group_id,
             role_id,
@@ -992,28 +992,28 @@ impl CreateScimGroupRoleMappingBody {
 
 /// `ReplaceScimGroupRoleMappingsBody`: request body of `ReplaceSCIMGroupRoleMappings`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ReplaceScimGroupRoleMappingsBody {
+pub(crate) struct ReplaceScimGroupRoleMappingsBody {
     /// `mappings` (required).
-    pub mappings: Vec<ReplaceScimGroupRoleMappingsBodyMappingsItem>,
+    pub(crate) mappings: Vec<ReplaceScimGroupRoleMappingsMappingsItem>,
 }
 
 impl ReplaceScimGroupRoleMappingsBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(mappings: Vec<ReplaceScimGroupRoleMappingsBodyMappingsItem>) -> Self {
+    pub(crate) fn new(mappings: Vec<ReplaceScimGroupRoleMappingsMappingsItem>) -> Self {
         Self { mappings }
     }
 }
 
-/// `ReplaceScimGroupRoleMappingsBodyMappingsItem`: inline schema `ReplaceScimGroupRoleMappingsBodyMappingsItem`.
+/// `ReplaceScimGroupRoleMappingsMappingsItem`: inline schema `ReplaceScimGroupRoleMappingsMappingsItem`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ReplaceScimGroupRoleMappingsBodyMappingsItem {
+pub struct ReplaceScimGroupRoleMappingsMappingsItem {
     /// `scim_group_id` (required).
     pub scim_group_id: String,
     /// `role_id` (required).
     pub role_id: String,
 }
 
-impl ReplaceScimGroupRoleMappingsBodyMappingsItem {
+impl ReplaceScimGroupRoleMappingsMappingsItem {
     /// A value with the required fields set and every optional field unset.
     pub fn new(scim_group_id: String, role_id: String) -> Self {
         Self {
@@ -1025,27 +1025,27 @@ impl ReplaceScimGroupRoleMappingsBodyMappingsItem {
 
 /// `UpdateScimDirectoryBody`: request body of `UpdateSCIMDirectory`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateScimDirectoryBody {
+pub(crate) struct UpdateScimDirectoryBody {
     /// `name` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     /// `enabled` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub enabled: Option<bool>,
+    pub(crate) enabled: Option<bool>,
     /// `provider` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub provider: Option<String>,
+    pub(crate) provider: Option<String>,
     /// `attribute_mapping` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub attribute_mapping: Option<std::collections::BTreeMap<String, Option<String>>>,
+    pub(crate) attribute_mapping: Option<std::collections::BTreeMap<String, Option<String>>>,
     /// `group_role_mapping_enabled` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub group_role_mapping_enabled: Option<bool>,
+    pub(crate) group_role_mapping_enabled: Option<bool>,
 }
 
 impl UpdateScimDirectoryBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             name: None,
             enabled: None,

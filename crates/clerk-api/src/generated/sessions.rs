@@ -419,7 +419,7 @@ impl RefreshSessionRequest {
     }
 
     /// Sets `format` in the request body.
-    pub fn format(mut self, value: impl Into<RefreshSessionBodyFormat>) -> Self {
+    pub fn format(mut self, value: impl Into<RefreshSessionFormat>) -> Self {
         self.body.format = Some(Some(value.into()));
         self
     }
@@ -714,17 +714,17 @@ crate::macros::into_future!(CreateSessionTokenFromTemplateRequest => CreateSessi
 
 /// `CreateSessionBody`: request body of `createSession`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateSessionBody {
+pub(crate) struct CreateSessionBody {
     /// `user_id` (required).
-    pub user_id: String,
+    pub(crate) user_id: String,
     /// `active_organization_id` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub active_organization_id: Option<String>,
+    pub(crate) active_organization_id: Option<String>,
 }
 
 impl CreateSessionBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(user_id: String) -> Self {
+    pub(crate) fn new(user_id: String) -> Self {
         Self {
             user_id,
             active_organization_id: None,
@@ -734,15 +734,15 @@ impl CreateSessionBody {
 
 /// `CreateSessionTokenBody`: request body of `CreateSessionToken`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateSessionTokenBody {
+pub(crate) struct CreateSessionTokenBody {
     /// `expires_in_seconds` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub expires_in_seconds: Option<Option<i64>>,
+    pub(crate) expires_in_seconds: Option<Option<i64>>,
 }
 
 impl CreateSessionTokenBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             expires_in_seconds: None,
         }
@@ -751,15 +751,15 @@ impl CreateSessionTokenBody {
 
 /// `CreateSessionTokenFromTemplateBody`: request body of `CreateSessionTokenFromTemplate`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateSessionTokenFromTemplateBody {
+pub(crate) struct CreateSessionTokenFromTemplateBody {
     /// `expires_in_seconds` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub expires_in_seconds: Option<Option<i64>>,
+    pub(crate) expires_in_seconds: Option<Option<i64>>,
 }
 
 impl CreateSessionTokenFromTemplateBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             expires_in_seconds: None,
         }
@@ -834,22 +834,22 @@ crate::macros::string_enum!(GetSessionListStatus { Abandoned => "abandoned", Act
 
 /// `RefreshSessionBody`: request body of `RefreshSession`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
-pub struct RefreshSessionBody {
+pub(crate) struct RefreshSessionBody {
     /// `expired_token` (required).
-    pub expired_token: String,
+    pub(crate) expired_token: String,
     /// `refresh_token` (required).
-    pub refresh_token: String,
+    pub(crate) refresh_token: String,
     /// `request_origin` (required).
-    pub request_origin: String,
+    pub(crate) request_origin: String,
     /// `request_headers` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub request_headers: Option<Option<serde_json::Value>>,
+    pub(crate) request_headers: Option<Option<serde_json::Value>>,
     /// `format` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub format: Option<Option<RefreshSessionBodyFormat>>,
+    pub(crate) format: Option<Option<RefreshSessionFormat>>,
     /// `request_originating_ip` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub request_originating_ip: Option<Option<String>>,
+    pub(crate) request_originating_ip: Option<Option<String>>,
 }
 
 impl std::fmt::Debug for RefreshSessionBody {
@@ -867,7 +867,11 @@ impl std::fmt::Debug for RefreshSessionBody {
 
 impl RefreshSessionBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(expired_token: String, refresh_token: String, request_origin: String) -> Self {
+    pub(crate) fn new(
+        expired_token: String,
+        refresh_token: String,
+        request_origin: String,
+    ) -> Self {
         Self {
             expired_token,
             refresh_token,
@@ -879,12 +883,12 @@ impl RefreshSessionBody {
     }
 }
 
-/// String enum from the inline schema `RefreshSessionBodyFormat`.
+/// String enum from the inline schema `RefreshSessionFormat`.
 ///
 /// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum RefreshSessionBodyFormat {
+pub enum RefreshSessionFormat {
     /// `token`
     Token,
     /// `cookie`
@@ -893,4 +897,4 @@ pub enum RefreshSessionBodyFormat {
     Unknown(String),
 }
 
-crate::macros::string_enum!(RefreshSessionBodyFormat { Token => "token", Cookie => "cookie", });
+crate::macros::string_enum!(RefreshSessionFormat { Token => "token", Cookie => "cookie", });

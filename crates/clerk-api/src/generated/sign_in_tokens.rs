@@ -187,20 +187,20 @@ crate::macros::into_future!(RevokeSignInTokenRequest => crate::models::SignInTok
 
 /// `CreateSignInTokenBody`: request body of `CreateSignInToken`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateSignInTokenBody {
+pub(crate) struct CreateSignInTokenBody {
     /// `user_id` (required).
-    pub user_id: String,
+    pub(crate) user_id: String,
     /// `org_id` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub org_id: Option<Option<String>>,
+    pub(crate) org_id: Option<Option<String>>,
     /// `expires_in_seconds` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub expires_in_seconds: Option<Option<i64>>,
+    pub(crate) expires_in_seconds: Option<Option<i64>>,
 }
 
 impl CreateSignInTokenBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(user_id: String) -> Self {
+    pub(crate) fn new(user_id: String) -> Self {
         Self {
             user_id,
             org_id: None,

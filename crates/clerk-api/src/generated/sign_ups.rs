@@ -190,18 +190,18 @@ crate::macros::into_future!(UpdateSignUpRequest => crate::models::SignUp);
 
 /// `UpdateSignUpBody`: request body of `UpdateSignUp`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateSignUpBody {
+pub(crate) struct UpdateSignUpBody {
     /// `external_id` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub external_id: Option<Option<String>>,
+    pub(crate) external_id: Option<Option<String>>,
     /// `custom_action` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub custom_action: Option<Option<bool>>,
+    pub(crate) custom_action: Option<Option<bool>>,
 }
 
 impl UpdateSignUpBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             external_id: None,
             custom_action: None,

@@ -655,58 +655,26 @@ impl ToggleTemplateDeliveryRequest {
 
 crate::macros::into_future!(ToggleTemplateDeliveryRequest => crate::models::Template);
 
-/// String enum from the inline schema `GetTemplateListTemplateType`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum GetTemplateListTemplateType {
-    /// `email`
-    Email,
-    /// `sms`
-    Sms,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(GetTemplateListTemplateType { Email => "email", Sms => "sms", });
-
-/// String enum from the inline schema `GetTemplateTemplateType`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum GetTemplateTemplateType {
-    /// `email`
-    Email,
-    /// `sms`
-    Sms,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(GetTemplateTemplateType { Email => "email", Sms => "sms", });
-
 /// `PreviewTemplateBody`: request body of `PreviewTemplate`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PreviewTemplateBody {
+pub(crate) struct PreviewTemplateBody {
     /// `subject` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub subject: Option<Option<String>>,
+    pub(crate) subject: Option<Option<String>>,
     /// `body` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub body: Option<String>,
+    pub(crate) body: Option<String>,
     /// `from_email_name` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub from_email_name: Option<String>,
+    pub(crate) from_email_name: Option<String>,
     /// `reply_to_email_name` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reply_to_email_name: Option<String>,
+    pub(crate) reply_to_email_name: Option<String>,
 }
 
 impl PreviewTemplateBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             subject: None,
             body: None,
@@ -716,84 +684,52 @@ impl PreviewTemplateBody {
     }
 }
 
-/// String enum from the inline schema `RevertTemplateTemplateType`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum RevertTemplateTemplateType {
-    /// `email`
-    Email,
-    /// `sms`
-    Sms,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(RevertTemplateTemplateType { Email => "email", Sms => "sms", });
-
 /// `ToggleTemplateDeliveryBody`: request body of `ToggleTemplateDelivery`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ToggleTemplateDeliveryBody {
+pub(crate) struct ToggleTemplateDeliveryBody {
     /// `delivered_by_clerk` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub delivered_by_clerk: Option<bool>,
+    pub(crate) delivered_by_clerk: Option<bool>,
 }
 
 impl ToggleTemplateDeliveryBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             delivered_by_clerk: None,
         }
     }
 }
 
-/// String enum from the inline schema `ToggleTemplateDeliveryTemplateType`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ToggleTemplateDeliveryTemplateType {
-    /// `email`
-    Email,
-    /// `sms`
-    Sms,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(ToggleTemplateDeliveryTemplateType { Email => "email", Sms => "sms", });
-
 /// `UpsertTemplateBody`: request body of `UpsertTemplate`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpsertTemplateBody {
+pub(crate) struct UpsertTemplateBody {
     /// `name` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     /// `subject` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub subject: Option<Option<String>>,
+    pub(crate) subject: Option<Option<String>>,
     /// `markup` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub markup: Option<Option<String>>,
+    pub(crate) markup: Option<Option<String>>,
     /// `body` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub body: Option<String>,
+    pub(crate) body: Option<String>,
     /// `delivered_by_clerk` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub delivered_by_clerk: Option<Option<bool>>,
+    pub(crate) delivered_by_clerk: Option<Option<bool>>,
     /// `from_email_name` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub from_email_name: Option<String>,
+    pub(crate) from_email_name: Option<String>,
     /// `reply_to_email_name` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reply_to_email_name: Option<String>,
+    pub(crate) reply_to_email_name: Option<String>,
 }
 
 impl UpsertTemplateBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             name: None,
             subject: None,
@@ -805,19 +741,3 @@ impl UpsertTemplateBody {
         }
     }
 }
-
-/// String enum from the inline schema `UpsertTemplateTemplateType`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum UpsertTemplateTemplateType {
-    /// `email`
-    Email,
-    /// `sms`
-    Sms,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(UpsertTemplateTemplateType { Email => "email", Sms => "sms", });

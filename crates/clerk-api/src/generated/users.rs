@@ -404,7 +404,7 @@ impl ReplaceUserEmailAddressRequest {
     /// Sets `identification_status` in the request body.
     pub fn identification_status(
         mut self,
-        value: impl Into<ReplaceUserEmailAddressBodyIdentificationStatus>,
+        value: impl Into<crate::models::IdentificationStatus>,
     ) -> Self {
         self.body.identification_status = Some(value.into());
         self
@@ -491,7 +491,7 @@ impl ReplaceUserPhoneNumberRequest {
     /// Sets `identification_status` in the request body.
     pub fn identification_status(
         mut self,
-        value: impl Into<ReplaceUserPhoneNumberBodyIdentificationStatus>,
+        value: impl Into<crate::models::IdentificationStatus>,
     ) -> Self {
         self.body.identification_status = Some(value.into());
         self
@@ -999,7 +999,7 @@ impl CreateUserRequest {
     /// Sets `email_address_identification_status` in the request body.
     pub fn email_address_identification_status(
         mut self,
-        value: impl IntoIterator<Item = impl Into<CreateUserBodyEmailAddressIdentificationStatusItem>>,
+        value: impl IntoIterator<Item = impl Into<crate::models::InitialIdentificationStatus>>,
     ) -> Self {
         self.body.email_address_identification_status =
             Some(value.into_iter().map(Into::into).collect());
@@ -1015,7 +1015,7 @@ impl CreateUserRequest {
     /// Sets `phone_number_identification_status` in the request body.
     pub fn phone_number_identification_status(
         mut self,
-        value: impl IntoIterator<Item = impl Into<CreateUserBodyPhoneNumberIdentificationStatusItem>>,
+        value: impl IntoIterator<Item = impl Into<crate::models::InitialIdentificationStatus>>,
     ) -> Self {
         self.body.phone_number_identification_status =
             Some(value.into_iter().map(Into::into).collect());
@@ -2963,7 +2963,7 @@ pub struct UsersGetOrganizationInvitationsRequest {
     pub(crate) user_id: String,
     pub(crate) limit: Option<i64>,
     pub(crate) offset: Option<i64>,
-    pub(crate) status: Option<UsersGetOrganizationInvitationsStatus>,
+    pub(crate) status: Option<crate::models::InvitationStatus>,
 }
 
 impl UsersGetOrganizationInvitationsRequest {
@@ -2991,7 +2991,7 @@ impl UsersGetOrganizationInvitationsRequest {
     }
 
     /// Sets the `status` query parameter.
-    pub fn status(mut self, value: impl Into<UsersGetOrganizationInvitationsStatus>) -> Self {
+    pub fn status(mut self, value: impl Into<crate::models::InvitationStatus>) -> Self {
         self.status = Some(value.into());
         self
     }
@@ -3027,10 +3027,7 @@ impl UsersGetOrganizationInvitationsRequest {
     /// decode and invalid-request errors described on [`Error`].
     pub async fn send(
         self,
-    ) -> Result<
-        clerk_core::Page<crate::models::OrganizationInvitationWithPublicOrganizationData>,
-        Error,
-    > {
+    ) -> Result<clerk_core::Page<crate::models::UserOrganizationInvitation>, Error> {
         self.client.execute(self.build()).await
     }
 
@@ -3047,16 +3044,15 @@ impl UsersGetOrganizationInvitationsRequest {
     /// Every item of every page, fetched lazily page by page (offset-driven).
     pub fn into_stream(
         self,
-    ) -> impl futures_core::Stream<
-        Item = Result<crate::models::OrganizationInvitationWithPublicOrganizationData, Error>,
-    > + Send
+    ) -> impl futures_core::Stream<Item = Result<crate::models::UserOrganizationInvitation, Error>>
+    + Send
     + 'static {
         clerk_core::stream_pages(self)
     }
 }
 
 impl clerk_core::Paginated for UsersGetOrganizationInvitationsRequest {
-    type Item = crate::models::OrganizationInvitationWithPublicOrganizationData;
+    type Item = crate::models::UserOrganizationInvitation;
 
     fn client(&self) -> &Client {
         &self.client
@@ -3082,7 +3078,7 @@ impl clerk_core::Paginated for UsersGetOrganizationInvitationsRequest {
     }
 }
 
-crate::macros::into_future!(UsersGetOrganizationInvitationsRequest => clerk_core::Page<crate::models::OrganizationInvitationWithPublicOrganizationData>);
+crate::macros::into_future!(UsersGetOrganizationInvitationsRequest => clerk_core::Page<crate::models::UserOrganizationInvitation>);
 
 /// Builder for `POST /users/{user_id}/remove_password` (Remove a user's password).
 ///
@@ -3966,102 +3962,102 @@ crate::macros::into_future!(UnsetUserPasswordCompromisedRequest => crate::models
 
 /// `CreateUserBody`: request body of `CreateUser`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateUserBody {
+pub(crate) struct CreateUserBody {
     /// `external_id` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub external_id: Option<Option<String>>,
+    pub(crate) external_id: Option<Option<String>>,
     /// `first_name` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub first_name: Option<Option<String>>,
+    pub(crate) first_name: Option<Option<String>>,
     /// `last_name` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_name: Option<Option<String>>,
+    pub(crate) last_name: Option<Option<String>>,
     /// `locale` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub locale: Option<Option<String>>,
+    pub(crate) locale: Option<Option<String>>,
     /// `email_address` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub email_address: Option<Vec<String>>,
+    pub(crate) email_address: Option<Vec<String>>,
     /// `email_address_identification_status` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub email_address_identification_status:
-        Option<Vec<CreateUserBodyEmailAddressIdentificationStatusItem>>,
+    pub(crate) email_address_identification_status:
+        Option<Vec<crate::models::InitialIdentificationStatus>>,
     /// `phone_number` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub phone_number: Option<Vec<String>>,
+    pub(crate) phone_number: Option<Vec<String>>,
     /// `phone_number_identification_status` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub phone_number_identification_status:
-        Option<Vec<CreateUserBodyPhoneNumberIdentificationStatusItem>>,
+    pub(crate) phone_number_identification_status:
+        Option<Vec<crate::models::InitialIdentificationStatus>>,
     /// `web3_wallet` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub web3_wallet: Option<Vec<String>>,
+    pub(crate) web3_wallet: Option<Vec<String>>,
     /// `username` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub username: Option<Option<String>>,
+    pub(crate) username: Option<Option<String>>,
     /// `password` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub password: Option<Option<String>>,
+    pub(crate) password: Option<Option<String>>,
     /// `password_digest` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub password_digest: Option<Option<String>>,
+    pub(crate) password_digest: Option<Option<String>>,
     /// `password_hasher` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub password_hasher: Option<crate::models::PasswordHasher>,
+    pub(crate) password_hasher: Option<crate::models::PasswordHasher>,
     /// `skip_password_checks` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub skip_password_checks: Option<Option<bool>>,
+    pub(crate) skip_password_checks: Option<Option<bool>>,
     /// `skip_password_requirement` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub skip_password_requirement: Option<Option<bool>>,
+    pub(crate) skip_password_requirement: Option<Option<bool>>,
     /// `totp_secret` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub totp_secret: Option<Option<String>>,
+    pub(crate) totp_secret: Option<Option<String>>,
     /// `backup_codes` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub backup_codes: Option<Vec<String>>,
+    pub(crate) backup_codes: Option<Vec<String>>,
     /// `public_metadata` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub public_metadata: Option<serde_json::Value>,
+    pub(crate) public_metadata: Option<serde_json::Value>,
     /// `private_metadata` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub private_metadata: Option<serde_json::Value>,
+    pub(crate) private_metadata: Option<serde_json::Value>,
     /// `unsafe_metadata` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub unsafe_metadata: Option<serde_json::Value>,
+    pub(crate) unsafe_metadata: Option<serde_json::Value>,
     /// `delete_self_enabled` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub delete_self_enabled: Option<Option<bool>>,
+    pub(crate) delete_self_enabled: Option<Option<bool>>,
     /// `legal_accepted_at` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub legal_accepted_at: Option<Option<String>>,
+    pub(crate) legal_accepted_at: Option<Option<String>>,
     /// `skip_legal_checks` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub skip_legal_checks: Option<Option<bool>>,
+    pub(crate) skip_legal_checks: Option<Option<bool>>,
     /// `skip_user_requirement` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub skip_user_requirement: Option<Option<bool>>,
+    pub(crate) skip_user_requirement: Option<Option<bool>>,
     /// `create_organization_enabled` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub create_organization_enabled: Option<Option<bool>>,
+    pub(crate) create_organization_enabled: Option<Option<bool>>,
     /// `create_organizations_limit` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub create_organizations_limit: Option<Option<i64>>,
+    pub(crate) create_organizations_limit: Option<Option<i64>>,
     /// `created_at` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<Option<String>>,
+    pub(crate) created_at: Option<Option<String>>,
     /// `bypass_client_trust` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub bypass_client_trust: Option<Option<bool>>,
+    pub(crate) bypass_client_trust: Option<Option<bool>>,
     /// `banned` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub banned: Option<Option<bool>>,
+    pub(crate) banned: Option<Option<bool>>,
     /// `locked` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub locked: Option<Option<bool>>,
+    pub(crate) locked: Option<Option<bool>>,
     /// `timezone` (optional, not in the spec, see `codegen/overlay.txt`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub timezone: Option<String>,
+    pub(crate) timezone: Option<String>,
 }
 
 impl std::fmt::Debug for CreateUserBody {
@@ -4131,7 +4127,7 @@ impl std::fmt::Debug for CreateUserBody {
 
 impl CreateUserBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             external_id: None,
             first_name: None,
@@ -4167,38 +4163,6 @@ impl CreateUserBody {
         }
     }
 }
-
-/// String enum from the inline schema `CreateUserBodyEmailAddressIdentificationStatusItem`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateUserBodyEmailAddressIdentificationStatusItem {
-    /// `verified`
-    Verified,
-    /// `reserved`
-    Reserved,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(CreateUserBodyEmailAddressIdentificationStatusItem { Verified => "verified", Reserved => "reserved", });
-
-/// String enum from the inline schema `CreateUserBodyPhoneNumberIdentificationStatusItem`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateUserBodyPhoneNumberIdentificationStatusItem {
-    /// `verified`
-    Verified,
-    /// `reserved`
-    Reserved,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(CreateUserBodyPhoneNumberIdentificationStatusItem { Verified => "verified", Reserved => "reserved", });
 
 /// `DeleteBackupCodeResponse`: inline schema `DeleteBackupCodeResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -4283,15 +4247,15 @@ impl std::fmt::Debug for GetOAuthAccessTokenItem {
 
 /// `RemoveUserPasswordBody`: request body of `RemoveUserPassword`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RemoveUserPasswordBody {
+pub(crate) struct RemoveUserPasswordBody {
     /// `sign_out_of_other_sessions` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub sign_out_of_other_sessions: Option<bool>,
+    pub(crate) sign_out_of_other_sessions: Option<bool>,
 }
 
 impl RemoveUserPasswordBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             sign_out_of_other_sessions: None,
         }
@@ -4300,20 +4264,20 @@ impl RemoveUserPasswordBody {
 
 /// `ReplaceUserEmailAddressBody`: request body of `ReplaceUserEmailAddress`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ReplaceUserEmailAddressBody {
+pub(crate) struct ReplaceUserEmailAddressBody {
     /// `email_address` (required).
-    pub email_address: String,
+    pub(crate) email_address: String,
     /// `identification_status` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub identification_status: Option<ReplaceUserEmailAddressBodyIdentificationStatus>,
+    pub(crate) identification_status: Option<crate::models::IdentificationStatus>,
     /// `notify_primary_email_address_changed` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub notify_primary_email_address_changed: Option<Option<bool>>,
+    pub(crate) notify_primary_email_address_changed: Option<Option<bool>>,
 }
 
 impl ReplaceUserEmailAddressBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(email_address: String) -> Self {
+    pub(crate) fn new(email_address: String) -> Self {
         Self {
             email_address,
             identification_status: None,
@@ -4322,41 +4286,23 @@ impl ReplaceUserEmailAddressBody {
     }
 }
 
-/// String enum from the inline schema `ReplaceUserEmailAddressBodyIdentificationStatus`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ReplaceUserEmailAddressBodyIdentificationStatus {
-    /// `verified`
-    Verified,
-    /// `reserved`
-    Reserved,
-    /// `unverified`
-    Unverified,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(ReplaceUserEmailAddressBodyIdentificationStatus { Verified => "verified", Reserved => "reserved", Unverified => "unverified", });
-
 /// `ReplaceUserMetadataBody`: request body of `ReplaceUserMetadata`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ReplaceUserMetadataBody {
+pub(crate) struct ReplaceUserMetadataBody {
     /// `public_metadata` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub public_metadata: Option<serde_json::Value>,
+    pub(crate) public_metadata: Option<serde_json::Value>,
     /// `private_metadata` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub private_metadata: Option<serde_json::Value>,
+    pub(crate) private_metadata: Option<serde_json::Value>,
     /// `unsafe_metadata` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub unsafe_metadata: Option<serde_json::Value>,
+    pub(crate) unsafe_metadata: Option<serde_json::Value>,
 }
 
 impl ReplaceUserMetadataBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             public_metadata: None,
             private_metadata: None,
@@ -4367,17 +4313,17 @@ impl ReplaceUserMetadataBody {
 
 /// `ReplaceUserPhoneNumberBody`: request body of `ReplaceUserPhoneNumber`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ReplaceUserPhoneNumberBody {
+pub(crate) struct ReplaceUserPhoneNumberBody {
     /// `phone_number` (required).
-    pub phone_number: String,
+    pub(crate) phone_number: String,
     /// `identification_status` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub identification_status: Option<ReplaceUserPhoneNumberBodyIdentificationStatus>,
+    pub(crate) identification_status: Option<crate::models::IdentificationStatus>,
 }
 
 impl ReplaceUserPhoneNumberBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(phone_number: String) -> Self {
+    pub(crate) fn new(phone_number: String) -> Self {
         Self {
             phone_number,
             identification_status: None,
@@ -4385,35 +4331,17 @@ impl ReplaceUserPhoneNumberBody {
     }
 }
 
-/// String enum from the inline schema `ReplaceUserPhoneNumberBodyIdentificationStatus`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ReplaceUserPhoneNumberBodyIdentificationStatus {
-    /// `verified`
-    Verified,
-    /// `reserved`
-    Reserved,
-    /// `unverified`
-    Unverified,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(ReplaceUserPhoneNumberBodyIdentificationStatus { Verified => "verified", Reserved => "reserved", Unverified => "unverified", });
-
 /// `SetUserPasswordCompromisedBody`: request body of `SetUserPasswordCompromised`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SetUserPasswordCompromisedBody {
+pub(crate) struct SetUserPasswordCompromisedBody {
     /// `revoke_all_sessions` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub revoke_all_sessions: Option<Option<bool>>,
+    pub(crate) revoke_all_sessions: Option<Option<bool>>,
 }
 
 impl SetUserPasswordCompromisedBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             revoke_all_sessions: None,
         }
@@ -4422,82 +4350,82 @@ impl SetUserPasswordCompromisedBody {
 
 /// `UpdateUserBody`: request body of `UpdateUser`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateUserBody {
+pub(crate) struct UpdateUserBody {
     /// `external_id` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub external_id: Option<Option<String>>,
+    pub(crate) external_id: Option<Option<String>>,
     /// `first_name` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub first_name: Option<Option<String>>,
+    pub(crate) first_name: Option<Option<String>>,
     /// `last_name` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_name: Option<Option<String>>,
+    pub(crate) last_name: Option<Option<String>>,
     /// `locale` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub locale: Option<Option<String>>,
+    pub(crate) locale: Option<Option<String>>,
     /// `primary_email_address_id` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub primary_email_address_id: Option<Option<String>>,
+    pub(crate) primary_email_address_id: Option<Option<String>>,
     /// `notify_primary_email_address_changed` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub notify_primary_email_address_changed: Option<Option<bool>>,
+    pub(crate) notify_primary_email_address_changed: Option<Option<bool>>,
     /// `primary_phone_number_id` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub primary_phone_number_id: Option<Option<String>>,
+    pub(crate) primary_phone_number_id: Option<Option<String>>,
     /// `primary_web3_wallet_id` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub primary_web3_wallet_id: Option<Option<String>>,
+    pub(crate) primary_web3_wallet_id: Option<Option<String>>,
     /// `username` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub username: Option<Option<String>>,
+    pub(crate) username: Option<Option<String>>,
     /// `profile_image_id` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub profile_image_id: Option<Option<String>>,
+    pub(crate) profile_image_id: Option<Option<String>>,
     /// `password` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub password: Option<Option<String>>,
+    pub(crate) password: Option<Option<String>>,
     /// `password_digest` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub password_digest: Option<String>,
+    pub(crate) password_digest: Option<String>,
     /// `password_hasher` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub password_hasher: Option<crate::models::PasswordHasher>,
+    pub(crate) password_hasher: Option<crate::models::PasswordHasher>,
     /// `skip_password_checks` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub skip_password_checks: Option<Option<bool>>,
+    pub(crate) skip_password_checks: Option<Option<bool>>,
     /// `sign_out_of_other_sessions` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub sign_out_of_other_sessions: Option<Option<bool>>,
+    pub(crate) sign_out_of_other_sessions: Option<Option<bool>>,
     /// `totp_secret` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub totp_secret: Option<Option<String>>,
+    pub(crate) totp_secret: Option<Option<String>>,
     /// `backup_codes` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub backup_codes: Option<Vec<String>>,
+    pub(crate) backup_codes: Option<Vec<String>>,
     /// `delete_self_enabled` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub delete_self_enabled: Option<Option<bool>>,
+    pub(crate) delete_self_enabled: Option<Option<bool>>,
     /// `create_organization_enabled` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub create_organization_enabled: Option<Option<bool>>,
+    pub(crate) create_organization_enabled: Option<Option<bool>>,
     /// `legal_accepted_at` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub legal_accepted_at: Option<Option<String>>,
+    pub(crate) legal_accepted_at: Option<Option<String>>,
     /// `skip_legal_checks` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub skip_legal_checks: Option<Option<bool>>,
+    pub(crate) skip_legal_checks: Option<Option<bool>>,
     /// `create_organizations_limit` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub create_organizations_limit: Option<Option<i64>>,
+    pub(crate) create_organizations_limit: Option<Option<i64>>,
     /// `created_at` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<Option<String>>,
+    pub(crate) created_at: Option<Option<String>>,
     /// `bypass_client_trust` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub bypass_client_trust: Option<Option<bool>>,
+    pub(crate) bypass_client_trust: Option<Option<bool>>,
     /// `timezone` (optional, not in the spec, see `codegen/overlay.txt`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub timezone: Option<String>,
+    pub(crate) timezone: Option<String>,
 }
 
 impl std::fmt::Debug for UpdateUserBody {
@@ -4561,7 +4489,7 @@ impl std::fmt::Debug for UpdateUserBody {
 
 impl UpdateUserBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             external_id: None,
             first_name: None,
@@ -4594,21 +4522,21 @@ impl UpdateUserBody {
 
 /// `UpdateUserMetadataBody`: request body of `UpdateUserMetadata`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateUserMetadataBody {
+pub(crate) struct UpdateUserMetadataBody {
     /// `public_metadata` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub public_metadata: Option<serde_json::Value>,
+    pub(crate) public_metadata: Option<serde_json::Value>,
     /// `private_metadata` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub private_metadata: Option<serde_json::Value>,
+    pub(crate) private_metadata: Option<serde_json::Value>,
     /// `unsafe_metadata` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub unsafe_metadata: Option<serde_json::Value>,
+    pub(crate) unsafe_metadata: Option<serde_json::Value>,
 }
 
 impl UpdateUserMetadataBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             public_metadata: None,
             private_metadata: None,
@@ -4619,57 +4547,37 @@ impl UpdateUserMetadataBody {
 
 /// `UsersBanBody`: request body of `UsersBan`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UsersBanBody {
+pub(crate) struct UsersBanBody {
     /// `user_ids` (required).
-    pub user_ids: Vec<String>,
+    pub(crate) user_ids: Vec<String>,
 }
 
 impl UsersBanBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(user_ids: Vec<String>) -> Self {
+    pub(crate) fn new(user_ids: Vec<String>) -> Self {
         Self { user_ids }
     }
 }
 
-/// String enum from the inline schema `UsersGetOrganizationInvitationsStatus`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum UsersGetOrganizationInvitationsStatus {
-    /// `pending`
-    Pending,
-    /// `accepted`
-    Accepted,
-    /// `revoked`
-    Revoked,
-    /// `expired`
-    Expired,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(UsersGetOrganizationInvitationsStatus { Pending => "pending", Accepted => "accepted", Revoked => "revoked", Expired => "expired", });
-
 /// `UsersUnbanBody`: request body of `UsersUnban`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UsersUnbanBody {
+pub(crate) struct UsersUnbanBody {
     /// `user_ids` (required).
-    pub user_ids: Vec<String>,
+    pub(crate) user_ids: Vec<String>,
 }
 
 impl UsersUnbanBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(user_ids: Vec<String>) -> Self {
+    pub(crate) fn new(user_ids: Vec<String>) -> Self {
         Self { user_ids }
     }
 }
 
 /// `VerifyPasswordBody`: request body of `VerifyPassword`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
-pub struct VerifyPasswordBody {
+pub(crate) struct VerifyPasswordBody {
     /// `password` (required).
-    pub password: String,
+    pub(crate) password: String,
 }
 
 impl std::fmt::Debug for VerifyPasswordBody {
@@ -4682,7 +4590,7 @@ impl std::fmt::Debug for VerifyPasswordBody {
 
 impl VerifyPasswordBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(password: String) -> Self {
+    pub(crate) fn new(password: String) -> Self {
         Self { password }
     }
 }
@@ -4697,9 +4605,9 @@ pub struct VerifyPasswordResponse {
 
 /// `VerifyTotpBody`: request body of `VerifyTOTP`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
-pub struct VerifyTotpBody {
+pub(crate) struct VerifyTotpBody {
     /// `code` (required).
-    pub code: String,
+    pub(crate) code: String,
 }
 
 impl std::fmt::Debug for VerifyTotpBody {
@@ -4712,7 +4620,7 @@ impl std::fmt::Debug for VerifyTotpBody {
 
 impl VerifyTotpBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(code: String) -> Self {
+    pub(crate) fn new(code: String) -> Self {
         Self { code }
     }
 }

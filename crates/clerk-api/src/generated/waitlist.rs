@@ -41,7 +41,7 @@ impl WaitlistApi {
     /// `.send()`).
     pub fn create_bulk(
         &self,
-        body: Vec<CreateBulkWaitlistEntriesBodyItem>,
+        body: Vec<CreateBulkWaitlistEntriesItem>,
     ) -> CreateBulkWaitlistEntriesRequest {
         CreateBulkWaitlistEntriesRequest::new(self.client.clone(), body)
     }
@@ -82,7 +82,7 @@ pub struct ListWaitlistEntriesRequest {
     pub(crate) limit: Option<i64>,
     pub(crate) offset: Option<i64>,
     pub(crate) query: Option<String>,
-    pub(crate) status: Option<ListWaitlistEntriesStatus>,
+    pub(crate) status: Option<crate::models::WaitlistEntryStatus>,
     pub(crate) order_by: Option<String>,
 }
 
@@ -118,7 +118,7 @@ impl ListWaitlistEntriesRequest {
     }
 
     /// Sets the `status` query parameter.
-    pub fn status(mut self, value: impl Into<ListWaitlistEntriesStatus>) -> Self {
+    pub fn status(mut self, value: impl Into<crate::models::WaitlistEntryStatus>) -> Self {
         self.status = Some(value.into());
         self
     }
@@ -293,11 +293,11 @@ crate::macros::into_future!(CreateWaitlistEntryRequest => crate::models::Waitlis
 pub struct CreateBulkWaitlistEntriesRequest {
     pub(crate) client: Client,
     pub(crate) timeouts: clerk_core::CallTimeouts,
-    pub(crate) body: Vec<CreateBulkWaitlistEntriesBodyItem>,
+    pub(crate) body: Vec<CreateBulkWaitlistEntriesItem>,
 }
 
 impl CreateBulkWaitlistEntriesRequest {
-    pub(crate) fn new(client: Client, body: Vec<CreateBulkWaitlistEntriesBodyItem>) -> Self {
+    pub(crate) fn new(client: Client, body: Vec<CreateBulkWaitlistEntriesItem>) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
@@ -551,9 +551,9 @@ impl RejectWaitlistEntryRequest {
 
 crate::macros::into_future!(RejectWaitlistEntryRequest => crate::models::WaitlistEntry);
 
-/// `CreateBulkWaitlistEntriesBodyItem`: inline schema `CreateBulkWaitlistEntriesBodyItem`.
+/// `CreateBulkWaitlistEntriesItem`: inline schema `CreateBulkWaitlistEntriesItem`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateBulkWaitlistEntriesBodyItem {
+pub struct CreateBulkWaitlistEntriesItem {
     /// `email_address` (required).
     pub email_address: String,
     /// `notify` (optional, nullable).
@@ -561,7 +561,7 @@ pub struct CreateBulkWaitlistEntriesBodyItem {
     pub notify: Option<Option<bool>>,
 }
 
-impl CreateBulkWaitlistEntriesBodyItem {
+impl CreateBulkWaitlistEntriesItem {
     /// A value with the required fields set and every optional field unset.
     pub fn new(email_address: String) -> Self {
         Self {
@@ -573,17 +573,17 @@ impl CreateBulkWaitlistEntriesBodyItem {
 
 /// `CreateWaitlistEntryBody`: request body of `CreateWaitlistEntry`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateWaitlistEntryBody {
+pub(crate) struct CreateWaitlistEntryBody {
     /// `email_address` (required).
-    pub email_address: String,
+    pub(crate) email_address: String,
     /// `notify` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub notify: Option<Option<bool>>,
+    pub(crate) notify: Option<Option<bool>>,
 }
 
 impl CreateWaitlistEntryBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(email_address: String) -> Self {
+    pub(crate) fn new(email_address: String) -> Self {
         Self {
             email_address,
             notify: None,
@@ -593,37 +593,17 @@ impl CreateWaitlistEntryBody {
 
 /// `InviteWaitlistEntryBody`: request body of `InviteWaitlistEntry`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct InviteWaitlistEntryBody {
+pub(crate) struct InviteWaitlistEntryBody {
     /// `ignore_existing` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub ignore_existing: Option<Option<bool>>,
+    pub(crate) ignore_existing: Option<Option<bool>>,
 }
 
 impl InviteWaitlistEntryBody {
     /// A value with the required fields set and every optional field unset.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             ignore_existing: None,
         }
     }
 }
-
-/// String enum from the inline schema `ListWaitlistEntriesStatus`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ListWaitlistEntriesStatus {
-    /// `pending`
-    Pending,
-    /// `invited`
-    Invited,
-    /// `completed`
-    Completed,
-    /// `rejected`
-    Rejected,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(ListWaitlistEntriesStatus { Pending => "pending", Invited => "invited", Completed => "completed", Rejected => "rejected", });

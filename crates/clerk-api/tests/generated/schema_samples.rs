@@ -177,7 +177,7 @@ pub(crate) fn check_all(check: &mut dyn FnMut(&str, &RoundTrip)) {
         roundtrip::<clerk_api::models::CommerceTotalsResponse>(v)
     });
     check("CommerceSubscriptionItemNextPaymentResponse", &|v| {
-        roundtrip::<clerk_api::models::CommerceSubscriptionItemNextPaymentResponse>(v)
+        roundtrip::<clerk_api::models::SubscriptionItemNextPayment>(v)
     });
     check("CommercePayerResponse", &|v| {
         roundtrip::<clerk_api::models::CommercePayerResponse>(v)
@@ -213,7 +213,7 @@ pub(crate) fn check_all(check: &mut dyn FnMut(&str, &RoundTrip)) {
         roundtrip::<clerk_api::models::CommerceCreditBalanceResponse>(v)
     });
     check("AdjustCreditBalanceRequest", &|v| {
-        roundtrip::<clerk_api::models::AdjustCreditBalanceRequest>(v)
+        roundtrip::<clerk_api::models::AdjustCreditBalanceInput>(v)
     });
     check("CommerceCreditLedgerResponse", &|v| {
         roundtrip::<clerk_api::models::CommerceCreditLedgerResponse>(v)
@@ -228,13 +228,13 @@ pub(crate) fn check_all(check: &mut dyn FnMut(&str, &RoundTrip)) {
         roundtrip::<clerk_api::models::OrganizationInvitationPublicUserData>(v)
     });
     check("OrganizationInvitationPublicOrganizationData", &|v| {
-        roundtrip::<clerk_api::models::OrganizationInvitationPublicOrganizationData>(v)
+        roundtrip::<clerk_api::models::InvitationOrganizationData>(v)
     });
     check("OrganizationInvitationWithPublicOrganizationData", &|v| {
-        roundtrip::<clerk_api::models::OrganizationInvitationWithPublicOrganizationData>(v)
+        roundtrip::<clerk_api::models::UserOrganizationInvitation>(v)
     });
     check("OrganizationInvitationsWithPublicOrganizationData", &|v| {
-        roundtrip::<clerk_api::models::OrganizationInvitationsWithPublicOrganizationData>(v)
+        roundtrip::<clerk_api::models::UserOrganizationInvitations>(v)
     });
     check("TrustedDevice", &|v| {
         roundtrip::<clerk_api::models::TrustedDevice>(v)
@@ -383,13 +383,13 @@ pub(crate) fn check_all(check: &mut dyn FnMut(&str, &RoundTrip)) {
         roundtrip::<clerk_api::models::PaginatedBillingPriceResponse>(v)
     });
     check("CreateBillingPriceRequest", &|v| {
-        roundtrip::<clerk_api::models::CreateBillingPriceRequest>(v)
+        roundtrip::<clerk_api::models::CreateBillingPriceInput>(v)
     });
     check("PaginatedCommerceSubscriptionItemResponse", &|v| {
-        roundtrip::<clerk_api::models::PaginatedCommerceSubscriptionItemResponse>(v)
+        roundtrip::<clerk_api::models::SubscriptionItemPage>(v)
     });
     check("ExtendFreeTrialRequest", &|v| {
-        roundtrip::<clerk_api::models::ExtendFreeTrialRequest>(v)
+        roundtrip::<clerk_api::models::ExtendFreeTrialInput>(v)
     });
     check("FeatureResponse-2", &|v| {
         roundtrip::<clerk_api::models::FeatureResponse2>(v)
@@ -407,7 +407,7 @@ pub(crate) fn check_all(check: &mut dyn FnMut(&str, &RoundTrip)) {
         roundtrip::<clerk_api::models::CommerceSubscriptionItem2>(v)
     });
     check("PriceTransitionRequest", &|v| {
-        roundtrip::<clerk_api::models::PriceTransitionRequest>(v)
+        roundtrip::<clerk_api::models::PriceTransitionInput>(v)
     });
     check("CommercePriceTransitionDetails", &|v| {
         roundtrip::<clerk_api::models::CommercePriceTransitionDetails>(v)
@@ -416,7 +416,7 @@ pub(crate) fn check_all(check: &mut dyn FnMut(&str, &RoundTrip)) {
         roundtrip::<clerk_api::models::CommercePriceTransitionResponse>(v)
     });
     check("ApplyCommerceDiscountRequest", &|v| {
-        roundtrip::<clerk_api::models::ApplyCommerceDiscountRequest>(v)
+        roundtrip::<clerk_api::models::ApplyCommerceDiscountInput>(v)
     });
     check("CommerceDiscountRedemptionResponse", &|v| {
         roundtrip::<clerk_api::models::CommerceDiscountRedemptionResponse>(v)

@@ -525,7 +525,7 @@ fn render_sign_in_token(
     clerk_api::models::SignInToken {
         object: "sign_in_token".to_owned(),
         id: rec.id.clone(),
-        status: clerk_api::models::SignInTokenStatus::from(rec.status.as_str()),
+        status: clerk_api::models::TokenStatus::from(rec.status.as_str()),
         user_id: rec.user_id.clone(),
         token: with_token.then(|| rec.token.clone()),
         url: with_token.then(|| ticket_url(app, &rec.token)),
@@ -586,7 +586,7 @@ fn render_actor_token(
     clerk_api::models::ActorToken {
         object: "actor_token".to_owned(),
         id: rec.id.clone(),
-        status: clerk_api::models::ActorTokenStatus::from(rec.status.as_str()),
+        status: clerk_api::models::TokenStatus::from(rec.status.as_str()),
         user_id: rec.user_id.clone(),
         actor: rec.actor.clone().unwrap_or_else(|| json!({})),
         token: with_token.then(|| rec.token.clone()),

@@ -561,7 +561,7 @@ async fn jwt_m2m_tokens_verify_through_the_jwks() {
         .m2m_tokens()
         .create()
         .machine_secret_key(SecretKey::new(machine.secret_key).unwrap())
-        .token_format(clerk::m2m_tokens::CreateM2MTokenBodyTokenFormat::Jwt)
+        .token_format(clerk::m2m_tokens::CreateM2MTokenTokenFormat::Jwt)
         .seconds_until_expiration(120)
         .await
         .unwrap();
