@@ -81,7 +81,9 @@ async fn emulated_tour() -> Result<(), BoxError> {
     clerk
         .organizations()
         .memberships()
-        .create(&org.id, &grace.id, "org:billing")
+        .create(&org.id)
+        .user_id(&grace.id)
+        .role("org:billing")
         .await?;
     println!(
         "  created {} ({}), Ada as creator, Grace as org:billing",

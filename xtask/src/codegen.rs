@@ -385,6 +385,9 @@ struct Field {
     /// A spec `number` that is a count, a duration or a timestamp, made an integer: decoded
     /// leniently (a whole float is accepted).
     whole: bool,
+    /// A required body field set with a named setter (see
+    /// [`Generator::name_required_values`]): optional in the body struct, checked before sending.
+    named: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -445,6 +448,9 @@ struct Param {
     overlay: Option<OverlayKind>,
     /// The schema's `maximum`, for integer and number parameters that have one.
     maximum: Option<u64>,
+    /// Required, but set with a named setter rather than taken by the handle method (see
+    /// [`Generator::name_required_values`]); checked before sending.
+    named: bool,
 }
 
 enum Body {
@@ -524,6 +530,7 @@ impl<'a> Generator<'a> {
         }
         self.collect_operations()?;
         self.normalize()?;
+        self.name_required_values();
         let mut files = BTreeMap::new();
         files.insert(
             "crates/clerk-api/src/generated/models.rs".to_owned(),
@@ -879,6 +886,7 @@ impl<'a> Generator<'a> {
                 deprecated,
                 beyond_spec: false,
                 whole,
+                named: false,
             });
         }
         Ok(fields)
@@ -1021,6 +1029,7 @@ impl<'a> Generator<'a> {
                 required,
                 overlay: None,
                 maximum,
+                named: false,
             };
             match location {
                 "path" => path_params.push(p),
@@ -1059,6 +1068,7 @@ impl<'a> Generator<'a> {
                 required: false,
                 overlay: Some(OverlayKind::Query),
                 maximum: None,
+                named: false,
             });
         }
         for entry in self.overlay_entries(id, OverlayKind::Retype) {
@@ -1179,6 +1189,7 @@ impl<'a> Generator<'a> {
                     required: binary || required.contains(&json),
                     overlay: None,
                     maximum: None,
+                    named: false,
                     json,
                     rust,
                     ty: if binary {
@@ -1231,6 +1242,7 @@ impl<'a> Generator<'a> {
                     deprecated: false,
                     beyond_spec: true,
                     whole,
+                    named: false,
                 });
             }
             let open = allows_additional(&schema);
@@ -1611,6 +1623,65 @@ impl<'a> Generator<'a> {
             ));
         }
         Ok(())
+    }
+
+    /// Handle methods take at most one string-like argument (a string, strings or a string enum):
+    /// the first, which names the resource the call addresses (its first path parameter, or the
+    /// name of what it creates). Every other required string-like value is set with a named
+    /// setter (`memberships().create(&org_id).user_id(&user_id).role("org:admin")`), so two ids
+    /// can never be swapped silently; a builder sent without one fails with
+    /// `Error::InvalidRequest` before any I/O. Other arguments (whole bodies, files, numbers,
+    /// flags) stay positional.
+    fn name_required_values(&mut self) {
+        let enums = self.enum_names();
+        let string_like = |ty: &Ty| match ty {
+            Ty::Str => true,
+            Ty::Named(name, _) => enums.contains(name),
+            Ty::Vec(inner) => {
+                **inner == Ty::Str || matches!(&**inner, Ty::Named(name, _) if enums.contains(name))
+            }
+            _ => false,
+        };
+        for op in &mut self.operations {
+            let mut positional = false;
+            let mut take = |ty: &Ty| {
+                if !string_like(ty) {
+                    return false;
+                }
+                if positional {
+                    true
+                } else {
+                    positional = true;
+                    false
+                }
+            };
+            for p in &mut op.path_params {
+                p.named = take(&Ty::Str);
+            }
+            for p in op.query_params.iter_mut().filter(|p| p.required) {
+                p.named = take(&p.ty);
+            }
+            match &mut op.body {
+                Body::Object(name, fields, _) => {
+                    for f in fields.iter_mut().filter(|f| f.required && !f.nullable) {
+                        if take(&f.ty) {
+                            f.named = true;
+                            f.required = false;
+                        }
+                    }
+                    let module = op.handle.split('.').next().unwrap_or(&op.handle);
+                    if let Some(model) = self.local.get_mut(module).and_then(|m| m.get_mut(name)) {
+                        model.kind = Kind::Struct(fields.clone());
+                    }
+                }
+                Body::Multipart(parts) => {
+                    for p in parts.iter_mut().filter(|p| p.required) {
+                        p.named = take(&p.ty);
+                    }
+                }
+                Body::Whole(_) | Body::None => {}
+            }
+        }
     }
 
     /// Every public generated name and its length, longest first.
@@ -2500,12 +2571,13 @@ fn required_args(op: &Operation) -> Vec<(String, Ty)> {
     let mut args: Vec<(String, Ty)> = op
         .path_params
         .iter()
+        .filter(|p| !p.named)
         .map(|p| (p.rust.clone(), Ty::Str))
         .collect();
     args.extend(
         op.query_params
             .iter()
-            .filter(|p| p.required)
+            .filter(|p| p.required && !p.named)
             .map(|p| (p.rust.clone(), p.ty.clone())),
     );
     match &op.body {
@@ -2522,13 +2594,57 @@ fn required_args(op: &Operation) -> Vec<(String, Ty)> {
             args.extend(
                 parts
                     .iter()
-                    .filter(|p| p.required)
+                    .filter(|p| p.required && !p.named)
                     .map(|p| (p.rust.clone(), p.ty.clone())),
             );
         }
         Body::None => {}
     }
     args
+}
+
+/// The JSON names of the required values set with named setters, in the order they are checked.
+fn named_required(op: &Operation) -> Vec<(String, String)> {
+    let mut named: Vec<(String, String)> = op
+        .path_params
+        .iter()
+        .chain(op.query_params.iter())
+        .filter(|p| p.named)
+        .map(|p| (p.json.clone(), p.rust.clone()))
+        .collect();
+    match &op.body {
+        Body::Object(_, fields, _) => named.extend(
+            fields
+                .iter()
+                .filter(|f| f.named)
+                .map(|f| (f.json.clone(), f.rust.clone())),
+        ),
+        Body::Multipart(parts) => named.extend(
+            parts
+                .iter()
+                .filter(|p| p.named)
+                .map(|p| (p.json.clone(), p.rust.clone())),
+        ),
+        Body::Whole(_) | Body::None => {}
+    }
+    named
+}
+
+/// The start of a handle method's builder sentence: the named setters that must be called,
+/// then the optional ones.
+fn required_setters_doc(op: &Operation) -> String {
+    let named: Vec<String> = named_required(op)
+        .into_iter()
+        .map(|(_, rust)| format!("[`{rust}`]({}Request::{rust})", op.rust_name))
+        .collect();
+    match named.as_slice() {
+        [] => "set optional parameters, ".to_owned(),
+        [one] => format!("set {one}\n    /// (required) and any optional parameters, "),
+        [init @ .., last] => format!(
+            "set {} and\n    /// {last} (required) and any optional parameters, ",
+            init.join(", ")
+        ),
+    }
 }
 
 fn render_handle_method(out: &mut String, op: &Operation, enums: &BTreeSet<String>) {
@@ -2539,7 +2655,7 @@ fn render_handle_method(out: &mut String, op: &Operation, enums: &BTreeSet<Strin
         .collect();
     let _ = writeln!(
         out,
-        "    /// {} — `{} {}`.\n    ///\n    /// Returns a [`{}Request`] builder: set optional parameters, then `.await` it (or call\n    /// `.send()`).{}\n    pub fn {}(&self{}{}) -> {}Request {{",
+        "    /// {} — `{} {}`.\n    ///\n    /// Returns a [`{}Request`] builder: {}then `.await` it\n    /// (or call `.send()`).{}\n    pub fn {}(&self{}{}) -> {}Request {{",
         if op.summary.is_empty() {
             op.id.as_str()
         } else {
@@ -2548,6 +2664,7 @@ fn render_handle_method(out: &mut String, op: &Operation, enums: &BTreeSet<Strin
         op.http_method,
         op.path,
         op.rust_name,
+        required_setters_doc(op),
         if op.deprecated {
             "\n    ///\n    /// Clerk marks this operation as deprecated."
         } else {
@@ -2588,11 +2705,15 @@ fn render_builder(out: &mut String, op: &Operation, enums: &BTreeSet<String>) {
         docs_link(op)
     );
     for p in &op.path_params {
-        let _ = writeln!(out, "    pub(crate) {}: String,", p.rust);
+        if p.named {
+            let _ = writeln!(out, "    pub(crate) {}: Option<String>,", p.rust);
+        } else {
+            let _ = writeln!(out, "    pub(crate) {}: String,", p.rust);
+        }
     }
     for p in &op.query_params {
         let ty = p.ty.rust(false);
-        if p.required || matches!(p.ty, Ty::Vec(_)) {
+        if (p.required && !p.named) || matches!(p.ty, Ty::Vec(_)) {
             let _ = writeln!(out, "    pub(crate) {}: {ty},", p.rust);
         } else {
             let _ = writeln!(out, "    pub(crate) {}: Option<{ty}>,", p.rust);
@@ -2611,7 +2732,7 @@ fn render_builder(out: &mut String, op: &Operation, enums: &BTreeSet<String>) {
                     Ty::Named(n, _) if n == "FilePart" => "clerk_core::FilePart".to_owned(),
                     other => other.rust(false),
                 };
-                if p.required {
+                if p.required && !p.named {
                     let _ = writeln!(out, "    pub(crate) {}: {ty},", p.rust);
                 } else {
                     let _ = writeln!(out, "    pub(crate) {}: Option<{ty}>,", p.rust);
@@ -2645,10 +2766,14 @@ fn render_builder(out: &mut String, op: &Operation, enums: &BTreeSet<String>) {
         arg_list.join(", ")
     );
     for p in &op.path_params {
-        let _ = writeln!(out, "            {},", p.rust);
+        if p.named {
+            let _ = writeln!(out, "            {}: None,", p.rust);
+        } else {
+            let _ = writeln!(out, "            {},", p.rust);
+        }
     }
     for p in &op.query_params {
-        if p.required {
+        if p.required && !p.named {
             let _ = writeln!(out, "            {},", p.rust);
         } else if matches!(p.ty, Ty::Vec(_)) {
             let _ = writeln!(out, "            {}: Vec::new(),", p.rust);
@@ -2683,7 +2808,7 @@ fn render_builder(out: &mut String, op: &Operation, enums: &BTreeSet<String>) {
         Body::Whole(_) => out.push_str("            body,\n"),
         Body::Multipart(parts) => {
             for p in parts {
-                if p.required {
+                if p.required && !p.named {
                     let _ = writeln!(out, "            {},", p.rust);
                 } else {
                     let _ = writeln!(out, "            {}: None,", p.rust);
@@ -2701,7 +2826,15 @@ fn render_builder(out: &mut String, op: &Operation, enums: &BTreeSet<String>) {
     if op.flags.contains("machine_auth") {
         out.push_str("    /// Authenticates with a machine secret key (`ak_…`) instead of the client's secret key, as\n    /// Clerk requires for machine-to-machine tokens. The key is redacted in `Debug`.\n    pub fn machine_secret_key(mut self, key: clerk_core::SecretKey) -> Self {\n        self.machine_secret_key = Some(key);\n        self\n    }\n\n");
     }
-    for p in op.query_params.iter().filter(|p| !p.required) {
+    const REQUIRED_NOTE: &str = "\n    ///\n    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.";
+    for p in op.path_params.iter().filter(|p| p.named) {
+        let _ = writeln!(
+            out,
+            "    /// Sets the `{}` path parameter.{REQUIRED_NOTE}\n    pub fn {}(mut self, value: impl Into<String>) -> Self {{\n        self.{} = Some(value.into());\n        self\n    }}\n",
+            p.json, p.rust, p.rust
+        );
+    }
+    for p in op.query_params.iter().filter(|p| !p.required || p.named) {
         let (arg, conv) = match &p.ty {
             // Any iterable of values, each sent as its own `name=value` pair.
             Ty::Vec(inner)
@@ -2722,6 +2855,7 @@ fn render_builder(out: &mut String, op: &Operation, enums: &BTreeSet<String>) {
             format!("Some({value})")
         };
         let note = match p.overlay {
+            _ if p.named => REQUIRED_NOTE.to_owned(),
             Some(OverlayKind::Query) => "\n    ///\n    /// Not in the OpenAPI spec: the live API takes it (see `codegen/overlay.txt`).".to_owned(),
             Some(OverlayKind::Repeated) => format!(
                 "\n    ///\n    /// Takes several values, sent as repeated keys (`{name}=a&{name}=b`); the spec types it as\n    /// a single value, the live API accepts several (see `codegen/overlay.txt`).",
@@ -2751,8 +2885,9 @@ fn render_builder(out: &mut String, op: &Operation, enums: &BTreeSet<String>) {
             };
             let _ = writeln!(
                 out,
-                "    /// Sets `{}` in the request body.{}{}\n    pub fn {}(mut self, value: {arg}) -> Self {{\n        self.body.{} = {stored};\n        self\n    }}\n",
+                "    /// Sets `{}` in the request body.{}{}{}\n    pub fn {}(mut self, value: {arg}) -> Self {{\n        self.body.{} = {stored};\n        self\n    }}\n",
                 f.json,
+                if f.named { REQUIRED_NOTE } else { "" },
                 if f.deprecated {
                     " Clerk marks this field as deprecated."
                 } else {
@@ -2778,11 +2913,14 @@ fn render_builder(out: &mut String, op: &Operation, enums: &BTreeSet<String>) {
         }
     }
     if let Body::Multipart(parts) = &op.body {
-        for p in parts.iter().filter(|p| !p.required) {
+        for p in parts.iter().filter(|p| !p.required || p.named) {
             let _ = writeln!(
                 out,
-                "    /// Sets the `{}` form field.\n    pub fn {}(mut self, value: impl Into<String>) -> Self {{\n        self.{} = Some(value.into());\n        self\n    }}\n",
-                p.json, p.rust, p.rust
+                "    /// Sets the `{}` form field.{}\n    pub fn {}(mut self, value: impl Into<String>) -> Self {{\n        self.{} = Some(value.into());\n        self\n    }}\n",
+                p.json,
+                if p.named { REQUIRED_NOTE } else { "" },
+                p.rust,
+                p.rust
             );
         }
     }
@@ -2801,7 +2939,7 @@ fn render_builder(out: &mut String, op: &Operation, enums: &BTreeSet<String>) {
                     "        form = form.file({:?}, self.{}.clone());",
                     p.json, p.rust
                 );
-            } else if p.required {
+            } else if p.required && !p.named {
                 let _ = writeln!(
                     out,
                     "        form = form.text({:?}, self.{}.clone());",
@@ -2817,11 +2955,31 @@ fn render_builder(out: &mut String, op: &Operation, enums: &BTreeSet<String>) {
         }
     }
     let machine_auth = op.flags.contains("machine_auth");
+    for p in op.path_params.iter().filter(|p| p.named) {
+        let _ = writeln!(
+            out,
+            "        let {rust} = self.{rust}.as_deref().unwrap_or_default();",
+            rust = p.rust
+        );
+    }
     let _ = writeln!(
         out,
         "        let request = Request::new(Method::{}, {:?})",
         op.http_method, op.path
     );
+    for (json, rust) in named_required(op) {
+        let in_builder = op
+            .path_params
+            .iter()
+            .chain(op.query_params.iter())
+            .any(|p| p.rust == rust);
+        let present = if !in_builder && matches!(&op.body, Body::Object(..)) {
+            format!("self.body.{rust}.is_some()")
+        } else {
+            format!("self.{rust}.is_some()")
+        };
+        let _ = writeln!(out, "            .require({json:?}, {present})");
+    }
     if op.flags.contains("unversioned") {
         out.push_str("            .versioned(false)\n");
     }
@@ -2829,12 +2987,19 @@ fn render_builder(out: &mut String, op: &Operation, enums: &BTreeSet<String>) {
         match path_prefix(op, &p.json) {
             // The reference SDK adds a fixed prefix when the caller left it out.
             Some(prefix) => {
+                let value = if p.named {
+                    p.rust.clone()
+                } else {
+                    format!("self.{}.as_str()", p.rust)
+                };
                 let _ = writeln!(
                     out,
-                    "            .path_param({:?}, if self.{rust}.starts_with({prefix:?}) {{ std::borrow::Cow::Borrowed(self.{rust}.as_str()) }} else {{ std::borrow::Cow::Owned(format!(\"{prefix}{{}}\", self.{rust})) }})",
-                    p.json,
-                    rust = p.rust
+                    "            .path_param({:?}, if {value}.starts_with({prefix:?}) {{ std::borrow::Cow::Borrowed({value}) }} else {{ std::borrow::Cow::Owned(format!(\"{prefix}{{}}\", {value})) }})",
+                    p.json
                 );
+            }
+            None if p.named => {
+                let _ = writeln!(out, "            .path_param({:?}, {})", p.json, p.rust);
             }
             None => {
                 let _ = writeln!(

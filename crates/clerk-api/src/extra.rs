@@ -130,7 +130,8 @@ impl GetSessionTokenRequest {
             Some(template) => {
                 let mut request = self
                     .sessions
-                    .create_token_from_template(self.session_id, template);
+                    .create_token_from_template(self.session_id)
+                    .template_name(template);
                 request.timeouts = self.timeouts;
                 if let Some(seconds) = self.expires_in_seconds {
                     request = request.expires_in_seconds(seconds);

@@ -15,9 +15,28 @@
 //! # }
 //! ```
 //!
-//! Every handle method returns a builder: set optional parameters with its methods, then
-//! `.await` it (or call `.send()`). List builders also offer `into_stream()`, which walks every
-//! page lazily.
+//! Every handle method returns a builder: set parameters with its methods, then `.await` it (or
+//! call `.send()`). List builders also offer `into_stream()`, which walks every page lazily.
+//!
+//! A handle method takes at most one string: the operation's first required string value (the
+//! first id in its path, or what a create is about). Any other required id or value has a named
+//! setter, documented as required on the handle method, so two ids are never passed side by side
+//! where they could be swapped. Leaving one out fails with [`Error::InvalidRequest`] and
+//! [`InvalidRequestKind::MissingParam`] before any I/O:
+//!
+//! ```no_run
+//! # async fn run(clerk: clerk_api::Clerk) -> Result<(), clerk_api::Error> {
+//! let membership = clerk
+//!     .organizations()
+//!     .memberships()
+//!     .create("org_2acme")
+//!     .user_id("user_2ada")
+//!     .role("org:member")
+//!     .await?;
+//! # let _ = membership;
+//! # Ok(())
+//! # }
+//! ```
 //!
 //! Request parameters the live API takes beyond the spec (sent by `@clerk/backend`, such as
 //! `timezone` on user create or `suffixed_cookies` on session refresh) are setters too, generated
@@ -44,7 +63,8 @@ pub(crate) mod macros;
 mod wire;
 
 pub use clerk_core::{
-    ApiError, ClerkError, Client, ClientBuilder, ConfigError, Error, FilePart, Page, RetryPolicy,
+    ApiError, ClerkError, Client, ClientBuilder, ConfigError, Error, FilePart, InvalidRequestError,
+    InvalidRequestKind, Page, RetryPolicy,
 };
 pub use client::Clerk;
 pub use extra::{

@@ -711,7 +711,8 @@ async fn apply_and_remove_discount() {
     assert_eq!(r.cycles_applied, 1);
     let r = clerk
         .billing()
-        .remove_discount("csubi_2abc", "cdisc_2launch")
+        .remove_discount("csubi_2abc")
+        .discount_id("cdisc_2launch")
         .await
         .unwrap();
     assert_eq!(r.status.unwrap().as_str(), "removed");

@@ -86,7 +86,8 @@ async fn email_address_lifecycle() {
 
     let api = clerk.email_addresses();
     let e = api
-        .create("user_2ada", "ada@work.example.com")
+        .create("user_2ada")
+        .email_address("ada@work.example.com")
         .verified(true)
         .primary(false)
         .await
@@ -105,7 +106,9 @@ async fn email_address_lifecycle() {
     let v = api.prepare_verification("idn_2work").await.unwrap();
     assert_eq!(v.status.as_deref(), Some("unverified"));
     let v = api
-        .attempt_verification("idn_2work", "ver_2abc", "424242")
+        .attempt_verification("idn_2work")
+        .verification_id("ver_2abc")
+        .code("424242")
         .await
         .unwrap();
     assert_eq!(v.status.as_deref(), Some("verified"));
@@ -171,7 +174,8 @@ async fn phone_number_lifecycle() {
 
     let api = clerk.phone_numbers();
     let p = api
-        .create("user_2ada", "+15555550100")
+        .create("user_2ada")
+        .phone_number("+15555550100")
         .reserved_for_second_factor(true)
         .clear_verified()
         .await
@@ -186,7 +190,9 @@ async fn phone_number_lifecycle() {
     api.update("idn_2phone").primary(true).await.unwrap();
     let v = api.prepare_verification("idn_2phone").await.unwrap();
     assert_eq!(v.channel.as_deref(), Some("sms"));
-    api.attempt_verification("idn_2phone", "ver_2p", "111111")
+    api.attempt_verification("idn_2phone")
+        .verification_id("ver_2p")
+        .code("111111")
         .await
         .unwrap();
     assert_eq!(
@@ -528,7 +534,8 @@ async fn saml_connections_crud() {
     let mut mapping = CreateSamlConnectionAttributeMapping::new();
     mapping.email_address = Some("email".into());
     mapping.first_name = Some("firstName".into());
-    api.create("Okta", CreateSamlConnectionProvider::SamlOkta)
+    api.create("Okta")
+        .provider(CreateSamlConnectionProvider::SamlOkta)
         .domains(["acme.com", "acme.io"])
         .idp_metadata_url("https://acme.okta.com/app/exk1abcd/sso/saml/metadata")
         .clear_organization_id()
@@ -740,11 +747,9 @@ async fn enterprise_connections_crud() {
     hint.source = Some("login_hint".into());
     saml.login_hint = Some(Some(hint));
     let c = api
-        .create(
-            "Acme Okta",
-            CreateEnterpriseConnectionProvider::SamlOkta,
-            ["acme.com"],
-        )
+        .create("Acme Okta")
+        .provider(CreateEnterpriseConnectionProvider::SamlOkta)
+        .domains(["acme.com"])
         .organization_id("org_2acme")
         .saml(saml)
         .await
@@ -987,7 +992,8 @@ async fn scim_directories_operations() {
     );
     mapping.precedence = Some(1);
     let d = api
-        .create("ec_2abc", "okta")
+        .create("ec_2abc")
+        .provider("okta")
         .name("Okta SCIM")
         .group_role_mappings(vec![mapping])
         .await
@@ -1015,7 +1021,9 @@ async fn scim_directories_operations() {
     );
     let page = api.group_role_mappings("scimdir_2abc").await.unwrap();
     assert_eq!(page.data[0].scim_group_display_name, "Engineering");
-    api.create_group_role_mapping("scimdir_2abc", "grp_sales", "role_2member")
+    api.create_group_role_mapping("scimdir_2abc")
+        .scim_group_id("grp_sales")
+        .role_id("role_2member")
         .precedence(2)
         .await
         .unwrap();
@@ -1031,7 +1039,8 @@ async fn scim_directories_operations() {
         .unwrap();
     assert_eq!(page.data[0].id, "sgrm_2c");
     assert!(
-        api.delete_group_role_mapping("scimdir_2abc", "sgrm_2c")
+        api.delete_group_role_mapping("scimdir_2abc")
+            .mapping_id("sgrm_2c")
             .await
             .unwrap()
             .deleted
@@ -1154,7 +1163,8 @@ async fn directories_operations() {
     );
     let mut m = CreateDirectoryGroupRoleMappingsItem::new("role_2member".into());
     m.directory_group_id = Some("grp_engineering".into());
-    api.create("ec_2abc", "okta")
+    api.create("ec_2abc")
+        .provider("okta")
         .group_role_mappings(vec![m])
         .await
         .unwrap();
@@ -1167,7 +1177,8 @@ async fn directories_operations() {
     api.rotate_api_key("dir_2abc").await.unwrap();
     let page = api.group_role_mappings("dir_2abc").await.unwrap();
     assert_eq!(page.data[0].directory_group_id, "grp_engineering");
-    api.create_group_role_mapping("dir_2abc", "role_2member")
+    api.create_group_role_mapping("dir_2abc")
+        .role_id("role_2member")
         .directory_group_id("grp_sales")
         .precedence(3)
         .await
@@ -1178,7 +1189,8 @@ async fn directories_operations() {
         .await
         .unwrap();
     assert!(
-        api.delete_group_role_mapping("dir_2abc", "dgrm_2c")
+        api.delete_group_role_mapping("dir_2abc")
+            .mapping_id("dgrm_2c")
             .await
             .unwrap()
             .deleted

@@ -554,7 +554,8 @@ async fn templates_list_is_paginated_and_get() {
     assert_eq!(page.data[1].slug.as_deref(), Some("magic_link"));
     let t = clerk
         .templates()
-        .get("sms", "verification_code")
+        .get("sms")
+        .slug("verification_code")
         .await
         .unwrap();
     assert_eq!(t.required_variables, Some(vec!["otp_code".to_owned()]));
@@ -605,7 +606,8 @@ async fn templates_upsert_revert_preview_toggle() {
 
     let t = clerk
         .templates()
-        .upsert("email", "verification_code")
+        .upsert("email")
+        .slug("verification_code")
         .name("Verification code")
         .subject("Your code")
         .body("<p>{{otp_code}}</p>")
@@ -616,12 +618,14 @@ async fn templates_upsert_revert_preview_toggle() {
     assert_eq!(t.can_revert, Some(true));
     clerk
         .templates()
-        .revert("email", "verification_code")
+        .revert("email")
+        .slug("verification_code")
         .await
         .unwrap();
     let p = clerk
         .templates()
-        .preview("email", "verification_code")
+        .preview("email")
+        .slug("verification_code")
         .subject("Hi")
         .body("<p>{{otp_code}}</p>")
         .await
@@ -629,7 +633,8 @@ async fn templates_upsert_revert_preview_toggle() {
     assert_eq!(p["body"], "<p>123456</p>");
     clerk
         .templates()
-        .toggle_delivery("email", "verification_code")
+        .toggle_delivery("email")
+        .slug("verification_code")
         .delivered_by_clerk(false)
         .await
         .unwrap();

@@ -228,14 +228,16 @@ async fn machine_secret_keys_and_scopes() {
     );
     let s = clerk
         .machines()
-        .create_scope("mch_2api", "mch_2other")
+        .create_scope("mch_2api")
+        .to_machine_id("mch_2other")
         .await
         .unwrap();
     assert_eq!(s.to_machine_id, "mch_2other");
     assert_eq!(s.created_at, T0);
     let s = clerk
         .machines()
-        .delete_scope("mch_2api", "mch_2other")
+        .delete_scope("mch_2api")
+        .other_machine_id("mch_2other")
         .await
         .unwrap();
     assert!(s.deleted);
@@ -506,7 +508,8 @@ async fn create_api_key_without_v1() {
 
     let k = clerk
         .api_keys()
-        .create("CI key", "user_2ada")
+        .create("CI key")
+        .subject("user_2ada")
         .description("used by CI")
         .claims(json!({ "role": "ci" }))
         .scopes(["read:users"])
@@ -726,7 +729,8 @@ async fn oauth_applications_crud() {
             .client_secret
             .is_some()
     );
-    apps.revoke_token("oa_2abc", "oat_0ef5a7a33d87ed87ee7954c845d80450")
+    apps.revoke_token("oa_2abc")
+        .token("oat_0ef5a7a33d87ed87ee7954c845d80450")
         .await
         .unwrap();
     assert!(apps.delete("oa_2abc").await.unwrap().deleted);
@@ -930,7 +934,8 @@ async fn get_update_delete_jwt_template() {
         5
     );
     let t = templates
-        .update("jtmp_2a", "convex-v2", json!({ "aud": "convex" }))
+        .update("jtmp_2a", json!({ "aud": "convex" }))
+        .name("convex-v2")
         .clear_lifetime()
         .signing_algorithm("RS512")
         .await

@@ -4,10 +4,10 @@
 
 mod common;
 
-use clerk_api::FilePart;
 use clerk_api::models::{InvitationStatus, OrganizationDomainEnrollmentMode, RoleSetType};
 use clerk_api::organizations::{CreateOrganizationInvitationBulkItem, EnrollmentModeFilter};
 use clerk_api::role_sets::UpdateRoleSetType;
+use clerk_api::{FilePart, InvalidRequestKind};
 use common::*;
 use futures_util::StreamExt;
 use mockito::Matcher;
@@ -367,7 +367,9 @@ async fn create_membership() {
     let m = clerk
         .organizations()
         .memberships()
-        .create("org_2acme", "user_2ada", "org:admin")
+        .create("org_2acme")
+        .user_id("user_2ada")
+        .role("org:admin")
         .public_metadata(json!({ "team": "core" }))
         .clear_private_metadata()
         .await
@@ -509,16 +511,23 @@ async fn update_delete_and_merge_membership_metadata() {
 
     let memberships = clerk.organizations().memberships();
     let m = memberships
-        .update("org_2acme", "user_2ada", "org:member")
+        .update("org_2acme")
+        .user_id("user_2ada")
+        .role("org:member")
         .await
         .unwrap();
     assert_eq!(m.role, "org:member");
     memberships
-        .merge_metadata("org_2acme", "user_2ada")
+        .merge_metadata("org_2acme")
+        .user_id("user_2ada")
         .private_metadata(json!({ "cost_center": 7 }))
         .await
         .unwrap();
-    let m = memberships.delete("org_2acme", "user_2ada").await.unwrap();
+    let m = memberships
+        .delete("org_2acme")
+        .user_id("user_2ada")
+        .await
+        .unwrap();
     assert_eq!(m.id, "orgmem_2a");
     update.assert_async().await;
     metadata.assert_async().await;
@@ -579,7 +588,9 @@ async fn create_organization_invitation() {
     let inv = clerk
         .organizations()
         .invitations()
-        .create("org_2acme", "bob@example.com", "org:member")
+        .create("org_2acme")
+        .email_address("bob@example.com")
+        .role("org:member")
         .inviter_user_id("user_2ada")
         .redirect_url("https://app.example.com/welcome")
         .clear_expires_in_days()
@@ -704,10 +715,15 @@ async fn list_get_pending_and_revoke_organization_invitations() {
         .unwrap();
     assert!(page.is_empty());
     assert_eq!(page.total_count, Some(5));
-    let inv = invitations.get("org_2acme", "orginv_2bob").await.unwrap();
+    let inv = invitations
+        .get("org_2acme")
+        .invitation_id("orginv_2bob")
+        .await
+        .unwrap();
     assert_eq!(inv.organization_id.as_deref(), Some("org_2acme"));
     let inv = invitations
-        .revoke("org_2acme", "orginv_2bob")
+        .revoke("org_2acme")
+        .invitation_id("orginv_2bob")
         .requesting_user_id("user_2ada")
         .await
         .unwrap();
@@ -895,7 +911,8 @@ async fn update_verify_and_delete_organization_domain() {
 
     let domains = clerk.organizations().domains();
     let d = domains
-        .update("org_2acme", "orgdmn_2acme")
+        .update("org_2acme")
+        .domain_id("orgdmn_2acme")
         .clear_enrollment_mode()
         .verified(false)
         .await
@@ -905,14 +922,19 @@ async fn update_verify_and_delete_organization_domain() {
         OrganizationDomainEnrollmentMode::ManualInvitation
     );
     let d = domains
-        .verify_ownership("org_2acme", "orgdmn_2acme")
+        .verify_ownership("org_2acme")
+        .domain_id("orgdmn_2acme")
         .await
         .unwrap();
     assert_eq!(
         d.enrollment_mode,
         OrganizationDomainEnrollmentMode::EnterpriseSso
     );
-    let gone = domains.delete("org_2acme", "orgdmn_2acme").await.unwrap();
+    let gone = domains
+        .delete("org_2acme")
+        .domain_id("orgdmn_2acme")
+        .await
+        .unwrap();
     assert_eq!(gone.object, "organization_domain");
     assert!(gone.deleted);
     update.assert_async().await;
@@ -1030,7 +1052,8 @@ async fn roles_crud_and_permission_assignment() {
     assert_eq!(page.data[0].permissions[0].key, "org:billing:manage");
     assert_eq!(page.data[0].permissions[0].type_, "user");
     let r = roles
-        .create("Billing manager", "org:billing")
+        .create("Billing manager")
+        .key("org:billing")
         .clear_description()
         .permissions(["org:billing:manage"])
         .include_in_initial_role_set(true)
@@ -1047,11 +1070,13 @@ async fn roles_crud_and_permission_assignment() {
         .await
         .unwrap();
     roles
-        .assign_permission("role_2bill", "perm_2bill")
+        .assign_permission("role_2bill")
+        .permission_id("perm_2bill")
         .await
         .unwrap();
     roles
-        .remove_permission("role_2bill", "perm_2bill")
+        .remove_permission("role_2bill")
+        .permission_id("perm_2bill")
         .await
         .unwrap();
     assert!(roles.delete("role_2bill").await.unwrap().deleted);
@@ -1113,7 +1138,8 @@ async fn permissions_crud() {
     let page = perms.list().query("billing").offset(10).await.unwrap();
     assert_eq!(page.total_count, Some(11));
     let p = perms
-        .create("Manage billing", "org:billing:manage")
+        .create("Manage billing")
+        .key("org:billing:manage")
         .description("Can manage the organization's billing")
         .await
         .unwrap();
@@ -1194,16 +1220,14 @@ async fn role_sets_operations() {
     assert_eq!(set.roles.len(), 2);
     assert_eq!(set.default_role.as_ref().unwrap().key, "org:member");
     assert_eq!(set.creator_role.as_ref().unwrap().members_count, Some(4));
-    sets.create(
-        "Support",
-        "org:member",
-        "org:admin",
-        ["org:admin", "org:member"],
-    )
-    .key("role_set:support")
-    .type_(RoleSetType::Custom)
-    .await
-    .unwrap();
+    sets.create("Support")
+        .default_role_key("org:member")
+        .creator_role_key("org:admin")
+        .roles(["org:admin", "org:member"])
+        .key("role_set:support")
+        .type_(RoleSetType::Custom)
+        .await
+        .unwrap();
     sets.get("role_set:support").await.unwrap();
     sets.update("rs_2sup")
         .clear_description()
@@ -1211,7 +1235,8 @@ async fn role_sets_operations() {
         .await
         .unwrap();
     let gone = sets
-        .replace("rs_2sup", "role_set:default")
+        .replace("rs_2sup")
+        .dest_role_set_key("role_set:default")
         .reassignment_mappings(
             [("org:support".to_owned(), "org:member".to_owned())]
                 .into_iter()
@@ -1220,14 +1245,87 @@ async fn role_sets_operations() {
         .await
         .unwrap();
     assert!(gone.deleted);
-    sets.add_roles("rs_2def", ["org:billing"])
+    sets.add_roles("rs_2def")
+        .role_keys(["org:billing"])
         .default_role_key("org:billing")
         .await
         .unwrap();
-    sets.replace_role("rs_2def", "org:billing", "org:member")
+    sets.replace_role("rs_2def")
+        .role_key("org:billing")
+        .to_role_key("org:member")
         .await
         .unwrap();
     for m in [list, create, get, update, replace, add, replace_role] {
         m.assert_async().await;
+    }
+}
+
+/// Only the first string of an operation is positional; every other required value has a named
+/// setter, and forgetting one is an `InvalidRequest` naming it, raised before any I/O.
+#[tokio::test]
+async fn a_missing_named_required_value_fails_before_any_io() {
+    let (mut server, clerk) = setup().await;
+    let mut untouched = Vec::new();
+    for method in ["POST", "DELETE"] {
+        untouched.push(
+            server
+                .mock(method, Matcher::Any)
+                .expect(0)
+                .create_async()
+                .await,
+        );
+    }
+    let members = clerk.organizations().memberships();
+
+    // The body's `role` is required: without it nothing is sent.
+    let err = members
+        .create("org_2acme")
+        .user_id("user_2ada")
+        .await
+        .unwrap_err();
+    assert_invalid_request(&err);
+    let clerk_api::Error::InvalidRequest(invalid) = &err else {
+        unreachable!()
+    };
+    assert_eq!(
+        invalid.kind(),
+        &InvalidRequestKind::MissingParam {
+            name: "role".to_owned()
+        }
+    );
+    assert_eq!(
+        invalid.path_template(),
+        "/organizations/{organization_id}/memberships"
+    );
+    assert!(err.to_string().contains("`role` is required"), "{err}");
+
+    // A named path parameter: the first one missing is reported.
+    let err = members.create("org_2acme").await.unwrap_err();
+    let clerk_api::Error::InvalidRequest(invalid) = &err else {
+        panic!("expected an invalid request, got {err:?}")
+    };
+    assert_eq!(
+        invalid.kind(),
+        &InvalidRequestKind::MissingParam {
+            name: "user_id".to_owned()
+        }
+    );
+    let err = clerk
+        .organizations()
+        .domains()
+        .delete("org_2acme")
+        .await
+        .unwrap_err();
+    let clerk_api::Error::InvalidRequest(invalid) = &err else {
+        panic!("expected an invalid request, got {err:?}")
+    };
+    assert_eq!(
+        invalid.kind(),
+        &InvalidRequestKind::MissingParam {
+            name: "domain_id".to_owned()
+        }
+    );
+    for mock in untouched {
+        mock.assert_async().await;
     }
 }

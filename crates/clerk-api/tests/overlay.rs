@@ -137,11 +137,9 @@ async fn enterprise_connection_create_sends_sync_and_jit_flags() {
         .await;
     let c = clerk
         .enterprise_connections()
-        .create(
-            "Acme Okta",
-            CreateEnterpriseConnectionProvider::SamlOkta,
-            ["acme.com"],
-        )
+        .create("Acme Okta")
+        .provider(CreateEnterpriseConnectionProvider::SamlOkta)
+        .domains(["acme.com"])
         .sync_user_attributes(true)
         .disable_jit_provisioning(false)
         .await

@@ -28,7 +28,8 @@ async fn oauth_provider_gets_its_prefix_when_left_out() {
     for provider in ["github", "oauth_github"] {
         let page = clerk
             .users()
-            .oauth_access_tokens("user_2ada", provider)
+            .oauth_access_tokens("user_2ada")
+            .provider(provider)
             .await
             .unwrap();
         assert_eq!(page.total_count, Some(0));

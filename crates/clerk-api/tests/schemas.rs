@@ -141,7 +141,7 @@ fn credentials_never_reach_debug_output() {
     assert!(!debug.contains("hunter2"), "{debug}");
     assert!(!debug.contains("sk_test_debug_check"), "{debug}");
     assert!(debug.contains("Ada"), "other fields stay visible: {debug}");
-    let totp = clerk.users().verify_totp("user_1", "123456");
+    let totp = clerk.users().verify_totp("user_1").code("123456");
     assert!(!format!("{totp:?}").contains("123456"));
 
     // Error codes are not credentials.

@@ -153,12 +153,10 @@ async fn refresh_session_decodes_token_or_cookies() {
 
     let r = clerk
         .sessions()
-        .refresh(
-            "sess_2abc",
-            "old.jwt.token",
-            "rt_abc",
-            "https://app.example.com",
-        )
+        .refresh("sess_2abc")
+        .expired_token("old.jwt.token")
+        .refresh_token("rt_abc")
+        .request_origin("https://app.example.com")
         .format(RefreshSessionFormat::Token)
         .clear_request_originating_ip()
         .await
@@ -169,12 +167,10 @@ async fn refresh_session_decodes_token_or_cookies() {
     }
     let r = clerk
         .sessions()
-        .refresh(
-            "sess_2def",
-            "old.jwt.token",
-            "rt_def",
-            "https://app.example.com",
-        )
+        .refresh("sess_2def")
+        .expired_token("old.jwt.token")
+        .refresh_token("rt_def")
+        .request_origin("https://app.example.com")
         .request_headers(json!({ "User-Agent": ["Mozilla/5.0"] }))
         .format(RefreshSessionFormat::Cookie)
         .await
@@ -208,12 +204,10 @@ async fn refresh_session_sends_suffixed_cookies_in_the_query() {
         .await;
     let r = clerk
         .sessions()
-        .refresh(
-            "sess_2abc",
-            "old.jwt.token",
-            "rt_abc",
-            "https://app.example.com",
-        )
+        .refresh("sess_2abc")
+        .expired_token("old.jwt.token")
+        .refresh_token("rt_abc")
+        .request_origin("https://app.example.com")
         .format(RefreshSessionFormat::Cookie)
         .suffixed_cookies(true)
         .await
@@ -252,7 +246,8 @@ async fn create_token_and_token_from_template() {
     assert_eq!(t.jwt.as_deref(), Some(JWT));
     let t = clerk
         .sessions()
-        .create_token_from_template("sess_2abc", "supabase")
+        .create_token_from_template("sess_2abc")
+        .template_name("supabase")
         .expires_in_seconds(300)
         .await
         .unwrap();
@@ -643,13 +638,10 @@ async fn agent_tasks_create_and_revoke() {
     on_behalf_of.user_id = Some("user_2ada".into());
     let t = clerk
         .agent_tasks()
-        .create(
-            on_behalf_of,
-            CreateAgentTaskPermissions::Wildcard,
-            "support-bot",
-            "Reset the password",
-            "https://app.example.com/done",
-        )
+        .create(on_behalf_of, CreateAgentTaskPermissions::Wildcard)
+        .agent_name("support-bot")
+        .task_description("Reset the password")
+        .redirect_url("https://app.example.com/done")
         .session_max_duration_in_seconds(900)
         .await
         .unwrap();

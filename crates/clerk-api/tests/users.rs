@@ -629,7 +629,8 @@ async fn oauth_access_tokens_are_paginated() {
 
     let page = clerk
         .users()
-        .oauth_access_tokens("user_2ada", "oauth_google")
+        .oauth_access_tokens("user_2ada")
+        .provider("oauth_google")
         .limit(10)
         .await
         .unwrap();
@@ -748,13 +749,15 @@ async fn verify_password_and_totp() {
 
     let ok = clerk
         .users()
-        .verify_password("user_2ada", "hunter2")
+        .verify_password("user_2ada")
+        .password("hunter2")
         .await
         .unwrap();
     assert_eq!(ok.verified, Some(true));
     let ok = clerk
         .users()
-        .verify_totp("user_2ada", "123456")
+        .verify_totp("user_2ada")
+        .code("123456")
         .await
         .unwrap();
     assert_eq!(ok.code_type, Some(VerifyTotpResponseCodeType::BackupCode));
@@ -834,17 +837,20 @@ async fn mfa_and_credential_removals() {
         Some("user_2ada")
     );
     let gone = api
-        .delete_passkey("user_2ada", "idn_2passkey")
+        .delete_passkey("user_2ada")
+        .passkey_identification_id("idn_2passkey")
         .await
         .unwrap();
     assert_eq!((gone.object.as_str(), gone.deleted), ("passkey", true));
     let gone = api
-        .delete_web3_wallet("user_2ada", "idn_2wallet")
+        .delete_web3_wallet("user_2ada")
+        .web3_wallet_identification_id("idn_2wallet")
         .await
         .unwrap();
     assert_eq!(gone.id.as_deref(), Some("idn_2wallet"));
     let gone = api
-        .delete_external_account("user_2ada", "eac_2ada0001")
+        .delete_external_account("user_2ada")
+        .external_account_id("eac_2ada0001")
         .await
         .unwrap();
     assert_eq!(gone.object, "external_account");
@@ -922,7 +928,8 @@ async fn replace_email_address_and_phone_number() {
 
     let e = clerk
         .users()
-        .replace_email_address("user_2ada", "augusta@example.com")
+        .replace_email_address("user_2ada")
+        .email_address("augusta@example.com")
         .identification_status(IdentificationStatus::Verified)
         .clear_notify_primary_email_address_changed()
         .await
@@ -930,7 +937,8 @@ async fn replace_email_address_and_phone_number() {
     assert_eq!(e.email_address, "augusta@example.com");
     let p = clerk
         .users()
-        .replace_phone_number("user_2ada", "+15555550100")
+        .replace_phone_number("user_2ada")
+        .phone_number("+15555550100")
         .await
         .unwrap();
     assert_eq!(p.phone_number, "+15555550100");
@@ -980,7 +988,8 @@ async fn trusted_devices_list_and_revoke() {
     );
     let d = clerk
         .users()
-        .revoke_trusted_device("user_2ada", "tdev_2abc")
+        .revoke_trusted_device("user_2ada")
+        .trusted_device_id("tdev_2abc")
         .await
         .unwrap();
     assert_eq!(d.status, clerk_api::models::TrustedDeviceStatus::Revoked);

@@ -911,6 +911,11 @@ pub enum InvalidRequestKind {
         /// Parameter name.
         name: String,
     },
+    /// A required value set with a named setter (`.user_id(…)`) was not set.
+    MissingParam {
+        /// The parameter's name on the wire.
+        name: String,
+    },
     /// A path parameter was given that the template does not contain.
     UnknownPathParam {
         /// Parameter name.
@@ -961,6 +966,9 @@ impl fmt::Display for InvalidRequestKind {
             }
             InvalidRequestKind::MissingPathParam { name } => {
                 write!(f, "path parameter `{name}` was not provided")
+            }
+            InvalidRequestKind::MissingParam { name } => {
+                write!(f, "`{name}` is required: set it on the request builder")
             }
             InvalidRequestKind::UnknownPathParam { name } => {
                 write!(

@@ -10,6 +10,11 @@
 //!   lists are not sent.
 //! - `Content-Type: application/json` is sent only when there is a JSON body (the reference sends
 //!   it on every non-multipart request, including bodiless `GET`s).
+//! - Required values are **checked before sending**: a required value the caller sets with a named
+//!   setter (all but an operation's first string) and leaves out fails with
+//!   [`InvalidRequestKind::MissingParam`]; the reference, whose arguments are typed in TypeScript
+//!   only, sends the request and lets the API answer 422 (or, for a path id, requests a path with
+//!   `undefined` in it).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -335,6 +340,8 @@ pub struct Request {
     headers: HeaderMap,
     body: Body,
     timeouts: CallTimeouts,
+    /// The first required value [`Request::require`] found missing.
+    missing: Option<&'static str>,
 }
 
 /// Per-call overrides of the client's timeouts, set on any operation builder.
@@ -359,7 +366,18 @@ impl Request {
             headers: HeaderMap::new(),
             body: Body::Empty,
             timeouts: CallTimeouts::default(),
+            missing: None,
         }
+    }
+
+    /// Records that the required value `name` was (`present`) or was not set; a request missing
+    /// one fails when sent, as [`Error::InvalidRequest`](crate::Error::InvalidRequest) naming the
+    /// first, before any I/O. Builders call it for the required values their named setters fill.
+    pub fn require(mut self, name: &'static str, present: bool) -> Request {
+        if !present && self.missing.is_none() {
+            self.missing = Some(name);
+        }
+        self
     }
 
     /// The time allowed for each attempt of this call, instead of the client's
@@ -459,6 +477,11 @@ impl Request {
     /// Validates and encodes everything; no I/O.
     pub(crate) fn prepare(&self, config: &Config) -> Result<Prepared, InvalidRequestError> {
         let invalid = |kind| InvalidRequestError::new(kind, self.path_template);
+        if let Some(name) = self.missing {
+            return Err(invalid(InvalidRequestKind::MissingParam {
+                name: name.to_owned(),
+            }));
+        }
 
         let path = self.expand_path().map_err(invalid)?;
 

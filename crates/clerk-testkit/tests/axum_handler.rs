@@ -59,7 +59,9 @@ async fn handlers_see_the_emulators_users_and_permissions() {
     clerk
         .organizations()
         .memberships()
-        .create(&org.id, &user.id, "org:accountant")
+        .create(&org.id)
+        .user_id(&user.id)
+        .role("org:accountant")
         .await
         .unwrap();
     let session = clerk
@@ -85,7 +87,9 @@ async fn handlers_see_the_emulators_users_and_permissions() {
     clerk
         .organizations()
         .memberships()
-        .update(&org.id, &user.id, "org:member")
+        .update(&org.id)
+        .user_id(&user.id)
+        .role("org:member")
         .await
         .unwrap();
     let token = clerk_emulator.session_token(&session.id).unwrap();

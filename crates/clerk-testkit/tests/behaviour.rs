@@ -153,13 +153,15 @@ async fn passwords_are_checked_and_verified() {
     assert!(user.password_enabled);
     let ok = clerk
         .users()
-        .verify_password(&user.id, "password123")
+        .verify_password(&user.id)
+        .password("password123")
         .await
         .unwrap();
     assert_eq!(ok.verified, Some(true));
     let wrong = clerk
         .users()
-        .verify_password(&user.id, "password124")
+        .verify_password(&user.id)
+        .password("password124")
         .await
         .unwrap_err();
     assert_eq!(
@@ -173,7 +175,8 @@ async fn passwords_are_checked_and_verified() {
     clerk.users().remove_password(&user.id).await.unwrap();
     let none = clerk
         .users()
-        .verify_password(&user.id, "password123")
+        .verify_password(&user.id)
+        .password("password123")
         .await
         .unwrap_err();
     assert_eq!(code(&none).0, Some(400));
@@ -185,7 +188,8 @@ async fn totp_and_backup_codes() {
     let plain = clerk.users().create().await.unwrap();
     let error = clerk
         .users()
-        .verify_totp(&plain.id, "123456")
+        .verify_totp(&plain.id)
+        .code("123456")
         .await
         .unwrap_err();
     assert_eq!(code(&error), (Some(422), "totp_not_enabled".into(), None));
@@ -202,7 +206,8 @@ async fn totp_and_backup_codes() {
     let now = T0 / 1000;
     let verified = clerk
         .users()
-        .verify_totp(&user.id, totp(secret, now))
+        .verify_totp(&user.id)
+        .code(totp(secret, now))
         .await
         .unwrap();
     assert_eq!(verified.verified, Some(true));
@@ -215,24 +220,38 @@ async fn totp_and_backup_codes() {
     assert!(
         clerk
             .users()
-            .verify_totp(&user.id, totp(secret, now))
+            .verify_totp(&user.id)
+            .code(totp(secret, now))
             .await
             .is_ok()
     );
     clock.advance(Duration::from_secs(60));
     let stale = clerk
         .users()
-        .verify_totp(&user.id, totp(secret, now))
+        .verify_totp(&user.id)
+        .code(totp(secret, now))
         .await
         .unwrap_err();
     assert_eq!(code(&stale).1, "form_code_incorrect");
     // Backup codes work once.
-    let backup = clerk.users().verify_totp(&user.id, "one").await.unwrap();
+    let backup = clerk
+        .users()
+        .verify_totp(&user.id)
+        .code("one")
+        .await
+        .unwrap();
     assert_eq!(
         backup.code_type.map(|c| c.to_string()).as_deref(),
         Some("backup_code")
     );
-    assert!(clerk.users().verify_totp(&user.id, "one").await.is_err());
+    assert!(
+        clerk
+            .users()
+            .verify_totp(&user.id)
+            .code("one")
+            .await
+            .is_err()
+    );
     clerk.users().disable_mfa(&user.id).await.unwrap();
     let user = clerk.users().get(&user.id).await.unwrap();
     assert!(!user.two_factor_enabled && !user.totp_enabled && !user.backup_code_enabled);
@@ -392,7 +411,8 @@ async fn primary_identifiers_follow_the_user() {
     let first_id = user.primary_email_address_id.clone().unwrap();
     let second = clerk
         .email_addresses()
-        .create(&user.id, "second@example.com")
+        .create(&user.id)
+        .email_address("second@example.com")
         .primary(true)
         .verified(true)
         .await
@@ -416,7 +436,8 @@ async fn primary_identifiers_follow_the_user() {
         .unwrap_err();
     let phone = clerk
         .phone_numbers()
-        .create(&user.id, "+4915112345678")
+        .create(&user.id)
+        .phone_number("+4915112345678")
         .await
         .unwrap();
     let user = clerk.users().get(&user.id).await.unwrap();
@@ -497,16 +518,22 @@ async fn organizations_memberships_and_invitations() {
 
     let memberships = clerk.organizations().memberships();
     memberships
-        .create(&org.id, &member.id, "org:member")
+        .create(&org.id)
+        .user_id(&member.id)
+        .role("org:member")
         .await
         .unwrap();
     let again = memberships
-        .create(&org.id, &member.id, "org:member")
+        .create(&org.id)
+        .user_id(&member.id)
+        .role("org:member")
         .await
         .unwrap_err();
     assert_eq!(code(&again).1, "already_a_member_in_organization");
     let bad_role = memberships
-        .create(&second.id, &member.id, "org:wizard")
+        .create(&second.id)
+        .user_id(&member.id)
+        .role("org:wizard")
         .await
         .unwrap_err();
     assert_eq!(code(&bad_role).1, "form_param_value_invalid");
@@ -532,21 +559,30 @@ async fn organizations_memberships_and_invitations() {
     // Invitations: pending once, revoked once, accepted through the testkit.
     let invitations = clerk.organizations().invitations();
     let invitation = invitations
-        .create(&org.id, "newbie@example.com", "org:member")
+        .create(&org.id)
+        .email_address("newbie@example.com")
+        .role("org:member")
         .await
         .unwrap();
     assert_eq!(invitation.status.as_deref(), Some("pending"));
     let dup = invitations
-        .create(&org.id, "NEWBIE@example.com", "org:member")
+        .create(&org.id)
+        .email_address("NEWBIE@example.com")
+        .role("org:member")
         .await
         .unwrap_err();
     assert_eq!(code(&dup).0, Some(422));
-    let revoked = invitations.revoke(&org.id, &invitation.id).await.unwrap();
+    let revoked = invitations
+        .revoke(&org.id)
+        .invitation_id(&invitation.id)
+        .await
+        .unwrap();
     assert_eq!(revoked.status.as_deref(), Some("revoked"));
     assert_eq!(
         code(
             &invitations
-                .revoke(&org.id, &invitation.id)
+                .revoke(&org.id)
+                .invitation_id(&invitation.id)
                 .await
                 .unwrap_err()
         )
@@ -560,14 +596,20 @@ async fn organizations_memberships_and_invitations() {
         .await
         .unwrap();
     let invitation = invitations
-        .create(&org.id, "newbie@example.com", "org:member")
+        .create(&org.id)
+        .email_address("newbie@example.com")
+        .role("org:member")
         .await
         .unwrap();
     let pending = invitations.list_pending(&org.id).await.unwrap();
     assert_eq!(pending.total_count, Some(1));
     tk.accept_organization_invitation(&invitation.id, &newbie.id)
         .unwrap();
-    let accepted = invitations.get(&org.id, &invitation.id).await.unwrap();
+    let accepted = invitations
+        .get(&org.id)
+        .invitation_id(&invitation.id)
+        .await
+        .unwrap();
     assert_eq!(accepted.status.as_deref(), Some("accepted"));
     let statuses = invitations
         .list(&org.id)

@@ -168,12 +168,13 @@ async fn every_emulated_operation_matches_its_response_schema() {
         "VerifyPassword",
         clerk
             .users()
-            .verify_password(&ada.id, "correct horse battery staple")
+            .verify_password(&ada.id)
+            .password("correct horse battery staple")
     );
     call!(
         c,
         "VerifyTOTP",
-        clerk.users().verify_totp(&ada.id, "backup-1")
+        clerk.users().verify_totp(&ada.id).code("backup-1")
     );
     call!(c, "LockUser", clerk.users().lock(&grace.id));
     call!(c, "UnlockUser", clerk.users().unlock(&grace.id));
@@ -199,7 +200,8 @@ async fn every_emulated_operation_matches_its_response_schema() {
         "CreateEmailAddress",
         clerk
             .email_addresses()
-            .create(&grace.id, "grace@navy.mil")
+            .create(&grace.id)
+            .email_address("grace@navy.mil")
             .verified(true)
     );
     let email_id = email.id.clone().unwrap();
@@ -212,7 +214,10 @@ async fn every_emulated_operation_matches_its_response_schema() {
     let phone = call!(
         c,
         "CreatePhoneNumber",
-        clerk.phone_numbers().create(&grace.id, "+15555550199")
+        clerk
+            .phone_numbers()
+            .create(&grace.id)
+            .phone_number("+15555550199")
     );
     let phone_id = phone.id.clone().unwrap();
     call!(c, "GetPhoneNumber", clerk.phone_numbers().get(&phone_id));
@@ -231,7 +236,8 @@ async fn every_emulated_operation_matches_its_response_schema() {
         "CreateEmailAddress",
         clerk
             .email_addresses()
-            .create(&grace.id, "spare@example.com")
+            .create(&grace.id)
+            .email_address("spare@example.com")
     );
     call!(
         c,
@@ -300,19 +306,23 @@ async fn every_emulated_operation_matches_its_response_schema() {
     call!(
         c,
         "CreateOrganizationMembership",
-        members.create(&org.id, &grace.id, "org:member")
+        members
+            .create(&org.id)
+            .user_id(&grace.id)
+            .role("org:member")
     );
     call!(c, "ListOrganizationMemberships", members.list(&org.id));
     call!(
         c,
         "UpdateOrganizationMembership",
-        members.update(&org.id, &grace.id, "org:admin")
+        members.update(&org.id).user_id(&grace.id).role("org:admin")
     );
     call!(
         c,
         "UpdateOrganizationMembershipMetadata",
         members
-            .merge_metadata(&org.id, &grace.id)
+            .merge_metadata(&org.id)
+            .user_id(&grace.id)
             .public_metadata(json!({"team": "compilers"}))
     );
     call!(c, "InstanceGetOrganizationMemberships", members.list_all());
@@ -326,7 +336,9 @@ async fn every_emulated_operation_matches_its_response_schema() {
         c,
         "CreateOrganizationInvitation",
         invitations
-            .create(&org.id, "new@example.com", "org:member")
+            .create(&org.id)
+            .email_address("new@example.com")
+            .role("org:member")
             .inviter_user_id(&ada.id)
     );
     call!(
@@ -355,7 +367,7 @@ async fn every_emulated_operation_matches_its_response_schema() {
     call!(
         c,
         "GetOrganizationInvitation",
-        invitations.get(&org.id, &invitation.id)
+        invitations.get(&org.id).invitation_id(&invitation.id)
     );
     call!(
         c,
@@ -370,7 +382,7 @@ async fn every_emulated_operation_matches_its_response_schema() {
     call!(
         c,
         "RevokeOrganizationInvitation",
-        invitations.revoke(&org.id, &invitation.id)
+        invitations.revoke(&org.id).invitation_id(&invitation.id)
     );
     let domains = clerk.organizations().domains();
     let domain = call!(
@@ -386,14 +398,15 @@ async fn every_emulated_operation_matches_its_response_schema() {
         c,
         "UpdateOrganizationDomain",
         domains
-            .update(&org.id, &domain.id)
+            .update(&org.id)
+            .domain_id(&domain.id)
             .enrollment_mode("manual_invitation")
     );
     call!(c, "ListAllOrganizationDomains", domains.list_all());
     call!(
         c,
         "DeleteOrganizationDomain",
-        domains.delete(&org.id, &domain.id)
+        domains.delete(&org.id).domain_id(&domain.id)
     );
 
     // ---- sessions, clients, tokens, templates ------------------------------------------------
@@ -431,7 +444,8 @@ async fn every_emulated_operation_matches_its_response_schema() {
         "UpdateJWTTemplate",
         clerk
             .jwt_templates()
-            .update(&template.id, "supabase", json!({"role": "authenticated"}))
+            .update(&template.id, json!({"role": "authenticated"}))
+            .name("supabase")
             .lifetime(120)
     );
     call!(
@@ -439,7 +453,8 @@ async fn every_emulated_operation_matches_its_response_schema() {
         "CreateSessionTokenFromTemplate",
         clerk
             .sessions()
-            .create_token_from_template(&session.id, "supabase")
+            .create_token_from_template(&session.id)
+            .template_name("supabase")
     );
     call!(
         c,
@@ -552,7 +567,10 @@ async fn every_emulated_operation_matches_its_response_schema() {
     call!(
         c,
         "CreateMachineScope",
-        clerk.machines().create_scope(&backend.id, &worker.id)
+        clerk
+            .machines()
+            .create_scope(&backend.id)
+            .to_machine_id(&worker.id)
     );
     let secret = call!(
         c,
@@ -596,7 +614,10 @@ async fn every_emulated_operation_matches_its_response_schema() {
     call!(
         c,
         "DeleteMachineScope",
-        clerk.machines().delete_scope(&worker.id, &backend.id)
+        clerk
+            .machines()
+            .delete_scope(&worker.id)
+            .other_machine_id(&backend.id)
     );
     call!(c, "DeleteMachine", clerk.machines().delete(&backend.id));
     let key = call!(
@@ -604,7 +625,8 @@ async fn every_emulated_operation_matches_its_response_schema() {
         "createApiKey",
         clerk
             .api_keys()
-            .create("ci", &ada.id)
+            .create("ci")
+            .subject(&ada.id)
             .scopes(["read"])
             .claims(json!({"env": "ci"}))
     );
@@ -641,7 +663,7 @@ async fn every_emulated_operation_matches_its_response_schema() {
     call!(
         c,
         "DeleteOrganizationMembership",
-        members.delete(&org.id, &grace.id)
+        members.delete(&org.id).user_id(&grace.id)
     );
     call!(
         c,

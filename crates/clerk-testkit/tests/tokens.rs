@@ -71,7 +71,9 @@ async fn session_tokens_verify_networkless_and_via_jwks_with_v2_claims() {
     clerk
         .organizations()
         .memberships()
-        .create(&org.id, &user.id, "org:billing")
+        .create(&org.id)
+        .user_id(&user.id)
+        .role("org:billing")
         .await
         .unwrap();
     let session = clerk
@@ -206,7 +208,8 @@ async fn token_lifetime_template_tokens_and_revoked_sessions() {
         .unwrap();
     let template = clerk
         .sessions()
-        .create_token_from_template(&session.id, "hasura")
+        .create_token_from_template(&session.id)
+        .template_name("hasura")
         .await
         .unwrap()
         .jwt
@@ -228,7 +231,8 @@ async fn token_lifetime_template_tokens_and_revoked_sessions() {
 
     let missing = clerk
         .sessions()
-        .create_token_from_template(&session.id, "nope")
+        .create_token_from_template(&session.id)
+        .template_name("nope")
         .await
         .unwrap_err();
     assert_eq!(missing.status(), Some(404));
@@ -363,7 +367,8 @@ async fn api_keys_and_oauth_tokens_verify_remotely() {
         .unwrap();
     let key = clerk
         .api_keys()
-        .create("ci", &user.id)
+        .create("ci")
+        .subject(&user.id)
         .scopes(["deploy"])
         .seconds_until_expiration(60)
         .await

@@ -305,20 +305,30 @@ async fn every_emitted_event_matches_the_webhooks_spec() {
         .unwrap();
     let memberships = clerk.organizations().memberships();
     memberships
-        .create(&org.id, &other.id, "org:member")
+        .create(&org.id)
+        .user_id(&other.id)
+        .role("org:member")
         .await
         .unwrap();
     memberships
-        .update(&org.id, &other.id, "org:admin")
+        .update(&org.id)
+        .user_id(&other.id)
+        .role("org:admin")
         .await
         .unwrap();
     let invitations = clerk.organizations().invitations();
     let invitation = invitations
-        .create(&org.id, "invitee@example.com", "org:member")
+        .create(&org.id)
+        .email_address("invitee@example.com")
+        .role("org:member")
         .inviter_user_id(&user.id)
         .await
         .unwrap();
-    invitations.revoke(&org.id, &invitation.id).await.unwrap();
+    invitations
+        .revoke(&org.id)
+        .invitation_id(&invitation.id)
+        .await
+        .unwrap();
     let invitee = clerk
         .users()
         .create()
@@ -326,7 +336,9 @@ async fn every_emitted_event_matches_the_webhooks_spec() {
         .await
         .unwrap();
     let invitation = invitations
-        .create(&org.id, "invitee@example.com", "org:member")
+        .create(&org.id)
+        .email_address("invitee@example.com")
+        .role("org:member")
         .await
         .unwrap();
     tk.accept_organization_invitation(&invitation.id, &invitee.id)
@@ -342,14 +354,16 @@ async fn every_emitted_event_matches_the_webhooks_spec() {
     clerk
         .organizations()
         .domains()
-        .update(&org.id, &domain.id)
+        .update(&org.id)
+        .domain_id(&domain.id)
         .verified(false)
         .await
         .unwrap();
     clerk
         .organizations()
         .domains()
-        .delete(&org.id, &domain.id)
+        .delete(&org.id)
+        .domain_id(&domain.id)
         .await
         .unwrap();
     let session = clerk.sessions().create(&user.id).await.unwrap();
@@ -357,7 +371,11 @@ async fn every_emitted_event_matches_the_webhooks_spec() {
     let session = clerk.sessions().create(&user.id).await.unwrap();
     tk.end_session(&session.id).unwrap();
     clerk.sessions().create(&other.id).await.unwrap();
-    memberships.delete(&org.id, &other.id).await.unwrap();
+    memberships
+        .delete(&org.id)
+        .user_id(&other.id)
+        .await
+        .unwrap();
     clerk.organizations().delete(&org.id).await.unwrap();
     clerk.users().delete(&other.id).await.unwrap();
 

@@ -204,12 +204,10 @@ impl SessionRefresher for AuthBackend {
             let mut call = self
                 .api
                 .sessions()
-                .refresh(
-                    session_id,
-                    request.expired_token,
-                    request.refresh_token,
-                    request.request_origin,
-                )
+                .refresh(session_id)
+                .expired_token(request.expired_token)
+                .refresh_token(request.refresh_token)
+                .request_origin(request.request_origin)
                 .format(RefreshSessionFormat::Cookie)
                 .request_headers(headers);
             if suffixed_cookies {

@@ -77,7 +77,9 @@ async fn signed_in(clerk: &Clerk, email: &str, org: Option<(&str, &str)>) -> (St
         clerk
             .organizations()
             .memberships()
-            .create(org_id, &user.id, role)
+            .create(org_id)
+            .user_id(&user.id)
+            .role(role)
             .await
             .unwrap();
         session = session.active_organization_id(org_id);

@@ -153,7 +153,8 @@ async fn users_are_created_updated_and_deleted() {
     clock.advance(Duration::from_secs(1));
     clerk
         .email_addresses()
-        .create(&ada.id, "countess@example.com")
+        .create(&ada.id)
+        .email_address("countess@example.com")
         .verified(true)
         .primary(true)
         .await

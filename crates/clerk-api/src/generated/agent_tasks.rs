@@ -21,30 +21,21 @@ pub struct AgentTasksApi {
 impl AgentTasksApi {
     /// Create agent task — `POST /agents/tasks`.
     ///
-    /// Returns a [`CreateAgentTaskRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`CreateAgentTaskRequest`] builder: set [`agent_name`](CreateAgentTaskRequest::agent_name), [`task_description`](CreateAgentTaskRequest::task_description) and
+    /// [`redirect_url`](CreateAgentTaskRequest::redirect_url) (required) and any optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn create(
         &self,
         on_behalf_of: CreateAgentTaskOnBehalfOf,
         permissions: impl Into<CreateAgentTaskPermissions>,
-        agent_name: impl Into<String>,
-        task_description: impl Into<String>,
-        redirect_url: impl Into<String>,
     ) -> CreateAgentTaskRequest {
-        CreateAgentTaskRequest::new(
-            self.client.clone(),
-            on_behalf_of,
-            permissions.into(),
-            agent_name.into(),
-            task_description.into(),
-            redirect_url.into(),
-        )
+        CreateAgentTaskRequest::new(self.client.clone(), on_behalf_of, permissions.into())
     }
 
     /// Revoke agent task — `POST /agents/tasks/{agent_task_id}/revoke`.
     ///
-    /// Returns a [`RevokeAgentTaskRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`RevokeAgentTaskRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn revoke(&self, agent_task_id: impl Into<String>) -> RevokeAgentTaskRequest {
         RevokeAgentTaskRequest::new(self.client.clone(), agent_task_id.into())
     }
@@ -66,21 +57,36 @@ impl CreateAgentTaskRequest {
         client: Client,
         on_behalf_of: CreateAgentTaskOnBehalfOf,
         permissions: CreateAgentTaskPermissions,
-        agent_name: String,
-        task_description: String,
-        redirect_url: String,
     ) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
-            body: CreateAgentTaskBody::new(
-                on_behalf_of,
-                permissions,
-                agent_name,
-                task_description,
-                redirect_url,
-            ),
+            body: CreateAgentTaskBody::new(on_behalf_of, permissions),
         }
+    }
+
+    /// Sets `agent_name` in the request body.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn agent_name(mut self, value: impl Into<String>) -> Self {
+        self.body.agent_name = Some(value.into());
+        self
+    }
+
+    /// Sets `task_description` in the request body.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn task_description(mut self, value: impl Into<String>) -> Self {
+        self.body.task_description = Some(value.into());
+        self
+    }
+
+    /// Sets `redirect_url` in the request body.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn redirect_url(mut self, value: impl Into<String>) -> Self {
+        self.body.redirect_url = Some(value.into());
+        self
     }
 
     /// Sets `session_max_duration_in_seconds` in the request body.
@@ -104,7 +110,11 @@ impl CreateAgentTaskRequest {
     }
 
     fn build(&self) -> Request {
-        let request = Request::new(Method::POST, "/agents/tasks").json(&self.body);
+        let request = Request::new(Method::POST, "/agents/tasks")
+            .require("agent_name", self.body.agent_name.is_some())
+            .require("task_description", self.body.task_description.is_some())
+            .require("redirect_url", self.body.redirect_url.is_some())
+            .json(&self.body);
         request.timeouts(self.timeouts)
     }
 
@@ -201,12 +211,15 @@ pub(crate) struct CreateAgentTaskBody {
     pub(crate) on_behalf_of: CreateAgentTaskOnBehalfOf,
     /// `permissions` (required).
     pub(crate) permissions: CreateAgentTaskPermissions,
-    /// `agent_name` (required).
-    pub(crate) agent_name: String,
-    /// `task_description` (required).
-    pub(crate) task_description: String,
-    /// `redirect_url` (required).
-    pub(crate) redirect_url: String,
+    /// `agent_name` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) agent_name: Option<String>,
+    /// `task_description` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) task_description: Option<String>,
+    /// `redirect_url` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) redirect_url: Option<String>,
     /// `session_max_duration_in_seconds` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) session_max_duration_in_seconds: Option<i64>,
@@ -217,16 +230,13 @@ impl CreateAgentTaskBody {
     pub(crate) fn new(
         on_behalf_of: CreateAgentTaskOnBehalfOf,
         permissions: CreateAgentTaskPermissions,
-        agent_name: String,
-        task_description: String,
-        redirect_url: String,
     ) -> Self {
         Self {
             on_behalf_of,
             permissions,
-            agent_name,
-            task_description,
-            redirect_url,
+            agent_name: None,
+            task_description: None,
+            redirect_url: None,
             session_max_duration_in_seconds: None,
         }
     }

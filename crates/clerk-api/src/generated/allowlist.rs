@@ -21,24 +21,24 @@ pub struct AllowlistApi {
 impl AllowlistApi {
     /// List all identifiers on the allow-list — `GET /allowlist_identifiers`.
     ///
-    /// Returns a [`ListAllowlistIdentifiersRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`ListAllowlistIdentifiersRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn list(&self) -> ListAllowlistIdentifiersRequest {
         ListAllowlistIdentifiersRequest::new(self.client.clone())
     }
 
     /// Add identifier to the allow-list — `POST /allowlist_identifiers`.
     ///
-    /// Returns a [`CreateAllowlistIdentifierRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`CreateAllowlistIdentifierRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn create(&self, identifier: impl Into<String>) -> CreateAllowlistIdentifierRequest {
         CreateAllowlistIdentifierRequest::new(self.client.clone(), identifier.into())
     }
 
     /// Delete identifier from allow-list — `DELETE /allowlist_identifiers/{identifier_id}`.
     ///
-    /// Returns a [`DeleteAllowlistIdentifierRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`DeleteAllowlistIdentifierRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn delete(&self, identifier_id: impl Into<String>) -> DeleteAllowlistIdentifierRequest {
         DeleteAllowlistIdentifierRequest::new(self.client.clone(), identifier_id.into())
     }

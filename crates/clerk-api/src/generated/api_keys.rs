@@ -21,68 +21,65 @@ pub struct ApiKeysApi {
 impl ApiKeysApi {
     /// Get API Keys — `GET /api_keys`.
     ///
-    /// Returns a [`GetApiKeysRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`GetApiKeysRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn list(&self, subject: impl Into<String>) -> GetApiKeysRequest {
         GetApiKeysRequest::new(self.client.clone(), subject.into())
     }
 
     /// Create an API Key — `POST /api_keys`.
     ///
-    /// Returns a [`CreateApiKeyRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
-    pub fn create(
-        &self,
-        name: impl Into<String>,
-        subject: impl Into<String>,
-    ) -> CreateApiKeyRequest {
-        CreateApiKeyRequest::new(self.client.clone(), name.into(), subject.into())
+    /// Returns a [`CreateApiKeyRequest`] builder: set [`subject`](CreateApiKeyRequest::subject)
+    /// (required) and any optional parameters, then `.await` it
+    /// (or call `.send()`).
+    pub fn create(&self, name: impl Into<String>) -> CreateApiKeyRequest {
+        CreateApiKeyRequest::new(self.client.clone(), name.into())
     }
 
     /// Get an API Key by ID — `GET /api_keys/{apiKeyID}`.
     ///
-    /// Returns a [`GetApiKeyRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`GetApiKeyRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn get(&self, api_key_id: impl Into<String>) -> GetApiKeyRequest {
         GetApiKeyRequest::new(self.client.clone(), api_key_id.into())
     }
 
     /// Update an API Key — `PATCH /api_keys/{apiKeyID}`.
     ///
-    /// Returns a [`UpdateApiKeyRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`UpdateApiKeyRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn update(&self, api_key_id: impl Into<String>) -> UpdateApiKeyRequest {
         UpdateApiKeyRequest::new(self.client.clone(), api_key_id.into())
     }
 
     /// Delete an API Key — `DELETE /api_keys/{apiKeyID}`.
     ///
-    /// Returns a [`DeleteApiKeyRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`DeleteApiKeyRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn delete(&self, api_key_id: impl Into<String>) -> DeleteApiKeyRequest {
         DeleteApiKeyRequest::new(self.client.clone(), api_key_id.into())
     }
 
     /// Get an API Key Secret — `GET /api_keys/{apiKeyID}/secret`.
     ///
-    /// Returns a [`GetApiKeySecretRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`GetApiKeySecretRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn secret(&self, api_key_id: impl Into<String>) -> GetApiKeySecretRequest {
         GetApiKeySecretRequest::new(self.client.clone(), api_key_id.into())
     }
 
     /// Revoke an API Key — `POST /api_keys/{apiKeyID}/revoke`.
     ///
-    /// Returns a [`RevokeApiKeyRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`RevokeApiKeyRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn revoke(&self, api_key_id: impl Into<String>) -> RevokeApiKeyRequest {
         RevokeApiKeyRequest::new(self.client.clone(), api_key_id.into())
     }
 
     /// Verify an API Key — `POST /api_keys/verify`.
     ///
-    /// Returns a [`VerifyApiKeyRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`VerifyApiKeyRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn verify(&self, secret: impl Into<String>) -> VerifyApiKeyRequest {
         VerifyApiKeyRequest::new(self.client.clone(), secret.into())
     }
@@ -243,11 +240,11 @@ pub struct CreateApiKeyRequest {
 }
 
 impl CreateApiKeyRequest {
-    pub(crate) fn new(client: Client, name: String, subject: String) -> Self {
+    pub(crate) fn new(client: Client, name: String) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
-            body: CreateApiKeyBody::new(name, subject),
+            body: CreateApiKeyBody::new(name),
         }
     }
 
@@ -266,6 +263,14 @@ impl CreateApiKeyRequest {
     /// Sends `description: null` in the request body, clearing the stored value.
     pub fn clear_description(mut self) -> Self {
         self.body.description = Some(None);
+        self
+    }
+
+    /// Sets `subject` in the request body.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn subject(mut self, value: impl Into<String>) -> Self {
+        self.body.subject = Some(value.into());
         self
     }
 
@@ -327,6 +332,7 @@ impl CreateApiKeyRequest {
 
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/api_keys")
+            .require("subject", self.body.subject.is_some())
             .versioned(false)
             .json(&self.body);
         request.timeouts(self.timeouts)
@@ -816,8 +822,9 @@ pub(crate) struct CreateApiKeyBody {
     /// `description` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) description: Option<Option<String>>,
-    /// `subject` (required).
-    pub(crate) subject: String,
+    /// `subject` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) subject: Option<String>,
     /// `claims` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) claims: Option<Option<serde_json::Value>>,
@@ -834,12 +841,12 @@ pub(crate) struct CreateApiKeyBody {
 
 impl CreateApiKeyBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(name: String, subject: String) -> Self {
+    pub(crate) fn new(name: String) -> Self {
         Self {
             type_: None,
             name,
             description: None,
-            subject,
+            subject: None,
             claims: None,
             scopes: None,
             created_by: None,

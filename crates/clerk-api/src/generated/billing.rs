@@ -21,8 +21,8 @@ pub struct BillingApi {
 impl BillingApi {
     /// Retrieve a user's billing subscription — `GET /users/{user_id}/billing/subscription`.
     ///
-    /// Returns a [`GetUserBillingSubscriptionRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`GetUserBillingSubscriptionRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn user_subscription(
         &self,
         user_id: impl Into<String>,
@@ -32,8 +32,8 @@ impl BillingApi {
 
     /// Retrieve a user's credit balance — `GET /users/{user_id}/billing/credits`.
     ///
-    /// Returns a [`GetUserBillingCreditBalanceRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`GetUserBillingCreditBalanceRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn user_credit_balance(
         &self,
         user_id: impl Into<String>,
@@ -43,8 +43,8 @@ impl BillingApi {
 
     /// Adjust a user's credit balance — `POST /users/{user_id}/billing/credits`.
     ///
-    /// Returns a [`AdjustUserBillingCreditBalanceRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`AdjustUserBillingCreditBalanceRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn adjust_user_credit_balance(
         &self,
         user_id: impl Into<String>,
@@ -55,8 +55,8 @@ impl BillingApi {
 
     /// Retrieve an organization's billing subscription — `GET /organizations/{organization_id}/billing/subscription`.
     ///
-    /// Returns a [`GetOrgSubscriptionRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`GetOrgSubscriptionRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn organization_subscription(
         &self,
         organization_id: impl Into<String>,
@@ -66,8 +66,8 @@ impl BillingApi {
 
     /// Retrieve an organization's credit balance — `GET /organizations/{organization_id}/billing/credits`.
     ///
-    /// Returns a [`GetOrgCreditBalanceRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`GetOrgCreditBalanceRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn organization_credit_balance(
         &self,
         organization_id: impl Into<String>,
@@ -77,8 +77,8 @@ impl BillingApi {
 
     /// Adjust an organization's credit balance — `POST /organizations/{organization_id}/billing/credits`.
     ///
-    /// Returns a [`AdjustOrgCreditBalanceRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`AdjustOrgCreditBalanceRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn adjust_organization_credit_balance(
         &self,
         organization_id: impl Into<String>,
@@ -89,24 +89,24 @@ impl BillingApi {
 
     /// List all billing plans — `GET /billing/plans`.
     ///
-    /// Returns a [`GetCommercePlanListRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`GetCommercePlanListRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn plans(&self) -> GetCommercePlanListRequest {
         GetCommercePlanListRequest::new(self.client.clone())
     }
 
     /// List all billing prices — `GET /billing/prices`.
     ///
-    /// Returns a [`GetBillingPriceListRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`GetBillingPriceListRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn prices(&self) -> GetBillingPriceListRequest {
         GetBillingPriceListRequest::new(self.client.clone())
     }
 
     /// Create a custom billing price — `POST /billing/prices`.
     ///
-    /// Returns a [`CreateBillingPriceRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`CreateBillingPriceRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn create_price(
         &self,
         body: crate::models::CreateBillingPriceInput,
@@ -116,16 +116,16 @@ impl BillingApi {
 
     /// List all subscription items — `GET /billing/subscription_items`.
     ///
-    /// Returns a [`GetCommerceSubscriptionItemListRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`GetCommerceSubscriptionItemListRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn subscription_items(&self) -> GetCommerceSubscriptionItemListRequest {
         GetCommerceSubscriptionItemListRequest::new(self.client.clone())
     }
 
     /// Cancel a subscription item — `DELETE /billing/subscription_items/{subscription_item_id}`.
     ///
-    /// Returns a [`CancelCommerceSubscriptionItemRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`CancelCommerceSubscriptionItemRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn cancel_subscription_item(
         &self,
         subscription_item_id: impl Into<String>,
@@ -135,8 +135,8 @@ impl BillingApi {
 
     /// Extend free trial for a subscription item — `POST /billing/subscription_items/{subscription_item_id}/extend_free_trial`.
     ///
-    /// Returns a [`ExtendFreeTrialRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`ExtendFreeTrialRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn extend_free_trial(
         &self,
         subscription_item_id: impl Into<String>,
@@ -147,8 +147,8 @@ impl BillingApi {
 
     /// Create a price transition for a subscription item — `POST /billing/subscription_items/{subscription_item_id}/price_transition`.
     ///
-    /// Returns a [`CreateBillingPriceTransitionRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`CreateBillingPriceTransitionRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn create_price_transition(
         &self,
         subscription_item_id: impl Into<String>,
@@ -163,8 +163,8 @@ impl BillingApi {
 
     /// Apply a discount to a subscription item — `POST /billing/subscription_items/{subscription_item_id}/discounts`.
     ///
-    /// Returns a [`ApplyDiscountRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`ApplyDiscountRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn apply_discount(
         &self,
         subscription_item_id: impl Into<String>,
@@ -175,40 +175,36 @@ impl BillingApi {
 
     /// Remove a discount from a subscription item — `DELETE /billing/subscription_items/{subscription_item_id}/discounts/{discount_id}`.
     ///
-    /// Returns a [`RemoveDiscountRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`RemoveDiscountRequest`] builder: set [`discount_id`](RemoveDiscountRequest::discount_id)
+    /// (required) and any optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn remove_discount(
         &self,
         subscription_item_id: impl Into<String>,
-        discount_id: impl Into<String>,
     ) -> RemoveDiscountRequest {
-        RemoveDiscountRequest::new(
-            self.client.clone(),
-            subscription_item_id.into(),
-            discount_id.into(),
-        )
+        RemoveDiscountRequest::new(self.client.clone(), subscription_item_id.into())
     }
 
     /// List all billing statements — `GET /billing/statements`.
     ///
-    /// Returns a [`GetBillingStatementListRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`GetBillingStatementListRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn statements(&self) -> GetBillingStatementListRequest {
         GetBillingStatementListRequest::new(self.client.clone())
     }
 
     /// Retrieve a billing statement — `GET /billing/statements/{statementID}`.
     ///
-    /// Returns a [`GetBillingStatementRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`GetBillingStatementRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn statement(&self, statement_id: impl Into<String>) -> GetBillingStatementRequest {
         GetBillingStatementRequest::new(self.client.clone(), statement_id.into())
     }
 
     /// List payment attempts for a billing statement — `GET /billing/statements/{statementID}/payment_attempts`.
     ///
-    /// Returns a [`StatementPaymentAttemptsRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`StatementPaymentAttemptsRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn statement_payment_attempts(
         &self,
         statement_id: impl Into<String>,
@@ -1391,17 +1387,25 @@ pub struct RemoveDiscountRequest {
     pub(crate) client: Client,
     pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) subscription_item_id: String,
-    pub(crate) discount_id: String,
+    pub(crate) discount_id: Option<String>,
 }
 
 impl RemoveDiscountRequest {
-    pub(crate) fn new(client: Client, subscription_item_id: String, discount_id: String) -> Self {
+    pub(crate) fn new(client: Client, subscription_item_id: String) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
             subscription_item_id,
-            discount_id,
+            discount_id: None,
         }
+    }
+
+    /// Sets the `discount_id` path parameter.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn discount_id(mut self, value: impl Into<String>) -> Self {
+        self.discount_id = Some(value.into());
+        self
     }
 
     /// The time allowed for each attempt of this call, instead of the client's
@@ -1419,12 +1423,14 @@ impl RemoveDiscountRequest {
     }
 
     fn build(&self) -> Request {
+        let discount_id = self.discount_id.as_deref().unwrap_or_default();
         let request = Request::new(
             Method::DELETE,
             "/billing/subscription_items/{subscription_item_id}/discounts/{discount_id}",
         )
+        .require("discount_id", self.discount_id.is_some())
         .path_param("subscription_item_id", &self.subscription_item_id)
-        .path_param("discount_id", &self.discount_id);
+        .path_param("discount_id", discount_id);
         request.timeouts(self.timeouts)
     }
 

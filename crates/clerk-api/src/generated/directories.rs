@@ -21,64 +21,57 @@ pub struct DirectoriesApi {
 impl DirectoriesApi {
     /// List all directories — `GET /directories`.
     ///
-    /// Returns a [`ListDirectoriesRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`ListDirectoriesRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn list(&self) -> ListDirectoriesRequest {
         ListDirectoriesRequest::new(self.client.clone())
     }
 
     /// Create a directory — `POST /directories`.
     ///
-    /// Returns a [`CreateDirectoryRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
-    pub fn create(
-        &self,
-        enterprise_connection_id: impl Into<String>,
-        provider: impl Into<String>,
-    ) -> CreateDirectoryRequest {
-        CreateDirectoryRequest::new(
-            self.client.clone(),
-            enterprise_connection_id.into(),
-            provider.into(),
-        )
+    /// Returns a [`CreateDirectoryRequest`] builder: set [`provider`](CreateDirectoryRequest::provider)
+    /// (required) and any optional parameters, then `.await` it
+    /// (or call `.send()`).
+    pub fn create(&self, enterprise_connection_id: impl Into<String>) -> CreateDirectoryRequest {
+        CreateDirectoryRequest::new(self.client.clone(), enterprise_connection_id.into())
     }
 
     /// Retrieve a directory — `GET /directories/{directory_id}`.
     ///
-    /// Returns a [`GetDirectoryRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`GetDirectoryRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn get(&self, directory_id: impl Into<String>) -> GetDirectoryRequest {
         GetDirectoryRequest::new(self.client.clone(), directory_id.into())
     }
 
     /// Update a directory — `PATCH /directories/{directory_id}`.
     ///
-    /// Returns a [`UpdateDirectoryRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`UpdateDirectoryRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn update(&self, directory_id: impl Into<String>) -> UpdateDirectoryRequest {
         UpdateDirectoryRequest::new(self.client.clone(), directory_id.into())
     }
 
     /// Delete a directory — `DELETE /directories/{directory_id}`.
     ///
-    /// Returns a [`DeleteDirectoryRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`DeleteDirectoryRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn delete(&self, directory_id: impl Into<String>) -> DeleteDirectoryRequest {
         DeleteDirectoryRequest::new(self.client.clone(), directory_id.into())
     }
 
     /// Rotate a directory's API key — `POST /directories/{directory_id}/rotate_api_key`.
     ///
-    /// Returns a [`RotateDirectoryApiKeyRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`RotateDirectoryApiKeyRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn rotate_api_key(&self, directory_id: impl Into<String>) -> RotateDirectoryApiKeyRequest {
         RotateDirectoryApiKeyRequest::new(self.client.clone(), directory_id.into())
     }
 
     /// List directory group role mappings — `GET /directories/{directory_id}/group_role_mappings`.
     ///
-    /// Returns a [`ListDirectoryGroupRoleMappingsRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`ListDirectoryGroupRoleMappingsRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn group_role_mappings(
         &self,
         directory_id: impl Into<String>,
@@ -88,24 +81,20 @@ impl DirectoriesApi {
 
     /// Create a directory group role mapping — `POST /directories/{directory_id}/group_role_mappings`.
     ///
-    /// Returns a [`CreateDirectoryGroupRoleMappingRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`CreateDirectoryGroupRoleMappingRequest`] builder: set [`role_id`](CreateDirectoryGroupRoleMappingRequest::role_id)
+    /// (required) and any optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn create_group_role_mapping(
         &self,
         directory_id: impl Into<String>,
-        role_id: impl Into<String>,
     ) -> CreateDirectoryGroupRoleMappingRequest {
-        CreateDirectoryGroupRoleMappingRequest::new(
-            self.client.clone(),
-            directory_id.into(),
-            role_id.into(),
-        )
+        CreateDirectoryGroupRoleMappingRequest::new(self.client.clone(), directory_id.into())
     }
 
     /// Replace directory group role mappings — `PUT /directories/{directory_id}/group_role_mappings`.
     ///
-    /// Returns a [`ReplaceDirectoryGroupRoleMappingsRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`ReplaceDirectoryGroupRoleMappingsRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn replace_group_role_mappings(
         &self,
         directory_id: impl Into<String>,
@@ -120,18 +109,14 @@ impl DirectoriesApi {
 
     /// Delete a directory group role mapping — `DELETE /directories/{directory_id}/group_role_mappings/{mapping_id}`.
     ///
-    /// Returns a [`DeleteDirectoryGroupRoleMappingRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`DeleteDirectoryGroupRoleMappingRequest`] builder: set [`mapping_id`](DeleteDirectoryGroupRoleMappingRequest::mapping_id)
+    /// (required) and any optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn delete_group_role_mapping(
         &self,
         directory_id: impl Into<String>,
-        mapping_id: impl Into<String>,
     ) -> DeleteDirectoryGroupRoleMappingRequest {
-        DeleteDirectoryGroupRoleMappingRequest::new(
-            self.client.clone(),
-            directory_id.into(),
-            mapping_id.into(),
-        )
+        DeleteDirectoryGroupRoleMappingRequest::new(self.client.clone(), directory_id.into())
     }
 }
 
@@ -260,17 +245,25 @@ pub struct CreateDirectoryRequest {
 }
 
 impl CreateDirectoryRequest {
-    pub(crate) fn new(client: Client, enterprise_connection_id: String, provider: String) -> Self {
+    pub(crate) fn new(client: Client, enterprise_connection_id: String) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
-            body: CreateDirectoryBody::new(enterprise_connection_id, provider),
+            body: CreateDirectoryBody::new(enterprise_connection_id),
         }
     }
 
     /// Sets `name` in the request body.
     pub fn name(mut self, value: impl Into<String>) -> Self {
         self.body.name = Some(value.into());
+        self
+    }
+
+    /// Sets `provider` in the request body.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn provider(mut self, value: impl Into<String>) -> Self {
+        self.body.provider = Some(value.into());
         self
     }
 
@@ -295,7 +288,9 @@ impl CreateDirectoryRequest {
     }
 
     fn build(&self) -> Request {
-        let request = Request::new(Method::POST, "/directories").json(&self.body);
+        let request = Request::new(Method::POST, "/directories")
+            .require("provider", self.body.provider.is_some())
+            .json(&self.body);
         request.timeouts(self.timeouts)
     }
 
@@ -691,12 +686,12 @@ pub struct CreateDirectoryGroupRoleMappingRequest {
 }
 
 impl CreateDirectoryGroupRoleMappingRequest {
-    pub(crate) fn new(client: Client, directory_id: String, role_id: String) -> Self {
+    pub(crate) fn new(client: Client, directory_id: String) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
             directory_id,
-            body: CreateDirectoryGroupRoleMappingBody::new(role_id),
+            body: CreateDirectoryGroupRoleMappingBody::new(),
         }
     }
 
@@ -709,6 +704,14 @@ impl CreateDirectoryGroupRoleMappingRequest {
     /// Sets `scim_group_id` in the request body.
     pub fn scim_group_id(mut self, value: impl Into<String>) -> Self {
         self.body.scim_group_id = Some(value.into());
+        self
+    }
+
+    /// Sets `role_id` in the request body.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn role_id(mut self, value: impl Into<String>) -> Self {
+        self.body.role_id = Some(value.into());
         self
     }
 
@@ -737,6 +740,7 @@ impl CreateDirectoryGroupRoleMappingRequest {
             Method::POST,
             "/directories/{directory_id}/group_role_mappings",
         )
+        .require("role_id", self.body.role_id.is_some())
         .path_param("directory_id", &self.directory_id)
         .json(&self.body);
         request.timeouts(self.timeouts)
@@ -849,17 +853,25 @@ pub struct DeleteDirectoryGroupRoleMappingRequest {
     pub(crate) client: Client,
     pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) directory_id: String,
-    pub(crate) mapping_id: String,
+    pub(crate) mapping_id: Option<String>,
 }
 
 impl DeleteDirectoryGroupRoleMappingRequest {
-    pub(crate) fn new(client: Client, directory_id: String, mapping_id: String) -> Self {
+    pub(crate) fn new(client: Client, directory_id: String) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
             directory_id,
-            mapping_id,
+            mapping_id: None,
         }
+    }
+
+    /// Sets the `mapping_id` path parameter.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn mapping_id(mut self, value: impl Into<String>) -> Self {
+        self.mapping_id = Some(value.into());
+        self
     }
 
     /// The time allowed for each attempt of this call, instead of the client's
@@ -877,12 +889,14 @@ impl DeleteDirectoryGroupRoleMappingRequest {
     }
 
     fn build(&self) -> Request {
+        let mapping_id = self.mapping_id.as_deref().unwrap_or_default();
         let request = Request::new(
             Method::DELETE,
             "/directories/{directory_id}/group_role_mappings/{mapping_id}",
         )
+        .require("mapping_id", self.mapping_id.is_some())
         .path_param("directory_id", &self.directory_id)
-        .path_param("mapping_id", &self.mapping_id);
+        .path_param("mapping_id", mapping_id);
         request.timeouts(self.timeouts)
     }
 
@@ -917,8 +931,9 @@ pub(crate) struct CreateDirectoryBody {
     /// `name` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) name: Option<String>,
-    /// `provider` (required).
-    pub(crate) provider: String,
+    /// `provider` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) provider: Option<String>,
     /// `group_role_mappings` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) group_role_mappings: Option<Vec<CreateDirectoryGroupRoleMappingsItem>>,
@@ -926,11 +941,11 @@ pub(crate) struct CreateDirectoryBody {
 
 impl CreateDirectoryBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(enterprise_connection_id: String, provider: String) -> Self {
+    pub(crate) fn new(enterprise_connection_id: String) -> Self {
         Self {
             enterprise_connection_id,
             name: None,
-            provider,
+            provider: None,
             group_role_mappings: None,
         }
     }
@@ -945,8 +960,9 @@ pub(crate) struct CreateDirectoryGroupRoleMappingBody {
     /// `scim_group_id` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) scim_group_id: Option<String>,
-    /// `role_id` (required).
-    pub(crate) role_id: String,
+    /// `role_id` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) role_id: Option<String>,
     /// `precedence` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) precedence: Option<i64>,
@@ -954,11 +970,11 @@ pub(crate) struct CreateDirectoryGroupRoleMappingBody {
 
 impl CreateDirectoryGroupRoleMappingBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(role_id: String) -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             directory_group_id: None,
             scim_group_id: None,
-            role_id,
+            role_id: None,
             precedence: None,
         }
     }

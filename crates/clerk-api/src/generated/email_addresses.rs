@@ -21,44 +21,41 @@ pub struct EmailAddressesApi {
 impl EmailAddressesApi {
     /// Create an email address — `POST /email_addresses`.
     ///
-    /// Returns a [`CreateEmailAddressRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
-    pub fn create(
-        &self,
-        user_id: impl Into<String>,
-        email_address: impl Into<String>,
-    ) -> CreateEmailAddressRequest {
-        CreateEmailAddressRequest::new(self.client.clone(), user_id.into(), email_address.into())
+    /// Returns a [`CreateEmailAddressRequest`] builder: set [`email_address`](CreateEmailAddressRequest::email_address)
+    /// (required) and any optional parameters, then `.await` it
+    /// (or call `.send()`).
+    pub fn create(&self, user_id: impl Into<String>) -> CreateEmailAddressRequest {
+        CreateEmailAddressRequest::new(self.client.clone(), user_id.into())
     }
 
     /// Retrieve an email address — `GET /email_addresses/{email_address_id}`.
     ///
-    /// Returns a [`GetEmailAddressRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`GetEmailAddressRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn get(&self, email_address_id: impl Into<String>) -> GetEmailAddressRequest {
         GetEmailAddressRequest::new(self.client.clone(), email_address_id.into())
     }
 
     /// Update an email address — `PATCH /email_addresses/{email_address_id}`.
     ///
-    /// Returns a [`UpdateEmailAddressRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`UpdateEmailAddressRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn update(&self, email_address_id: impl Into<String>) -> UpdateEmailAddressRequest {
         UpdateEmailAddressRequest::new(self.client.clone(), email_address_id.into())
     }
 
     /// Delete an email address — `DELETE /email_addresses/{email_address_id}`.
     ///
-    /// Returns a [`DeleteEmailAddressRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`DeleteEmailAddressRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn delete(&self, email_address_id: impl Into<String>) -> DeleteEmailAddressRequest {
         DeleteEmailAddressRequest::new(self.client.clone(), email_address_id.into())
     }
 
     /// Send a verification code to an email address — `POST /email_addresses/{email_address_id}/prepare_verification`.
     ///
-    /// Returns a [`PrepareEmailAddressVerificationRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`PrepareEmailAddressVerificationRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn prepare_verification(
         &self,
         email_address_id: impl Into<String>,
@@ -68,20 +65,14 @@ impl EmailAddressesApi {
 
     /// Verify a code sent to an email address — `POST /email_addresses/{email_address_id}/attempt_verification`.
     ///
-    /// Returns a [`AttemptEmailAddressVerificationRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`AttemptEmailAddressVerificationRequest`] builder: set [`verification_id`](AttemptEmailAddressVerificationRequest::verification_id) and
+    /// [`code`](AttemptEmailAddressVerificationRequest::code) (required) and any optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn attempt_verification(
         &self,
         email_address_id: impl Into<String>,
-        verification_id: impl Into<String>,
-        code: impl Into<String>,
     ) -> AttemptEmailAddressVerificationRequest {
-        AttemptEmailAddressVerificationRequest::new(
-            self.client.clone(),
-            email_address_id.into(),
-            verification_id.into(),
-            code.into(),
-        )
+        AttemptEmailAddressVerificationRequest::new(self.client.clone(), email_address_id.into())
     }
 }
 
@@ -97,12 +88,20 @@ pub struct CreateEmailAddressRequest {
 }
 
 impl CreateEmailAddressRequest {
-    pub(crate) fn new(client: Client, user_id: String, email_address: String) -> Self {
+    pub(crate) fn new(client: Client, user_id: String) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
-            body: CreateEmailAddressBody::new(user_id, email_address),
+            body: CreateEmailAddressBody::new(user_id),
         }
+    }
+
+    /// Sets `email_address` in the request body.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn email_address(mut self, value: impl Into<String>) -> Self {
+        self.body.email_address = Some(value.into());
+        self
     }
 
     /// Sets `verified` in the request body.
@@ -156,7 +155,9 @@ impl CreateEmailAddressRequest {
     }
 
     fn build(&self) -> Request {
-        let request = Request::new(Method::POST, "/email_addresses").json(&self.body);
+        let request = Request::new(Method::POST, "/email_addresses")
+            .require("email_address", self.body.email_address.is_some())
+            .json(&self.body);
         request.timeouts(self.timeouts)
     }
 
@@ -490,18 +491,29 @@ pub struct AttemptEmailAddressVerificationRequest {
 }
 
 impl AttemptEmailAddressVerificationRequest {
-    pub(crate) fn new(
-        client: Client,
-        email_address_id: String,
-        verification_id: String,
-        code: String,
-    ) -> Self {
+    pub(crate) fn new(client: Client, email_address_id: String) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
             email_address_id,
-            body: AttemptEmailAddressVerificationBody::new(verification_id, code),
+            body: AttemptEmailAddressVerificationBody::new(),
         }
+    }
+
+    /// Sets `verification_id` in the request body.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn verification_id(mut self, value: impl Into<String>) -> Self {
+        self.body.verification_id = Some(value.into());
+        self
+    }
+
+    /// Sets `code` in the request body.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn code(mut self, value: impl Into<String>) -> Self {
+        self.body.code = Some(value.into());
+        self
     }
 
     /// The time allowed for each attempt of this call, instead of the client's
@@ -523,6 +535,8 @@ impl AttemptEmailAddressVerificationRequest {
             Method::POST,
             "/email_addresses/{email_address_id}/attempt_verification",
         )
+        .require("verification_id", self.body.verification_id.is_some())
+        .require("code", self.body.code.is_some())
         .path_param("email_address_id", &self.email_address_id)
         .json(&self.body);
         request.timeouts(self.timeouts)
@@ -554,27 +568,29 @@ crate::macros::into_future!(AttemptEmailAddressVerificationRequest => crate::mod
 /// `AttemptEmailAddressVerificationBody`: request body of `AttemptEmailAddressVerification`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct AttemptEmailAddressVerificationBody {
-    /// `verification_id` (required).
-    pub(crate) verification_id: String,
-    /// `code` (required).
-    pub(crate) code: String,
+    /// `verification_id` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) verification_id: Option<String>,
+    /// `code` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) code: Option<String>,
 }
 
 impl std::fmt::Debug for AttemptEmailAddressVerificationBody {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AttemptEmailAddressVerificationBody")
             .field("verification_id", &self.verification_id)
-            .field("code", &crate::macros::Redacted)
+            .field("code", &self.code.as_ref().map(|_| crate::macros::Redacted))
             .finish()
     }
 }
 
 impl AttemptEmailAddressVerificationBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(verification_id: String, code: String) -> Self {
+    pub(crate) fn new() -> Self {
         Self {
-            verification_id,
-            code,
+            verification_id: None,
+            code: None,
         }
     }
 }
@@ -584,8 +600,9 @@ impl AttemptEmailAddressVerificationBody {
 pub(crate) struct CreateEmailAddressBody {
     /// `user_id` (required).
     pub(crate) user_id: String,
-    /// `email_address` (required).
-    pub(crate) email_address: String,
+    /// `email_address` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) email_address: Option<String>,
     /// `verified` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) verified: Option<Option<bool>>,
@@ -599,10 +616,10 @@ pub(crate) struct CreateEmailAddressBody {
 
 impl CreateEmailAddressBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(user_id: String, email_address: String) -> Self {
+    pub(crate) fn new(user_id: String) -> Self {
         Self {
             user_id,
-            email_address,
+            email_address: None,
             verified: None,
             primary: None,
             notify_primary_email_address_changed: None,

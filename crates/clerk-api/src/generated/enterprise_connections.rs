@@ -21,34 +21,25 @@ pub struct EnterpriseConnectionsApi {
 impl EnterpriseConnectionsApi {
     /// List enterprise connections — `GET /enterprise_connections`.
     ///
-    /// Returns a [`ListEnterpriseConnectionsRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`ListEnterpriseConnectionsRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn list(&self) -> ListEnterpriseConnectionsRequest {
         ListEnterpriseConnectionsRequest::new(self.client.clone())
     }
 
     /// Create an enterprise connection — `POST /enterprise_connections`.
     ///
-    /// Returns a [`CreateEnterpriseConnectionRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
-    pub fn create(
-        &self,
-        name: impl Into<String>,
-        provider: impl Into<CreateEnterpriseConnectionProvider>,
-        domains: impl IntoIterator<Item = impl Into<String>>,
-    ) -> CreateEnterpriseConnectionRequest {
-        CreateEnterpriseConnectionRequest::new(
-            self.client.clone(),
-            name.into(),
-            provider.into(),
-            domains.into_iter().map(Into::into).collect(),
-        )
+    /// Returns a [`CreateEnterpriseConnectionRequest`] builder: set [`provider`](CreateEnterpriseConnectionRequest::provider) and
+    /// [`domains`](CreateEnterpriseConnectionRequest::domains) (required) and any optional parameters, then `.await` it
+    /// (or call `.send()`).
+    pub fn create(&self, name: impl Into<String>) -> CreateEnterpriseConnectionRequest {
+        CreateEnterpriseConnectionRequest::new(self.client.clone(), name.into())
     }
 
     /// Retrieve an enterprise connection — `GET /enterprise_connections/{enterprise_connection_id}`.
     ///
-    /// Returns a [`GetEnterpriseConnectionRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`GetEnterpriseConnectionRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn get(
         &self,
         enterprise_connection_id: impl Into<String>,
@@ -58,8 +49,8 @@ impl EnterpriseConnectionsApi {
 
     /// Update an enterprise connection — `PATCH /enterprise_connections/{enterprise_connection_id}`.
     ///
-    /// Returns a [`UpdateEnterpriseConnectionRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`UpdateEnterpriseConnectionRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn update(
         &self,
         enterprise_connection_id: impl Into<String>,
@@ -69,8 +60,8 @@ impl EnterpriseConnectionsApi {
 
     /// Delete an enterprise connection — `DELETE /enterprise_connections/{enterprise_connection_id}`.
     ///
-    /// Returns a [`DeleteEnterpriseConnectionRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`DeleteEnterpriseConnectionRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn delete(
         &self,
         enterprise_connection_id: impl Into<String>,
@@ -80,8 +71,8 @@ impl EnterpriseConnectionsApi {
 
     /// List enterprise connection test runs — `GET /enterprise_connections/{enterprise_connection_id}/test_runs`.
     ///
-    /// Returns a [`ListEnterpriseConnectionTestRunsRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`ListEnterpriseConnectionTestRunsRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn test_runs(
         &self,
         enterprise_connection_id: impl Into<String>,
@@ -94,8 +85,8 @@ impl EnterpriseConnectionsApi {
 
     /// Create an enterprise connection test run — `POST /enterprise_connections/{enterprise_connection_id}/test_runs`.
     ///
-    /// Returns a [`CreateEnterpriseConnectionTestRunRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`CreateEnterpriseConnectionTestRunRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn create_test_run(
         &self,
         enterprise_connection_id: impl Into<String>,
@@ -253,17 +244,28 @@ pub struct CreateEnterpriseConnectionRequest {
 }
 
 impl CreateEnterpriseConnectionRequest {
-    pub(crate) fn new(
-        client: Client,
-        name: String,
-        provider: CreateEnterpriseConnectionProvider,
-        domains: Vec<String>,
-    ) -> Self {
+    pub(crate) fn new(client: Client, name: String) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
-            body: CreateEnterpriseConnectionBody::new(name, provider, domains),
+            body: CreateEnterpriseConnectionBody::new(name),
         }
+    }
+
+    /// Sets `provider` in the request body.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn provider(mut self, value: impl Into<CreateEnterpriseConnectionProvider>) -> Self {
+        self.body.provider = Some(value.into());
+        self
+    }
+
+    /// Sets `domains` in the request body.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn domains(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.body.domains = Some(value.into_iter().map(Into::into).collect());
+        self
     }
 
     /// Sets `organization_id` in the request body.
@@ -363,7 +365,10 @@ impl CreateEnterpriseConnectionRequest {
     }
 
     fn build(&self) -> Request {
-        let request = Request::new(Method::POST, "/enterprise_connections").json(&self.body);
+        let request = Request::new(Method::POST, "/enterprise_connections")
+            .require("provider", self.body.provider.is_some())
+            .require("domains", self.body.domains.is_some())
+            .json(&self.body);
         request.timeouts(self.timeouts)
     }
 
@@ -959,10 +964,12 @@ impl CreateCustomAttribute {
 pub(crate) struct CreateEnterpriseConnectionBody {
     /// `name` (required).
     pub(crate) name: String,
-    /// `provider` (required).
-    pub(crate) provider: CreateEnterpriseConnectionProvider,
-    /// `domains` (required).
-    pub(crate) domains: Vec<String>,
+    /// `provider` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) provider: Option<CreateEnterpriseConnectionProvider>,
+    /// `domains` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) domains: Option<Vec<String>>,
     /// `organization_id` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) organization_id: Option<Option<String>>,
@@ -991,15 +998,11 @@ pub(crate) struct CreateEnterpriseConnectionBody {
 
 impl CreateEnterpriseConnectionBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(
-        name: String,
-        provider: CreateEnterpriseConnectionProvider,
-        domains: Vec<String>,
-    ) -> Self {
+    pub(crate) fn new(name: String) -> Self {
         Self {
             name,
-            provider,
-            domains,
+            provider: None,
+            domains: None,
             organization_id: None,
             allow_organization_account_linking: None,
             active: None,

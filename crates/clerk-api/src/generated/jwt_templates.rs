@@ -21,16 +21,16 @@ pub struct JwtTemplatesApi {
 impl JwtTemplatesApi {
     /// List all templates — `GET /jwt_templates`.
     ///
-    /// Returns a [`ListJwtTemplatesRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`ListJwtTemplatesRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn list(&self) -> ListJwtTemplatesRequest {
         ListJwtTemplatesRequest::new(self.client.clone())
     }
 
     /// Create a JWT template — `POST /jwt_templates`.
     ///
-    /// Returns a [`CreateJwtTemplateRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`CreateJwtTemplateRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn create(
         &self,
         name: impl Into<String>,
@@ -41,29 +41,29 @@ impl JwtTemplatesApi {
 
     /// Retrieve a template — `GET /jwt_templates/{template_id}`.
     ///
-    /// Returns a [`GetJwtTemplateRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`GetJwtTemplateRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn get(&self, template_id: impl Into<String>) -> GetJwtTemplateRequest {
         GetJwtTemplateRequest::new(self.client.clone(), template_id.into())
     }
 
     /// Update a JWT template — `PATCH /jwt_templates/{template_id}`.
     ///
-    /// Returns a [`UpdateJwtTemplateRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`UpdateJwtTemplateRequest`] builder: set [`name`](UpdateJwtTemplateRequest::name)
+    /// (required) and any optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn update(
         &self,
         template_id: impl Into<String>,
-        name: impl Into<String>,
         claims: serde_json::Value,
     ) -> UpdateJwtTemplateRequest {
-        UpdateJwtTemplateRequest::new(self.client.clone(), template_id.into(), name.into(), claims)
+        UpdateJwtTemplateRequest::new(self.client.clone(), template_id.into(), claims)
     }
 
     /// Delete a Template — `DELETE /jwt_templates/{template_id}`.
     ///
-    /// Returns a [`DeleteJwtTemplateRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`DeleteJwtTemplateRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn delete(&self, template_id: impl Into<String>) -> DeleteJwtTemplateRequest {
         DeleteJwtTemplateRequest::new(self.client.clone(), template_id.into())
     }
@@ -375,18 +375,21 @@ pub struct UpdateJwtTemplateRequest {
 }
 
 impl UpdateJwtTemplateRequest {
-    pub(crate) fn new(
-        client: Client,
-        template_id: String,
-        name: String,
-        claims: serde_json::Value,
-    ) -> Self {
+    pub(crate) fn new(client: Client, template_id: String, claims: serde_json::Value) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
             template_id,
-            body: UpdateJwtTemplateBody::new(name, claims),
+            body: UpdateJwtTemplateBody::new(claims),
         }
+    }
+
+    /// Sets `name` in the request body.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.body.name = Some(value.into());
+        self
     }
 
     /// Sets `lifetime` in the request body.
@@ -459,6 +462,7 @@ impl UpdateJwtTemplateRequest {
 
     fn build(&self) -> Request {
         let request = Request::new(Method::PATCH, "/jwt_templates/{template_id}")
+            .require("name", self.body.name.is_some())
             .path_param("template_id", &self.template_id)
             .json(&self.body);
         request.timeouts(self.timeouts)
@@ -592,8 +596,9 @@ impl CreateJwtTemplateBody {
 /// `UpdateJwtTemplateBody`: request body of `UpdateJWTTemplate`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct UpdateJwtTemplateBody {
-    /// `name` (required).
-    pub(crate) name: String,
+    /// `name` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) name: Option<String>,
     /// `claims` (required).
     pub(crate) claims: serde_json::Value,
     /// `lifetime` (optional, nullable).
@@ -615,9 +620,9 @@ pub(crate) struct UpdateJwtTemplateBody {
 
 impl UpdateJwtTemplateBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(name: String, claims: serde_json::Value) -> Self {
+    pub(crate) fn new(claims: serde_json::Value) -> Self {
         Self {
-            name,
+            name: None,
             claims,
             lifetime: None,
             allowed_clock_skew: None,

@@ -21,56 +21,56 @@ pub struct MachinesApi {
 impl MachinesApi {
     /// Get a list of machines for an instance — `GET /machines`.
     ///
-    /// Returns a [`ListMachinesRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`ListMachinesRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn list(&self) -> ListMachinesRequest {
         ListMachinesRequest::new(self.client.clone())
     }
 
     /// Create a machine — `POST /machines`.
     ///
-    /// Returns a [`CreateMachineRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`CreateMachineRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn create(&self, name: impl Into<String>) -> CreateMachineRequest {
         CreateMachineRequest::new(self.client.clone(), name.into())
     }
 
     /// Retrieve a machine — `GET /machines/{machine_id}`.
     ///
-    /// Returns a [`GetMachineRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`GetMachineRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn get(&self, machine_id: impl Into<String>) -> GetMachineRequest {
         GetMachineRequest::new(self.client.clone(), machine_id.into())
     }
 
     /// Update a machine — `PATCH /machines/{machine_id}`.
     ///
-    /// Returns a [`UpdateMachineRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`UpdateMachineRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn update(&self, machine_id: impl Into<String>) -> UpdateMachineRequest {
         UpdateMachineRequest::new(self.client.clone(), machine_id.into())
     }
 
     /// Delete a machine — `DELETE /machines/{machine_id}`.
     ///
-    /// Returns a [`DeleteMachineRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`DeleteMachineRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn delete(&self, machine_id: impl Into<String>) -> DeleteMachineRequest {
         DeleteMachineRequest::new(self.client.clone(), machine_id.into())
     }
 
     /// Retrieve a machine secret key — `GET /machines/{machine_id}/secret_key`.
     ///
-    /// Returns a [`GetMachineSecretKeyRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`GetMachineSecretKeyRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn secret_key(&self, machine_id: impl Into<String>) -> GetMachineSecretKeyRequest {
         GetMachineSecretKeyRequest::new(self.client.clone(), machine_id.into())
     }
 
     /// Rotate a machine's secret key — `POST /machines/{machine_id}/secret_key/rotate`.
     ///
-    /// Returns a [`RotateMachineSecretKeyRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`RotateMachineSecretKeyRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn rotate_secret_key(
         &self,
         machine_id: impl Into<String>,
@@ -85,30 +85,20 @@ impl MachinesApi {
 
     /// Create a machine scope — `POST /machines/{machine_id}/scopes`.
     ///
-    /// Returns a [`CreateMachineScopeRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
-    pub fn create_scope(
-        &self,
-        machine_id: impl Into<String>,
-        to_machine_id: impl Into<String>,
-    ) -> CreateMachineScopeRequest {
-        CreateMachineScopeRequest::new(self.client.clone(), machine_id.into(), to_machine_id.into())
+    /// Returns a [`CreateMachineScopeRequest`] builder: set [`to_machine_id`](CreateMachineScopeRequest::to_machine_id)
+    /// (required) and any optional parameters, then `.await` it
+    /// (or call `.send()`).
+    pub fn create_scope(&self, machine_id: impl Into<String>) -> CreateMachineScopeRequest {
+        CreateMachineScopeRequest::new(self.client.clone(), machine_id.into())
     }
 
     /// Delete a machine scope — `DELETE /machines/{machine_id}/scopes/{other_machine_id}`.
     ///
-    /// Returns a [`DeleteMachineScopeRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
-    pub fn delete_scope(
-        &self,
-        machine_id: impl Into<String>,
-        other_machine_id: impl Into<String>,
-    ) -> DeleteMachineScopeRequest {
-        DeleteMachineScopeRequest::new(
-            self.client.clone(),
-            machine_id.into(),
-            other_machine_id.into(),
-        )
+    /// Returns a [`DeleteMachineScopeRequest`] builder: set [`other_machine_id`](DeleteMachineScopeRequest::other_machine_id)
+    /// (required) and any optional parameters, then `.await` it
+    /// (or call `.send()`).
+    pub fn delete_scope(&self, machine_id: impl Into<String>) -> DeleteMachineScopeRequest {
+        DeleteMachineScopeRequest::new(self.client.clone(), machine_id.into())
     }
 }
 
@@ -663,13 +653,21 @@ pub struct CreateMachineScopeRequest {
 }
 
 impl CreateMachineScopeRequest {
-    pub(crate) fn new(client: Client, machine_id: String, to_machine_id: String) -> Self {
+    pub(crate) fn new(client: Client, machine_id: String) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
             machine_id,
-            body: CreateMachineScopeBody::new(to_machine_id),
+            body: CreateMachineScopeBody::new(),
         }
+    }
+
+    /// Sets `to_machine_id` in the request body.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn to_machine_id(mut self, value: impl Into<String>) -> Self {
+        self.body.to_machine_id = Some(value.into());
+        self
     }
 
     /// The time allowed for each attempt of this call, instead of the client's
@@ -688,6 +686,7 @@ impl CreateMachineScopeRequest {
 
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/machines/{machine_id}/scopes")
+            .require("to_machine_id", self.body.to_machine_id.is_some())
             .path_param("machine_id", &self.machine_id)
             .json(&self.body);
         request.timeouts(self.timeouts)
@@ -725,17 +724,25 @@ pub struct DeleteMachineScopeRequest {
     pub(crate) client: Client,
     pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) machine_id: String,
-    pub(crate) other_machine_id: String,
+    pub(crate) other_machine_id: Option<String>,
 }
 
 impl DeleteMachineScopeRequest {
-    pub(crate) fn new(client: Client, machine_id: String, other_machine_id: String) -> Self {
+    pub(crate) fn new(client: Client, machine_id: String) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
             machine_id,
-            other_machine_id,
+            other_machine_id: None,
         }
+    }
+
+    /// Sets the `other_machine_id` path parameter.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn other_machine_id(mut self, value: impl Into<String>) -> Self {
+        self.other_machine_id = Some(value.into());
+        self
     }
 
     /// The time allowed for each attempt of this call, instead of the client's
@@ -753,12 +760,14 @@ impl DeleteMachineScopeRequest {
     }
 
     fn build(&self) -> Request {
+        let other_machine_id = self.other_machine_id.as_deref().unwrap_or_default();
         let request = Request::new(
             Method::DELETE,
             "/machines/{machine_id}/scopes/{other_machine_id}",
         )
+        .require("other_machine_id", self.other_machine_id.is_some())
         .path_param("machine_id", &self.machine_id)
-        .path_param("other_machine_id", &self.other_machine_id);
+        .path_param("other_machine_id", other_machine_id);
         request.timeouts(self.timeouts)
     }
 
@@ -812,14 +821,17 @@ impl CreateMachineBody {
 /// `CreateMachineScopeBody`: request body of `CreateMachineScope`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct CreateMachineScopeBody {
-    /// `to_machine_id` (required).
-    pub(crate) to_machine_id: String,
+    /// `to_machine_id` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) to_machine_id: Option<String>,
 }
 
 impl CreateMachineScopeBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(to_machine_id: String) -> Self {
-        Self { to_machine_id }
+    pub(crate) fn new() -> Self {
+        Self {
+            to_machine_id: None,
+        }
     }
 }
 

@@ -21,48 +21,48 @@ pub struct OAuthApplicationsApi {
 impl OAuthApplicationsApi {
     /// Get a list of OAuth applications for an instance — `GET /oauth_applications`.
     ///
-    /// Returns a [`ListOAuthApplicationsRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`ListOAuthApplicationsRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn list(&self) -> ListOAuthApplicationsRequest {
         ListOAuthApplicationsRequest::new(self.client.clone())
     }
 
     /// Create an OAuth application — `POST /oauth_applications`.
     ///
-    /// Returns a [`CreateOAuthApplicationRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`CreateOAuthApplicationRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn create(&self, name: impl Into<String>) -> CreateOAuthApplicationRequest {
         CreateOAuthApplicationRequest::new(self.client.clone(), name.into())
     }
 
     /// Retrieve an OAuth application by ID — `GET /oauth_applications/{oauth_application_id}`.
     ///
-    /// Returns a [`GetOAuthApplicationRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`GetOAuthApplicationRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn get(&self, oauth_application_id: impl Into<String>) -> GetOAuthApplicationRequest {
         GetOAuthApplicationRequest::new(self.client.clone(), oauth_application_id.into())
     }
 
     /// Update an OAuth application — `PATCH /oauth_applications/{oauth_application_id}`.
     ///
-    /// Returns a [`UpdateOAuthApplicationRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`UpdateOAuthApplicationRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn update(&self, oauth_application_id: impl Into<String>) -> UpdateOAuthApplicationRequest {
         UpdateOAuthApplicationRequest::new(self.client.clone(), oauth_application_id.into())
     }
 
     /// Delete an OAuth application — `DELETE /oauth_applications/{oauth_application_id}`.
     ///
-    /// Returns a [`DeleteOAuthApplicationRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`DeleteOAuthApplicationRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn delete(&self, oauth_application_id: impl Into<String>) -> DeleteOAuthApplicationRequest {
         DeleteOAuthApplicationRequest::new(self.client.clone(), oauth_application_id.into())
     }
 
     /// Upload a logo for the OAuth application — `PUT /oauth_applications/{oauth_application_id}/logo`.
     ///
-    /// Returns a [`UploadOAuthApplicationLogoRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`UploadOAuthApplicationLogoRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn upload_logo(
         &self,
         oauth_application_id: impl Into<String>,
@@ -77,8 +77,8 @@ impl OAuthApplicationsApi {
 
     /// Rotate the client secret of the given OAuth application — `POST /oauth_applications/{oauth_application_id}/rotate_secret`.
     ///
-    /// Returns a [`RotateOAuthApplicationSecretRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`RotateOAuthApplicationSecretRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn rotate_secret(
         &self,
         oauth_application_id: impl Into<String>,
@@ -88,18 +88,14 @@ impl OAuthApplicationsApi {
 
     /// Revoke an OAuth application token — `POST /oauth_applications/{oauth_application_id}/revoke_token`.
     ///
-    /// Returns a [`RevokeOAuthApplicationTokenRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`RevokeOAuthApplicationTokenRequest`] builder: set [`token`](RevokeOAuthApplicationTokenRequest::token)
+    /// (required) and any optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn revoke_token(
         &self,
         oauth_application_id: impl Into<String>,
-        token: impl Into<String>,
     ) -> RevokeOAuthApplicationTokenRequest {
-        RevokeOAuthApplicationTokenRequest::new(
-            self.client.clone(),
-            oauth_application_id.into(),
-            token.into(),
-        )
+        RevokeOAuthApplicationTokenRequest::new(self.client.clone(), oauth_application_id.into())
     }
 }
 
@@ -809,13 +805,21 @@ pub struct RevokeOAuthApplicationTokenRequest {
 }
 
 impl RevokeOAuthApplicationTokenRequest {
-    pub(crate) fn new(client: Client, oauth_application_id: String, token: String) -> Self {
+    pub(crate) fn new(client: Client, oauth_application_id: String) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
             oauth_application_id,
-            body: RevokeOAuthApplicationTokenBody::new(token),
+            body: RevokeOAuthApplicationTokenBody::new(),
         }
+    }
+
+    /// Sets `token` in the request body.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn token(mut self, value: impl Into<String>) -> Self {
+        self.body.token = Some(value.into());
+        self
     }
 
     /// The time allowed for each attempt of this call, instead of the client's
@@ -837,6 +841,7 @@ impl RevokeOAuthApplicationTokenRequest {
             Method::POST,
             "/oauth_applications/{oauth_application_id}/revoke_token",
         )
+        .require("token", self.body.token.is_some())
         .path_param("oauth_application_id", &self.oauth_application_id)
         .json(&self.body);
         request.timeouts(self.timeouts)
@@ -901,22 +906,26 @@ impl CreateOAuthApplicationBody {
 /// `RevokeOAuthApplicationTokenBody`: request body of `RevokeOAuthApplicationToken`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct RevokeOAuthApplicationTokenBody {
-    /// `token` (required).
-    pub(crate) token: String,
+    /// `token` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) token: Option<String>,
 }
 
 impl std::fmt::Debug for RevokeOAuthApplicationTokenBody {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RevokeOAuthApplicationTokenBody")
-            .field("token", &crate::macros::Redacted)
+            .field(
+                "token",
+                &self.token.as_ref().map(|_| crate::macros::Redacted),
+            )
             .finish()
     }
 }
 
 impl RevokeOAuthApplicationTokenBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(token: String) -> Self {
-        Self { token }
+    pub(crate) fn new() -> Self {
+        Self { token: None }
     }
 }
 

@@ -42,48 +42,48 @@ impl OrganizationsApi {
 
     /// Get a list of organizations for an instance — `GET /organizations`.
     ///
-    /// Returns a [`ListOrganizationsRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`ListOrganizationsRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn list(&self) -> ListOrganizationsRequest {
         ListOrganizationsRequest::new(self.client.clone())
     }
 
     /// Create an organization — `POST /organizations`.
     ///
-    /// Returns a [`CreateOrganizationRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`CreateOrganizationRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn create(&self, name: impl Into<String>) -> CreateOrganizationRequest {
         CreateOrganizationRequest::new(self.client.clone(), name.into())
     }
 
     /// Retrieve an organization by ID or slug — `GET /organizations/{organization_id}`.
     ///
-    /// Returns a [`GetOrganizationRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`GetOrganizationRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn get(&self, organization_id: impl Into<String>) -> GetOrganizationRequest {
         GetOrganizationRequest::new(self.client.clone(), organization_id.into())
     }
 
     /// Update an organization — `PATCH /organizations/{organization_id}`.
     ///
-    /// Returns a [`UpdateOrganizationRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`UpdateOrganizationRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn update(&self, organization_id: impl Into<String>) -> UpdateOrganizationRequest {
         UpdateOrganizationRequest::new(self.client.clone(), organization_id.into())
     }
 
     /// Delete an organization — `DELETE /organizations/{organization_id}`.
     ///
-    /// Returns a [`DeleteOrganizationRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`DeleteOrganizationRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn delete(&self, organization_id: impl Into<String>) -> DeleteOrganizationRequest {
         DeleteOrganizationRequest::new(self.client.clone(), organization_id.into())
     }
 
     /// Replace metadata for an organization — `PUT /organizations/{organization_id}/metadata`.
     ///
-    /// Returns a [`ReplaceOrganizationMetadataRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`ReplaceOrganizationMetadataRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn replace_metadata(
         &self,
         organization_id: impl Into<String>,
@@ -93,8 +93,8 @@ impl OrganizationsApi {
 
     /// Merge and update metadata for an organization — `PATCH /organizations/{organization_id}/metadata`.
     ///
-    /// Returns a [`MergeOrganizationMetadataRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`MergeOrganizationMetadataRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn merge_metadata(
         &self,
         organization_id: impl Into<String>,
@@ -104,8 +104,8 @@ impl OrganizationsApi {
 
     /// Upload a logo for the organization — `PUT /organizations/{organization_id}/logo`.
     ///
-    /// Returns a [`UploadOrganizationLogoRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`UploadOrganizationLogoRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn upload_logo(
         &self,
         organization_id: impl Into<String>,
@@ -116,8 +116,8 @@ impl OrganizationsApi {
 
     /// Delete the organization's logo. — `DELETE /organizations/{organization_id}/logo`.
     ///
-    /// Returns a [`DeleteOrganizationLogoRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`DeleteOrganizationLogoRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn delete_logo(&self, organization_id: impl Into<String>) -> DeleteOrganizationLogoRequest {
         DeleteOrganizationLogoRequest::new(self.client.clone(), organization_id.into())
     }
@@ -132,72 +132,54 @@ pub struct OrganizationsDomainsApi {
 impl OrganizationsDomainsApi {
     /// Get a list of all domains of an organization. — `GET /organizations/{organization_id}/domains`.
     ///
-    /// Returns a [`ListOrganizationDomainsRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`ListOrganizationDomainsRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn list(&self, organization_id: impl Into<String>) -> ListOrganizationDomainsRequest {
         ListOrganizationDomainsRequest::new(self.client.clone(), organization_id.into())
     }
 
     /// Create a new organization domain. — `POST /organizations/{organization_id}/domains`.
     ///
-    /// Returns a [`CreateOrganizationDomainRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`CreateOrganizationDomainRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn create(&self, organization_id: impl Into<String>) -> CreateOrganizationDomainRequest {
         CreateOrganizationDomainRequest::new(self.client.clone(), organization_id.into())
     }
 
     /// Update an organization domain. — `PATCH /organizations/{organization_id}/domains/{domain_id}`.
     ///
-    /// Returns a [`UpdateOrganizationDomainRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
-    pub fn update(
-        &self,
-        organization_id: impl Into<String>,
-        domain_id: impl Into<String>,
-    ) -> UpdateOrganizationDomainRequest {
-        UpdateOrganizationDomainRequest::new(
-            self.client.clone(),
-            organization_id.into(),
-            domain_id.into(),
-        )
+    /// Returns a [`UpdateOrganizationDomainRequest`] builder: set [`domain_id`](UpdateOrganizationDomainRequest::domain_id)
+    /// (required) and any optional parameters, then `.await` it
+    /// (or call `.send()`).
+    pub fn update(&self, organization_id: impl Into<String>) -> UpdateOrganizationDomainRequest {
+        UpdateOrganizationDomainRequest::new(self.client.clone(), organization_id.into())
     }
 
     /// Remove a domain from an organization. — `DELETE /organizations/{organization_id}/domains/{domain_id}`.
     ///
-    /// Returns a [`DeleteOrganizationDomainRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
-    pub fn delete(
-        &self,
-        organization_id: impl Into<String>,
-        domain_id: impl Into<String>,
-    ) -> DeleteOrganizationDomainRequest {
-        DeleteOrganizationDomainRequest::new(
-            self.client.clone(),
-            organization_id.into(),
-            domain_id.into(),
-        )
+    /// Returns a [`DeleteOrganizationDomainRequest`] builder: set [`domain_id`](DeleteOrganizationDomainRequest::domain_id)
+    /// (required) and any optional parameters, then `.await` it
+    /// (or call `.send()`).
+    pub fn delete(&self, organization_id: impl Into<String>) -> DeleteOrganizationDomainRequest {
+        DeleteOrganizationDomainRequest::new(self.client.clone(), organization_id.into())
     }
 
     /// Mark an organization domain's ownership as verified — `POST /organizations/{organization_id}/domains/{domain_id}/verify_ownership`.
     ///
-    /// Returns a [`VerifyOrganizationDomainOwnershipRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`VerifyOrganizationDomainOwnershipRequest`] builder: set [`domain_id`](VerifyOrganizationDomainOwnershipRequest::domain_id)
+    /// (required) and any optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn verify_ownership(
         &self,
         organization_id: impl Into<String>,
-        domain_id: impl Into<String>,
     ) -> VerifyOrganizationDomainOwnershipRequest {
-        VerifyOrganizationDomainOwnershipRequest::new(
-            self.client.clone(),
-            organization_id.into(),
-            domain_id.into(),
-        )
+        VerifyOrganizationDomainOwnershipRequest::new(self.client.clone(), organization_id.into())
     }
 
     /// List all organization domains — `GET /organization_domains`.
     ///
-    /// Returns a [`ListAllOrganizationDomainsRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`ListAllOrganizationDomainsRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn list_all(&self) -> ListAllOrganizationDomainsRequest {
         ListAllOrganizationDomainsRequest::new(self.client.clone())
     }
@@ -212,42 +194,36 @@ pub struct OrganizationsInvitationsApi {
 impl OrganizationsInvitationsApi {
     /// Get a list of organization invitations for the current instance — `GET /organization_invitations`.
     ///
-    /// Returns a [`ListAllOrgInvitationsRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`ListAllOrgInvitationsRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn list_all(&self) -> ListAllOrgInvitationsRequest {
         ListAllOrgInvitationsRequest::new(self.client.clone())
     }
 
     /// Get a list of organization invitations — `GET /organizations/{organization_id}/invitations`.
     ///
-    /// Returns a [`ListOrganizationInvitationsRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`ListOrganizationInvitationsRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn list(&self, organization_id: impl Into<String>) -> ListOrganizationInvitationsRequest {
         ListOrganizationInvitationsRequest::new(self.client.clone(), organization_id.into())
     }
 
     /// Create and send an organization invitation — `POST /organizations/{organization_id}/invitations`.
     ///
-    /// Returns a [`CreateOrganizationInvitationRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`CreateOrganizationInvitationRequest`] builder: set [`email_address`](CreateOrganizationInvitationRequest::email_address) and
+    /// [`role`](CreateOrganizationInvitationRequest::role) (required) and any optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn create(
         &self,
         organization_id: impl Into<String>,
-        email_address: impl Into<String>,
-        role: impl Into<String>,
     ) -> CreateOrganizationInvitationRequest {
-        CreateOrganizationInvitationRequest::new(
-            self.client.clone(),
-            organization_id.into(),
-            email_address.into(),
-            role.into(),
-        )
+        CreateOrganizationInvitationRequest::new(self.client.clone(), organization_id.into())
     }
 
     /// Bulk create and send organization invitations — `POST /organizations/{organization_id}/invitations/bulk`.
     ///
-    /// Returns a [`CreateOrganizationInvitationBulkRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`CreateOrganizationInvitationBulkRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn create_bulk(
         &self,
         organization_id: impl Into<String>,
@@ -262,8 +238,8 @@ impl OrganizationsInvitationsApi {
 
     /// Get a list of pending organization invitations — `GET /organizations/{organization_id}/invitations/pending`.
     ///
-    /// Returns a [`ListPendingOrgInvitationsRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`ListPendingOrgInvitationsRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     ///
     /// Clerk marks this operation as deprecated.
     pub fn list_pending(
@@ -275,34 +251,23 @@ impl OrganizationsInvitationsApi {
 
     /// Retrieve an organization invitation by ID — `GET /organizations/{organization_id}/invitations/{invitation_id}`.
     ///
-    /// Returns a [`GetOrganizationInvitationRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
-    pub fn get(
-        &self,
-        organization_id: impl Into<String>,
-        invitation_id: impl Into<String>,
-    ) -> GetOrganizationInvitationRequest {
-        GetOrganizationInvitationRequest::new(
-            self.client.clone(),
-            organization_id.into(),
-            invitation_id.into(),
-        )
+    /// Returns a [`GetOrganizationInvitationRequest`] builder: set [`invitation_id`](GetOrganizationInvitationRequest::invitation_id)
+    /// (required) and any optional parameters, then `.await` it
+    /// (or call `.send()`).
+    pub fn get(&self, organization_id: impl Into<String>) -> GetOrganizationInvitationRequest {
+        GetOrganizationInvitationRequest::new(self.client.clone(), organization_id.into())
     }
 
     /// Revoke a pending organization invitation — `POST /organizations/{organization_id}/invitations/{invitation_id}/revoke`.
     ///
-    /// Returns a [`RevokeOrganizationInvitationRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`RevokeOrganizationInvitationRequest`] builder: set [`invitation_id`](RevokeOrganizationInvitationRequest::invitation_id)
+    /// (required) and any optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn revoke(
         &self,
         organization_id: impl Into<String>,
-        invitation_id: impl Into<String>,
     ) -> RevokeOrganizationInvitationRequest {
-        RevokeOrganizationInvitationRequest::new(
-            self.client.clone(),
-            organization_id.into(),
-            invitation_id.into(),
-        )
+        RevokeOrganizationInvitationRequest::new(self.client.clone(), organization_id.into())
     }
 }
 
@@ -315,84 +280,64 @@ pub struct OrganizationsMembershipsApi {
 impl OrganizationsMembershipsApi {
     /// Get a list of all members of an organization — `GET /organizations/{organization_id}/memberships`.
     ///
-    /// Returns a [`ListOrganizationMembershipsRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`ListOrganizationMembershipsRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn list(&self, organization_id: impl Into<String>) -> ListOrganizationMembershipsRequest {
         ListOrganizationMembershipsRequest::new(self.client.clone(), organization_id.into())
     }
 
     /// Create a new organization membership — `POST /organizations/{organization_id}/memberships`.
     ///
-    /// Returns a [`CreateOrganizationMembershipRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`CreateOrganizationMembershipRequest`] builder: set [`user_id`](CreateOrganizationMembershipRequest::user_id) and
+    /// [`role`](CreateOrganizationMembershipRequest::role) (required) and any optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn create(
         &self,
         organization_id: impl Into<String>,
-        user_id: impl Into<String>,
-        role: impl Into<String>,
     ) -> CreateOrganizationMembershipRequest {
-        CreateOrganizationMembershipRequest::new(
-            self.client.clone(),
-            organization_id.into(),
-            user_id.into(),
-            role.into(),
-        )
+        CreateOrganizationMembershipRequest::new(self.client.clone(), organization_id.into())
     }
 
     /// Update an organization membership — `PATCH /organizations/{organization_id}/memberships/{user_id}`.
     ///
-    /// Returns a [`UpdateOrganizationMembershipRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`UpdateOrganizationMembershipRequest`] builder: set [`user_id`](UpdateOrganizationMembershipRequest::user_id) and
+    /// [`role`](UpdateOrganizationMembershipRequest::role) (required) and any optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn update(
         &self,
         organization_id: impl Into<String>,
-        user_id: impl Into<String>,
-        role: impl Into<String>,
     ) -> UpdateOrganizationMembershipRequest {
-        UpdateOrganizationMembershipRequest::new(
-            self.client.clone(),
-            organization_id.into(),
-            user_id.into(),
-            role.into(),
-        )
+        UpdateOrganizationMembershipRequest::new(self.client.clone(), organization_id.into())
     }
 
     /// Remove a member from an organization — `DELETE /organizations/{organization_id}/memberships/{user_id}`.
     ///
-    /// Returns a [`DeleteOrganizationMembershipRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`DeleteOrganizationMembershipRequest`] builder: set [`user_id`](DeleteOrganizationMembershipRequest::user_id)
+    /// (required) and any optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn delete(
         &self,
         organization_id: impl Into<String>,
-        user_id: impl Into<String>,
     ) -> DeleteOrganizationMembershipRequest {
-        DeleteOrganizationMembershipRequest::new(
-            self.client.clone(),
-            organization_id.into(),
-            user_id.into(),
-        )
+        DeleteOrganizationMembershipRequest::new(self.client.clone(), organization_id.into())
     }
 
     /// Merge and update organization membership metadata — `PATCH /organizations/{organization_id}/memberships/{user_id}/metadata`.
     ///
-    /// Returns a [`MergeMembershipMetadataRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`MergeMembershipMetadataRequest`] builder: set [`user_id`](MergeMembershipMetadataRequest::user_id)
+    /// (required) and any optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn merge_metadata(
         &self,
         organization_id: impl Into<String>,
-        user_id: impl Into<String>,
     ) -> MergeMembershipMetadataRequest {
-        MergeMembershipMetadataRequest::new(
-            self.client.clone(),
-            organization_id.into(),
-            user_id.into(),
-        )
+        MergeMembershipMetadataRequest::new(self.client.clone(), organization_id.into())
     }
 
     /// Get a list of all organization memberships within an instance. — `GET /organization_memberships`.
     ///
-    /// Returns a [`ListAllMembershipsRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`ListAllMembershipsRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn list_all(&self) -> ListAllMembershipsRequest {
         ListAllMembershipsRequest::new(self.client.clone())
     }
@@ -1611,18 +1556,21 @@ pub struct CreateOrganizationInvitationRequest {
 }
 
 impl CreateOrganizationInvitationRequest {
-    pub(crate) fn new(
-        client: Client,
-        organization_id: String,
-        email_address: String,
-        role: String,
-    ) -> Self {
+    pub(crate) fn new(client: Client, organization_id: String) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
             organization_id,
-            body: CreateOrganizationInvitationBody::new(email_address, role),
+            body: CreateOrganizationInvitationBody::new(),
         }
+    }
+
+    /// Sets `email_address` in the request body.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn email_address(mut self, value: impl Into<String>) -> Self {
+        self.body.email_address = Some(value.into());
+        self
     }
 
     /// Sets `inviter_user_id` in the request body.
@@ -1634,6 +1582,14 @@ impl CreateOrganizationInvitationRequest {
     /// Sends `inviter_user_id: null` in the request body, clearing the stored value.
     pub fn clear_inviter_user_id(mut self) -> Self {
         self.body.inviter_user_id = Some(None);
+        self
+    }
+
+    /// Sets `role` in the request body.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn role(mut self, value: impl Into<String>) -> Self {
+        self.body.role = Some(value.into());
         self
     }
 
@@ -1713,6 +1669,8 @@ impl CreateOrganizationInvitationRequest {
 
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/organizations/{organization_id}/invitations")
+            .require("email_address", self.body.email_address.is_some())
+            .require("role", self.body.role.is_some())
             .path_param("organization_id", &self.organization_id)
             .json(&self.body);
         request.timeouts(self.timeouts)
@@ -1947,17 +1905,25 @@ pub struct GetOrganizationInvitationRequest {
     pub(crate) client: Client,
     pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_id: String,
-    pub(crate) invitation_id: String,
+    pub(crate) invitation_id: Option<String>,
 }
 
 impl GetOrganizationInvitationRequest {
-    pub(crate) fn new(client: Client, organization_id: String, invitation_id: String) -> Self {
+    pub(crate) fn new(client: Client, organization_id: String) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
             organization_id,
-            invitation_id,
+            invitation_id: None,
         }
+    }
+
+    /// Sets the `invitation_id` path parameter.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn invitation_id(mut self, value: impl Into<String>) -> Self {
+        self.invitation_id = Some(value.into());
+        self
     }
 
     /// The time allowed for each attempt of this call, instead of the client's
@@ -1975,12 +1941,14 @@ impl GetOrganizationInvitationRequest {
     }
 
     fn build(&self) -> Request {
+        let invitation_id = self.invitation_id.as_deref().unwrap_or_default();
         let request = Request::new(
             Method::GET,
             "/organizations/{organization_id}/invitations/{invitation_id}",
         )
+        .require("invitation_id", self.invitation_id.is_some())
         .path_param("organization_id", &self.organization_id)
-        .path_param("invitation_id", &self.invitation_id);
+        .path_param("invitation_id", invitation_id);
         request.timeouts(self.timeouts)
     }
 
@@ -2016,19 +1984,27 @@ pub struct RevokeOrganizationInvitationRequest {
     pub(crate) client: Client,
     pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_id: String,
-    pub(crate) invitation_id: String,
+    pub(crate) invitation_id: Option<String>,
     pub(crate) body: RevokeOrganizationInvitationBody,
 }
 
 impl RevokeOrganizationInvitationRequest {
-    pub(crate) fn new(client: Client, organization_id: String, invitation_id: String) -> Self {
+    pub(crate) fn new(client: Client, organization_id: String) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
             organization_id,
-            invitation_id,
+            invitation_id: None,
             body: RevokeOrganizationInvitationBody::new(),
         }
+    }
+
+    /// Sets the `invitation_id` path parameter.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn invitation_id(mut self, value: impl Into<String>) -> Self {
+        self.invitation_id = Some(value.into());
+        self
     }
 
     /// Sets `requesting_user_id` in the request body.
@@ -2058,12 +2034,14 @@ impl RevokeOrganizationInvitationRequest {
     }
 
     fn build(&self) -> Request {
+        let invitation_id = self.invitation_id.as_deref().unwrap_or_default();
         let request = Request::new(
             Method::POST,
             "/organizations/{organization_id}/invitations/{invitation_id}/revoke",
         )
+        .require("invitation_id", self.invitation_id.is_some())
         .path_param("organization_id", &self.organization_id)
-        .path_param("invitation_id", &self.invitation_id)
+        .path_param("invitation_id", invitation_id)
         .json(&self.body);
         request.timeouts(self.timeouts)
     }
@@ -2367,18 +2345,29 @@ pub struct CreateOrganizationMembershipRequest {
 }
 
 impl CreateOrganizationMembershipRequest {
-    pub(crate) fn new(
-        client: Client,
-        organization_id: String,
-        user_id: String,
-        role: String,
-    ) -> Self {
+    pub(crate) fn new(client: Client, organization_id: String) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
             organization_id,
-            body: CreateOrganizationMembershipBody::new(user_id, role),
+            body: CreateOrganizationMembershipBody::new(),
         }
+    }
+
+    /// Sets `user_id` in the request body.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn user_id(mut self, value: impl Into<String>) -> Self {
+        self.body.user_id = Some(value.into());
+        self
+    }
+
+    /// Sets `role` in the request body.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn role(mut self, value: impl Into<String>) -> Self {
+        self.body.role = Some(value.into());
+        self
     }
 
     /// Sets `public_metadata` in the request body.
@@ -2421,6 +2410,8 @@ impl CreateOrganizationMembershipRequest {
 
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/organizations/{organization_id}/memberships")
+            .require("user_id", self.body.user_id.is_some())
+            .require("role", self.body.role.is_some())
             .path_param("organization_id", &self.organization_id)
             .json(&self.body);
         request.timeouts(self.timeouts)
@@ -2458,24 +2449,35 @@ pub struct UpdateOrganizationMembershipRequest {
     pub(crate) client: Client,
     pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_id: String,
-    pub(crate) user_id: String,
+    pub(crate) user_id: Option<String>,
     pub(crate) body: UpdateOrganizationMembershipBody,
 }
 
 impl UpdateOrganizationMembershipRequest {
-    pub(crate) fn new(
-        client: Client,
-        organization_id: String,
-        user_id: String,
-        role: String,
-    ) -> Self {
+    pub(crate) fn new(client: Client, organization_id: String) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
             organization_id,
-            user_id,
-            body: UpdateOrganizationMembershipBody::new(role),
+            user_id: None,
+            body: UpdateOrganizationMembershipBody::new(),
         }
+    }
+
+    /// Sets the `user_id` path parameter.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn user_id(mut self, value: impl Into<String>) -> Self {
+        self.user_id = Some(value.into());
+        self
+    }
+
+    /// Sets `role` in the request body.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn role(mut self, value: impl Into<String>) -> Self {
+        self.body.role = Some(value.into());
+        self
     }
 
     /// The time allowed for each attempt of this call, instead of the client's
@@ -2493,12 +2495,15 @@ impl UpdateOrganizationMembershipRequest {
     }
 
     fn build(&self) -> Request {
+        let user_id = self.user_id.as_deref().unwrap_or_default();
         let request = Request::new(
             Method::PATCH,
             "/organizations/{organization_id}/memberships/{user_id}",
         )
+        .require("user_id", self.user_id.is_some())
+        .require("role", self.body.role.is_some())
         .path_param("organization_id", &self.organization_id)
-        .path_param("user_id", &self.user_id)
+        .path_param("user_id", user_id)
         .json(&self.body);
         request.timeouts(self.timeouts)
     }
@@ -2535,17 +2540,25 @@ pub struct DeleteOrganizationMembershipRequest {
     pub(crate) client: Client,
     pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_id: String,
-    pub(crate) user_id: String,
+    pub(crate) user_id: Option<String>,
 }
 
 impl DeleteOrganizationMembershipRequest {
-    pub(crate) fn new(client: Client, organization_id: String, user_id: String) -> Self {
+    pub(crate) fn new(client: Client, organization_id: String) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
             organization_id,
-            user_id,
+            user_id: None,
         }
+    }
+
+    /// Sets the `user_id` path parameter.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn user_id(mut self, value: impl Into<String>) -> Self {
+        self.user_id = Some(value.into());
+        self
     }
 
     /// The time allowed for each attempt of this call, instead of the client's
@@ -2563,12 +2576,14 @@ impl DeleteOrganizationMembershipRequest {
     }
 
     fn build(&self) -> Request {
+        let user_id = self.user_id.as_deref().unwrap_or_default();
         let request = Request::new(
             Method::DELETE,
             "/organizations/{organization_id}/memberships/{user_id}",
         )
+        .require("user_id", self.user_id.is_some())
         .path_param("organization_id", &self.organization_id)
-        .path_param("user_id", &self.user_id);
+        .path_param("user_id", user_id);
         request.timeouts(self.timeouts)
     }
 
@@ -2604,19 +2619,27 @@ pub struct MergeMembershipMetadataRequest {
     pub(crate) client: Client,
     pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_id: String,
-    pub(crate) user_id: String,
+    pub(crate) user_id: Option<String>,
     pub(crate) body: UpdateOrganizationMembershipMetadataBody,
 }
 
 impl MergeMembershipMetadataRequest {
-    pub(crate) fn new(client: Client, organization_id: String, user_id: String) -> Self {
+    pub(crate) fn new(client: Client, organization_id: String) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
             organization_id,
-            user_id,
+            user_id: None,
             body: UpdateOrganizationMembershipMetadataBody::new(),
         }
+    }
+
+    /// Sets the `user_id` path parameter.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn user_id(mut self, value: impl Into<String>) -> Self {
+        self.user_id = Some(value.into());
+        self
     }
 
     /// Sets `public_metadata` in the request body.
@@ -2646,12 +2669,14 @@ impl MergeMembershipMetadataRequest {
     }
 
     fn build(&self) -> Request {
+        let user_id = self.user_id.as_deref().unwrap_or_default();
         let request = Request::new(
             Method::PATCH,
             "/organizations/{organization_id}/memberships/{user_id}/metadata",
         )
+        .require("user_id", self.user_id.is_some())
         .path_param("organization_id", &self.organization_id)
-        .path_param("user_id", &self.user_id)
+        .path_param("user_id", user_id)
         .json(&self.body);
         request.timeouts(self.timeouts)
     }
@@ -2913,19 +2938,27 @@ pub struct UpdateOrganizationDomainRequest {
     pub(crate) client: Client,
     pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_id: String,
-    pub(crate) domain_id: String,
+    pub(crate) domain_id: Option<String>,
     pub(crate) body: UpdateOrganizationDomainBody,
 }
 
 impl UpdateOrganizationDomainRequest {
-    pub(crate) fn new(client: Client, organization_id: String, domain_id: String) -> Self {
+    pub(crate) fn new(client: Client, organization_id: String) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
             organization_id,
-            domain_id,
+            domain_id: None,
             body: UpdateOrganizationDomainBody::new(),
         }
+    }
+
+    /// Sets the `domain_id` path parameter.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn domain_id(mut self, value: impl Into<String>) -> Self {
+        self.domain_id = Some(value.into());
+        self
     }
 
     /// Sets `enrollment_mode` in the request body.
@@ -2967,12 +3000,14 @@ impl UpdateOrganizationDomainRequest {
     }
 
     fn build(&self) -> Request {
+        let domain_id = self.domain_id.as_deref().unwrap_or_default();
         let request = Request::new(
             Method::PATCH,
             "/organizations/{organization_id}/domains/{domain_id}",
         )
+        .require("domain_id", self.domain_id.is_some())
         .path_param("organization_id", &self.organization_id)
-        .path_param("domain_id", &self.domain_id)
+        .path_param("domain_id", domain_id)
         .json(&self.body);
         request.timeouts(self.timeouts)
     }
@@ -3009,17 +3044,25 @@ pub struct DeleteOrganizationDomainRequest {
     pub(crate) client: Client,
     pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_id: String,
-    pub(crate) domain_id: String,
+    pub(crate) domain_id: Option<String>,
 }
 
 impl DeleteOrganizationDomainRequest {
-    pub(crate) fn new(client: Client, organization_id: String, domain_id: String) -> Self {
+    pub(crate) fn new(client: Client, organization_id: String) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
             organization_id,
-            domain_id,
+            domain_id: None,
         }
+    }
+
+    /// Sets the `domain_id` path parameter.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn domain_id(mut self, value: impl Into<String>) -> Self {
+        self.domain_id = Some(value.into());
+        self
     }
 
     /// The time allowed for each attempt of this call, instead of the client's
@@ -3037,12 +3080,14 @@ impl DeleteOrganizationDomainRequest {
     }
 
     fn build(&self) -> Request {
+        let domain_id = self.domain_id.as_deref().unwrap_or_default();
         let request = Request::new(
             Method::DELETE,
             "/organizations/{organization_id}/domains/{domain_id}",
         )
+        .require("domain_id", self.domain_id.is_some())
         .path_param("organization_id", &self.organization_id)
-        .path_param("domain_id", &self.domain_id);
+        .path_param("domain_id", domain_id);
         request.timeouts(self.timeouts)
     }
 
@@ -3078,17 +3123,25 @@ pub struct VerifyOrganizationDomainOwnershipRequest {
     pub(crate) client: Client,
     pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_id: String,
-    pub(crate) domain_id: String,
+    pub(crate) domain_id: Option<String>,
 }
 
 impl VerifyOrganizationDomainOwnershipRequest {
-    pub(crate) fn new(client: Client, organization_id: String, domain_id: String) -> Self {
+    pub(crate) fn new(client: Client, organization_id: String) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
             organization_id,
-            domain_id,
+            domain_id: None,
         }
+    }
+
+    /// Sets the `domain_id` path parameter.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn domain_id(mut self, value: impl Into<String>) -> Self {
+        self.domain_id = Some(value.into());
+        self
     }
 
     /// The time allowed for each attempt of this call, instead of the client's
@@ -3106,12 +3159,14 @@ impl VerifyOrganizationDomainOwnershipRequest {
     }
 
     fn build(&self) -> Request {
+        let domain_id = self.domain_id.as_deref().unwrap_or_default();
         let request = Request::new(
             Method::POST,
             "/organizations/{organization_id}/domains/{domain_id}/verify_ownership",
         )
+        .require("domain_id", self.domain_id.is_some())
         .path_param("organization_id", &self.organization_id)
-        .path_param("domain_id", &self.domain_id);
+        .path_param("domain_id", domain_id);
         request.timeouts(self.timeouts)
     }
 
@@ -3506,13 +3561,15 @@ impl CreateOrganizationDomainBody {
 /// `CreateOrganizationInvitationBody`: request body of `CreateOrganizationInvitation`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct CreateOrganizationInvitationBody {
-    /// `email_address` (required).
-    pub(crate) email_address: String,
+    /// `email_address` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) email_address: Option<String>,
     /// `inviter_user_id` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) inviter_user_id: Option<Option<String>>,
-    /// `role` (required).
-    pub(crate) role: String,
+    /// `role` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) role: Option<String>,
     /// `public_metadata` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) public_metadata: Option<Option<serde_json::Value>>,
@@ -3532,11 +3589,11 @@ pub(crate) struct CreateOrganizationInvitationBody {
 
 impl CreateOrganizationInvitationBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(email_address: String, role: String) -> Self {
+    pub(crate) fn new() -> Self {
         Self {
-            email_address,
+            email_address: None,
             inviter_user_id: None,
-            role,
+            role: None,
             public_metadata: None,
             private_metadata: None,
             redirect_url: None,
@@ -3592,10 +3649,12 @@ impl CreateOrganizationInvitationBulkItem {
 /// `CreateOrganizationMembershipBody`: request body of `CreateOrganizationMembership`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct CreateOrganizationMembershipBody {
-    /// `user_id` (required).
-    pub(crate) user_id: String,
-    /// `role` (required).
-    pub(crate) role: String,
+    /// `user_id` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) user_id: Option<String>,
+    /// `role` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) role: Option<String>,
     /// `public_metadata` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) public_metadata: Option<Option<serde_json::Value>>,
@@ -3606,10 +3665,10 @@ pub(crate) struct CreateOrganizationMembershipBody {
 
 impl CreateOrganizationMembershipBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(user_id: String, role: String) -> Self {
+    pub(crate) fn new() -> Self {
         Self {
-            user_id,
-            role,
+            user_id: None,
+            role: None,
             public_metadata: None,
             private_metadata: None,
         }
@@ -3764,14 +3823,15 @@ impl UpdateOrganizationDomainBody {
 /// `UpdateOrganizationMembershipBody`: request body of `UpdateOrganizationMembership`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct UpdateOrganizationMembershipBody {
-    /// `role` (required).
-    pub(crate) role: String,
+    /// `role` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) role: Option<String>,
 }
 
 impl UpdateOrganizationMembershipBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(role: String) -> Self {
-        Self { role }
+    pub(crate) fn new() -> Self {
+        Self { role: None }
     }
 }
 

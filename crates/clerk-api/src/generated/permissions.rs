@@ -21,44 +21,41 @@ pub struct PermissionsApi {
 impl PermissionsApi {
     /// Get a list of all organization permissions — `GET /organization_permissions`.
     ///
-    /// Returns a [`ListOrganizationPermissionsRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`ListOrganizationPermissionsRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn list(&self) -> ListOrganizationPermissionsRequest {
         ListOrganizationPermissionsRequest::new(self.client.clone())
     }
 
     /// Create a new organization permission — `POST /organization_permissions`.
     ///
-    /// Returns a [`CreateOrganizationPermissionRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
-    pub fn create(
-        &self,
-        name: impl Into<String>,
-        key: impl Into<String>,
-    ) -> CreateOrganizationPermissionRequest {
-        CreateOrganizationPermissionRequest::new(self.client.clone(), name.into(), key.into())
+    /// Returns a [`CreateOrganizationPermissionRequest`] builder: set [`key`](CreateOrganizationPermissionRequest::key)
+    /// (required) and any optional parameters, then `.await` it
+    /// (or call `.send()`).
+    pub fn create(&self, name: impl Into<String>) -> CreateOrganizationPermissionRequest {
+        CreateOrganizationPermissionRequest::new(self.client.clone(), name.into())
     }
 
     /// Get an organization permission — `GET /organization_permissions/{permission_id}`.
     ///
-    /// Returns a [`GetOrganizationPermissionRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`GetOrganizationPermissionRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn get(&self, permission_id: impl Into<String>) -> GetOrganizationPermissionRequest {
         GetOrganizationPermissionRequest::new(self.client.clone(), permission_id.into())
     }
 
     /// Update an organization permission — `PATCH /organization_permissions/{permission_id}`.
     ///
-    /// Returns a [`UpdateOrganizationPermissionRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`UpdateOrganizationPermissionRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn update(&self, permission_id: impl Into<String>) -> UpdateOrganizationPermissionRequest {
         UpdateOrganizationPermissionRequest::new(self.client.clone(), permission_id.into())
     }
 
     /// Delete an organization permission — `DELETE /organization_permissions/{permission_id}`.
     ///
-    /// Returns a [`DeleteOrganizationPermissionRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`DeleteOrganizationPermissionRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn delete(&self, permission_id: impl Into<String>) -> DeleteOrganizationPermissionRequest {
         DeleteOrganizationPermissionRequest::new(self.client.clone(), permission_id.into())
     }
@@ -207,12 +204,20 @@ pub struct CreateOrganizationPermissionRequest {
 }
 
 impl CreateOrganizationPermissionRequest {
-    pub(crate) fn new(client: Client, name: String, key: String) -> Self {
+    pub(crate) fn new(client: Client, name: String) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
-            body: CreateOrganizationPermissionBody::new(name, key),
+            body: CreateOrganizationPermissionBody::new(name),
         }
+    }
+
+    /// Sets `key` in the request body.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn key(mut self, value: impl Into<String>) -> Self {
+        self.body.key = Some(value.into());
+        self
     }
 
     /// Sets `description` in the request body.
@@ -236,7 +241,9 @@ impl CreateOrganizationPermissionRequest {
     }
 
     fn build(&self) -> Request {
-        let request = Request::new(Method::POST, "/organization_permissions").json(&self.body);
+        let request = Request::new(Method::POST, "/organization_permissions")
+            .require("key", self.body.key.is_some())
+            .json(&self.body);
         request.timeouts(self.timeouts)
     }
 
@@ -478,8 +485,9 @@ crate::macros::into_future!(DeleteOrganizationPermissionRequest => crate::models
 pub(crate) struct CreateOrganizationPermissionBody {
     /// `name` (required).
     pub(crate) name: String,
-    /// `key` (required).
-    pub(crate) key: String,
+    /// `key` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) key: Option<String>,
     /// `description` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) description: Option<String>,
@@ -487,10 +495,10 @@ pub(crate) struct CreateOrganizationPermissionBody {
 
 impl CreateOrganizationPermissionBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(name: String, key: String) -> Self {
+    pub(crate) fn new(name: String) -> Self {
         Self {
             name,
-            key,
+            key: None,
             description: None,
         }
     }

@@ -21,44 +21,41 @@ pub struct PhoneNumbersApi {
 impl PhoneNumbersApi {
     /// Create a phone number — `POST /phone_numbers`.
     ///
-    /// Returns a [`CreatePhoneNumberRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
-    pub fn create(
-        &self,
-        user_id: impl Into<String>,
-        phone_number: impl Into<String>,
-    ) -> CreatePhoneNumberRequest {
-        CreatePhoneNumberRequest::new(self.client.clone(), user_id.into(), phone_number.into())
+    /// Returns a [`CreatePhoneNumberRequest`] builder: set [`phone_number`](CreatePhoneNumberRequest::phone_number)
+    /// (required) and any optional parameters, then `.await` it
+    /// (or call `.send()`).
+    pub fn create(&self, user_id: impl Into<String>) -> CreatePhoneNumberRequest {
+        CreatePhoneNumberRequest::new(self.client.clone(), user_id.into())
     }
 
     /// Retrieve a phone number — `GET /phone_numbers/{phone_number_id}`.
     ///
-    /// Returns a [`GetPhoneNumberRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`GetPhoneNumberRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn get(&self, phone_number_id: impl Into<String>) -> GetPhoneNumberRequest {
         GetPhoneNumberRequest::new(self.client.clone(), phone_number_id.into())
     }
 
     /// Update a phone number — `PATCH /phone_numbers/{phone_number_id}`.
     ///
-    /// Returns a [`UpdatePhoneNumberRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`UpdatePhoneNumberRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn update(&self, phone_number_id: impl Into<String>) -> UpdatePhoneNumberRequest {
         UpdatePhoneNumberRequest::new(self.client.clone(), phone_number_id.into())
     }
 
     /// Delete a phone number — `DELETE /phone_numbers/{phone_number_id}`.
     ///
-    /// Returns a [`DeletePhoneNumberRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`DeletePhoneNumberRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn delete(&self, phone_number_id: impl Into<String>) -> DeletePhoneNumberRequest {
         DeletePhoneNumberRequest::new(self.client.clone(), phone_number_id.into())
     }
 
     /// Send a verification code to a phone number — `POST /phone_numbers/{phone_number_id}/prepare_verification`.
     ///
-    /// Returns a [`PreparePhoneNumberVerificationRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`PreparePhoneNumberVerificationRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn prepare_verification(
         &self,
         phone_number_id: impl Into<String>,
@@ -68,20 +65,14 @@ impl PhoneNumbersApi {
 
     /// Verify a code sent to a phone number — `POST /phone_numbers/{phone_number_id}/attempt_verification`.
     ///
-    /// Returns a [`AttemptPhoneNumberVerificationRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`AttemptPhoneNumberVerificationRequest`] builder: set [`verification_id`](AttemptPhoneNumberVerificationRequest::verification_id) and
+    /// [`code`](AttemptPhoneNumberVerificationRequest::code) (required) and any optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn attempt_verification(
         &self,
         phone_number_id: impl Into<String>,
-        verification_id: impl Into<String>,
-        code: impl Into<String>,
     ) -> AttemptPhoneNumberVerificationRequest {
-        AttemptPhoneNumberVerificationRequest::new(
-            self.client.clone(),
-            phone_number_id.into(),
-            verification_id.into(),
-            code.into(),
-        )
+        AttemptPhoneNumberVerificationRequest::new(self.client.clone(), phone_number_id.into())
     }
 }
 
@@ -97,12 +88,20 @@ pub struct CreatePhoneNumberRequest {
 }
 
 impl CreatePhoneNumberRequest {
-    pub(crate) fn new(client: Client, user_id: String, phone_number: String) -> Self {
+    pub(crate) fn new(client: Client, user_id: String) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
-            body: CreatePhoneNumberBody::new(user_id, phone_number),
+            body: CreatePhoneNumberBody::new(user_id),
         }
+    }
+
+    /// Sets `phone_number` in the request body.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn phone_number(mut self, value: impl Into<String>) -> Self {
+        self.body.phone_number = Some(value.into());
+        self
     }
 
     /// Sets `verified` in the request body.
@@ -156,7 +155,9 @@ impl CreatePhoneNumberRequest {
     }
 
     fn build(&self) -> Request {
-        let request = Request::new(Method::POST, "/phone_numbers").json(&self.body);
+        let request = Request::new(Method::POST, "/phone_numbers")
+            .require("phone_number", self.body.phone_number.is_some())
+            .json(&self.body);
         request.timeouts(self.timeouts)
     }
 
@@ -490,18 +491,29 @@ pub struct AttemptPhoneNumberVerificationRequest {
 }
 
 impl AttemptPhoneNumberVerificationRequest {
-    pub(crate) fn new(
-        client: Client,
-        phone_number_id: String,
-        verification_id: String,
-        code: String,
-    ) -> Self {
+    pub(crate) fn new(client: Client, phone_number_id: String) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
             phone_number_id,
-            body: AttemptPhoneNumberVerificationBody::new(verification_id, code),
+            body: AttemptPhoneNumberVerificationBody::new(),
         }
+    }
+
+    /// Sets `verification_id` in the request body.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn verification_id(mut self, value: impl Into<String>) -> Self {
+        self.body.verification_id = Some(value.into());
+        self
+    }
+
+    /// Sets `code` in the request body.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn code(mut self, value: impl Into<String>) -> Self {
+        self.body.code = Some(value.into());
+        self
     }
 
     /// The time allowed for each attempt of this call, instead of the client's
@@ -523,6 +535,8 @@ impl AttemptPhoneNumberVerificationRequest {
             Method::POST,
             "/phone_numbers/{phone_number_id}/attempt_verification",
         )
+        .require("verification_id", self.body.verification_id.is_some())
+        .require("code", self.body.code.is_some())
         .path_param("phone_number_id", &self.phone_number_id)
         .json(&self.body);
         request.timeouts(self.timeouts)
@@ -554,27 +568,29 @@ crate::macros::into_future!(AttemptPhoneNumberVerificationRequest => crate::mode
 /// `AttemptPhoneNumberVerificationBody`: request body of `AttemptPhoneNumberVerification`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct AttemptPhoneNumberVerificationBody {
-    /// `verification_id` (required).
-    pub(crate) verification_id: String,
-    /// `code` (required).
-    pub(crate) code: String,
+    /// `verification_id` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) verification_id: Option<String>,
+    /// `code` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) code: Option<String>,
 }
 
 impl std::fmt::Debug for AttemptPhoneNumberVerificationBody {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AttemptPhoneNumberVerificationBody")
             .field("verification_id", &self.verification_id)
-            .field("code", &crate::macros::Redacted)
+            .field("code", &self.code.as_ref().map(|_| crate::macros::Redacted))
             .finish()
     }
 }
 
 impl AttemptPhoneNumberVerificationBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(verification_id: String, code: String) -> Self {
+    pub(crate) fn new() -> Self {
         Self {
-            verification_id,
-            code,
+            verification_id: None,
+            code: None,
         }
     }
 }
@@ -584,8 +600,9 @@ impl AttemptPhoneNumberVerificationBody {
 pub(crate) struct CreatePhoneNumberBody {
     /// `user_id` (required).
     pub(crate) user_id: String,
-    /// `phone_number` (required).
-    pub(crate) phone_number: String,
+    /// `phone_number` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) phone_number: Option<String>,
     /// `verified` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) verified: Option<Option<bool>>,
@@ -599,10 +616,10 @@ pub(crate) struct CreatePhoneNumberBody {
 
 impl CreatePhoneNumberBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(user_id: String, phone_number: String) -> Self {
+    pub(crate) fn new(user_id: String) -> Self {
         Self {
             user_id,
-            phone_number,
+            phone_number: None,
             verified: None,
             primary: None,
             reserved_for_second_factor: None,

@@ -116,7 +116,7 @@ fn no_model_shows_a_credential_in_debug() {
         "crate::email_addresses::AttemptEmailAddressVerificationBody",
         &["code"],
         probe::<crate::email_addresses::AttemptEmailAddressVerificationBody>(
-            r##"{"code":"MARKER-code","verification_id":"sample"}"##,
+            r##"{"code":"MARKER-code"}"##,
         ),
     ));
     problems.extend(check(
@@ -157,7 +157,7 @@ fn no_model_shows_a_credential_in_debug() {
         "crate::phone_numbers::AttemptPhoneNumberVerificationBody",
         &["code"],
         probe::<crate::phone_numbers::AttemptPhoneNumberVerificationBody>(
-            r##"{"code":"MARKER-code","verification_id":"sample"}"##,
+            r##"{"code":"MARKER-code"}"##,
         ),
     ));
     problems.extend(check(
@@ -172,7 +172,13 @@ fn no_model_shows_a_credential_in_debug() {
         &["jwt"],
         probe::<crate::sessions::CreateSessionTokenResponse>(r##"{"jwt":"MARKER-jwt"}"##),
     ));
-    problems.extend(check("crate::sessions::RefreshSessionBody", &["expired_token", "refresh_token"], probe::<crate::sessions::RefreshSessionBody>(r##"{"expired_token":"MARKER-expired_token","refresh_token":"MARKER-refresh_token","request_origin":"sample"}"##)));
+    problems.extend(check(
+        "crate::sessions::RefreshSessionBody",
+        &["expired_token", "refresh_token"],
+        probe::<crate::sessions::RefreshSessionBody>(
+            r##"{"expired_token":"MARKER-expired_token","refresh_token":"MARKER-refresh_token"}"##,
+        ),
+    ));
     problems.extend(check("crate::users::CreateUserBody", &["password", "password_digest", "totp_secret", "backup_codes"], probe::<crate::users::CreateUserBody>(r##"{"backup_codes":["MARKER-backup_codes"],"password":"MARKER-password","password_digest":"MARKER-password_digest","totp_secret":"MARKER-totp_secret"}"##)));
     problems.extend(check("crate::users::GetOAuthAccessTokenItem", &["token", "id_token", "token_secret"], probe::<crate::users::GetOAuthAccessTokenItem>(r##"{"expires_at":1,"external_account_id":"sample","id_token":"MARKER-id_token","label":"sample","object":"sample","provider":"sample","provider_user_id":"sample","public_metadata":{},"token":"MARKER-token","token_secret":"MARKER-token_secret"}"##)));
     problems.extend(check("crate::users::UpdateUserBody", &["password", "password_digest", "totp_secret", "backup_codes"], probe::<crate::users::UpdateUserBody>(r##"{"backup_codes":["MARKER-backup_codes"],"password":"MARKER-password","password_digest":"MARKER-password_digest","totp_secret":"MARKER-totp_secret"}"##)));

@@ -21,96 +21,65 @@ pub struct RoleSetsApi {
 impl RoleSetsApi {
     /// Get a list of role sets — `GET /role_sets`.
     ///
-    /// Returns a [`ListRoleSetsRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`ListRoleSetsRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn list(&self) -> ListRoleSetsRequest {
         ListRoleSetsRequest::new(self.client.clone())
     }
 
     /// Create a role set — `POST /role_sets`.
     ///
-    /// Returns a [`CreateRoleSetRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
-    pub fn create(
-        &self,
-        name: impl Into<String>,
-        default_role_key: impl Into<String>,
-        creator_role_key: impl Into<String>,
-        roles: impl IntoIterator<Item = impl Into<String>>,
-    ) -> CreateRoleSetRequest {
-        CreateRoleSetRequest::new(
-            self.client.clone(),
-            name.into(),
-            default_role_key.into(),
-            creator_role_key.into(),
-            roles.into_iter().map(Into::into).collect(),
-        )
+    /// Returns a [`CreateRoleSetRequest`] builder: set [`default_role_key`](CreateRoleSetRequest::default_role_key), [`creator_role_key`](CreateRoleSetRequest::creator_role_key) and
+    /// [`roles`](CreateRoleSetRequest::roles) (required) and any optional parameters, then `.await` it
+    /// (or call `.send()`).
+    pub fn create(&self, name: impl Into<String>) -> CreateRoleSetRequest {
+        CreateRoleSetRequest::new(self.client.clone(), name.into())
     }
 
     /// Retrieve a role set — `GET /role_sets/{role_set_key_or_id}`.
     ///
-    /// Returns a [`GetRoleSetRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`GetRoleSetRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn get(&self, role_set_key_or_id: impl Into<String>) -> GetRoleSetRequest {
         GetRoleSetRequest::new(self.client.clone(), role_set_key_or_id.into())
     }
 
     /// Update a role set — `PATCH /role_sets/{role_set_key_or_id}`.
     ///
-    /// Returns a [`UpdateRoleSetRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`UpdateRoleSetRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn update(&self, role_set_key_or_id: impl Into<String>) -> UpdateRoleSetRequest {
         UpdateRoleSetRequest::new(self.client.clone(), role_set_key_or_id.into())
     }
 
     /// Replace a role set — `POST /role_sets/{role_set_key_or_id}/replace`.
     ///
-    /// Returns a [`ReplaceRoleSetRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
-    pub fn replace(
-        &self,
-        role_set_key_or_id: impl Into<String>,
-        dest_role_set_key: impl Into<String>,
-    ) -> ReplaceRoleSetRequest {
-        ReplaceRoleSetRequest::new(
-            self.client.clone(),
-            role_set_key_or_id.into(),
-            dest_role_set_key.into(),
-        )
+    /// Returns a [`ReplaceRoleSetRequest`] builder: set [`dest_role_set_key`](ReplaceRoleSetRequest::dest_role_set_key)
+    /// (required) and any optional parameters, then `.await` it
+    /// (or call `.send()`).
+    pub fn replace(&self, role_set_key_or_id: impl Into<String>) -> ReplaceRoleSetRequest {
+        ReplaceRoleSetRequest::new(self.client.clone(), role_set_key_or_id.into())
     }
 
     /// Add roles to a role set — `POST /role_sets/{role_set_key_or_id}/roles`.
     ///
-    /// Returns a [`AddRolesToRoleSetRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
-    pub fn add_roles(
-        &self,
-        role_set_key_or_id: impl Into<String>,
-        role_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> AddRolesToRoleSetRequest {
-        AddRolesToRoleSetRequest::new(
-            self.client.clone(),
-            role_set_key_or_id.into(),
-            role_keys.into_iter().map(Into::into).collect(),
-        )
+    /// Returns a [`AddRolesToRoleSetRequest`] builder: set [`role_keys`](AddRolesToRoleSetRequest::role_keys)
+    /// (required) and any optional parameters, then `.await` it
+    /// (or call `.send()`).
+    pub fn add_roles(&self, role_set_key_or_id: impl Into<String>) -> AddRolesToRoleSetRequest {
+        AddRolesToRoleSetRequest::new(self.client.clone(), role_set_key_or_id.into())
     }
 
     /// Replace a role in a role set — `POST /role_sets/{role_set_key_or_id}/roles/replace`.
     ///
-    /// Returns a [`ReplaceRoleInRoleSetRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`ReplaceRoleInRoleSetRequest`] builder: set [`role_key`](ReplaceRoleInRoleSetRequest::role_key) and
+    /// [`to_role_key`](ReplaceRoleInRoleSetRequest::to_role_key) (required) and any optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn replace_role(
         &self,
         role_set_key_or_id: impl Into<String>,
-        role_key: impl Into<String>,
-        to_role_key: impl Into<String>,
     ) -> ReplaceRoleInRoleSetRequest {
-        ReplaceRoleInRoleSetRequest::new(
-            self.client.clone(),
-            role_set_key_or_id.into(),
-            role_key.into(),
-            to_role_key.into(),
-        )
+        ReplaceRoleInRoleSetRequest::new(self.client.clone(), role_set_key_or_id.into())
     }
 }
 
@@ -257,17 +226,11 @@ pub struct CreateRoleSetRequest {
 }
 
 impl CreateRoleSetRequest {
-    pub(crate) fn new(
-        client: Client,
-        name: String,
-        default_role_key: String,
-        creator_role_key: String,
-        roles: Vec<String>,
-    ) -> Self {
+    pub(crate) fn new(client: Client, name: String) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
-            body: CreateRoleSetBody::new(name, default_role_key, creator_role_key, roles),
+            body: CreateRoleSetBody::new(name),
         }
     }
 
@@ -289,9 +252,33 @@ impl CreateRoleSetRequest {
         self
     }
 
+    /// Sets `default_role_key` in the request body.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn default_role_key(mut self, value: impl Into<String>) -> Self {
+        self.body.default_role_key = Some(value.into());
+        self
+    }
+
+    /// Sets `creator_role_key` in the request body.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn creator_role_key(mut self, value: impl Into<String>) -> Self {
+        self.body.creator_role_key = Some(value.into());
+        self
+    }
+
     /// Sets `type` in the request body.
     pub fn type_(mut self, value: impl Into<crate::models::RoleSetType>) -> Self {
         self.body.type_ = Some(value.into());
+        self
+    }
+
+    /// Sets `roles` in the request body.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn roles(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.body.roles = Some(value.into_iter().map(Into::into).collect());
         self
     }
 
@@ -310,7 +297,11 @@ impl CreateRoleSetRequest {
     }
 
     fn build(&self) -> Request {
-        let request = Request::new(Method::POST, "/role_sets").json(&self.body);
+        let request = Request::new(Method::POST, "/role_sets")
+            .require("default_role_key", self.body.default_role_key.is_some())
+            .require("creator_role_key", self.body.creator_role_key.is_some())
+            .require("roles", self.body.roles.is_some())
+            .json(&self.body);
         request.timeouts(self.timeouts)
     }
 
@@ -551,17 +542,21 @@ pub struct ReplaceRoleSetRequest {
 }
 
 impl ReplaceRoleSetRequest {
-    pub(crate) fn new(
-        client: Client,
-        role_set_key_or_id: String,
-        dest_role_set_key: String,
-    ) -> Self {
+    pub(crate) fn new(client: Client, role_set_key_or_id: String) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
             role_set_key_or_id,
-            body: ReplaceRoleSetBody::new(dest_role_set_key),
+            body: ReplaceRoleSetBody::new(),
         }
+    }
+
+    /// Sets `dest_role_set_key` in the request body.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn dest_role_set_key(mut self, value: impl Into<String>) -> Self {
+        self.body.dest_role_set_key = Some(value.into());
+        self
     }
 
     /// Sets `reassignment_mappings` in the request body.
@@ -586,6 +581,7 @@ impl ReplaceRoleSetRequest {
 
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/role_sets/{role_set_key_or_id}/replace")
+            .require("dest_role_set_key", self.body.dest_role_set_key.is_some())
             .path_param("role_set_key_or_id", &self.role_set_key_or_id)
             .json(&self.body);
         request.timeouts(self.timeouts)
@@ -627,13 +623,21 @@ pub struct AddRolesToRoleSetRequest {
 }
 
 impl AddRolesToRoleSetRequest {
-    pub(crate) fn new(client: Client, role_set_key_or_id: String, role_keys: Vec<String>) -> Self {
+    pub(crate) fn new(client: Client, role_set_key_or_id: String) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
             role_set_key_or_id,
-            body: AddRolesToRoleSetBody::new(role_keys),
+            body: AddRolesToRoleSetBody::new(),
         }
+    }
+
+    /// Sets `role_keys` in the request body.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn role_keys(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.body.role_keys = Some(value.into_iter().map(Into::into).collect());
+        self
     }
 
     /// Sets `default_role_key` in the request body.
@@ -664,6 +668,7 @@ impl AddRolesToRoleSetRequest {
 
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/role_sets/{role_set_key_or_id}/roles")
+            .require("role_keys", self.body.role_keys.is_some())
             .path_param("role_set_key_or_id", &self.role_set_key_or_id)
             .json(&self.body);
         request.timeouts(self.timeouts)
@@ -705,18 +710,29 @@ pub struct ReplaceRoleInRoleSetRequest {
 }
 
 impl ReplaceRoleInRoleSetRequest {
-    pub(crate) fn new(
-        client: Client,
-        role_set_key_or_id: String,
-        role_key: String,
-        to_role_key: String,
-    ) -> Self {
+    pub(crate) fn new(client: Client, role_set_key_or_id: String) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
             role_set_key_or_id,
-            body: ReplaceRoleInRoleSetBody::new(role_key, to_role_key),
+            body: ReplaceRoleInRoleSetBody::new(),
         }
+    }
+
+    /// Sets `role_key` in the request body.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn role_key(mut self, value: impl Into<String>) -> Self {
+        self.body.role_key = Some(value.into());
+        self
+    }
+
+    /// Sets `to_role_key` in the request body.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn to_role_key(mut self, value: impl Into<String>) -> Self {
+        self.body.to_role_key = Some(value.into());
+        self
     }
 
     /// The time allowed for each attempt of this call, instead of the client's
@@ -738,6 +754,8 @@ impl ReplaceRoleInRoleSetRequest {
             Method::POST,
             "/role_sets/{role_set_key_or_id}/roles/replace",
         )
+        .require("role_key", self.body.role_key.is_some())
+        .require("to_role_key", self.body.to_role_key.is_some())
         .path_param("role_set_key_or_id", &self.role_set_key_or_id)
         .json(&self.body);
         request.timeouts(self.timeouts)
@@ -769,8 +787,9 @@ crate::macros::into_future!(ReplaceRoleInRoleSetRequest => crate::models::RoleSe
 /// `AddRolesToRoleSetBody`: request body of `AddRolesToRoleSet`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct AddRolesToRoleSetBody {
-    /// `role_keys` (required).
-    pub(crate) role_keys: Vec<String>,
+    /// `role_keys` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) role_keys: Option<Vec<String>>,
     /// `default_role_key` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) default_role_key: Option<String>,
@@ -781,9 +800,9 @@ pub(crate) struct AddRolesToRoleSetBody {
 
 impl AddRolesToRoleSetBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(role_keys: Vec<String>) -> Self {
+    pub(crate) fn new() -> Self {
         Self {
-            role_keys,
+            role_keys: None,
             default_role_key: None,
             creator_role_key: None,
         }
@@ -801,33 +820,31 @@ pub(crate) struct CreateRoleSetBody {
     /// `description` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) description: Option<Option<String>>,
-    /// `default_role_key` (required).
-    pub(crate) default_role_key: String,
-    /// `creator_role_key` (required).
-    pub(crate) creator_role_key: String,
+    /// `default_role_key` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) default_role_key: Option<String>,
+    /// `creator_role_key` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) creator_role_key: Option<String>,
     /// `type` (optional).
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub(crate) type_: Option<crate::models::RoleSetType>,
-    /// `roles` (required).
-    pub(crate) roles: Vec<String>,
+    /// `roles` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) roles: Option<Vec<String>>,
 }
 
 impl CreateRoleSetBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(
-        name: String,
-        default_role_key: String,
-        creator_role_key: String,
-        roles: Vec<String>,
-    ) -> Self {
+    pub(crate) fn new(name: String) -> Self {
         Self {
             name,
             key: None,
             description: None,
-            default_role_key,
-            creator_role_key,
+            default_role_key: None,
+            creator_role_key: None,
             type_: None,
-            roles,
+            roles: None,
         }
     }
 }
@@ -835,18 +852,20 @@ impl CreateRoleSetBody {
 /// `ReplaceRoleInRoleSetBody`: request body of `ReplaceRoleInRoleSet`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct ReplaceRoleInRoleSetBody {
-    /// `role_key` (required).
-    pub(crate) role_key: String,
-    /// `to_role_key` (required).
-    pub(crate) to_role_key: String,
+    /// `role_key` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) role_key: Option<String>,
+    /// `to_role_key` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) to_role_key: Option<String>,
 }
 
 impl ReplaceRoleInRoleSetBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(role_key: String, to_role_key: String) -> Self {
+    pub(crate) fn new() -> Self {
         Self {
-            role_key,
-            to_role_key,
+            role_key: None,
+            to_role_key: None,
         }
     }
 }
@@ -854,8 +873,9 @@ impl ReplaceRoleInRoleSetBody {
 /// `ReplaceRoleSetBody`: request body of `ReplaceRoleSet`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct ReplaceRoleSetBody {
-    /// `dest_role_set_key` (required).
-    pub(crate) dest_role_set_key: String,
+    /// `dest_role_set_key` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) dest_role_set_key: Option<String>,
     /// `reassignment_mappings` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) reassignment_mappings: Option<crate::models::ReassignmentMappings>,
@@ -863,9 +883,9 @@ pub(crate) struct ReplaceRoleSetBody {
 
 impl ReplaceRoleSetBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(dest_role_set_key: String) -> Self {
+    pub(crate) fn new() -> Self {
         Self {
-            dest_role_set_key,
+            dest_role_set_key: None,
             reassignment_mappings: None,
         }
     }

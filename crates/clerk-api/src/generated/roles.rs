@@ -21,78 +21,67 @@ pub struct RolesApi {
 impl RolesApi {
     /// Get a list of organization roles — `GET /organization_roles`.
     ///
-    /// Returns a [`ListOrganizationRolesRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`ListOrganizationRolesRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn list(&self) -> ListOrganizationRolesRequest {
         ListOrganizationRolesRequest::new(self.client.clone())
     }
 
     /// Create an organization role — `POST /organization_roles`.
     ///
-    /// Returns a [`CreateOrganizationRoleRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
-    pub fn create(
-        &self,
-        name: impl Into<String>,
-        key: impl Into<String>,
-    ) -> CreateOrganizationRoleRequest {
-        CreateOrganizationRoleRequest::new(self.client.clone(), name.into(), key.into())
+    /// Returns a [`CreateOrganizationRoleRequest`] builder: set [`key`](CreateOrganizationRoleRequest::key)
+    /// (required) and any optional parameters, then `.await` it
+    /// (or call `.send()`).
+    pub fn create(&self, name: impl Into<String>) -> CreateOrganizationRoleRequest {
+        CreateOrganizationRoleRequest::new(self.client.clone(), name.into())
     }
 
     /// Retrieve an organization role — `GET /organization_roles/{organization_role_id}`.
     ///
-    /// Returns a [`GetOrganizationRoleRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`GetOrganizationRoleRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn get(&self, organization_role_id: impl Into<String>) -> GetOrganizationRoleRequest {
         GetOrganizationRoleRequest::new(self.client.clone(), organization_role_id.into())
     }
 
     /// Update an organization role — `PATCH /organization_roles/{organization_role_id}`.
     ///
-    /// Returns a [`UpdateOrganizationRoleRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`UpdateOrganizationRoleRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn update(&self, organization_role_id: impl Into<String>) -> UpdateOrganizationRoleRequest {
         UpdateOrganizationRoleRequest::new(self.client.clone(), organization_role_id.into())
     }
 
     /// Delete an organization role — `DELETE /organization_roles/{organization_role_id}`.
     ///
-    /// Returns a [`DeleteOrganizationRoleRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`DeleteOrganizationRoleRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn delete(&self, organization_role_id: impl Into<String>) -> DeleteOrganizationRoleRequest {
         DeleteOrganizationRoleRequest::new(self.client.clone(), organization_role_id.into())
     }
 
     /// Assign a permission to an organization role — `POST /organization_roles/{organization_role_id}/permissions/{permission_id}`.
     ///
-    /// Returns a [`AssignRolePermissionRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`AssignRolePermissionRequest`] builder: set [`permission_id`](AssignRolePermissionRequest::permission_id)
+    /// (required) and any optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn assign_permission(
         &self,
         organization_role_id: impl Into<String>,
-        permission_id: impl Into<String>,
     ) -> AssignRolePermissionRequest {
-        AssignRolePermissionRequest::new(
-            self.client.clone(),
-            organization_role_id.into(),
-            permission_id.into(),
-        )
+        AssignRolePermissionRequest::new(self.client.clone(), organization_role_id.into())
     }
 
     /// Remove a permission from an organization role — `DELETE /organization_roles/{organization_role_id}/permissions/{permission_id}`.
     ///
-    /// Returns a [`RemoveRolePermissionRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`RemoveRolePermissionRequest`] builder: set [`permission_id`](RemoveRolePermissionRequest::permission_id)
+    /// (required) and any optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn remove_permission(
         &self,
         organization_role_id: impl Into<String>,
-        permission_id: impl Into<String>,
     ) -> RemoveRolePermissionRequest {
-        RemoveRolePermissionRequest::new(
-            self.client.clone(),
-            organization_role_id.into(),
-            permission_id.into(),
-        )
+        RemoveRolePermissionRequest::new(self.client.clone(), organization_role_id.into())
     }
 }
 
@@ -238,12 +227,20 @@ pub struct CreateOrganizationRoleRequest {
 }
 
 impl CreateOrganizationRoleRequest {
-    pub(crate) fn new(client: Client, name: String, key: String) -> Self {
+    pub(crate) fn new(client: Client, name: String) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
-            body: CreateOrganizationRoleBody::new(name, key),
+            body: CreateOrganizationRoleBody::new(name),
         }
+    }
+
+    /// Sets `key` in the request body.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn key(mut self, value: impl Into<String>) -> Self {
+        self.body.key = Some(value.into());
+        self
     }
 
     /// Sets `description` in the request body.
@@ -297,7 +294,9 @@ impl CreateOrganizationRoleRequest {
     }
 
     fn build(&self) -> Request {
-        let request = Request::new(Method::POST, "/organization_roles").json(&self.body);
+        let request = Request::new(Method::POST, "/organization_roles")
+            .require("key", self.body.key.is_some())
+            .json(&self.body);
         request.timeouts(self.timeouts)
     }
 
@@ -573,17 +572,25 @@ pub struct AssignRolePermissionRequest {
     pub(crate) client: Client,
     pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_role_id: String,
-    pub(crate) permission_id: String,
+    pub(crate) permission_id: Option<String>,
 }
 
 impl AssignRolePermissionRequest {
-    pub(crate) fn new(client: Client, organization_role_id: String, permission_id: String) -> Self {
+    pub(crate) fn new(client: Client, organization_role_id: String) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
             organization_role_id,
-            permission_id,
+            permission_id: None,
         }
+    }
+
+    /// Sets the `permission_id` path parameter.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn permission_id(mut self, value: impl Into<String>) -> Self {
+        self.permission_id = Some(value.into());
+        self
     }
 
     /// The time allowed for each attempt of this call, instead of the client's
@@ -601,12 +608,14 @@ impl AssignRolePermissionRequest {
     }
 
     fn build(&self) -> Request {
+        let permission_id = self.permission_id.as_deref().unwrap_or_default();
         let request = Request::new(
             Method::POST,
             "/organization_roles/{organization_role_id}/permissions/{permission_id}",
         )
+        .require("permission_id", self.permission_id.is_some())
         .path_param("organization_role_id", &self.organization_role_id)
-        .path_param("permission_id", &self.permission_id);
+        .path_param("permission_id", permission_id);
         request.timeouts(self.timeouts)
     }
 
@@ -642,17 +651,25 @@ pub struct RemoveRolePermissionRequest {
     pub(crate) client: Client,
     pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) organization_role_id: String,
-    pub(crate) permission_id: String,
+    pub(crate) permission_id: Option<String>,
 }
 
 impl RemoveRolePermissionRequest {
-    pub(crate) fn new(client: Client, organization_role_id: String, permission_id: String) -> Self {
+    pub(crate) fn new(client: Client, organization_role_id: String) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
             organization_role_id,
-            permission_id,
+            permission_id: None,
         }
+    }
+
+    /// Sets the `permission_id` path parameter.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn permission_id(mut self, value: impl Into<String>) -> Self {
+        self.permission_id = Some(value.into());
+        self
     }
 
     /// The time allowed for each attempt of this call, instead of the client's
@@ -670,12 +687,14 @@ impl RemoveRolePermissionRequest {
     }
 
     fn build(&self) -> Request {
+        let permission_id = self.permission_id.as_deref().unwrap_or_default();
         let request = Request::new(
             Method::DELETE,
             "/organization_roles/{organization_role_id}/permissions/{permission_id}",
         )
+        .require("permission_id", self.permission_id.is_some())
         .path_param("organization_role_id", &self.organization_role_id)
-        .path_param("permission_id", &self.permission_id);
+        .path_param("permission_id", permission_id);
         request.timeouts(self.timeouts)
     }
 
@@ -707,8 +726,9 @@ crate::macros::into_future!(RemoveRolePermissionRequest => crate::models::Role);
 pub(crate) struct CreateOrganizationRoleBody {
     /// `name` (required).
     pub(crate) name: String,
-    /// `key` (required).
-    pub(crate) key: String,
+    /// `key` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) key: Option<String>,
     /// `description` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) description: Option<Option<String>>,
@@ -722,10 +742,10 @@ pub(crate) struct CreateOrganizationRoleBody {
 
 impl CreateOrganizationRoleBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(name: String, key: String) -> Self {
+    pub(crate) fn new(name: String) -> Self {
         Self {
             name,
-            key,
+            key: None,
             description: None,
             permissions: None,
             include_in_initial_role_set: None,

@@ -21,8 +21,8 @@ pub struct SamlConnectionsApi {
 impl SamlConnectionsApi {
     /// Get a list of SAML Connections for an instance — `GET /saml_connections`.
     ///
-    /// Returns a [`ListSamlConnectionsRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`ListSamlConnectionsRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     ///
     /// Clerk marks this operation as deprecated.
     pub fn list(&self) -> ListSamlConnectionsRequest {
@@ -31,22 +31,19 @@ impl SamlConnectionsApi {
 
     /// Create a SAML Connection — `POST /saml_connections`.
     ///
-    /// Returns a [`CreateSamlConnectionRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`CreateSamlConnectionRequest`] builder: set [`provider`](CreateSamlConnectionRequest::provider)
+    /// (required) and any optional parameters, then `.await` it
+    /// (or call `.send()`).
     ///
     /// Clerk marks this operation as deprecated.
-    pub fn create(
-        &self,
-        name: impl Into<String>,
-        provider: impl Into<CreateSamlConnectionProvider>,
-    ) -> CreateSamlConnectionRequest {
-        CreateSamlConnectionRequest::new(self.client.clone(), name.into(), provider.into())
+    pub fn create(&self, name: impl Into<String>) -> CreateSamlConnectionRequest {
+        CreateSamlConnectionRequest::new(self.client.clone(), name.into())
     }
 
     /// Retrieve a SAML Connection by ID — `GET /saml_connections/{saml_connection_id}`.
     ///
-    /// Returns a [`GetSamlConnectionRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`GetSamlConnectionRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     ///
     /// Clerk marks this operation as deprecated.
     pub fn get(&self, saml_connection_id: impl Into<String>) -> GetSamlConnectionRequest {
@@ -55,8 +52,8 @@ impl SamlConnectionsApi {
 
     /// Update a SAML Connection — `PATCH /saml_connections/{saml_connection_id}`.
     ///
-    /// Returns a [`UpdateSamlConnectionRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`UpdateSamlConnectionRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     ///
     /// Clerk marks this operation as deprecated.
     pub fn update(&self, saml_connection_id: impl Into<String>) -> UpdateSamlConnectionRequest {
@@ -65,8 +62,8 @@ impl SamlConnectionsApi {
 
     /// Delete a SAML Connection — `DELETE /saml_connections/{saml_connection_id}`.
     ///
-    /// Returns a [`DeleteSamlConnectionRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`DeleteSamlConnectionRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     ///
     /// Clerk marks this operation as deprecated.
     pub fn delete(&self, saml_connection_id: impl Into<String>) -> DeleteSamlConnectionRequest {
@@ -226,15 +223,11 @@ pub struct CreateSamlConnectionRequest {
 }
 
 impl CreateSamlConnectionRequest {
-    pub(crate) fn new(
-        client: Client,
-        name: String,
-        provider: CreateSamlConnectionProvider,
-    ) -> Self {
+    pub(crate) fn new(client: Client, name: String) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
-            body: CreateSamlConnectionBody::new(name, provider),
+            body: CreateSamlConnectionBody::new(name),
         }
     }
 
@@ -247,6 +240,14 @@ impl CreateSamlConnectionRequest {
     /// Sets `domains` in the request body.
     pub fn domains(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.body.domains = Some(value.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `provider` in the request body.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn provider(mut self, value: impl Into<CreateSamlConnectionProvider>) -> Self {
+        self.body.provider = Some(value.into());
         self
     }
 
@@ -367,7 +368,9 @@ impl CreateSamlConnectionRequest {
     }
 
     fn build(&self) -> Request {
-        let request = Request::new(Method::POST, "/saml_connections").json(&self.body);
+        let request = Request::new(Method::POST, "/saml_connections")
+            .require("provider", self.body.provider.is_some())
+            .json(&self.body);
         request.timeouts(self.timeouts)
     }
 
@@ -856,8 +859,9 @@ pub(crate) struct CreateSamlConnectionBody {
     /// `domains` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) domains: Option<Vec<String>>,
-    /// `provider` (required).
-    pub(crate) provider: CreateSamlConnectionProvider,
+    /// `provider` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) provider: Option<CreateSamlConnectionProvider>,
     /// `idp_entity_id` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) idp_entity_id: Option<Option<String>>,
@@ -889,12 +893,12 @@ pub(crate) struct CreateSamlConnectionBody {
 
 impl CreateSamlConnectionBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(name: String, provider: CreateSamlConnectionProvider) -> Self {
+    pub(crate) fn new(name: String) -> Self {
         Self {
             name,
             domain: None,
             domains: None,
-            provider,
+            provider: None,
             idp_entity_id: None,
             idp_sso_url: None,
             idp_certificate: None,

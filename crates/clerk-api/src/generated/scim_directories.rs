@@ -21,56 +21,52 @@ pub struct ScimDirectoriesApi {
 impl ScimDirectoriesApi {
     /// List all directories — `GET /scim_directories`.
     ///
-    /// Returns a [`ListScimDirectoriesRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`ListScimDirectoriesRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn list(&self) -> ListScimDirectoriesRequest {
         ListScimDirectoriesRequest::new(self.client.clone())
     }
 
     /// Create a directory — `POST /scim_directories`.
     ///
-    /// Returns a [`CreateScimDirectoryRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`CreateScimDirectoryRequest`] builder: set [`provider`](CreateScimDirectoryRequest::provider)
+    /// (required) and any optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn create(
         &self,
         enterprise_connection_id: impl Into<String>,
-        provider: impl Into<String>,
     ) -> CreateScimDirectoryRequest {
-        CreateScimDirectoryRequest::new(
-            self.client.clone(),
-            enterprise_connection_id.into(),
-            provider.into(),
-        )
+        CreateScimDirectoryRequest::new(self.client.clone(), enterprise_connection_id.into())
     }
 
     /// Retrieve a directory — `GET /scim_directories/{scim_directory_id}`.
     ///
-    /// Returns a [`GetScimDirectoryRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`GetScimDirectoryRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn get(&self, scim_directory_id: impl Into<String>) -> GetScimDirectoryRequest {
         GetScimDirectoryRequest::new(self.client.clone(), scim_directory_id.into())
     }
 
     /// Update a directory — `PATCH /scim_directories/{scim_directory_id}`.
     ///
-    /// Returns a [`UpdateScimDirectoryRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`UpdateScimDirectoryRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn update(&self, scim_directory_id: impl Into<String>) -> UpdateScimDirectoryRequest {
         UpdateScimDirectoryRequest::new(self.client.clone(), scim_directory_id.into())
     }
 
     /// Delete a directory — `DELETE /scim_directories/{scim_directory_id}`.
     ///
-    /// Returns a [`DeleteScimDirectoryRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`DeleteScimDirectoryRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn delete(&self, scim_directory_id: impl Into<String>) -> DeleteScimDirectoryRequest {
         DeleteScimDirectoryRequest::new(self.client.clone(), scim_directory_id.into())
     }
 
     /// Rotate a directory's API key — `POST /scim_directories/{scim_directory_id}/rotate_api_key`.
     ///
-    /// Returns a [`RotateScimDirectoryApiKeyRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`RotateScimDirectoryApiKeyRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn rotate_api_key(
         &self,
         scim_directory_id: impl Into<String>,
@@ -80,8 +76,8 @@ impl ScimDirectoriesApi {
 
     /// List SCIM group role mappings — `GET /scim_directories/{scim_directory_id}/group_role_mappings`.
     ///
-    /// Returns a [`ListScimGroupRoleMappingsRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`ListScimGroupRoleMappingsRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn group_role_mappings(
         &self,
         scim_directory_id: impl Into<String>,
@@ -91,26 +87,20 @@ impl ScimDirectoriesApi {
 
     /// Create a SCIM group role mapping — `POST /scim_directories/{scim_directory_id}/group_role_mappings`.
     ///
-    /// Returns a [`CreateScimGroupRoleMappingRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`CreateScimGroupRoleMappingRequest`] builder: set [`scim_group_id`](CreateScimGroupRoleMappingRequest::scim_group_id) and
+    /// [`role_id`](CreateScimGroupRoleMappingRequest::role_id) (required) and any optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn create_group_role_mapping(
         &self,
         scim_directory_id: impl Into<String>,
-        scim_group_id: impl Into<String>,
-        role_id: impl Into<String>,
     ) -> CreateScimGroupRoleMappingRequest {
-        CreateScimGroupRoleMappingRequest::new(
-            self.client.clone(),
-            scim_directory_id.into(),
-            scim_group_id.into(),
-            role_id.into(),
-        )
+        CreateScimGroupRoleMappingRequest::new(self.client.clone(), scim_directory_id.into())
     }
 
     /// Replace SCIM group role mappings — `PUT /scim_directories/{scim_directory_id}/group_role_mappings`.
     ///
-    /// Returns a [`ReplaceScimGroupRoleMappingsRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`ReplaceScimGroupRoleMappingsRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn replace_group_role_mappings(
         &self,
         scim_directory_id: impl Into<String>,
@@ -125,18 +115,14 @@ impl ScimDirectoriesApi {
 
     /// Delete a SCIM group role mapping — `DELETE /scim_directories/{scim_directory_id}/group_role_mappings/{mapping_id}`.
     ///
-    /// Returns a [`DeleteScimGroupRoleMappingRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`DeleteScimGroupRoleMappingRequest`] builder: set [`mapping_id`](DeleteScimGroupRoleMappingRequest::mapping_id)
+    /// (required) and any optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn delete_group_role_mapping(
         &self,
         scim_directory_id: impl Into<String>,
-        mapping_id: impl Into<String>,
     ) -> DeleteScimGroupRoleMappingRequest {
-        DeleteScimGroupRoleMappingRequest::new(
-            self.client.clone(),
-            scim_directory_id.into(),
-            mapping_id.into(),
-        )
+        DeleteScimGroupRoleMappingRequest::new(self.client.clone(), scim_directory_id.into())
     }
 }
 
@@ -265,17 +251,25 @@ pub struct CreateScimDirectoryRequest {
 }
 
 impl CreateScimDirectoryRequest {
-    pub(crate) fn new(client: Client, enterprise_connection_id: String, provider: String) -> Self {
+    pub(crate) fn new(client: Client, enterprise_connection_id: String) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
-            body: CreateScimDirectoryBody::new(enterprise_connection_id, provider),
+            body: CreateScimDirectoryBody::new(enterprise_connection_id),
         }
     }
 
     /// Sets `name` in the request body.
     pub fn name(mut self, value: impl Into<String>) -> Self {
         self.body.name = Some(value.into());
+        self
+    }
+
+    /// Sets `provider` in the request body.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn provider(mut self, value: impl Into<String>) -> Self {
+        self.body.provider = Some(value.into());
         self
     }
 
@@ -303,7 +297,9 @@ impl CreateScimDirectoryRequest {
     }
 
     fn build(&self) -> Request {
-        let request = Request::new(Method::POST, "/scim_directories").json(&self.body);
+        let request = Request::new(Method::POST, "/scim_directories")
+            .require("provider", self.body.provider.is_some())
+            .json(&self.body);
         request.timeouts(self.timeouts)
     }
 
@@ -702,18 +698,29 @@ pub struct CreateScimGroupRoleMappingRequest {
 }
 
 impl CreateScimGroupRoleMappingRequest {
-    pub(crate) fn new(
-        client: Client,
-        scim_directory_id: String,
-        scim_group_id: String,
-        role_id: String,
-    ) -> Self {
+    pub(crate) fn new(client: Client, scim_directory_id: String) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
             scim_directory_id,
-            body: CreateScimGroupRoleMappingBody::new(scim_group_id, role_id),
+            body: CreateScimGroupRoleMappingBody::new(),
         }
+    }
+
+    /// Sets `scim_group_id` in the request body.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn scim_group_id(mut self, value: impl Into<String>) -> Self {
+        self.body.scim_group_id = Some(value.into());
+        self
+    }
+
+    /// Sets `role_id` in the request body.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn role_id(mut self, value: impl Into<String>) -> Self {
+        self.body.role_id = Some(value.into());
+        self
     }
 
     /// Sets `precedence` in the request body.
@@ -741,6 +748,8 @@ impl CreateScimGroupRoleMappingRequest {
             Method::POST,
             "/scim_directories/{scim_directory_id}/group_role_mappings",
         )
+        .require("scim_group_id", self.body.scim_group_id.is_some())
+        .require("role_id", self.body.role_id.is_some())
         .path_param("scim_directory_id", &self.scim_directory_id)
         .json(&self.body);
         request.timeouts(self.timeouts)
@@ -853,17 +862,25 @@ pub struct DeleteScimGroupRoleMappingRequest {
     pub(crate) client: Client,
     pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) scim_directory_id: String,
-    pub(crate) mapping_id: String,
+    pub(crate) mapping_id: Option<String>,
 }
 
 impl DeleteScimGroupRoleMappingRequest {
-    pub(crate) fn new(client: Client, scim_directory_id: String, mapping_id: String) -> Self {
+    pub(crate) fn new(client: Client, scim_directory_id: String) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
             scim_directory_id,
-            mapping_id,
+            mapping_id: None,
         }
+    }
+
+    /// Sets the `mapping_id` path parameter.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn mapping_id(mut self, value: impl Into<String>) -> Self {
+        self.mapping_id = Some(value.into());
+        self
     }
 
     /// The time allowed for each attempt of this call, instead of the client's
@@ -881,12 +898,14 @@ impl DeleteScimGroupRoleMappingRequest {
     }
 
     fn build(&self) -> Request {
+        let mapping_id = self.mapping_id.as_deref().unwrap_or_default();
         let request = Request::new(
             Method::DELETE,
             "/scim_directories/{scim_directory_id}/group_role_mappings/{mapping_id}",
         )
+        .require("mapping_id", self.mapping_id.is_some())
         .path_param("scim_directory_id", &self.scim_directory_id)
-        .path_param("mapping_id", &self.mapping_id);
+        .path_param("mapping_id", mapping_id);
         request.timeouts(self.timeouts)
     }
 
@@ -921,8 +940,9 @@ pub(crate) struct CreateScimDirectoryBody {
     /// `name` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) name: Option<String>,
-    /// `provider` (required).
-    pub(crate) provider: String,
+    /// `provider` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) provider: Option<String>,
     /// `group_role_mappings` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) group_role_mappings: Option<Vec<CreateScimDirectoryGroupRoleMappingsItem>>,
@@ -930,11 +950,11 @@ pub(crate) struct CreateScimDirectoryBody {
 
 impl CreateScimDirectoryBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(enterprise_connection_id: String, provider: String) -> Self {
+    pub(crate) fn new(enterprise_connection_id: String) -> Self {
         Self {
             enterprise_connection_id,
             name: None,
-            provider,
+            provider: None,
             group_role_mappings: None,
         }
     }
@@ -970,10 +990,12 @@ impl CreateScimDirectoryGroupRoleMappingsItem {
 /// `CreateScimGroupRoleMappingBody`: request body of `CreateSCIMGroupRoleMapping`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct CreateScimGroupRoleMappingBody {
-    /// `scim_group_id` (required).
-    pub(crate) scim_group_id: String,
-    /// `role_id` (required).
-    pub(crate) role_id: String,
+    /// `scim_group_id` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) scim_group_id: Option<String>,
+    /// `role_id` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) role_id: Option<String>,
     /// `precedence` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) precedence: Option<i64>,
@@ -981,10 +1003,10 @@ pub(crate) struct CreateScimGroupRoleMappingBody {
 
 impl CreateScimGroupRoleMappingBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(scim_group_id: String, role_id: String) -> Self {
+    pub(crate) fn new() -> Self {
         Self {
-            scim_group_id,
-            role_id,
+            scim_group_id: None,
+            role_id: None,
             precedence: None,
         }
     }

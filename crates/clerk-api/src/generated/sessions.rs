@@ -21,78 +21,63 @@ pub struct SessionsApi {
 impl SessionsApi {
     /// List all sessions — `GET /sessions`.
     ///
-    /// Returns a [`GetSessionListRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`GetSessionListRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn list(&self) -> GetSessionListRequest {
         GetSessionListRequest::new(self.client.clone())
     }
 
     /// Create a new active session — `POST /sessions`.
     ///
-    /// Returns a [`CreateSessionRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`CreateSessionRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn create(&self, user_id: impl Into<String>) -> CreateSessionRequest {
         CreateSessionRequest::new(self.client.clone(), user_id.into())
     }
 
     /// Retrieve a session — `GET /sessions/{session_id}`.
     ///
-    /// Returns a [`GetSessionRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`GetSessionRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn get(&self, session_id: impl Into<String>) -> GetSessionRequest {
         GetSessionRequest::new(self.client.clone(), session_id.into())
     }
 
     /// Refresh a session — `POST /sessions/{session_id}/refresh`.
     ///
-    /// Returns a [`RefreshSessionRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
-    pub fn refresh(
-        &self,
-        session_id: impl Into<String>,
-        expired_token: impl Into<String>,
-        refresh_token: impl Into<String>,
-        request_origin: impl Into<String>,
-    ) -> RefreshSessionRequest {
-        RefreshSessionRequest::new(
-            self.client.clone(),
-            session_id.into(),
-            expired_token.into(),
-            refresh_token.into(),
-            request_origin.into(),
-        )
+    /// Returns a [`RefreshSessionRequest`] builder: set [`expired_token`](RefreshSessionRequest::expired_token), [`refresh_token`](RefreshSessionRequest::refresh_token) and
+    /// [`request_origin`](RefreshSessionRequest::request_origin) (required) and any optional parameters, then `.await` it
+    /// (or call `.send()`).
+    pub fn refresh(&self, session_id: impl Into<String>) -> RefreshSessionRequest {
+        RefreshSessionRequest::new(self.client.clone(), session_id.into())
     }
 
     /// Revoke a session — `POST /sessions/{session_id}/revoke`.
     ///
-    /// Returns a [`RevokeSessionRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`RevokeSessionRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn revoke(&self, session_id: impl Into<String>) -> RevokeSessionRequest {
         RevokeSessionRequest::new(self.client.clone(), session_id.into())
     }
 
     /// Create a session token — `POST /sessions/{session_id}/tokens`.
     ///
-    /// Returns a [`CreateSessionTokenRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`CreateSessionTokenRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn create_token(&self, session_id: impl Into<String>) -> CreateSessionTokenRequest {
         CreateSessionTokenRequest::new(self.client.clone(), session_id.into())
     }
 
     /// Create a session token from a JWT template — `POST /sessions/{session_id}/tokens/{template_name}`.
     ///
-    /// Returns a [`CreateSessionTokenFromTemplateRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`CreateSessionTokenFromTemplateRequest`] builder: set [`template_name`](CreateSessionTokenFromTemplateRequest::template_name)
+    /// (required) and any optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn create_token_from_template(
         &self,
         session_id: impl Into<String>,
-        template_name: impl Into<String>,
     ) -> CreateSessionTokenFromTemplateRequest {
-        CreateSessionTokenFromTemplateRequest::new(
-            self.client.clone(),
-            session_id.into(),
-            template_name.into(),
-        )
+        CreateSessionTokenFromTemplateRequest::new(self.client.clone(), session_id.into())
     }
 }
 
@@ -382,19 +367,13 @@ pub struct RefreshSessionRequest {
 }
 
 impl RefreshSessionRequest {
-    pub(crate) fn new(
-        client: Client,
-        session_id: String,
-        expired_token: String,
-        refresh_token: String,
-        request_origin: String,
-    ) -> Self {
+    pub(crate) fn new(client: Client, session_id: String) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
             session_id,
             suffixed_cookies: None,
-            body: RefreshSessionBody::new(expired_token, refresh_token, request_origin),
+            body: RefreshSessionBody::new(),
         }
     }
 
@@ -403,6 +382,30 @@ impl RefreshSessionRequest {
     /// Not in the OpenAPI spec: the live API takes it (see `codegen/overlay.txt`).
     pub fn suffixed_cookies(mut self, value: bool) -> Self {
         self.suffixed_cookies = Some(value);
+        self
+    }
+
+    /// Sets `expired_token` in the request body.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn expired_token(mut self, value: impl Into<String>) -> Self {
+        self.body.expired_token = Some(value.into());
+        self
+    }
+
+    /// Sets `refresh_token` in the request body.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn refresh_token(mut self, value: impl Into<String>) -> Self {
+        self.body.refresh_token = Some(value.into());
+        self
+    }
+
+    /// Sets `request_origin` in the request body.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn request_origin(mut self, value: impl Into<String>) -> Self {
+        self.body.request_origin = Some(value.into());
         self
     }
 
@@ -458,6 +461,9 @@ impl RefreshSessionRequest {
 
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/sessions/{session_id}/refresh")
+            .require("expired_token", self.body.expired_token.is_some())
+            .require("refresh_token", self.body.refresh_token.is_some())
+            .require("request_origin", self.body.request_origin.is_some())
             .path_param("session_id", &self.session_id)
             .query("suffixed_cookies", self.suffixed_cookies)
             .json(&self.body);
@@ -637,19 +643,27 @@ pub struct CreateSessionTokenFromTemplateRequest {
     pub(crate) client: Client,
     pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) session_id: String,
-    pub(crate) template_name: String,
+    pub(crate) template_name: Option<String>,
     pub(crate) body: CreateSessionTokenFromTemplateBody,
 }
 
 impl CreateSessionTokenFromTemplateRequest {
-    pub(crate) fn new(client: Client, session_id: String, template_name: String) -> Self {
+    pub(crate) fn new(client: Client, session_id: String) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
             session_id,
-            template_name,
+            template_name: None,
             body: CreateSessionTokenFromTemplateBody::new(),
         }
+    }
+
+    /// Sets the `template_name` path parameter.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn template_name(mut self, value: impl Into<String>) -> Self {
+        self.template_name = Some(value.into());
+        self
     }
 
     /// Sets `expires_in_seconds` in the request body.
@@ -679,12 +693,14 @@ impl CreateSessionTokenFromTemplateRequest {
     }
 
     fn build(&self) -> Request {
+        let template_name = self.template_name.as_deref().unwrap_or_default();
         let request = Request::new(
             Method::POST,
             "/sessions/{session_id}/tokens/{template_name}",
         )
+        .require("template_name", self.template_name.is_some())
         .path_param("session_id", &self.session_id)
-        .path_param("template_name", &self.template_name)
+        .path_param("template_name", template_name)
         .json(&self.body);
         request.timeouts(self.timeouts)
     }
@@ -835,12 +851,15 @@ crate::macros::string_enum!(GetSessionListStatus { Abandoned => "abandoned", Act
 /// `RefreshSessionBody`: request body of `RefreshSession`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct RefreshSessionBody {
-    /// `expired_token` (required).
-    pub(crate) expired_token: String,
-    /// `refresh_token` (required).
-    pub(crate) refresh_token: String,
-    /// `request_origin` (required).
-    pub(crate) request_origin: String,
+    /// `expired_token` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) expired_token: Option<String>,
+    /// `refresh_token` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) refresh_token: Option<String>,
+    /// `request_origin` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) request_origin: Option<String>,
     /// `request_headers` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) request_headers: Option<Option<serde_json::Value>>,
@@ -855,8 +874,14 @@ pub(crate) struct RefreshSessionBody {
 impl std::fmt::Debug for RefreshSessionBody {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RefreshSessionBody")
-            .field("expired_token", &crate::macros::Redacted)
-            .field("refresh_token", &crate::macros::Redacted)
+            .field(
+                "expired_token",
+                &self.expired_token.as_ref().map(|_| crate::macros::Redacted),
+            )
+            .field(
+                "refresh_token",
+                &self.refresh_token.as_ref().map(|_| crate::macros::Redacted),
+            )
             .field("request_origin", &self.request_origin)
             .field("request_headers", &self.request_headers)
             .field("format", &self.format)
@@ -867,15 +892,11 @@ impl std::fmt::Debug for RefreshSessionBody {
 
 impl RefreshSessionBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(
-        expired_token: String,
-        refresh_token: String,
-        request_origin: String,
-    ) -> Self {
+    pub(crate) fn new() -> Self {
         Self {
-            expired_token,
-            refresh_token,
-            request_origin,
+            expired_token: None,
+            refresh_token: None,
+            request_origin: None,
             request_headers: None,
             format: None,
             request_originating_ip: None,

@@ -21,16 +21,16 @@ pub struct SignUpsApi {
 impl SignUpsApi {
     /// Retrieve a sign-up by ID — `GET /sign_ups/{id}`.
     ///
-    /// Returns a [`GetSignUpRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`GetSignUpRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn get(&self, id: impl Into<String>) -> GetSignUpRequest {
         GetSignUpRequest::new(self.client.clone(), id.into())
     }
 
     /// Update a sign-up — `PATCH /sign_ups/{id}`.
     ///
-    /// Returns a [`UpdateSignUpRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`UpdateSignUpRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn update(&self, id: impl Into<String>) -> UpdateSignUpRequest {
         UpdateSignUpRequest::new(self.client.clone(), id.into())
     }

@@ -21,8 +21,8 @@ pub struct TemplatesApi {
 impl TemplatesApi {
     /// List all templates — `GET /templates/{template_type}`.
     ///
-    /// Returns a [`GetTemplateListRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`GetTemplateListRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     ///
     /// Clerk marks this operation as deprecated.
     pub fn list(&self, template_type: impl Into<String>) -> GetTemplateListRequest {
@@ -31,72 +31,60 @@ impl TemplatesApi {
 
     /// Retrieve a template — `GET /templates/{template_type}/{slug}`.
     ///
-    /// Returns a [`GetTemplateRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`GetTemplateRequest`] builder: set [`slug`](GetTemplateRequest::slug)
+    /// (required) and any optional parameters, then `.await` it
+    /// (or call `.send()`).
     ///
     /// Clerk marks this operation as deprecated.
-    pub fn get(
-        &self,
-        template_type: impl Into<String>,
-        slug: impl Into<String>,
-    ) -> GetTemplateRequest {
-        GetTemplateRequest::new(self.client.clone(), template_type.into(), slug.into())
+    pub fn get(&self, template_type: impl Into<String>) -> GetTemplateRequest {
+        GetTemplateRequest::new(self.client.clone(), template_type.into())
     }
 
     /// Update a template for a given type and slug — `PUT /templates/{template_type}/{slug}`.
     ///
-    /// Returns a [`UpsertTemplateRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`UpsertTemplateRequest`] builder: set [`slug`](UpsertTemplateRequest::slug)
+    /// (required) and any optional parameters, then `.await` it
+    /// (or call `.send()`).
     ///
     /// Clerk marks this operation as deprecated.
-    pub fn upsert(
-        &self,
-        template_type: impl Into<String>,
-        slug: impl Into<String>,
-    ) -> UpsertTemplateRequest {
-        UpsertTemplateRequest::new(self.client.clone(), template_type.into(), slug.into())
+    pub fn upsert(&self, template_type: impl Into<String>) -> UpsertTemplateRequest {
+        UpsertTemplateRequest::new(self.client.clone(), template_type.into())
     }
 
     /// Revert a template — `POST /templates/{template_type}/{slug}/revert`.
     ///
-    /// Returns a [`RevertTemplateRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`RevertTemplateRequest`] builder: set [`slug`](RevertTemplateRequest::slug)
+    /// (required) and any optional parameters, then `.await` it
+    /// (or call `.send()`).
     ///
     /// Clerk marks this operation as deprecated.
-    pub fn revert(
-        &self,
-        template_type: impl Into<String>,
-        slug: impl Into<String>,
-    ) -> RevertTemplateRequest {
-        RevertTemplateRequest::new(self.client.clone(), template_type.into(), slug.into())
+    pub fn revert(&self, template_type: impl Into<String>) -> RevertTemplateRequest {
+        RevertTemplateRequest::new(self.client.clone(), template_type.into())
     }
 
     /// Preview changes to a template — `POST /templates/{template_type}/{slug}/preview`.
     ///
-    /// Returns a [`PreviewTemplateRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`PreviewTemplateRequest`] builder: set [`slug`](PreviewTemplateRequest::slug)
+    /// (required) and any optional parameters, then `.await` it
+    /// (or call `.send()`).
     ///
     /// Clerk marks this operation as deprecated.
-    pub fn preview(
-        &self,
-        template_type: impl Into<String>,
-        slug: impl Into<String>,
-    ) -> PreviewTemplateRequest {
-        PreviewTemplateRequest::new(self.client.clone(), template_type.into(), slug.into())
+    pub fn preview(&self, template_type: impl Into<String>) -> PreviewTemplateRequest {
+        PreviewTemplateRequest::new(self.client.clone(), template_type.into())
     }
 
     /// Toggle the delivery by Clerk for a template of a given type and slug — `POST /templates/{template_type}/{slug}/toggle_delivery`.
     ///
-    /// Returns a [`ToggleTemplateDeliveryRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`ToggleTemplateDeliveryRequest`] builder: set [`slug`](ToggleTemplateDeliveryRequest::slug)
+    /// (required) and any optional parameters, then `.await` it
+    /// (or call `.send()`).
     ///
     /// Clerk marks this operation as deprecated.
     pub fn toggle_delivery(
         &self,
         template_type: impl Into<String>,
-        slug: impl Into<String>,
     ) -> ToggleTemplateDeliveryRequest {
-        ToggleTemplateDeliveryRequest::new(self.client.clone(), template_type.into(), slug.into())
+        ToggleTemplateDeliveryRequest::new(self.client.clone(), template_type.into())
     }
 }
 
@@ -226,17 +214,25 @@ pub struct GetTemplateRequest {
     pub(crate) client: Client,
     pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) template_type: String,
-    pub(crate) slug: String,
+    pub(crate) slug: Option<String>,
 }
 
 impl GetTemplateRequest {
-    pub(crate) fn new(client: Client, template_type: String, slug: String) -> Self {
+    pub(crate) fn new(client: Client, template_type: String) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
             template_type,
-            slug,
+            slug: None,
         }
+    }
+
+    /// Sets the `slug` path parameter.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn slug(mut self, value: impl Into<String>) -> Self {
+        self.slug = Some(value.into());
+        self
     }
 
     /// The time allowed for each attempt of this call, instead of the client's
@@ -254,9 +250,11 @@ impl GetTemplateRequest {
     }
 
     fn build(&self) -> Request {
+        let slug = self.slug.as_deref().unwrap_or_default();
         let request = Request::new(Method::GET, "/templates/{template_type}/{slug}")
+            .require("slug", self.slug.is_some())
             .path_param("template_type", &self.template_type)
-            .path_param("slug", &self.slug);
+            .path_param("slug", slug);
         request.timeouts(self.timeouts)
     }
 
@@ -292,19 +290,27 @@ pub struct UpsertTemplateRequest {
     pub(crate) client: Client,
     pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) template_type: String,
-    pub(crate) slug: String,
+    pub(crate) slug: Option<String>,
     pub(crate) body: UpsertTemplateBody,
 }
 
 impl UpsertTemplateRequest {
-    pub(crate) fn new(client: Client, template_type: String, slug: String) -> Self {
+    pub(crate) fn new(client: Client, template_type: String) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
             template_type,
-            slug,
+            slug: None,
             body: UpsertTemplateBody::new(),
         }
+    }
+
+    /// Sets the `slug` path parameter.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn slug(mut self, value: impl Into<String>) -> Self {
+        self.slug = Some(value.into());
+        self
     }
 
     /// Sets `name` in the request body.
@@ -382,9 +388,11 @@ impl UpsertTemplateRequest {
     }
 
     fn build(&self) -> Request {
+        let slug = self.slug.as_deref().unwrap_or_default();
         let request = Request::new(Method::PUT, "/templates/{template_type}/{slug}")
+            .require("slug", self.slug.is_some())
             .path_param("template_type", &self.template_type)
-            .path_param("slug", &self.slug)
+            .path_param("slug", slug)
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
@@ -421,17 +429,25 @@ pub struct RevertTemplateRequest {
     pub(crate) client: Client,
     pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) template_type: String,
-    pub(crate) slug: String,
+    pub(crate) slug: Option<String>,
 }
 
 impl RevertTemplateRequest {
-    pub(crate) fn new(client: Client, template_type: String, slug: String) -> Self {
+    pub(crate) fn new(client: Client, template_type: String) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
             template_type,
-            slug,
+            slug: None,
         }
+    }
+
+    /// Sets the `slug` path parameter.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn slug(mut self, value: impl Into<String>) -> Self {
+        self.slug = Some(value.into());
+        self
     }
 
     /// The time allowed for each attempt of this call, instead of the client's
@@ -449,9 +465,11 @@ impl RevertTemplateRequest {
     }
 
     fn build(&self) -> Request {
+        let slug = self.slug.as_deref().unwrap_or_default();
         let request = Request::new(Method::POST, "/templates/{template_type}/{slug}/revert")
+            .require("slug", self.slug.is_some())
             .path_param("template_type", &self.template_type)
-            .path_param("slug", &self.slug);
+            .path_param("slug", slug);
         request.timeouts(self.timeouts)
     }
 
@@ -487,19 +505,27 @@ pub struct PreviewTemplateRequest {
     pub(crate) client: Client,
     pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) template_type: String,
-    pub(crate) slug: String,
+    pub(crate) slug: Option<String>,
     pub(crate) body: PreviewTemplateBody,
 }
 
 impl PreviewTemplateRequest {
-    pub(crate) fn new(client: Client, template_type: String, slug: String) -> Self {
+    pub(crate) fn new(client: Client, template_type: String) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
             template_type,
-            slug,
+            slug: None,
             body: PreviewTemplateBody::new(),
         }
+    }
+
+    /// Sets the `slug` path parameter.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn slug(mut self, value: impl Into<String>) -> Self {
+        self.slug = Some(value.into());
+        self
     }
 
     /// Sets `subject` in the request body.
@@ -547,9 +573,11 @@ impl PreviewTemplateRequest {
     }
 
     fn build(&self) -> Request {
+        let slug = self.slug.as_deref().unwrap_or_default();
         let request = Request::new(Method::POST, "/templates/{template_type}/{slug}/preview")
+            .require("slug", self.slug.is_some())
             .path_param("template_type", &self.template_type)
-            .path_param("slug", &self.slug)
+            .path_param("slug", slug)
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
@@ -586,19 +614,27 @@ pub struct ToggleTemplateDeliveryRequest {
     pub(crate) client: Client,
     pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) template_type: String,
-    pub(crate) slug: String,
+    pub(crate) slug: Option<String>,
     pub(crate) body: ToggleTemplateDeliveryBody,
 }
 
 impl ToggleTemplateDeliveryRequest {
-    pub(crate) fn new(client: Client, template_type: String, slug: String) -> Self {
+    pub(crate) fn new(client: Client, template_type: String) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
             template_type,
-            slug,
+            slug: None,
             body: ToggleTemplateDeliveryBody::new(),
         }
+    }
+
+    /// Sets the `slug` path parameter.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn slug(mut self, value: impl Into<String>) -> Self {
+        self.slug = Some(value.into());
+        self
     }
 
     /// Sets `delivered_by_clerk` in the request body.
@@ -622,12 +658,14 @@ impl ToggleTemplateDeliveryRequest {
     }
 
     fn build(&self) -> Request {
+        let slug = self.slug.as_deref().unwrap_or_default();
         let request = Request::new(
             Method::POST,
             "/templates/{template_type}/{slug}/toggle_delivery",
         )
+        .require("slug", self.slug.is_some())
         .path_param("template_type", &self.template_type)
-        .path_param("slug", &self.slug)
+        .path_param("slug", slug)
         .json(&self.body);
         request.timeouts(self.timeouts)
     }

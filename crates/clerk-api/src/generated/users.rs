@@ -21,100 +21,96 @@ pub struct UsersApi {
 impl UsersApi {
     /// Replace a user's email address — `PUT /users/{user_id}/email_address`.
     ///
-    /// Returns a [`ReplaceUserEmailAddressRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`ReplaceUserEmailAddressRequest`] builder: set [`email_address`](ReplaceUserEmailAddressRequest::email_address)
+    /// (required) and any optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn replace_email_address(
         &self,
         user_id: impl Into<String>,
-        email_address: impl Into<String>,
     ) -> ReplaceUserEmailAddressRequest {
-        ReplaceUserEmailAddressRequest::new(
-            self.client.clone(),
-            user_id.into(),
-            email_address.into(),
-        )
+        ReplaceUserEmailAddressRequest::new(self.client.clone(), user_id.into())
     }
 
     /// Replace a user's phone number — `PUT /users/{user_id}/phone_number`.
     ///
-    /// Returns a [`ReplaceUserPhoneNumberRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`ReplaceUserPhoneNumberRequest`] builder: set [`phone_number`](ReplaceUserPhoneNumberRequest::phone_number)
+    /// (required) and any optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn replace_phone_number(
         &self,
         user_id: impl Into<String>,
-        phone_number: impl Into<String>,
     ) -> ReplaceUserPhoneNumberRequest {
-        ReplaceUserPhoneNumberRequest::new(self.client.clone(), user_id.into(), phone_number.into())
+        ReplaceUserPhoneNumberRequest::new(self.client.clone(), user_id.into())
     }
 
     /// List all users — `GET /users`.
     ///
-    /// Returns a [`GetUserListRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`GetUserListRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn list(&self) -> GetUserListRequest {
         GetUserListRequest::new(self.client.clone())
     }
 
     /// Create a new user — `POST /users`.
     ///
-    /// Returns a [`CreateUserRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`CreateUserRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn create(&self) -> CreateUserRequest {
         CreateUserRequest::new(self.client.clone())
     }
 
     /// Count users — `GET /users/count`.
     ///
-    /// Returns a [`GetUsersCountRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`GetUsersCountRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn count(&self) -> GetUsersCountRequest {
         GetUsersCountRequest::new(self.client.clone())
     }
 
     /// Retrieve a user — `GET /users/{user_id}`.
     ///
-    /// Returns a [`GetUserRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`GetUserRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn get(&self, user_id: impl Into<String>) -> GetUserRequest {
         GetUserRequest::new(self.client.clone(), user_id.into())
     }
 
     /// Update a user — `PATCH /users/{user_id}`.
     ///
-    /// Returns a [`UpdateUserRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`UpdateUserRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn update(&self, user_id: impl Into<String>) -> UpdateUserRequest {
         UpdateUserRequest::new(self.client.clone(), user_id.into())
     }
 
     /// Delete a user — `DELETE /users/{user_id}`.
     ///
-    /// Returns a [`DeleteUserRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`DeleteUserRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn delete(&self, user_id: impl Into<String>) -> DeleteUserRequest {
         DeleteUserRequest::new(self.client.clone(), user_id.into())
     }
 
     /// Ban a user — `POST /users/{user_id}/ban`.
     ///
-    /// Returns a [`BanUserRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`BanUserRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn ban(&self, user_id: impl Into<String>) -> BanUserRequest {
         BanUserRequest::new(self.client.clone(), user_id.into())
     }
 
     /// Unban a user — `POST /users/{user_id}/unban`.
     ///
-    /// Returns a [`UnbanUserRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`UnbanUserRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn unban(&self, user_id: impl Into<String>) -> UnbanUserRequest {
         UnbanUserRequest::new(self.client.clone(), user_id.into())
     }
 
     /// Ban multiple users — `POST /users/ban`.
     ///
-    /// Returns a [`UsersBanRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`UsersBanRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn ban_many(
         &self,
         user_ids: impl IntoIterator<Item = impl Into<String>>,
@@ -127,8 +123,8 @@ impl UsersApi {
 
     /// Unban multiple users — `POST /users/unban`.
     ///
-    /// Returns a [`UsersUnbanRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`UsersUnbanRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn unban_many(
         &self,
         user_ids: impl IntoIterator<Item = impl Into<String>>,
@@ -141,24 +137,24 @@ impl UsersApi {
 
     /// Lock a user — `POST /users/{user_id}/lock`.
     ///
-    /// Returns a [`LockUserRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`LockUserRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn lock(&self, user_id: impl Into<String>) -> LockUserRequest {
         LockUserRequest::new(self.client.clone(), user_id.into())
     }
 
     /// Unlock a user — `POST /users/{user_id}/unlock`.
     ///
-    /// Returns a [`UnlockUserRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`UnlockUserRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn unlock(&self, user_id: impl Into<String>) -> UnlockUserRequest {
         UnlockUserRequest::new(self.client.clone(), user_id.into())
     }
 
     /// Set user profile image — `POST /users/{user_id}/profile_image`.
     ///
-    /// Returns a [`SetUserProfileImageRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`SetUserProfileImageRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn set_profile_image(
         &self,
         user_id: impl Into<String>,
@@ -169,8 +165,8 @@ impl UsersApi {
 
     /// Delete user profile image — `DELETE /users/{user_id}/profile_image`.
     ///
-    /// Returns a [`DeleteUserProfileImageRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`DeleteUserProfileImageRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn delete_profile_image(
         &self,
         user_id: impl Into<String>,
@@ -180,36 +176,33 @@ impl UsersApi {
 
     /// Replace a user's metadata — `PUT /users/{user_id}/metadata`.
     ///
-    /// Returns a [`ReplaceUserMetadataRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`ReplaceUserMetadataRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn replace_metadata(&self, user_id: impl Into<String>) -> ReplaceUserMetadataRequest {
         ReplaceUserMetadataRequest::new(self.client.clone(), user_id.into())
     }
 
     /// Merge and update a user's metadata — `PATCH /users/{user_id}/metadata`.
     ///
-    /// Returns a [`UpdateUserMetadataRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`UpdateUserMetadataRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn merge_metadata(&self, user_id: impl Into<String>) -> UpdateUserMetadataRequest {
         UpdateUserMetadataRequest::new(self.client.clone(), user_id.into())
     }
 
     /// Retrieve the OAuth access token of a user — `GET /users/{user_id}/oauth_access_tokens/{provider}`.
     ///
-    /// Returns a [`GetOAuthAccessTokenRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
-    pub fn oauth_access_tokens(
-        &self,
-        user_id: impl Into<String>,
-        provider: impl Into<String>,
-    ) -> GetOAuthAccessTokenRequest {
-        GetOAuthAccessTokenRequest::new(self.client.clone(), user_id.into(), provider.into())
+    /// Returns a [`GetOAuthAccessTokenRequest`] builder: set [`provider`](GetOAuthAccessTokenRequest::provider)
+    /// (required) and any optional parameters, then `.await` it
+    /// (or call `.send()`).
+    pub fn oauth_access_tokens(&self, user_id: impl Into<String>) -> GetOAuthAccessTokenRequest {
+        GetOAuthAccessTokenRequest::new(self.client.clone(), user_id.into())
     }
 
     /// Retrieve all memberships for a user — `GET /users/{user_id}/organization_memberships`.
     ///
-    /// Returns a [`UsersGetOrganizationMembershipsRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`UsersGetOrganizationMembershipsRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn organization_memberships(
         &self,
         user_id: impl Into<String>,
@@ -219,8 +212,8 @@ impl UsersApi {
 
     /// Retrieve all invitations for a user — `GET /users/{user_id}/organization_invitations`.
     ///
-    /// Returns a [`UsersGetOrganizationInvitationsRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`UsersGetOrganizationInvitationsRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn organization_invitations(
         &self,
         user_id: impl Into<String>,
@@ -230,136 +223,108 @@ impl UsersApi {
 
     /// Remove a user's password — `POST /users/{user_id}/remove_password`.
     ///
-    /// Returns a [`RemoveUserPasswordRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`RemoveUserPasswordRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn remove_password(&self, user_id: impl Into<String>) -> RemoveUserPasswordRequest {
         RemoveUserPasswordRequest::new(self.client.clone(), user_id.into())
     }
 
     /// Verify the password of a user — `POST /users/{user_id}/verify_password`.
     ///
-    /// Returns a [`VerifyPasswordRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
-    pub fn verify_password(
-        &self,
-        user_id: impl Into<String>,
-        password: impl Into<String>,
-    ) -> VerifyPasswordRequest {
-        VerifyPasswordRequest::new(self.client.clone(), user_id.into(), password.into())
+    /// Returns a [`VerifyPasswordRequest`] builder: set [`password`](VerifyPasswordRequest::password)
+    /// (required) and any optional parameters, then `.await` it
+    /// (or call `.send()`).
+    pub fn verify_password(&self, user_id: impl Into<String>) -> VerifyPasswordRequest {
+        VerifyPasswordRequest::new(self.client.clone(), user_id.into())
     }
 
     /// Verify a TOTP or backup code for a user — `POST /users/{user_id}/verify_totp`.
     ///
-    /// Returns a [`VerifyTotpRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
-    pub fn verify_totp(
-        &self,
-        user_id: impl Into<String>,
-        code: impl Into<String>,
-    ) -> VerifyTotpRequest {
-        VerifyTotpRequest::new(self.client.clone(), user_id.into(), code.into())
+    /// Returns a [`VerifyTotpRequest`] builder: set [`code`](VerifyTotpRequest::code)
+    /// (required) and any optional parameters, then `.await` it
+    /// (or call `.send()`).
+    pub fn verify_totp(&self, user_id: impl Into<String>) -> VerifyTotpRequest {
+        VerifyTotpRequest::new(self.client.clone(), user_id.into())
     }
 
     /// Disable a user's MFA methods — `DELETE /users/{user_id}/mfa`.
     ///
-    /// Returns a [`DisableMfaRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`DisableMfaRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn disable_mfa(&self, user_id: impl Into<String>) -> DisableMfaRequest {
         DisableMfaRequest::new(self.client.clone(), user_id.into())
     }
 
     /// Disable all user's Backup codes — `DELETE /users/{user_id}/backup_code`.
     ///
-    /// Returns a [`DeleteBackupCodeRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`DeleteBackupCodeRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn delete_backup_codes(&self, user_id: impl Into<String>) -> DeleteBackupCodeRequest {
         DeleteBackupCodeRequest::new(self.client.clone(), user_id.into())
     }
 
     /// Delete a user passkey — `DELETE /users/{user_id}/passkeys/{passkey_identification_id}`.
     ///
-    /// Returns a [`UserPasskeyDeleteRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
-    pub fn delete_passkey(
-        &self,
-        user_id: impl Into<String>,
-        passkey_identification_id: impl Into<String>,
-    ) -> UserPasskeyDeleteRequest {
-        UserPasskeyDeleteRequest::new(
-            self.client.clone(),
-            user_id.into(),
-            passkey_identification_id.into(),
-        )
+    /// Returns a [`UserPasskeyDeleteRequest`] builder: set [`passkey_identification_id`](UserPasskeyDeleteRequest::passkey_identification_id)
+    /// (required) and any optional parameters, then `.await` it
+    /// (or call `.send()`).
+    pub fn delete_passkey(&self, user_id: impl Into<String>) -> UserPasskeyDeleteRequest {
+        UserPasskeyDeleteRequest::new(self.client.clone(), user_id.into())
     }
 
     /// List a user's trusted devices — `GET /users/{user_id}/trusted_devices`.
     ///
-    /// Returns a [`ListUserTrustedDevicesRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`ListUserTrustedDevicesRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn trusted_devices(&self, user_id: impl Into<String>) -> ListUserTrustedDevicesRequest {
         ListUserTrustedDevicesRequest::new(self.client.clone(), user_id.into())
     }
 
     /// Revoke a user's trusted device — `DELETE /users/{user_id}/trusted_devices/{trusted_device_id}`.
     ///
-    /// Returns a [`RevokeUserTrustedDeviceRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`RevokeUserTrustedDeviceRequest`] builder: set [`trusted_device_id`](RevokeUserTrustedDeviceRequest::trusted_device_id)
+    /// (required) and any optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn revoke_trusted_device(
         &self,
         user_id: impl Into<String>,
-        trusted_device_id: impl Into<String>,
     ) -> RevokeUserTrustedDeviceRequest {
-        RevokeUserTrustedDeviceRequest::new(
-            self.client.clone(),
-            user_id.into(),
-            trusted_device_id.into(),
-        )
+        RevokeUserTrustedDeviceRequest::new(self.client.clone(), user_id.into())
     }
 
     /// Delete a user web3 wallet — `DELETE /users/{user_id}/web3_wallets/{web3_wallet_identification_id}`.
     ///
-    /// Returns a [`UserWeb3WalletDeleteRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
-    pub fn delete_web3_wallet(
-        &self,
-        user_id: impl Into<String>,
-        web3_wallet_identification_id: impl Into<String>,
-    ) -> UserWeb3WalletDeleteRequest {
-        UserWeb3WalletDeleteRequest::new(
-            self.client.clone(),
-            user_id.into(),
-            web3_wallet_identification_id.into(),
-        )
+    /// Returns a [`UserWeb3WalletDeleteRequest`] builder: set [`web3_wallet_identification_id`](UserWeb3WalletDeleteRequest::web3_wallet_identification_id)
+    /// (required) and any optional parameters, then `.await` it
+    /// (or call `.send()`).
+    pub fn delete_web3_wallet(&self, user_id: impl Into<String>) -> UserWeb3WalletDeleteRequest {
+        UserWeb3WalletDeleteRequest::new(self.client.clone(), user_id.into())
     }
 
     /// Delete all the user's TOTPs — `DELETE /users/{user_id}/totp`.
     ///
-    /// Returns a [`DeleteTotpRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`DeleteTotpRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn delete_totp(&self, user_id: impl Into<String>) -> DeleteTotpRequest {
         DeleteTotpRequest::new(self.client.clone(), user_id.into())
     }
 
     /// Delete External Account — `DELETE /users/{user_id}/external_accounts/{external_account_id}`.
     ///
-    /// Returns a [`DeleteExternalAccountRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`DeleteExternalAccountRequest`] builder: set [`external_account_id`](DeleteExternalAccountRequest::external_account_id)
+    /// (required) and any optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn delete_external_account(
         &self,
         user_id: impl Into<String>,
-        external_account_id: impl Into<String>,
     ) -> DeleteExternalAccountRequest {
-        DeleteExternalAccountRequest::new(
-            self.client.clone(),
-            user_id.into(),
-            external_account_id.into(),
-        )
+        DeleteExternalAccountRequest::new(self.client.clone(), user_id.into())
     }
 
     /// Set a user's password as compromised — `POST /users/{user_id}/password/set_compromised`.
     ///
-    /// Returns a [`SetUserPasswordCompromisedRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`SetUserPasswordCompromisedRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn set_password_compromised(
         &self,
         user_id: impl Into<String>,
@@ -369,8 +334,8 @@ impl UsersApi {
 
     /// Unset a user's password as compromised — `POST /users/{user_id}/password/unset_compromised`.
     ///
-    /// Returns a [`UnsetUserPasswordCompromisedRequest`] builder: set optional parameters, then `.await` it (or call
-    /// `.send()`).
+    /// Returns a [`UnsetUserPasswordCompromisedRequest`] builder: set optional parameters, then `.await` it
+    /// (or call `.send()`).
     pub fn unset_password_compromised(
         &self,
         user_id: impl Into<String>,
@@ -392,13 +357,21 @@ pub struct ReplaceUserEmailAddressRequest {
 }
 
 impl ReplaceUserEmailAddressRequest {
-    pub(crate) fn new(client: Client, user_id: String, email_address: String) -> Self {
+    pub(crate) fn new(client: Client, user_id: String) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
             user_id,
-            body: ReplaceUserEmailAddressBody::new(email_address),
+            body: ReplaceUserEmailAddressBody::new(),
         }
+    }
+
+    /// Sets `email_address` in the request body.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn email_address(mut self, value: impl Into<String>) -> Self {
+        self.body.email_address = Some(value.into());
+        self
     }
 
     /// Sets `identification_status` in the request body.
@@ -438,6 +411,7 @@ impl ReplaceUserEmailAddressRequest {
 
     fn build(&self) -> Request {
         let request = Request::new(Method::PUT, "/users/{user_id}/email_address")
+            .require("email_address", self.body.email_address.is_some())
             .path_param("user_id", &self.user_id)
             .json(&self.body);
         request.timeouts(self.timeouts)
@@ -479,13 +453,21 @@ pub struct ReplaceUserPhoneNumberRequest {
 }
 
 impl ReplaceUserPhoneNumberRequest {
-    pub(crate) fn new(client: Client, user_id: String, phone_number: String) -> Self {
+    pub(crate) fn new(client: Client, user_id: String) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
             user_id,
-            body: ReplaceUserPhoneNumberBody::new(phone_number),
+            body: ReplaceUserPhoneNumberBody::new(),
         }
+    }
+
+    /// Sets `phone_number` in the request body.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn phone_number(mut self, value: impl Into<String>) -> Self {
+        self.body.phone_number = Some(value.into());
+        self
     }
 
     /// Sets `identification_status` in the request body.
@@ -513,6 +495,7 @@ impl ReplaceUserPhoneNumberRequest {
 
     fn build(&self) -> Request {
         let request = Request::new(Method::PUT, "/users/{user_id}/phone_number")
+            .require("phone_number", self.body.phone_number.is_some())
             .path_param("user_id", &self.user_id)
             .json(&self.body);
         request.timeouts(self.timeouts)
@@ -2712,21 +2695,29 @@ pub struct GetOAuthAccessTokenRequest {
     pub(crate) client: Client,
     pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) user_id: String,
-    pub(crate) provider: String,
+    pub(crate) provider: Option<String>,
     pub(crate) limit: Option<i64>,
     pub(crate) offset: Option<i64>,
 }
 
 impl GetOAuthAccessTokenRequest {
-    pub(crate) fn new(client: Client, user_id: String, provider: String) -> Self {
+    pub(crate) fn new(client: Client, user_id: String) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
             user_id,
-            provider,
+            provider: None,
             limit: None,
             offset: None,
         }
+    }
+
+    /// Sets the `provider` path parameter.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn provider(mut self, value: impl Into<String>) -> Self {
+        self.provider = Some(value.into());
+        self
     }
 
     /// Sets the `limit` query parameter.
@@ -2756,17 +2747,19 @@ impl GetOAuthAccessTokenRequest {
     }
 
     fn build(&self) -> Request {
+        let provider = self.provider.as_deref().unwrap_or_default();
         let request = Request::new(
             Method::GET,
             "/users/{user_id}/oauth_access_tokens/{provider}",
         )
+        .require("provider", self.provider.is_some())
         .path_param("user_id", &self.user_id)
         .path_param(
             "provider",
-            if self.provider.starts_with("oauth_") {
-                std::borrow::Cow::Borrowed(self.provider.as_str())
+            if provider.starts_with("oauth_") {
+                std::borrow::Cow::Borrowed(provider)
             } else {
-                std::borrow::Cow::Owned(format!("oauth_{}", self.provider))
+                std::borrow::Cow::Owned(format!("oauth_{}", provider))
             },
         )
         .query("limit", self.limit)
@@ -3165,13 +3158,21 @@ pub struct VerifyPasswordRequest {
 }
 
 impl VerifyPasswordRequest {
-    pub(crate) fn new(client: Client, user_id: String, password: String) -> Self {
+    pub(crate) fn new(client: Client, user_id: String) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
             user_id,
-            body: VerifyPasswordBody::new(password),
+            body: VerifyPasswordBody::new(),
         }
+    }
+
+    /// Sets `password` in the request body.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn password(mut self, value: impl Into<String>) -> Self {
+        self.body.password = Some(value.into());
+        self
     }
 
     /// The time allowed for each attempt of this call, instead of the client's
@@ -3190,6 +3191,7 @@ impl VerifyPasswordRequest {
 
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/users/{user_id}/verify_password")
+            .require("password", self.body.password.is_some())
             .path_param("user_id", &self.user_id)
             .json(&self.body);
         request.timeouts(self.timeouts)
@@ -3231,13 +3233,21 @@ pub struct VerifyTotpRequest {
 }
 
 impl VerifyTotpRequest {
-    pub(crate) fn new(client: Client, user_id: String, code: String) -> Self {
+    pub(crate) fn new(client: Client, user_id: String) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
             user_id,
-            body: VerifyTotpBody::new(code),
+            body: VerifyTotpBody::new(),
         }
+    }
+
+    /// Sets `code` in the request body.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn code(mut self, value: impl Into<String>) -> Self {
+        self.body.code = Some(value.into());
+        self
     }
 
     /// The time allowed for each attempt of this call, instead of the client's
@@ -3256,6 +3266,7 @@ impl VerifyTotpRequest {
 
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/users/{user_id}/verify_totp")
+            .require("code", self.body.code.is_some())
             .path_param("user_id", &self.user_id)
             .json(&self.body);
         request.timeouts(self.timeouts)
@@ -3419,17 +3430,25 @@ pub struct UserPasskeyDeleteRequest {
     pub(crate) client: Client,
     pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) user_id: String,
-    pub(crate) passkey_identification_id: String,
+    pub(crate) passkey_identification_id: Option<String>,
 }
 
 impl UserPasskeyDeleteRequest {
-    pub(crate) fn new(client: Client, user_id: String, passkey_identification_id: String) -> Self {
+    pub(crate) fn new(client: Client, user_id: String) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
             user_id,
-            passkey_identification_id,
+            passkey_identification_id: None,
         }
+    }
+
+    /// Sets the `passkey_identification_id` path parameter.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn passkey_identification_id(mut self, value: impl Into<String>) -> Self {
+        self.passkey_identification_id = Some(value.into());
+        self
     }
 
     /// The time allowed for each attempt of this call, instead of the client's
@@ -3447,12 +3466,20 @@ impl UserPasskeyDeleteRequest {
     }
 
     fn build(&self) -> Request {
+        let passkey_identification_id = self
+            .passkey_identification_id
+            .as_deref()
+            .unwrap_or_default();
         let request = Request::new(
             Method::DELETE,
             "/users/{user_id}/passkeys/{passkey_identification_id}",
         )
+        .require(
+            "passkey_identification_id",
+            self.passkey_identification_id.is_some(),
+        )
         .path_param("user_id", &self.user_id)
-        .path_param("passkey_identification_id", &self.passkey_identification_id);
+        .path_param("passkey_identification_id", passkey_identification_id);
         request.timeouts(self.timeouts)
     }
 
@@ -3551,17 +3578,25 @@ pub struct RevokeUserTrustedDeviceRequest {
     pub(crate) client: Client,
     pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) user_id: String,
-    pub(crate) trusted_device_id: String,
+    pub(crate) trusted_device_id: Option<String>,
 }
 
 impl RevokeUserTrustedDeviceRequest {
-    pub(crate) fn new(client: Client, user_id: String, trusted_device_id: String) -> Self {
+    pub(crate) fn new(client: Client, user_id: String) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
             user_id,
-            trusted_device_id,
+            trusted_device_id: None,
         }
+    }
+
+    /// Sets the `trusted_device_id` path parameter.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn trusted_device_id(mut self, value: impl Into<String>) -> Self {
+        self.trusted_device_id = Some(value.into());
+        self
     }
 
     /// The time allowed for each attempt of this call, instead of the client's
@@ -3579,12 +3614,14 @@ impl RevokeUserTrustedDeviceRequest {
     }
 
     fn build(&self) -> Request {
+        let trusted_device_id = self.trusted_device_id.as_deref().unwrap_or_default();
         let request = Request::new(
             Method::DELETE,
             "/users/{user_id}/trusted_devices/{trusted_device_id}",
         )
+        .require("trusted_device_id", self.trusted_device_id.is_some())
         .path_param("user_id", &self.user_id)
-        .path_param("trusted_device_id", &self.trusted_device_id);
+        .path_param("trusted_device_id", trusted_device_id);
         request.timeouts(self.timeouts)
     }
 
@@ -3620,21 +3657,25 @@ pub struct UserWeb3WalletDeleteRequest {
     pub(crate) client: Client,
     pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) user_id: String,
-    pub(crate) web3_wallet_identification_id: String,
+    pub(crate) web3_wallet_identification_id: Option<String>,
 }
 
 impl UserWeb3WalletDeleteRequest {
-    pub(crate) fn new(
-        client: Client,
-        user_id: String,
-        web3_wallet_identification_id: String,
-    ) -> Self {
+    pub(crate) fn new(client: Client, user_id: String) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
             user_id,
-            web3_wallet_identification_id,
+            web3_wallet_identification_id: None,
         }
+    }
+
+    /// Sets the `web3_wallet_identification_id` path parameter.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn web3_wallet_identification_id(mut self, value: impl Into<String>) -> Self {
+        self.web3_wallet_identification_id = Some(value.into());
+        self
     }
 
     /// The time allowed for each attempt of this call, instead of the client's
@@ -3652,14 +3693,22 @@ impl UserWeb3WalletDeleteRequest {
     }
 
     fn build(&self) -> Request {
+        let web3_wallet_identification_id = self
+            .web3_wallet_identification_id
+            .as_deref()
+            .unwrap_or_default();
         let request = Request::new(
             Method::DELETE,
             "/users/{user_id}/web3_wallets/{web3_wallet_identification_id}",
         )
+        .require(
+            "web3_wallet_identification_id",
+            self.web3_wallet_identification_id.is_some(),
+        )
         .path_param("user_id", &self.user_id)
         .path_param(
             "web3_wallet_identification_id",
-            &self.web3_wallet_identification_id,
+            web3_wallet_identification_id,
         );
         request.timeouts(self.timeouts)
     }
@@ -3759,17 +3808,25 @@ pub struct DeleteExternalAccountRequest {
     pub(crate) client: Client,
     pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) user_id: String,
-    pub(crate) external_account_id: String,
+    pub(crate) external_account_id: Option<String>,
 }
 
 impl DeleteExternalAccountRequest {
-    pub(crate) fn new(client: Client, user_id: String, external_account_id: String) -> Self {
+    pub(crate) fn new(client: Client, user_id: String) -> Self {
         Self {
             client,
             timeouts: clerk_core::CallTimeouts::default(),
             user_id,
-            external_account_id,
+            external_account_id: None,
         }
+    }
+
+    /// Sets the `external_account_id` path parameter.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
+    pub fn external_account_id(mut self, value: impl Into<String>) -> Self {
+        self.external_account_id = Some(value.into());
+        self
     }
 
     /// The time allowed for each attempt of this call, instead of the client's
@@ -3787,12 +3844,14 @@ impl DeleteExternalAccountRequest {
     }
 
     fn build(&self) -> Request {
+        let external_account_id = self.external_account_id.as_deref().unwrap_or_default();
         let request = Request::new(
             Method::DELETE,
             "/users/{user_id}/external_accounts/{external_account_id}",
         )
+        .require("external_account_id", self.external_account_id.is_some())
         .path_param("user_id", &self.user_id)
-        .path_param("external_account_id", &self.external_account_id);
+        .path_param("external_account_id", external_account_id);
         request.timeouts(self.timeouts)
     }
 
@@ -4265,8 +4324,9 @@ impl RemoveUserPasswordBody {
 /// `ReplaceUserEmailAddressBody`: request body of `ReplaceUserEmailAddress`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct ReplaceUserEmailAddressBody {
-    /// `email_address` (required).
-    pub(crate) email_address: String,
+    /// `email_address` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) email_address: Option<String>,
     /// `identification_status` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) identification_status: Option<crate::models::IdentificationStatus>,
@@ -4277,9 +4337,9 @@ pub(crate) struct ReplaceUserEmailAddressBody {
 
 impl ReplaceUserEmailAddressBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(email_address: String) -> Self {
+    pub(crate) fn new() -> Self {
         Self {
-            email_address,
+            email_address: None,
             identification_status: None,
             notify_primary_email_address_changed: None,
         }
@@ -4314,8 +4374,9 @@ impl ReplaceUserMetadataBody {
 /// `ReplaceUserPhoneNumberBody`: request body of `ReplaceUserPhoneNumber`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct ReplaceUserPhoneNumberBody {
-    /// `phone_number` (required).
-    pub(crate) phone_number: String,
+    /// `phone_number` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) phone_number: Option<String>,
     /// `identification_status` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) identification_status: Option<crate::models::IdentificationStatus>,
@@ -4323,9 +4384,9 @@ pub(crate) struct ReplaceUserPhoneNumberBody {
 
 impl ReplaceUserPhoneNumberBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(phone_number: String) -> Self {
+    pub(crate) fn new() -> Self {
         Self {
-            phone_number,
+            phone_number: None,
             identification_status: None,
         }
     }
@@ -4576,22 +4637,26 @@ impl UsersUnbanBody {
 /// `VerifyPasswordBody`: request body of `VerifyPassword`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct VerifyPasswordBody {
-    /// `password` (required).
-    pub(crate) password: String,
+    /// `password` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) password: Option<String>,
 }
 
 impl std::fmt::Debug for VerifyPasswordBody {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("VerifyPasswordBody")
-            .field("password", &crate::macros::Redacted)
+            .field(
+                "password",
+                &self.password.as_ref().map(|_| crate::macros::Redacted),
+            )
             .finish()
     }
 }
 
 impl VerifyPasswordBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(password: String) -> Self {
-        Self { password }
+    pub(crate) fn new() -> Self {
+        Self { password: None }
     }
 }
 
@@ -4606,22 +4671,23 @@ pub struct VerifyPasswordResponse {
 /// `VerifyTotpBody`: request body of `VerifyTOTP`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct VerifyTotpBody {
-    /// `code` (required).
-    pub(crate) code: String,
+    /// `code` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) code: Option<String>,
 }
 
 impl std::fmt::Debug for VerifyTotpBody {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("VerifyTotpBody")
-            .field("code", &crate::macros::Redacted)
+            .field("code", &self.code.as_ref().map(|_| crate::macros::Redacted))
             .finish()
     }
 }
 
 impl VerifyTotpBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(code: String) -> Self {
-        Self { code }
+    pub(crate) fn new() -> Self {
+        Self { code: None }
     }
 }
 

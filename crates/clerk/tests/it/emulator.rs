@@ -307,7 +307,9 @@ async fn requests_authenticate_through_the_jwks() {
     clerk
         .organizations()
         .memberships()
-        .create(&org.id, &ada.id, "org:analyst")
+        .create(&org.id)
+        .user_id(&ada.id)
+        .role("org:analyst")
         .await
         .unwrap();
     let session = clerk
@@ -502,7 +504,8 @@ async fn machine_tokens_verify_until_revoked() {
     // An API key for a user.
     let key = clerk
         .api_keys()
-        .create("ci", &ada.id)
+        .create("ci")
+        .subject(&ada.id)
         .scopes(["deploy"])
         .await
         .unwrap();
