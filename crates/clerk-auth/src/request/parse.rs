@@ -9,8 +9,8 @@ use http::request::Parts;
 
 /// The URL the client used, as seen through proxies.
 ///
-/// The host is the first comma-separated value of `x-forwarded-host`, else the `Host` header,
-/// else the request URI's authority, else `localhost`. The scheme is the first value of
+/// The host is the first comma-separated value of `x-forwarded-host`, else the `Host` header
+/// (unless empty), else the request URI's authority, else `localhost`. The scheme is the first value of
 /// `x-forwarded-proto`, else the request URI's scheme, else `http`. Path and query are the
 /// request URI's.
 ///
@@ -65,8 +65,14 @@ impl EffectiveUrl {
                 .filter(|value| !value.is_empty())
                 .map(str::to_owned)
         };
+        // An empty `Host` (allowed when the request target has no authority) names no host.
         let host = forwarded("x-forwarded-host")
-            .or_else(|| header_str(&parts.headers, "host").map(str::to_owned))
+            .or_else(|| {
+                header_str(&parts.headers, "host")
+                    .map(str::trim)
+                    .filter(|host| !host.is_empty())
+                    .map(str::to_owned)
+            })
             .or_else(|| parts.uri.authority().map(|a| a.as_str().to_owned()))
             .unwrap_or_else(|| "localhost".to_owned());
         let scheme = forwarded("x-forwarded-proto")
@@ -238,23 +244,34 @@ fn form_encode_into(text: &str, out: &mut String) {
     }
 }
 
-/// Percent-decodes `text`; `None` for a malformed escape or bytes that are not UTF-8.
+/// Percent-decodes `text`; `None` for a malformed escape (`%` not followed by two hex digits)
+/// or bytes that are not UTF-8.
 pub(crate) fn percent_decode(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut index = 0;
-    while index < bytes.len() {
-        if bytes[index] == b'%' {
-            let hex = bytes.get(index + 1..index + 3)?;
-            let hex = std::str::from_utf8(hex).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
+    while let Some(&byte) = bytes.get(index) {
+        if byte == b'%' {
+            // Two hex digits exactly: `u8::from_str_radix` would also take a sign (`%+1`).
+            let hi = bytes.get(index + 1).copied().and_then(hex_digit)?;
+            let lo = bytes.get(index + 2).copied().and_then(hex_digit)?;
+            out.push((hi << 4) | lo);
             index += 3;
         } else {
-            out.push(bytes[index]);
+            out.push(byte);
             index += 1;
         }
     }
     String::from_utf8(out).ok()
+}
+
+fn hex_digit(byte: u8) -> Option<u8> {
+    match byte {
+        b'0'..=b'9' => Some(byte - b'0'),
+        b'a'..=b'f' => Some(byte - b'a' + 10),
+        b'A'..=b'F' => Some(byte - b'A' + 10),
+        _ => None,
+    }
 }
 
 pub(crate) fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
