@@ -374,3 +374,82 @@ pub fn cookie_suffix(publishable_key: &str) -> String {
     encoded.truncate(8);
     encoded
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Text rich in what the codecs treat specially: `%`, `+`, `&`, `=`, hex digits, spaces,
+    /// signs, and non-ASCII characters.
+    fn tricky() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            prop_oneof![
+                Just('%'),
+                Just('+'),
+                Just('-'),
+                Just('&'),
+                Just('='),
+                Just(' '),
+                proptest::char::range('0', '9'),
+                proptest::char::range('a', 'h'),
+                proptest::char::range('A', 'H'),
+                Just('é'),
+                Just('€'),
+                any::<char>(),
+            ],
+            0..24,
+        )
+        .prop_map(|chars| chars.into_iter().collect())
+    }
+
+    /// Reference decoder: `%` must start two hex digits; the bytes must be UTF-8.
+    fn reference_decode(text: &str) -> Option<String> {
+        let mut bytes = Vec::new();
+        let mut rest = text.as_bytes();
+        while let Some((&b, tail)) = rest.split_first() {
+            if b == b'%' {
+                let digits = tail.get(..2)?;
+                if !digits.iter().all(u8::is_ascii_hexdigit) {
+                    return None;
+                }
+                let digits = std::str::from_utf8(digits).ok()?;
+                bytes.push(u8::from_str_radix(digits, 16).ok()?);
+                rest = &tail[2..];
+            } else {
+                bytes.push(b);
+                rest = tail;
+            }
+        }
+        String::from_utf8(bytes).ok()
+    }
+
+    proptest! {
+        // Shrinking is why these use proptest rather than a hand-written loop: a failure is
+        // reported as the shortest string that still fails.
+
+        #[test]
+        fn percent_decoding_matches_the_reference(text in tricky()) {
+            prop_assert_eq!(percent_decode(&text), reference_decode(&text));
+        }
+
+        #[test]
+        fn form_encoding_round_trips(text in tricky()) {
+            let mut encoded = String::new();
+            form_encode_into(&text, &mut encoded);
+            prop_assert!(encoded.bytes().all(|b| b.is_ascii_alphanumeric() || b"*-._+%".contains(&b)));
+            prop_assert_eq!(form_decode(&encoded), text);
+        }
+
+        #[test]
+        fn query_pairs_round_trip(pairs in proptest::collection::vec((tricky(), tricky()), 0..6)) {
+            prop_assert_eq!(parse_query(&encode_query(&pairs)), pairs);
+        }
+
+        #[test]
+        fn percent_encoded_bytes_decode_back(text in any::<String>()) {
+            let encoded: String = text.bytes().map(|b| format!("%{b:02x}")).collect();
+            prop_assert_eq!(percent_decode(&encoded), Some(text));
+        }
+    }
+}
