@@ -538,6 +538,36 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        // proptest for its shrinking: a failure is reported with the smallest number and bit
+        // count that still disagree.
+
+        /// Against `u128` arithmetic, on both paths (up to 128 bits, and the long division
+        /// beyond), with leading zeros.
+        #[test]
+        fn low_bits_match_u128(value: u128, zeros in 0usize..4, count in 0usize..200) {
+            let decimal = format!("{}{value}", "0".repeat(zeros));
+            let expected: Vec<bool> =
+                (0..count).map(|i| i < 128 && (value >> i) & 1 == 1).collect();
+            proptest::prop_assert_eq!(decimal_low_bits(&decimal, count), expected);
+        }
+
+        /// Numbers past `u128`: the fast path (exact modulo 2^128) and the long division agree
+        /// on the low 128 bits.
+        #[test]
+        fn long_numbers_agree_on_both_paths(decimal in "[1-9][0-9]{38,80}", extra in 1usize..64) {
+            let fast = decimal_low_bits(&decimal, 128);
+            let slow = decimal_low_bits(&decimal, 128 + extra);
+            proptest::prop_assert_eq!(&slow[..128], &fast[..]);
+        }
+
+        /// Anything that is not only ASCII digits has no bits.
+        #[test]
+        fn non_digits_have_no_bits(text in "[0-9]{0,5}[^0-9][0-9]{0,5}", count in 0usize..200) {
+            proptest::prop_assert!(decimal_low_bits(&text, count).is_empty());
+        }
+    }
+
     #[test]
     fn split_by_scope_follows_the_reference() {
         let names = split_by_scope("o:a, u:b ,ou:c,uo:d,x:e,o:f:g").expect("valid");

@@ -354,6 +354,79 @@ mod tests {
         let _ = http_date(i64::MIN);
     }
 
+    /// A reference for `http_date`, written the slow, obvious way: whole years from 1970, then
+    /// whole months, counting leap days by the Gregorian rule.
+    fn reference_http_date(unix: i64) -> String {
+        fn leap(year: i64) -> bool {
+            (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+        }
+        let mut days = unix.div_euclid(86_400);
+        let secs = unix.rem_euclid(86_400);
+        let weekday =
+            ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][days.rem_euclid(7) as usize];
+        let mut year = 1970;
+        loop {
+            let length = if leap(year) { 366 } else { 365 };
+            if days < 0 {
+                year -= 1;
+                days += if leap(year) { 366 } else { 365 };
+            } else if days >= length {
+                days -= length;
+                year += 1;
+            } else {
+                break;
+            }
+        }
+        let lengths = [
+            31,
+            if leap(year) { 29 } else { 28 },
+            31,
+            30,
+            31,
+            30,
+            31,
+            31,
+            30,
+            31,
+            30,
+            31,
+        ];
+        let names = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ];
+        let mut month = 0;
+        while days >= lengths[month] {
+            days -= lengths[month];
+            month += 1;
+        }
+        format!(
+            "{weekday}, {:02} {} {year} {:02}:{:02}:{:02} GMT",
+            days + 1,
+            names[month],
+            secs / 3_600,
+            secs % 3_600 / 60,
+            secs % 60
+        )
+    }
+
+    proptest::proptest! {
+        // proptest shrinks a disagreement to the earliest second that shows it.
+
+        /// Against the reference, over ±3000 years around 1970.
+        #[test]
+        fn http_dates_match_the_reference(unix in -95_000_000_000i64..95_000_000_000) {
+            proptest::prop_assert_eq!(http_date(unix), reference_http_date(unix));
+        }
+
+        /// Anywhere in the `i64` range: no panic, and the shape of an HTTP date.
+        #[test]
+        fn http_dates_never_panic(unix: i64) {
+            let date = http_date(unix);
+            proptest::prop_assert!(date.ends_with(" GMT"), "{}", date);
+            proptest::prop_assert_eq!(date.split(' ').count(), 6, "{}", date);
+        }
+    }
+
     #[test]
     fn truncation_respects_char_boundaries() {
         assert_eq!(truncate("abc", 5), "abc");

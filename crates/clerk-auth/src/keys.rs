@@ -29,8 +29,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{ReasonKind, VerifyError, quote, truncate};
 
-/// Smallest modulus `ring` accepts for RS256, in bytes (it rounds the bit length up to bytes).
-const MIN_MODULUS_BYTES: usize = 256;
+/// Smallest modulus accepted, in bits. (`ring` would also take 2041 to 2047 bits, as it rounds
+/// the length up to whole bytes; a key that size is not the 2048-bit key it claims to be.)
+const MIN_MODULUS_BITS: usize = 2048;
 /// Largest modulus `ring` accepts, in bits.
 const MAX_MODULUS_BITS: usize = 8192;
 /// Largest public exponent `ring` accepts.
@@ -228,7 +229,7 @@ impl PublicKey {
             return Err(KeyError::InvalidModulus);
         };
         let bits = n.len() * 8 - first.leading_zeros() as usize;
-        if n.len() < MIN_MODULUS_BYTES || bits > MAX_MODULUS_BITS {
+        if !(MIN_MODULUS_BITS..=MAX_MODULUS_BITS).contains(&bits) {
             return Err(KeyError::UnsupportedKeySize { bits });
         }
         if n.last().is_some_and(|last| last & 1 == 0) {

@@ -91,6 +91,10 @@ pub mod remote;
 #[cfg(feature = "webhooks")]
 pub mod webhooks;
 
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod __fuzz;
+
 pub use auth::{
     Auth, Check, FactorLevel, MachineAuth, Reverification, SignedIn, SignedOut, SignedOutReason,
     TokenType,

@@ -234,6 +234,25 @@ fn cookies_first_wins_and_percent_decoding() {
     assert_eq!(cookies.get("noequals"), None);
 }
 
+/// Found by the `cookies` fuzz target: `%+b` decoded to the byte 0x0b, because the escape's two
+/// characters went through `u8::from_str_radix`, which also accepts a sign. An escape is `%` and
+/// two hex digits, nothing else; a value with any other `%` is kept raw.
+#[test]
+fn percent_escapes_take_two_hex_digits_and_no_sign() {
+    let cookies = Cookies::parse("a=%+b2; b=x%-1; c=%2B%2b; d=%e9");
+    assert_eq!(cookies.get("a"), Some("%+b2"));
+    assert_eq!(cookies.get("b"), Some("x%-1"));
+    assert_eq!(cookies.get("c"), Some("++"));
+    assert_eq!(cookies.get("d"), Some("%e9"), "not UTF-8: kept raw");
+    let url = EffectiveUrl::new("https", "a.io", "/", "q=%+41&r=%41");
+    assert_eq!(
+        url.query_param("q"),
+        Some("% 41"),
+        "form decoding keeps the raw text"
+    );
+    assert_eq!(url.query_param("r"), Some("A"));
+}
+
 #[test]
 fn effective_url_follows_forwarded_headers() {
     let (parts, ()) = http::Request::get("/path?x=1")
@@ -256,6 +275,27 @@ fn effective_url_follows_forwarded_headers() {
         EffectiveUrl::from_parts(&parts).to_string(),
         "http://localhost:3000/"
     );
+}
+
+/// Found by the `effective_url` fuzz target: an empty `Host` header (which HTTP/1.1 allows when
+/// the target has no authority) made the host empty, so redirects went to `https:///path`. It
+/// now counts as absent: the request URI's authority, else `localhost`, names the host.
+#[test]
+fn an_empty_host_header_names_no_host() {
+    for (uri, expected) in [
+        ("https://h.example.com:8443/", "https://h.example.com:8443/"),
+        ("/p", "http://localhost/p"),
+    ] {
+        for host in ["", " "] {
+            let (parts, ()) = http::Request::get(uri)
+                .header("host", host)
+                .body(())
+                .unwrap()
+                .into_parts();
+            let url = EffectiveUrl::from_parts(&parts);
+            assert_eq!(url.to_string(), expected, "Host {host:?}");
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1097,6 +1097,33 @@ mod tests {
         assert_eq!(parse_retry_after(""), None);
     }
 
+    proptest::proptest! {
+        // proptest: a disagreement shrinks to the shortest header value that shows it.
+
+        /// Against `u64`: delta-seconds with optional surrounding whitespace; anything else,
+        /// including numbers past `u64`, is no delay.
+        #[test]
+        fn retry_after_is_delta_seconds(
+            value in proptest::prelude::any::<u64>(),
+            before in "[ \t]{0,2}",
+            after in "[ \t]{0,2}",
+        ) {
+            let text = format!("{before}{value}{after}");
+            proptest::prop_assert_eq!(parse_retry_after(&text), Some(Duration::from_secs(value)));
+        }
+
+        #[test]
+        fn retry_after_refuses_the_rest(text in "[-+0-9 .a-zA-Z,:]{0,24}") {
+            let digits = text.trim();
+            let reference = (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| digits.parse::<u128>().ok())
+                .flatten()
+                .and_then(|n| u64::try_from(n).ok())
+                .map(Duration::from_secs);
+            proptest::prop_assert_eq!(parse_retry_after(&text), reference);
+        }
+    }
+
     #[test]
     fn display_formats() {
         let mut e = ClerkError::new("form_param_missing", "missing");

@@ -826,6 +826,142 @@ mod tests {
         ));
     }
 
+    /// Reference lenient decoder, on bytes: every `%` and two hex digits is decoded, anything
+    /// else kept.
+    fn decode_layer(bytes: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            let escape = bytes
+                .get(i + 1..i + 3)
+                .filter(|hex| bytes[i] == b'%' && hex.iter().all(u8::is_ascii_hexdigit));
+            match escape.and_then(|hex| u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok())
+            {
+                Some(byte) => {
+                    out.push(byte);
+                    i += 3;
+                }
+                None => {
+                    out.push(bytes[i]);
+                    i += 1;
+                }
+            }
+        }
+        out
+    }
+
+    fn has_dot_segment(bytes: &[u8]) -> bool {
+        bytes
+            .split(|&b| b == b'/' || b == b'\\')
+            .any(|piece| piece == b"." || piece == b"..")
+    }
+
+    /// The first decoding layer (0 = as given, up to `max`) that shows a dot segment.
+    fn dot_segment_layer(value: &str, max: usize) -> Option<usize> {
+        let mut current = value.as_bytes().to_vec();
+        for layer in 0..=max {
+            if has_dot_segment(&current) {
+                return Some(layer);
+            }
+            current = decode_layer(&current);
+        }
+        None
+    }
+
+    /// Values built around dot segments and then percent-encoded several times over, each layer
+    /// encoding a random choice of bytes (`.`, `/`, `\\`, `%`, others), so that the dots hide
+    /// under every mix of layers and case.
+    fn disguised_dot_segment() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let core = prop_oneof![
+            Just(".".to_owned()),
+            Just("..".to_owned()),
+            Just("../x".to_owned()),
+            Just("a/..".to_owned()),
+            Just("a\\.\\b".to_owned()),
+            Just("x/./y".to_owned()),
+        ];
+        let layers = proptest::collection::vec(
+            proptest::collection::vec(any::<(bool, bool)>(), 0..40),
+            0..6,
+        );
+        (core, layers).prop_map(|(core, layers)| {
+            let mut value = core;
+            for choices in layers {
+                let mut next = String::new();
+                for (i, b) in value.bytes().enumerate() {
+                    let (encode, lower) = choices.get(i).copied().unwrap_or((false, false));
+                    if encode {
+                        let hex = format!("%{b:02X}");
+                        next.push_str(&if lower { hex.to_lowercase() } else { hex });
+                    } else {
+                        next.push(char::from(b));
+                    }
+                }
+                value = next;
+            }
+            value
+        })
+    }
+
+    proptest::proptest! {
+        // proptest, not a hand-written generator loop: a value that slips through is shrunk to
+        // the fewest layers and bytes that still do.
+
+        /// Whatever decodes to a dot segment within the layers peeled is refused; whatever is
+        /// accepted never shows one, however often it is decoded.
+        #[test]
+        fn no_accepted_path_param_decodes_to_a_dot_segment(value in disguised_dot_segment()) {
+            let result = validate_path_param("id", &value);
+            match dot_segment_layer(&value, 20) {
+                Some(layer) if layer <= MAX_DECODE_LAYERS => {
+                    proptest::prop_assert!(
+                        matches!(result, Err(InvalidRequestKind::DotSegment { .. })),
+                        "{:?} accepted: {:?}", value, result
+                    );
+                }
+                Some(_) => proptest::prop_assert!(result.is_err(), "{:?}", value),
+                None => {}
+            }
+            if result.is_ok() {
+                proptest::prop_assert_eq!(dot_segment_layer(&value, 40), None);
+            }
+        }
+
+        /// The same for any text at all.
+        #[test]
+        fn arbitrary_path_params(value in "[.%/\\\\2eEfF5cC]{0,16}|\\PC{0,16}") {
+            let result = validate_path_param("id", &value);
+            if result.is_ok() {
+                proptest::prop_assert_eq!(dot_segment_layer(&value, 40), None, "{:?}", value);
+            }
+            if let Err(InvalidRequestKind::DotSegment { .. }) = result {
+                proptest::prop_assert!(dot_segment_layer(&value, MAX_DECODE_LAYERS).is_some());
+            }
+        }
+
+        /// A path segment is unreserved characters and `%XX`, and decodes back to the value.
+        #[test]
+        fn path_segments_round_trip(value: String) {
+            let encoded = seg(&value);
+            proptest::prop_assert!(encoded
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._~%".contains(&b)));
+            proptest::prop_assert_eq!(decode_layer(encoded.as_bytes()), value.as_bytes());
+        }
+
+        /// Query encoding: `+` for a space, `%XX` for the rest; decodes back to the value.
+        #[test]
+        fn query_values_round_trip(value: String) {
+            let encoded = form(&value);
+            proptest::prop_assert!(encoded
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"*-._+%".contains(&b)));
+            let spaced = encoded.replace('+', " ");
+            proptest::prop_assert_eq!(decode_layer(spaced.as_bytes()), value.as_bytes());
+        }
+    }
+
     #[test]
     fn decode() {
         assert_eq!(percent_decode("abc"), None);

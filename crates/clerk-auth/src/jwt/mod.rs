@@ -64,10 +64,11 @@ use crate::clock::{Clock, SystemClock};
 use crate::error::{ReasonKind, VerifyError, quote};
 use crate::keys::KeySource;
 
+#[cfg(feature = "remote")]
+pub(crate) use verify::check_audience;
+#[cfg(any(feature = "remote", feature = "fuzzing"))]
+pub(crate) use verify::decode_session;
 pub(crate) use verify::{Audience, Claim, Registered, decode_custom};
-#[cfg(feature = "remote")]
-#[cfg(feature = "remote")]
-pub(crate) use verify::{check_audience, decode_session};
 
 /// The `cat` header value of machine-to-machine tokens, which are not session tokens.
 const M2M_CATEGORY: &str = "cl_B7d4PD333AAA";

@@ -238,6 +238,36 @@ mod tests {
         assert!(!is_json_object_text(b""));
     }
 
+    proptest::proptest! {
+        // proptest rather than a loop over random bytes: a failure shrinks to a minimal input.
+
+        #[test]
+        fn base64url_round_trips_with_or_without_padding(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64),
+            padded in proptest::prelude::any::<bool>(),
+        ) {
+            let mut encoded = BASE64URL.encode(&bytes);
+            if padded {
+                while encoded.len() % 4 != 0 {
+                    encoded.push('=');
+                }
+            }
+            proptest::prop_assert_eq!(decode_vec(&encoded).ok(), Some(bytes.clone()));
+            let mut buf = [0u8; 64];
+            let len = decode_into(&encoded, &mut buf).ok().flatten();
+            proptest::prop_assert_eq!(len.map(|len| buf[..len].to_vec()), Some(bytes));
+        }
+
+        /// Decoding is strict: whatever text decodes is the canonical encoding of its bytes
+        /// (give or take padding), so no two texts carry the same signature or header.
+        #[test]
+        fn only_canonical_base64url_decodes(text in "[A-Za-z0-9_=+/ -]{0,12}") {
+            if let Ok(bytes) = decode_vec(&text) {
+                proptest::prop_assert_eq!(BASE64URL.encode(&bytes), text.trim_end_matches('='));
+            }
+        }
+    }
+
     #[test]
     fn strings_borrow_when_unescaped() {
         let h: Header<'_> =

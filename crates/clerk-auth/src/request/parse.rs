@@ -9,8 +9,8 @@ use http::request::Parts;
 
 /// The URL the client used, as seen through proxies.
 ///
-/// The host is the first comma-separated value of `x-forwarded-host`, else the `Host` header,
-/// else the request URI's authority, else `localhost`. The scheme is the first value of
+/// The host is the first comma-separated value of `x-forwarded-host`, else the `Host` header
+/// (unless empty), else the request URI's authority, else `localhost`. The scheme is the first value of
 /// `x-forwarded-proto`, else the request URI's scheme, else `http`. Path and query are the
 /// request URI's.
 ///
@@ -68,8 +68,14 @@ impl EffectiveUrl {
                 .filter(|value| !value.is_empty())
                 .map(str::to_owned)
         };
+        // An empty `Host` (allowed when the request target has no authority) names no host.
         let host = forwarded("x-forwarded-host")
-            .or_else(|| header_str(&parts.headers, "host").map(str::to_owned))
+            .or_else(|| {
+                header_str(&parts.headers, "host")
+                    .map(str::trim)
+                    .filter(|host| !host.is_empty())
+                    .map(str::to_owned)
+            })
             .or_else(|| parts.uri.authority().map(|a| a.as_str().to_owned()))
             .unwrap_or_else(|| "localhost".to_owned());
         let scheme = forwarded("x-forwarded-proto")
@@ -267,23 +273,34 @@ fn form_encode_into(text: &str, out: &mut String) {
     }
 }
 
-/// Percent-decodes `text`; `None` for a malformed escape or bytes that are not UTF-8.
+/// Percent-decodes `text`; `None` for a malformed escape (`%` not followed by two hex digits)
+/// or bytes that are not UTF-8.
 pub(crate) fn percent_decode(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut index = 0;
-    while index < bytes.len() {
-        if bytes[index] == b'%' {
-            let hex = bytes.get(index + 1..index + 3)?;
-            let hex = std::str::from_utf8(hex).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
+    while let Some(&byte) = bytes.get(index) {
+        if byte == b'%' {
+            // Two hex digits exactly: `u8::from_str_radix` would also take a sign (`%+1`).
+            let hi = bytes.get(index + 1).copied().and_then(hex_digit)?;
+            let lo = bytes.get(index + 2).copied().and_then(hex_digit)?;
+            out.push((hi << 4) | lo);
             index += 3;
         } else {
-            out.push(bytes[index]);
+            out.push(byte);
             index += 1;
         }
     }
     String::from_utf8(out).ok()
+}
+
+fn hex_digit(byte: u8) -> Option<u8> {
+    match byte {
+        b'0'..=b'9' => Some(byte - b'0'),
+        b'a'..=b'f' => Some(byte - b'a' + 10),
+        b'A'..=b'F' => Some(byte - b'A' + 10),
+        _ => None,
+    }
 }
 
 pub(crate) fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
@@ -387,4 +404,83 @@ pub fn cookie_suffix(publishable_key: &str) -> String {
     let mut encoded = URL_SAFE.encode(digest.as_ref());
     encoded.truncate(8);
     encoded
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Text rich in what the codecs treat specially: `%`, `+`, `&`, `=`, hex digits, spaces,
+    /// signs, and non-ASCII characters.
+    fn tricky() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            prop_oneof![
+                Just('%'),
+                Just('+'),
+                Just('-'),
+                Just('&'),
+                Just('='),
+                Just(' '),
+                proptest::char::range('0', '9'),
+                proptest::char::range('a', 'h'),
+                proptest::char::range('A', 'H'),
+                Just('é'),
+                Just('€'),
+                any::<char>(),
+            ],
+            0..24,
+        )
+        .prop_map(|chars| chars.into_iter().collect())
+    }
+
+    /// Reference decoder: `%` must start two hex digits; the bytes must be UTF-8.
+    fn reference_decode(text: &str) -> Option<String> {
+        let mut bytes = Vec::new();
+        let mut rest = text.as_bytes();
+        while let Some((&b, tail)) = rest.split_first() {
+            if b == b'%' {
+                let digits = tail.get(..2)?;
+                if !digits.iter().all(u8::is_ascii_hexdigit) {
+                    return None;
+                }
+                let digits = std::str::from_utf8(digits).ok()?;
+                bytes.push(u8::from_str_radix(digits, 16).ok()?);
+                rest = &tail[2..];
+            } else {
+                bytes.push(b);
+                rest = tail;
+            }
+        }
+        String::from_utf8(bytes).ok()
+    }
+
+    proptest! {
+        // Shrinking is why these use proptest rather than a hand-written loop: a failure is
+        // reported as the shortest string that still fails.
+
+        #[test]
+        fn percent_decoding_matches_the_reference(text in tricky()) {
+            prop_assert_eq!(percent_decode(&text), reference_decode(&text));
+        }
+
+        #[test]
+        fn form_encoding_round_trips(text in tricky()) {
+            let mut encoded = String::new();
+            form_encode_into(&text, &mut encoded);
+            prop_assert!(encoded.bytes().all(|b| b.is_ascii_alphanumeric() || b"*-._+%".contains(&b)));
+            prop_assert_eq!(form_decode(&encoded), text);
+        }
+
+        #[test]
+        fn query_pairs_round_trip(pairs in proptest::collection::vec((tricky(), tricky()), 0..6)) {
+            prop_assert_eq!(parse_query(&encode_query(&pairs)), pairs);
+        }
+
+        #[test]
+        fn percent_encoded_bytes_decode_back(text in any::<String>()) {
+            let encoded: String = text.bytes().map(|b| format!("%{b:02x}")).collect();
+            prop_assert_eq!(percent_decode(&encoded), Some(text));
+        }
+    }
 }

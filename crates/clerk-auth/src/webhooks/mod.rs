@@ -596,6 +596,38 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        // proptest, for inputs shrunk to the smallest that disagrees.
+
+        /// The fixed-size tag encoding is standard padded base64, for any key and message.
+        #[test]
+        fn tags_encode_as_standard_base64(
+            key in proptest::collection::vec(proptest::prelude::any::<u8>(), 1..64),
+            message in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64),
+        ) {
+            let tag = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, &key), &message);
+            proptest::prop_assert_eq!(
+                encode_tag(&tag).map(|encoded| encoded.to_vec()),
+                Some(STANDARD.encode(tag.as_ref()).into_bytes())
+            );
+        }
+
+        /// Timestamps: exactly the canonical decimal forms of non-negative `i64`s.
+        #[test]
+        fn timestamps_are_canonical_decimals(text in "[-+0-9 .]{0,21}") {
+            let reference = text
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 0 && n.to_string() == text);
+            proptest::prop_assert_eq!(parse_timestamp(text.as_bytes()), reference);
+        }
+
+        #[test]
+        fn every_timestamp_reads_back(n in 0i64..=i64::MAX) {
+            proptest::prop_assert_eq!(parse_timestamp(n.to_string().as_bytes()), Some(n));
+        }
+    }
+
     #[test]
     fn split_once_splits_at_the_first_separator() {
         assert_eq!(split_once(b"v1,a,b", b','), Some((&b"v1"[..], &b"a,b"[..])));

@@ -180,6 +180,19 @@ fn components_are_validated() {
         PublicKey::from_components(&n[..128], &[1, 0, 1]),
         Err(KeyError::UnsupportedKeySize { bits: 1024 })
     );
+    // Found by the `keys` fuzz target: a 256-byte modulus whose top bits are zero (2044 bits
+    // here) passed as a 2048-bit key, because only the byte length was checked.
+    let mut short = n.clone();
+    short[0] = 0x0f;
+    assert_eq!(
+        PublicKey::from_components(&short, &[1, 0, 1]),
+        Err(KeyError::UnsupportedKeySize { bits: 2044 })
+    );
+    short[0] = 0x80;
+    assert_eq!(
+        PublicKey::from_components(&short, &[1, 0, 1]).map(|k| k.bits()),
+        Ok(2048)
+    );
     let mut huge = vec![0xff; 1025];
     huge[1024] = 1;
     assert_eq!(
