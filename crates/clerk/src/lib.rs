@@ -43,6 +43,7 @@
 //!
 //! Depend on `clerk-auth` alone, without features, for networkless token checks with no HTTP
 //! stack at all.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "actix-web")]
 pub mod actix;
