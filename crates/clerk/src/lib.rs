@@ -41,6 +41,27 @@
 //! | `axum` | no | axum extractors for authenticated requests and verified webhooks |
 //! | `actix-web` | no | [`actix`]: actix-web middleware ([`Clerk::actix_middleware`]) and extractors for authenticated requests and (with `webhooks`) verified webhooks |
 //!
+//! ### TLS roots
+//!
+//! `rustls-webpki-roots` is forwarded through `clerk-api` to `clerk-core`, and no crate of the SDK
+//! turns it on by itself: with `default-features = false`, webpki-roots is not built. Without a
+//! roots feature the built-in transport trusts no certificate — plain `http://` URLs (the
+//! `clerk-testkit` emulator, a local proxy) work, and `https://` fails its TLS handshake with a
+//! transport error. To reach `https://api.clerk.com` then, either
+//!
+//! - turn on `rustls-native-roots`, which reads the operating system's store (where a corporate
+//!   or private CA is usually installed), or
+//! - give [`ClerkBuilder::transport`] a [`Transport`](clerk_core::Transport) of your own: any
+//!   HTTP client configured with the roots you choose. It is one method, `send`, taking a
+//!   complete `http::Request<Bytes>` and returning the response. Retries and the attempt and
+//!   call timeouts stay in the client; the connect timeout and the response size limit are then
+//!   your HTTP client's.
+//!
+//! ```toml
+//! [dependencies]
+//! clerk = { version = "0.1", default-features = false, features = ["rustls-native-roots", "webhooks"] }
+//! ```
+//!
 //! Depend on `clerk-auth` alone, without features, for networkless token checks with no HTTP
 //! stack at all.
 #![cfg_attr(docsrs, feature(doc_cfg))]
