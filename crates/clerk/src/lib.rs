@@ -92,8 +92,37 @@ pub use clerk_core;
 #[cfg(feature = "webhooks")]
 pub use clerk_auth::webhooks::{Webhook, WebhookError, WebhookEvent};
 
-/// The README's Rust snippets, compiled as doctests so the README cannot rot (with `axum`, which
-/// its webhook receiver uses; CI runs them with `--all-features`).
-#[cfg(all(doctest, feature = "axum"))]
-#[doc = include_str!("../../../README.md")]
-pub struct ReadmeDoctests;
+/// The Rust snippets of the README and the guides in `docs/`, compiled as doctests so they cannot
+/// rot: each file is the doc of an item that exists only under `cfg(doctest)`, gated on the
+/// features its snippets use (CI runs them with `--all-features`). Snippets that would reach
+/// Clerk or read secrets are `no_run` (compiled, not run); `# ` lines are the setup they elide.
+#[cfg(doctest)]
+mod doc_snippets {
+    #[cfg(feature = "axum")]
+    #[doc = include_str!("../../../README.md")]
+    struct Readme;
+
+    #[cfg(all(feature = "actix-web", feature = "webhooks"))]
+    #[doc = include_str!("../../../docs/auth.md")]
+    struct Auth;
+
+    #[doc = include_str!("../../../docs/coming-from-js.md")]
+    struct ComingFromJs;
+
+    #[doc = include_str!("../../../docs/errors.md")]
+    struct Errors;
+
+    #[doc = include_str!("../../../docs/getting-started.md")]
+    struct GettingStarted;
+
+    #[doc = include_str!("../../../docs/pagination.md")]
+    struct Pagination;
+
+    #[cfg(all(feature = "axum", feature = "tower"))]
+    #[doc = include_str!("../../../docs/testing.md")]
+    struct Testing;
+
+    #[cfg(feature = "webhooks")]
+    #[doc = include_str!("../../../docs/webhooks.md")]
+    struct Webhooks;
+}
