@@ -64,7 +64,7 @@ mod wire;
 
 pub use clerk_core::{
     ApiError, ClerkError, Client, ClientBuilder, ConfigError, Error, FilePart, InvalidRequestError,
-    InvalidRequestKind, Page, RetryPolicy,
+    InvalidRequestKind, Method, Operation, Page, RetryPolicy, StatusCode,
 };
 pub use client::Clerk;
 pub use extra::{

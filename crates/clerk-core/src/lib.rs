@@ -71,8 +71,11 @@ pub use config::{
 };
 pub use error::{
     ApiError, BODY_SNIPPET_CHARS, ClerkError, ConfigError, DecodeError, Error, InvalidRequestError,
-    InvalidRequestKind, MAX_API_ERRORS, PaginationError, Result, TimeoutError, TimeoutKind,
+    InvalidRequestKind, MAX_API_ERRORS, Operation, PaginationError, Result, TimeoutError,
+    TimeoutKind,
 };
+/// The status code of [`Error::status`] and [`ApiError::status`].
+pub use http::StatusCode;
 pub use pagination::{
     CursorPaginated, DEFAULT_STREAM_PAGE_SIZE, MAX_PAGE_SIZE, Page, Paginated, stream_cursor,
     stream_pages,

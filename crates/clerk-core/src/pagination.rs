@@ -325,6 +325,7 @@ async fn fetch_page<T: DeserializeOwned>(
     client: &Client,
     request: Request,
 ) -> Result<FetchedPage<T>, Error> {
+    let operation = request.operation();
     let response = client.execute_raw(request).await?;
     let fingerprint = fingerprint(response.body());
     if let Ok(page) = serde_json::from_slice::<Page<T>>(response.body()) {
@@ -345,16 +346,13 @@ async fn fetch_page<T: DeserializeOwned>(
                 response.headers(),
                 response.body(),
             );
-            return Err(match decoded {
-                Err(decode_error) => decode_error.into(),
-                Ok(_) => DecodeError::new(
-                    response.status().as_u16(),
-                    None,
-                    error.to_string(),
-                    response.body(),
-                )
-                .into(),
-            });
+            let error = match decoded {
+                Err(decode_error) => decode_error,
+                Ok(_) => {
+                    DecodeError::new(response.status(), None, error.to_string(), response.body())
+                }
+            };
+            return Err(Error::from(error).with_operation(&operation));
         }
     };
     let mut items = VecDeque::with_capacity(raw.data.len());
@@ -364,13 +362,13 @@ async fn fetch_page<T: DeserializeOwned>(
             Ok(item) => items.push_back(item),
             Err(_) => {
                 error = Some(
-                    decode_item_error::<T>(
+                    Error::from(decode_item_error::<T>(
                         item.get(),
                         &format!("data[{index}]"),
                         response.status(),
                         response.body(),
-                    )
-                    .into(),
+                    ))
+                    .with_operation(&operation),
                 );
                 break;
             }

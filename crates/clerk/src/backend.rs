@@ -63,7 +63,7 @@ pub(crate) fn backend_error(error: &Error) -> BackendError {
         Error::Api(api) => {
             let first = api.first_error();
             BackendError::api(
-                api.status(),
+                api.status().as_u16(),
                 first.map(|e| e.code.clone()),
                 first
                     .map(|e| e.message.clone())
@@ -74,7 +74,7 @@ pub(crate) fn backend_error(error: &Error) -> BackendError {
         Error::Transport(_) => BackendError::new(BackendErrorKind::Network, error.to_string()),
         Error::Timeout(_) => BackendError::new(BackendErrorKind::Timeout, error.to_string()),
         Error::Decode(decode) => BackendError::new(BackendErrorKind::Decode, error.to_string())
-            .with_status(Some(decode.status())),
+            .with_status(Some(decode.status().as_u16())),
         _ => BackendError::new(BackendErrorKind::Other, error.to_string()),
     }
 }

@@ -261,7 +261,7 @@ async fn retries_recover_reads_spare_writes_and_honour_retry_after() {
         .email_address(["grace@example.com"])
         .await
         .unwrap_err();
-    assert_eq!(error.status(), Some(502));
+    assert_eq!(error.status(), Some(clerk::StatusCode::BAD_GATEWAY));
     assert_eq!(testkit.faults().hits(bad_gateway), Some(1));
     assert_eq!(clock.sleeps().len(), 2, "no new wait");
     let found = clerk
