@@ -416,6 +416,9 @@ struct Model {
     open: bool,
     /// An operation's inline JSON body: filled through the builder's setters, so crate-private.
     body: bool,
+    /// Reachable from an operation's response (see [`Generator::mark_responses`]): users read
+    /// it, never build it, so it is `#[non_exhaustive]`.
+    response: bool,
 }
 
 struct Operation {
@@ -531,6 +534,7 @@ impl<'a> Generator<'a> {
         self.collect_operations()?;
         self.normalize()?;
         self.name_required_values();
+        self.mark_responses();
         let mut files = BTreeMap::new();
         files.insert(
             "crates/clerk-api/src/generated/models.rs".to_owned(),
@@ -586,6 +590,7 @@ impl<'a> Generator<'a> {
                         request_side: false,
                         open: false,
                         body: false,
+                        response: false,
                     },
                 );
                 Ok(())
@@ -654,6 +659,7 @@ impl<'a> Generator<'a> {
                     request_side,
                     open: false,
                     body: false,
+                    response: false,
                 },
             );
         }
@@ -681,6 +687,7 @@ impl<'a> Generator<'a> {
                     request_side,
                     open: false,
                     body: false,
+                    response: false,
                 };
                 self.register(module, model)
             }
@@ -720,6 +727,7 @@ impl<'a> Generator<'a> {
                             request_side,
                             open,
                             body: false,
+                            response: false,
                         },
                     );
                 }
@@ -807,6 +815,7 @@ impl<'a> Generator<'a> {
                 request_side,
                 open: false,
                 body: false,
+                response: false,
             },
         )
     }
@@ -1260,6 +1269,7 @@ impl<'a> Generator<'a> {
                     request_side: true,
                     open,
                     body: true,
+                    response: false,
                 },
             )?;
             return Ok(Body::Object(name, fields, open));
@@ -1632,6 +1642,44 @@ impl<'a> Generator<'a> {
     /// can never be swapped silently; a builder sent without one fails with
     /// `Error::InvalidRequest` before any I/O. Other arguments (whole bodies, files, numbers,
     /// flags) stay positional.
+    /// Marks every model reachable from an operation's response (through fields, list items,
+    /// union variants and aliases). Models only ever sent are left buildable.
+    fn mark_responses(&mut self) {
+        let mut pending: Vec<(Option<String>, String)> = Vec::new();
+        for op in &self.operations {
+            let module = op.handle.split('.').next().unwrap_or(&op.handle).to_owned();
+            if let Response::Json(ty) | Response::Page(ty) = &op.response {
+                named_types(ty, &module, &mut pending);
+            }
+        }
+        while let Some((module, name)) = pending.pop() {
+            let model = match &module {
+                None => self.models.get_mut(&name),
+                Some(module) => self.local.get_mut(module).and_then(|m| m.get_mut(&name)),
+            };
+            let Some(model) = model else { continue };
+            if model.response {
+                continue;
+            }
+            model.response = true;
+            let home = module.clone().unwrap_or_default();
+            match &model.kind {
+                Kind::Struct(fields) => {
+                    for field in fields {
+                        named_types(&field.ty, &home, &mut pending);
+                    }
+                }
+                Kind::OneOf { variants, .. } => {
+                    for (_, ty, _, _) in variants {
+                        named_types(ty, &home, &mut pending);
+                    }
+                }
+                Kind::Alias(ty) => named_types(ty, &home, &mut pending),
+                Kind::Enum(_) => {}
+            }
+        }
+    }
+
     fn name_required_values(&mut self) {
         let enums = self.enum_names();
         let string_like = |ty: &Ty| match ty {
@@ -2431,6 +2479,17 @@ fn holds_text(ty: &Ty) -> bool {
     }
 }
 
+/// The generated types `ty` names: `(None, name)` for a model of `models.rs`, `(Some(module),
+/// name)` for a type local to `module`.
+fn named_types(ty: &Ty, module: &str, out: &mut Vec<(Option<String>, String)>) {
+    match ty {
+        Ty::Named(name, true) => out.push((None, name.clone())),
+        Ty::Named(name, false) => out.push((Some(module.to_owned()), name.clone())),
+        Ty::Vec(inner) | Ty::Map(inner) | Ty::Nullable(inner) => named_types(inner, module, out),
+        Ty::Str | Ty::I64 | Ty::I32 | Ty::F64 | Ty::Bool | Ty::Json => {}
+    }
+}
+
 fn render_struct(out: &mut String, model: &Model, fields: &[Field], in_models: bool) {
     let redact = fields.iter().any(|f| is_sensitive(model, f));
     let derives = if redact {
@@ -2439,9 +2498,16 @@ fn render_struct(out: &mut String, model: &Model, fields: &[Field], in_models: b
         "Debug, Clone, PartialEq, Serialize, Deserialize"
     };
     let visibility = if model.body { "pub(crate)" } else { "pub" };
+    // Response models gain fields as Clerk's API grows: users read them, never build them, so
+    // a new field is not a breaking change. Types only ever sent stay buildable by literal.
+    let attrs = if model.body || model.request_side || !model.response {
+        ""
+    } else {
+        "#[cfg_attr(any(docsrs, not(feature = \"__exhaustive-models\")), non_exhaustive)]\n"
+    };
     let _ = writeln!(
         out,
-        "/// `{}`: {}.\n#[derive({derives})]\n{visibility} struct {} {{",
+        "/// `{}`: {}.\n#[derive({derives})]\n{attrs}{visibility} struct {} {{",
         model.name, model.origin, model.name
     );
     for field in fields {
@@ -3225,6 +3291,22 @@ components: { schemas: {} }
         assert!(out.contains("pub(crate) status: Vec<ListThingsStatus>,"));
         assert!(out.contains("value: impl IntoIterator<Item = impl Into<ListThingsStatus>>"));
         assert!(out.contains("`status=a&status=b`"));
+    }
+
+    #[test]
+    fn response_types_are_non_exhaustive_and_request_types_are_not() {
+        let out = generate("").unwrap_or_else(|e| panic!("{e}"));
+        let attrs_of = |name: &str| {
+            let at = out
+                .find(&format!("pub struct {name} {{"))
+                .unwrap_or_else(|| panic!("no struct {name} in {out}"));
+            let start = out[..at].rfind("/// `").unwrap_or(0);
+            out[start..at].to_owned()
+        };
+        let marker =
+            "#[cfg_attr(any(docsrs, not(feature = \"__exhaustive-models\")), non_exhaustive)]";
+        assert!(attrs_of("ListThingsItem").contains(marker), "{out}");
+        assert!(!attrs_of("CreateThingActor").contains(marker), "{out}");
     }
 
     #[test]

@@ -27,6 +27,7 @@ type BoxFuture<T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send>>;
 /// A page of users together with the number of users matching the same filters, as the
 /// reference SDK's `getUserList` returns.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct UserListWithCount {
     /// The users of the requested page.
     pub data: Vec<User>,
@@ -216,6 +217,7 @@ impl<T: serde::de::DeserializeOwned + Send + 'static> IntoFuture for RawRequest<
 
 /// The answer of [`ClientsApi::handshake_payload`].
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct HandshakePayload {
     /// `Set-Cookie` directives to apply.
     #[serde(default)]

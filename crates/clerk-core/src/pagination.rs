@@ -38,6 +38,7 @@ pub const MAX_PAGE_SIZE: u64 = 500;
 /// cannot be a number of items, and streams then stop on a short or empty page instead — rather
 /// than failing the whole page.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Page<T> {
     /// The items of this page.
     pub data: Vec<T>,

@@ -240,6 +240,7 @@ impl CreateAdminPortalLinkTokenBody {
 
 /// `CreateAdminPortalLinkTokenResponse`: inline schema `CreateAdminPortalLinkTokenResponse`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CreateAdminPortalLinkTokenResponse {
     /// `object` (required).
     pub object: String,
@@ -318,6 +319,7 @@ impl RevokeAdminPortalLinkTokenBody {
 
 /// `RevokeAdminPortalLinkTokenResponse`: inline schema `RevokeAdminPortalLinkTokenResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct RevokeAdminPortalLinkTokenResponse {
     /// `object` (required).
     pub object: String,

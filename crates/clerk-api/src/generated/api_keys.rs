@@ -857,6 +857,7 @@ impl CreateApiKeyBody {
 
 /// `CreateApiKeyResponse`: inline schema `CreateApiKeyResponse`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CreateApiKeyResponse {
     /// `object` (required).
     pub object: String,
@@ -930,6 +931,7 @@ impl std::fmt::Debug for CreateApiKeyResponse {
 
 /// `DeleteApiKeyResponse`: inline schema `DeleteApiKeyResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct DeleteApiKeyResponse {
     /// `id` (required).
     pub id: String,
@@ -941,6 +943,7 @@ pub struct DeleteApiKeyResponse {
 
 /// `GetApiKeyResponse`: inline schema `GetApiKeyResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct GetApiKeyResponse {
     /// `object` (required).
     pub object: String,
@@ -988,6 +991,7 @@ pub struct GetApiKeyResponse {
 
 /// `GetApiKeySecretResponse`: inline schema `GetApiKeySecretResponse`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct GetApiKeySecretResponse {
     /// `secret` (required).
     pub secret: String,
@@ -1003,6 +1007,7 @@ impl std::fmt::Debug for GetApiKeySecretResponse {
 
 /// `GetApiKeysItem`: inline schema `GetApiKeysItem`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct GetApiKeysItem {
     /// `object` (required).
     pub object: String,
@@ -1067,6 +1072,7 @@ impl RevokeApiKeyBody {
 
 /// `RevokeApiKeyResponse`: inline schema `RevokeApiKeyResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct RevokeApiKeyResponse {
     /// `object` (required).
     pub object: String,
@@ -1147,6 +1153,7 @@ impl UpdateApiKeyBody {
 
 /// `UpdateApiKeyResponse`: inline schema `UpdateApiKeyResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct UpdateApiKeyResponse {
     /// `object` (required).
     pub object: String,
@@ -1216,6 +1223,7 @@ impl VerifyApiKeyBody {
 
 /// `VerifyApiKeyResponse`: inline schema `VerifyApiKeyResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct VerifyApiKeyResponse {
     /// `object` (required).
     pub object: String,

@@ -512,6 +512,7 @@ impl CreateM2MTokenBody {
 
 /// `CreateM2MTokenResponse`: inline schema `CreateM2MTokenResponse`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CreateM2MTokenResponse {
     /// `object` (required).
     pub object: String,
@@ -586,6 +587,7 @@ crate::macros::string_enum!(CreateM2MTokenTokenFormat { Opaque => "opaque", Jwt 
 
 /// `GetM2MTokensItem`: inline schema `GetM2MTokensItem`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct GetM2MTokensItem {
     /// `object` (required).
     pub object: String,
@@ -639,6 +641,7 @@ impl RevokeM2MTokenBody {
 
 /// `RevokeM2MTokenResponse`: inline schema `RevokeM2MTokenResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct RevokeM2MTokenResponse {
     /// `object` (required).
     pub object: String,
@@ -697,6 +700,7 @@ impl VerifyM2MTokenBody {
 
 /// `VerifyM2MTokenResponse`: inline schema `VerifyM2MTokenResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct VerifyM2MTokenResponse {
     /// `object` (required).
     pub object: String,

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 /// `ActorToken`: component schema for `ActorToken`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct ActorToken {
     /// `object` (required).
     pub object: String,
@@ -89,6 +90,7 @@ pub struct AdjustCreditBalanceInput {
 
 /// `AgentTask`: component schema for `AgentTask`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct AgentTask {
     /// `object` (required).
     pub object: String,
@@ -117,6 +119,7 @@ impl std::fmt::Debug for AgentTask {
 
 /// `AllowlistIdentifier`: component schema for `AllowlistIdentifier`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct AllowlistIdentifier {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -153,6 +156,7 @@ pub struct ApplyCommerceDiscountInput {
 
 /// `BillingDiscountsResponse`: component schema for `BillingDiscountsResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct BillingDiscountsResponse {
     /// `proration` (required, nullable).
     #[serde(default)]
@@ -163,6 +167,7 @@ pub struct BillingDiscountsResponse {
 
 /// `BillingPaymentAttempt`: component schema for `BillingPaymentAttempt`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct BillingPaymentAttempt {
     /// `object` (required).
     pub object: String,
@@ -240,6 +245,7 @@ crate::macros::string_enum!(BillingPaymentAttemptStatus { Pending => "pending", 
 
 /// `BillingPriceResponse`: component schema for `BillingPriceResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct BillingPriceResponse {
     /// `object` (required).
     pub object: String,
@@ -276,6 +282,7 @@ pub struct BillingPriceResponse {
 
 /// `BillingProrationDiscountDetail`: component schema for `BillingProrationDiscountDetail`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct BillingProrationDiscountDetail {
     /// `amount` (required).
     pub amount: CommerceMoneyResponse,
@@ -289,6 +296,7 @@ pub struct BillingProrationDiscountDetail {
 
 /// `BillingStatement`: component schema for `BillingStatement`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct BillingStatement {
     /// `object` (required).
     pub object: String,
@@ -311,6 +319,7 @@ pub struct BillingStatement {
 
 /// `BillingStatementGroupsItem`: inline schema `BillingStatementGroupsItem`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct BillingStatementGroupsItem {
     /// `object` (required).
     pub object: String,
@@ -339,6 +348,7 @@ crate::macros::string_enum!(BillingStatementStatus { Open => "open", Closed => "
 
 /// `BillingStatementTotals`: inline schema `BillingStatementTotals`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct BillingStatementTotals {
     /// `grand_total` (required).
     pub grand_total: CommerceMoneyResponse,
@@ -352,6 +362,7 @@ pub struct BillingStatementTotals {
 
 /// `BlocklistIdentifier`: component schema for `BlocklistIdentifier`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct BlocklistIdentifier {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -388,6 +399,7 @@ pub struct BlocklistIdentifiers {
 
 /// `CNameTarget`: component schema for `CNameTarget`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CNameTarget {
     /// `host` (required).
     pub host: String,
@@ -399,6 +411,7 @@ pub struct CNameTarget {
 
 /// `ClerkError`: component schema for `ClerkError`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct ClerkError {
     /// `message` (required).
     pub message: String,
@@ -427,6 +440,7 @@ pub struct ClerkErrors {
 
 /// `Client`: component schema for `Client`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct Client {
     /// `object` (required).
     pub object: String,
@@ -458,6 +472,7 @@ pub struct Client {
 
 /// `CommerceCreditBalanceResponse`: component schema for `CommerceCreditBalanceResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommerceCreditBalanceResponse {
     /// `object` (required).
     pub object: String,
@@ -468,6 +483,7 @@ pub struct CommerceCreditBalanceResponse {
 
 /// `CommerceCreditLedgerResponse`: component schema for `CommerceCreditLedgerResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommerceCreditLedgerResponse {
     /// `object` (required).
     pub object: String,
@@ -490,6 +506,7 @@ pub struct CommerceCreditLedgerResponse {
 
 /// `CommerceCreditsResponse`: component schema for `CommerceCreditsResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommerceCreditsResponse {
     /// `proration` (required, nullable).
     #[serde(default)]
@@ -503,6 +520,7 @@ pub struct CommerceCreditsResponse {
 
 /// `CommerceDiscountRedemptionResponse`: component schema for `CommerceDiscountRedemptionResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommerceDiscountRedemptionResponse {
     /// `object` (required).
     pub object: String,
@@ -601,6 +619,7 @@ crate::macros::string_enum!(CommerceDiscountRedemptionResponseStatus { Active =>
 
 /// `CommerceDiscountsResponse`: component schema for `CommerceDiscountsResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommerceDiscountsResponse {
     /// `proration` (required, nullable).
     #[serde(default)]
@@ -611,6 +630,7 @@ pub struct CommerceDiscountsResponse {
 
 /// `CommerceMoneyResponse`: component schema for `CommerceMoneyResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommerceMoneyResponse {
     /// `amount` (required).
     pub amount: i64,
@@ -624,6 +644,7 @@ pub struct CommerceMoneyResponse {
 
 /// `CommercePayerCreditResponse`: component schema for `CommercePayerCreditResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommercePayerCreditResponse {
     /// `remaining_balance` (required).
     pub remaining_balance: CommerceMoneyResponse,
@@ -633,6 +654,7 @@ pub struct CommercePayerCreditResponse {
 
 /// `CommercePayerResponse`: component schema for `CommercePayerResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommercePayerResponse {
     /// `object` (required).
     pub object: String,
@@ -674,6 +696,7 @@ pub struct CommercePayerResponse {
 
 /// `CommercePayerResponse2`: component schema for `CommercePayerResponse2`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommercePayerResponse2 {
     /// `object` (required).
     pub object: String,
@@ -709,6 +732,7 @@ pub struct CommercePayerResponse2 {
 
 /// `CommercePaymentMethodResponse`: component schema for `CommercePaymentMethodResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommercePaymentMethodResponse {
     /// `object` (required).
     pub object: String,
@@ -792,6 +816,7 @@ crate::macros::string_enum!(CommercePaymentMethodResponseStatus { Active => "act
 
 /// `CommercePaymentSourceResponse`: component schema for `CommercePaymentSourceResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommercePaymentSourceResponse {
     /// `object` (required).
     pub object: String,
@@ -836,6 +861,7 @@ pub struct CommercePaymentSourceResponse {
 
 /// `CommercePerUnitTotal`: component schema for `CommercePerUnitTotal`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommercePerUnitTotal {
     /// `name` (required).
     pub name: String,
@@ -848,6 +874,7 @@ pub struct CommercePerUnitTotal {
 
 /// `CommercePerUnitTotal2`: component schema for `CommercePerUnitTotal2`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommercePerUnitTotal2 {
     /// `name` (required).
     pub name: String,
@@ -860,6 +887,7 @@ pub struct CommercePerUnitTotal2 {
 
 /// `CommercePerUnitTotalTier`: component schema for `CommercePerUnitTotalTier`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommercePerUnitTotalTier {
     /// `quantity` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -872,6 +900,7 @@ pub struct CommercePerUnitTotalTier {
 
 /// `CommercePerUnitTotalTier2`: component schema for `CommercePerUnitTotalTier2`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommercePerUnitTotalTier2 {
     /// `quantity` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -884,6 +913,7 @@ pub struct CommercePerUnitTotalTier2 {
 
 /// `CommercePlan`: component schema for `CommercePlan`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommercePlan {
     /// `object` (required).
     pub object: String,
@@ -935,6 +965,7 @@ pub struct CommercePlan {
 
 /// `CommercePlan2`: component schema for `CommercePlan2`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommercePlan2 {
     /// `object` (required).
     pub object: String,
@@ -1007,6 +1038,7 @@ pub struct CommercePlan2 {
 
 /// `CommercePlanUnitPrice`: component schema for `CommercePlanUnitPrice`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommercePlanUnitPrice {
     /// `name` (required).
     pub name: String,
@@ -1019,6 +1051,7 @@ pub struct CommercePlanUnitPrice {
 
 /// `CommercePlanUnitPriceTier`: component schema for `CommercePlanUnitPriceTier`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommercePlanUnitPriceTier {
     /// `starts_at_block` (required).
     pub starts_at_block: i64,
@@ -1031,6 +1064,7 @@ pub struct CommercePlanUnitPriceTier {
 
 /// `CommercePriceTransitionDetails`: component schema for `CommercePriceTransitionDetails`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommercePriceTransitionDetails {
     /// `previous_plan` (required).
     pub previous_plan: CommercePlan2,
@@ -1056,6 +1090,7 @@ pub struct CommercePriceTransitionDetails {
 
 /// `CommercePriceTransitionResponse`: component schema for `CommercePriceTransitionResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommercePriceTransitionResponse {
     /// `object` (required).
     pub object: String,
@@ -1067,6 +1102,7 @@ pub struct CommercePriceTransitionResponse {
 
 /// `CommerceProrationCreditDetailResponse`: component schema for `CommerceProrationCreditDetailResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommerceProrationCreditDetailResponse {
     /// `amount` (required).
     pub amount: CommerceMoneyResponse,
@@ -1080,6 +1116,7 @@ pub struct CommerceProrationCreditDetailResponse {
 
 /// `CommerceProrationDiscountResponse`: component schema for `CommerceProrationDiscountResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommerceProrationDiscountResponse {
     /// `amount` (required).
     pub amount: CommerceMoneyResponse,
@@ -1093,6 +1130,7 @@ pub struct CommerceProrationDiscountResponse {
 
 /// `CommerceSubscription`: component schema for `CommerceSubscription`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommerceSubscription {
     /// `object` (required).
     pub object: String,
@@ -1127,6 +1165,7 @@ pub struct CommerceSubscription {
 
 /// `CommerceSubscriptionCreditResponse`: component schema for `CommerceSubscriptionCreditResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommerceSubscriptionCreditResponse {
     /// `amount` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1138,6 +1177,7 @@ pub struct CommerceSubscriptionCreditResponse {
 
 /// `CommerceSubscriptionItem`: component schema for `CommerceSubscriptionItem`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommerceSubscriptionItem {
     /// `object` (required).
     pub object: String,
@@ -1213,6 +1253,7 @@ pub struct CommerceSubscriptionItem {
 
 /// `CommerceSubscriptionItem2`: component schema for `CommerceSubscriptionItem2`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommerceSubscriptionItem2 {
     /// `object` (required).
     pub object: String,
@@ -1324,6 +1365,7 @@ crate::macros::string_enum!(CommerceSubscriptionItemPlanPeriod { Month => "month
 
 /// `CommerceSubscriptionItemSeatsResponse`: component schema for `CommerceSubscriptionItemSeatsResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommerceSubscriptionItemSeatsResponse {
     /// `quantity` (required, nullable).
     #[serde(default)]
@@ -1363,6 +1405,7 @@ crate::macros::string_enum!(CommerceSubscriptionItemStatus { Active => "active",
 
 /// `CommerceSubscriptionNextPayment`: component schema for `CommerceSubscriptionNextPayment`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommerceSubscriptionNextPayment {
     /// `date` (required).
     pub date: i64,
@@ -1402,6 +1445,7 @@ crate::macros::string_enum!(CommerceSubscriptionStatus { Active => "active", Pas
 
 /// `CommerceTotalsResponse`: component schema for `CommerceTotalsResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommerceTotalsResponse {
     /// `subtotal` (required).
     pub subtotal: CommerceMoneyResponse,
@@ -1424,6 +1468,7 @@ pub struct CommerceTotalsResponse {
 
 /// `CommerceTotalsResponse2`: component schema for `CommerceTotalsResponse2`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommerceTotalsResponse2 {
     /// `subtotal` (required).
     pub subtotal: CommerceMoneyResponse,
@@ -1446,6 +1491,7 @@ pub struct CommerceTotalsResponse2 {
 
 /// `Cookies`: component schema for `Cookies`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct Cookies {
     /// `object` (required).
     pub object: String,
@@ -1478,6 +1524,7 @@ pub struct CreateBillingPriceInput {
 
 /// `DeletedObject`: component schema for `DeletedObject`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct DeletedObject {
     /// `object` (required).
     pub object: String,
@@ -1499,6 +1546,7 @@ pub type Directories = Vec<Directory>;
 
 /// `Directory`: component schema for `Directory`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct Directory {
     /// `object` (required).
     pub object: String,
@@ -1560,6 +1608,7 @@ impl std::fmt::Debug for Directory {
 
 /// `DirectoryCustomAttributesItem`: inline schema `DirectoryCustomAttributesItem`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct DirectoryCustomAttributesItem {
     /// `name` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1583,6 +1632,7 @@ pub struct DirectoryCustomAttributesItem {
 
 /// `DirectoryGroupRoleMapping`: component schema for `DirectoryGroupRoleMapping`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct DirectoryGroupRoleMapping {
     /// `object` (required).
     pub object: String,
@@ -1613,6 +1663,7 @@ pub struct DirectoryGroupRoleMapping {
 
 /// `DirectoryGroupRoleMappingDeleted`: inline schema `DirectoryGroupRoleMappingDeleted`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct DirectoryGroupRoleMappingDeleted {
     /// `object` (required).
     pub object: String,
@@ -1627,6 +1678,7 @@ pub type DirectoryGroupRoleMappings = Vec<DirectoryGroupRoleMapping>;
 
 /// `Domain`: component schema for `Domain`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct Domain {
     /// `object` (required).
     pub object: String,
@@ -1681,6 +1733,7 @@ pub struct Domains {
 
 /// `EmailAddress`: component schema for `EmailAddress`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct EmailAddress {
     /// `id` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1734,6 +1787,7 @@ crate::macros::tagged_union!(EmailAddressVerification , "object" { VerificationO
 
 /// `EnterpriseAccount`: component schema for `EnterpriseAccount`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct EnterpriseAccount {
     /// `id` (required).
     pub id: String,
@@ -1776,6 +1830,7 @@ pub struct EnterpriseAccount {
 
 /// `EnterpriseAccountConnection`: component schema for `EnterpriseAccountConnection`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct EnterpriseAccountConnection {
     /// `id` (required).
     pub id: String,
@@ -1846,6 +1901,7 @@ crate::macros::tagged_union!(EnterpriseAccountVerification , "object" { Verifica
 
 /// `EnterpriseConnection`: component schema for `EnterpriseConnection`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct EnterpriseConnection {
     /// `object` (required).
     pub object: String,
@@ -1892,6 +1948,7 @@ pub struct EnterpriseConnection {
 
 /// `EnterpriseConnectionCustomAttributesItem`: inline schema `EnterpriseConnectionCustomAttributesItem`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct EnterpriseConnectionCustomAttributesItem {
     /// `name` (required).
     pub name: String,
@@ -1913,6 +1970,7 @@ pub struct EnterpriseConnectionCustomAttributesItem {
 
 /// `EnterpriseConnectionOAuthConfig`: inline schema `EnterpriseConnectionOAuthConfig`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct EnterpriseConnectionOAuthConfig {
     /// `id` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1954,6 +2012,7 @@ pub struct EnterpriseConnectionOAuthConfig {
 
 /// `EnterpriseConnectionSamlConnection`: inline schema `EnterpriseConnectionSamlConnection`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct EnterpriseConnectionSamlConnection {
     /// `id` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1998,6 +2057,7 @@ pub struct EnterpriseConnectionSamlConnection {
 
 /// `EnterpriseConnectionTestRun`: component schema for `EnterpriseConnectionTestRun`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct EnterpriseConnectionTestRun {
     /// `id` (required).
     pub id: String,
@@ -2023,6 +2083,7 @@ pub struct EnterpriseConnectionTestRun {
 
 /// `EnterpriseConnectionTestRunLogsItem`: inline schema `EnterpriseConnectionTestRunLogsItem`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct EnterpriseConnectionTestRunLogsItem {
     /// `level` (required).
     pub level: String,
@@ -2038,6 +2099,7 @@ pub struct EnterpriseConnectionTestRunLogsItem {
 
 /// `EnterpriseConnectionTestRunOAuth`: inline schema `EnterpriseConnectionTestRunOAuth`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct EnterpriseConnectionTestRunOAuth {
     /// `id_token` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2068,6 +2130,7 @@ impl std::fmt::Debug for EnterpriseConnectionTestRunOAuth {
 
 /// `EnterpriseConnectionTestRunResponse`: component schema for `EnterpriseConnectionTestRunResponse`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct EnterpriseConnectionTestRunResponse {
     /// `url` (required).
     pub url: String,
@@ -2083,6 +2146,7 @@ impl std::fmt::Debug for EnterpriseConnectionTestRunResponse {
 
 /// `EnterpriseConnectionTestRunSaml`: inline schema `EnterpriseConnectionTestRunSaml`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct EnterpriseConnectionTestRunSaml {
     /// `saml_request` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2158,6 +2222,7 @@ crate::macros::tagged_union!(ExternalAccountVerification , "object" { Verificati
 
 /// `ExternalAccountWithVerification`: component schema for `ExternalAccountWithVerification`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct ExternalAccountWithVerification {
     /// `object` (required).
     pub object: ExternalAccountWithVerificationObject,
@@ -2227,6 +2292,7 @@ crate::macros::string_enum!(ExternalAccountWithVerificationObject { ExternalAcco
 
 /// `FeatureResponse`: component schema for `FeatureResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct FeatureResponse {
     /// `object` (required).
     pub object: String,
@@ -2246,6 +2312,7 @@ pub struct FeatureResponse {
 
 /// `FeatureResponse2`: component schema for `FeatureResponse2`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct FeatureResponse2 {
     /// `object` (required).
     pub object: String,
@@ -2263,6 +2330,7 @@ pub struct FeatureResponse2 {
 
 /// `IdentificationLink`: component schema for `IdentificationLink`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct IdentificationLink {
     /// `type` (required).
     #[serde(rename = "type")]
@@ -2325,6 +2393,7 @@ crate::macros::string_enum!(InitialIdentificationStatus { Verified => "verified"
 
 /// `Instance`: component schema for `Instance`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct Instance {
     /// `object` (required).
     pub object: String,
@@ -2342,6 +2411,7 @@ pub struct Instance {
 
 /// `InstanceCommunication`: component schema for `InstanceCommunication`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct InstanceCommunication {
     /// `object` (required).
     pub object: String,
@@ -2352,6 +2422,7 @@ pub struct InstanceCommunication {
 
 /// `InstanceProtect`: component schema for `InstanceProtect`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct InstanceProtect {
     /// `object` (required).
     pub object: String,
@@ -2365,6 +2436,7 @@ pub struct InstanceProtect {
 
 /// `InstanceRestrictions`: component schema for `InstanceRestrictions`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct InstanceRestrictions {
     /// `object` (required).
     pub object: String,
@@ -2382,6 +2454,7 @@ pub struct InstanceRestrictions {
 
 /// `InstanceSettings`: inline schema `InstanceSettings`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct InstanceSettings {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2405,6 +2478,7 @@ pub struct InstanceSettings {
 
 /// `Invitation`: component schema for `Invitation`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct Invitation {
     /// `object` (required).
     pub object: String,
@@ -2451,6 +2525,7 @@ impl std::fmt::Debug for Invitation {
 
 /// `InvitationOrganizationData`: component schema for `OrganizationInvitationPublicOrganizationData`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct InvitationOrganizationData {
     /// `id` (required).
     pub id: String,
@@ -2467,6 +2542,7 @@ pub struct InvitationOrganizationData {
 
 /// `InvitationRevoked`: inline schema `InvitationRevoked`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct InvitationRevoked {
     /// `object` (required).
     pub object: String,
@@ -2564,6 +2640,7 @@ crate::macros::string_enum!(InvitationTemplateSlug { Invitation => "invitation",
 
 /// `Jwks`: component schema for `Jwks`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct Jwks {
     /// `keys` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2572,6 +2649,7 @@ pub struct Jwks {
 
 /// `JwksEcdsaPrivateKey`: component schema for `JwksEcdsaPrivateKey`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct JwksEcdsaPrivateKey {
     /// `kid` (required).
     pub kid: String,
@@ -2625,6 +2703,7 @@ impl std::fmt::Debug for JwksEcdsaPrivateKey {
 
 /// `JwksEcdsaPublicKey`: component schema for `JwksEcdsaPublicKey`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct JwksEcdsaPublicKey {
     /// `kid` (required).
     pub kid: String,
@@ -2671,6 +2750,7 @@ crate::macros::string_enum!(JwksEcdsaPublicKeyKty { Ec => "EC", });
 
 /// `JwksEd25519PrivateKey`: component schema for `JwksEd25519PrivateKey`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct JwksEd25519PrivateKey {
     /// `kid` (required).
     pub kid: String,
@@ -2721,6 +2801,7 @@ impl std::fmt::Debug for JwksEd25519PrivateKey {
 
 /// `JwksEd25519PublicKey`: component schema for `JwksEd25519PublicKey`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct JwksEd25519PublicKey {
     /// `kid` (required).
     pub kid: String,
@@ -2805,6 +2886,7 @@ crate::macros::untagged_union!(JwksKeysItem { JwksRsaPrivateKey ["kid", "alg", "
 
 /// `JwksRsaPrivateKey`: component schema for `JwksRsaPrivateKey`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct JwksRsaPrivateKey {
     /// `kid` (required).
     pub kid: String,
@@ -2873,6 +2955,7 @@ impl std::fmt::Debug for JwksRsaPrivateKey {
 
 /// `JwksRsaPublicKey`: component schema for `JwksRsaPublicKey`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct JwksRsaPublicKey {
     /// `kid` (required).
     pub kid: String,
@@ -2917,6 +3000,7 @@ crate::macros::string_enum!(JwksRsaPublicKeyKty { Rsa => "RSA", });
 
 /// `JwksSymmetricKey`: component schema for `JwksSymmetricKey`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct JwksSymmetricKey {
     /// `kid` (required).
     pub kid: String,
@@ -2975,6 +3059,7 @@ crate::macros::string_enum!(JwksSymmetricKeyKty { Oct => "oct", });
 
 /// `JwtTemplate`: component schema for `JwtTemplate`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct JwtTemplate {
     /// `object` (required).
     pub object: String,
@@ -3019,6 +3104,7 @@ crate::macros::string_enum!(LoginHintMode { EmailAddress => "email_address", Cus
 
 /// `Machine`: component schema for `Machine`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct Machine {
     /// `object` (required).
     pub object: String,
@@ -3042,6 +3128,7 @@ pub struct Machine {
 
 /// `MachineCreated`: inline schema `MachineCreated`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct MachineCreated {
     /// `object` (required).
     pub object: String,
@@ -3083,6 +3170,7 @@ impl std::fmt::Debug for MachineCreated {
 
 /// `MachineDeleted`: inline schema `MachineDeleted`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct MachineDeleted {
     /// `object` (required).
     pub object: String,
@@ -3094,6 +3182,7 @@ pub struct MachineDeleted {
 
 /// `MachineScope`: component schema for `MachineScope`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct MachineScope {
     /// `object` (required).
     pub object: String,
@@ -3107,6 +3196,7 @@ pub struct MachineScope {
 
 /// `MachineScopeDeleted`: inline schema `MachineScopeDeleted`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct MachineScopeDeleted {
     /// `object` (required).
     pub object: String,
@@ -3120,6 +3210,7 @@ pub struct MachineScopeDeleted {
 
 /// `MachineSecretKey`: inline schema `MachineSecretKey`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct MachineSecretKey {
     /// `object` (required).
     pub object: String,
@@ -3138,6 +3229,7 @@ impl std::fmt::Debug for MachineSecretKey {
 
 /// `MachineWithoutScopedMachines`: component schema for `MachineWithoutScopedMachines`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct MachineWithoutScopedMachines {
     /// `object` (required).
     pub object: String,
@@ -3218,6 +3310,7 @@ impl std::fmt::Debug for OAuthAccessTokenItem {
 
 /// `OAuthApplication`: component schema for `OAuthApplication`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct OAuthApplication {
     /// `object` (required).
     pub object: String,
@@ -3268,6 +3361,7 @@ pub struct OAuthApplication {
 
 /// `OAuthApplicationSettings`: component schema for `OAuthApplicationSettings`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct OAuthApplicationSettings {
     /// `object` (required).
     pub object: String,
@@ -3288,6 +3382,7 @@ pub struct OAuthApplicationSettings {
 
 /// `OAuthApplicationWithSecret`: component schema for `OAuthApplicationWithSecret`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct OAuthApplicationWithSecret {
     /// `object` (required).
     pub object: String,
@@ -3383,6 +3478,7 @@ pub struct OAuthApplications {
 
 /// `Organization`: component schema for `Organization`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct Organization {
     /// `object` (required).
     pub object: String,
@@ -3433,6 +3529,7 @@ pub struct Organization {
 
 /// `OrganizationDomain`: component schema for `OrganizationDomain`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct OrganizationDomain {
     /// `object` (required).
     pub object: String,
@@ -3491,6 +3588,7 @@ crate::macros::string_enum!(OrganizationDomainEnrollmentMode { ManualInvitation 
 
 /// `OrganizationDomainVerification`: component schema for `OrganizationDomainVerification`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct OrganizationDomainVerification {
     /// `status` (required).
     pub status: String,
@@ -3519,6 +3617,7 @@ pub struct OrganizationDomains {
 
 /// `OrganizationInvitation`: component schema for `OrganizationInvitation`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct OrganizationInvitation {
     /// `object` (required).
     pub object: String,
@@ -3584,6 +3683,7 @@ impl std::fmt::Debug for OrganizationInvitation {
 
 /// `OrganizationInvitationPublicUserData`: component schema for `OrganizationInvitationPublicUserData`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct OrganizationInvitationPublicUserData {
     /// `user_id` (required).
     pub user_id: String,
@@ -3613,6 +3713,7 @@ pub struct OrganizationInvitations {
 
 /// `OrganizationMembership`: component schema for `OrganizationMembership`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct OrganizationMembership {
     /// `id` (required).
     pub id: String,
@@ -3645,6 +3746,7 @@ pub struct OrganizationMembership {
 
 /// `OrganizationMembershipPublicUserData`: component schema for `OrganizationMembershipPublicUserData`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct OrganizationMembershipPublicUserData {
     /// `user_id` (required).
     pub user_id: String,
@@ -3687,6 +3789,7 @@ pub struct OrganizationMemberships {
 
 /// `OrganizationSettings`: component schema for `OrganizationSettings`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct OrganizationSettings {
     /// `object` (required).
     pub object: String,
@@ -3725,6 +3828,7 @@ pub struct OrganizationSettings {
 
 /// `OrganizationWithLogo`: component schema for `OrganizationWithLogo`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct OrganizationWithLogo {
     /// `object` (required).
     pub object: String,
@@ -3827,6 +3931,7 @@ pub struct PaginatedCommercePlanResponse {
 
 /// `Passkey`: component schema for `Passkey`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct Passkey {
     /// `id` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3881,6 +3986,7 @@ crate::macros::string_enum!(PaymentSourceMethod { Card => "card", ApplePay => "a
 
 /// `Permission`: component schema for `Permission`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct Permission {
     /// `object` (required).
     pub object: String,
@@ -3913,6 +4019,7 @@ pub struct Permissions {
 
 /// `PhoneNumber`: component schema for `PhoneNumber`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct PhoneNumber {
     /// `id` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4029,6 +4136,7 @@ pub struct PriceTransitionInput {
 
 /// `ProxyCheck`: component schema for `ProxyCheck`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct ProxyCheck {
     /// `object` (required).
     pub object: String,
@@ -4054,6 +4162,7 @@ pub type ReassignmentMappings = std::collections::BTreeMap<String, String>;
 
 /// `RedirectUrl`: component schema for `RedirectUrl`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct RedirectUrl {
     /// `object` (required).
     pub object: String,
@@ -4069,6 +4178,7 @@ pub struct RedirectUrl {
 
 /// `Role`: component schema for `Role`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct Role {
     /// `object` (required).
     pub object: String,
@@ -4094,6 +4204,7 @@ pub struct Role {
 
 /// `RoleSet`: component schema for `RoleSet`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct RoleSet {
     /// `object` (required).
     pub object: String,
@@ -4129,6 +4240,7 @@ pub struct RoleSet {
 
 /// `RoleSetItem`: component schema for `RoleSetItem`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct RoleSetItem {
     /// `object` (required).
     pub object: String,
@@ -4155,6 +4267,7 @@ pub struct RoleSetItem {
 
 /// `RoleSetMigration`: component schema for `RoleSetMigration`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct RoleSetMigration {
     /// `object` (required).
     pub object: String,
@@ -4229,6 +4342,7 @@ pub struct Roles {
 
 /// `SamlAccount`: component schema for `SamlAccount`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct SamlAccount {
     /// `id` (required).
     pub id: String,
@@ -4265,6 +4379,7 @@ pub struct SamlAccount {
 
 /// `SamlAccountConnection`: component schema for `SamlAccountConnection`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct SamlAccountConnection {
     /// `id` (required).
     pub id: String,
@@ -4315,6 +4430,7 @@ crate::macros::tagged_union!(SamlAccountVerification , "object" { VerificationSa
 
 /// `SamlConnection`: component schema for `SamlConnection`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct SamlConnection {
     /// `object` (required).
     pub object: String,
@@ -4392,6 +4508,7 @@ pub struct SamlConnection {
 
 /// `SamlConnectionAttributeMapping`: component schema for `SamlConnectionAttributeMapping`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct SamlConnectionAttributeMapping {
     /// `user_id` (required).
     pub user_id: String,
@@ -4405,6 +4522,7 @@ pub struct SamlConnectionAttributeMapping {
 
 /// `SamlConnectionLoginHint`: component schema for `SamlConnectionLoginHint`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct SamlConnectionLoginHint {
     /// `mode` (required).
     pub mode: LoginHintMode,
@@ -4425,6 +4543,7 @@ pub struct SamlConnections {
 
 /// `SamlLoginHint`: inline schema `EnterpriseConnectionSamlConnectionLoginHint`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct SamlLoginHint {
     /// `mode` (required).
     pub mode: LoginHintMode,
@@ -4438,6 +4557,7 @@ pub type ScimDirectories = Vec<ScimDirectory>;
 
 /// `ScimDirectory`: component schema for `ScimDirectory`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct ScimDirectory {
     /// `object` (required).
     pub object: String,
@@ -4499,6 +4619,7 @@ impl std::fmt::Debug for ScimDirectory {
 
 /// `ScimDirectoryCustomAttributesItem`: inline schema `ScimDirectoryCustomAttributesItem`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct ScimDirectoryCustomAttributesItem {
     /// `name` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4522,6 +4643,7 @@ pub struct ScimDirectoryCustomAttributesItem {
 
 /// `ScimGroupRoleMapping`: component schema for `ScimGroupRoleMapping`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct ScimGroupRoleMapping {
     /// `object` (required).
     pub object: String,
@@ -4552,6 +4674,7 @@ pub struct ScimGroupRoleMapping {
 
 /// `ScimGroupRoleMappingDeleted`: inline schema `ScimGroupRoleMappingDeleted`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct ScimGroupRoleMappingDeleted {
     /// `object` (required).
     pub object: String,
@@ -4566,6 +4689,7 @@ pub type ScimGroupRoleMappings = Vec<ScimGroupRoleMapping>;
 
 /// `ScimUserMetadata`: component schema for `ScimUserMetadata`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct ScimUserMetadata {
     /// `directory_id` (required).
     pub directory_id: String,
@@ -4579,6 +4703,7 @@ pub struct ScimUserMetadata {
 
 /// `Session`: component schema for `Session`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct Session {
     /// `object` (required).
     pub object: String,
@@ -4616,6 +4741,7 @@ pub struct Session {
 
 /// `SessionActivityResponse`: component schema for `SessionActivityResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct SessionActivityResponse {
     /// `object` (required).
     pub object: String,
@@ -4689,6 +4815,7 @@ crate::macros::string_enum!(SessionStatus { Active => "active", Revoked => "revo
 
 /// `SessionTask`: component schema for `SessionTask`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct SessionTask {
     /// `key` (required).
     pub key: String,
@@ -4696,6 +4823,7 @@ pub struct SessionTask {
 
 /// `SignInToken`: component schema for `SignInToken`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct SignInToken {
     /// `object` (required).
     pub object: String,
@@ -4737,6 +4865,7 @@ impl std::fmt::Debug for SignInToken {
 
 /// `SignUp`: component schema for `SignUp`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct SignUp {
     /// `object` (required).
     pub object: String,
@@ -4828,6 +4957,7 @@ crate::macros::string_enum!(SignUpStatus { MissingRequirements => "missing_requi
 
 /// `SignUpVerification`: component schema for `SignUpVerification`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct SignUpVerification {
     /// `next_action` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4857,6 +4987,7 @@ crate::macros::string_enum!(SignUpVerificationNextAction { NeedsPrepare => "need
 
 /// `SignUpVerifications`: component schema for `SignUpVerifications`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct SignUpVerifications {
     /// `email_address` (required, nullable).
     #[serde(default)]
@@ -4874,6 +5005,7 @@ pub struct SignUpVerifications {
 
 /// `SubscriptionItemNextPayment`: component schema for `CommerceSubscriptionItemNextPaymentResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct SubscriptionItemNextPayment {
     /// `amount` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4919,6 +5051,7 @@ crate::macros::string_enum!(SupportedBillingPeriods { Month => "month", Annual =
 
 /// `SvixUrl`: component schema for `SvixUrl`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct SvixUrl {
     /// `svix_url` (required).
     pub svix_url: String,
@@ -4926,6 +5059,7 @@ pub struct SvixUrl {
 
 /// `Template`: component schema for `Template`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct Template {
     /// `id` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5019,6 +5153,7 @@ crate::macros::string_enum!(TemplateType { Email => "email", Sms => "sms", });
 
 /// `TestRunParsedUserInfo`: inline schema `EnterpriseConnectionTestRunParsedUserInfo`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct TestRunParsedUserInfo {
     /// `email_address` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5036,6 +5171,7 @@ pub struct TestRunParsedUserInfo {
 
 /// `TestingToken`: component schema for `TestingToken`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct TestingToken {
     /// `object` (required).
     pub object: String,
@@ -5057,6 +5193,7 @@ impl std::fmt::Debug for TestingToken {
 
 /// `Token`: component schema for `Token`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct Token {
     /// `object` (required).
     pub object: String,
@@ -5093,6 +5230,7 @@ crate::macros::string_enum!(TokenStatus { Pending => "pending", Accepted => "acc
 
 /// `TotalCount`: component schema for `TotalCount`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct TotalCount {
     /// `object` (required).
     pub object: String,
@@ -5102,6 +5240,7 @@ pub struct TotalCount {
 
 /// `TrustedDevice`: component schema for `TrustedDevice`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct TrustedDevice {
     /// `object` (required).
     pub object: String,
@@ -5178,6 +5317,7 @@ crate::macros::string_enum!(TrustedDeviceStatus { Active => "active", Revoked =>
 
 /// `User`: component schema for `User`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct User {
     /// `id` (required).
     pub id: String,
@@ -5308,6 +5448,7 @@ pub struct User {
 
 /// `UserOrganizationInvitation`: component schema for `OrganizationInvitationWithPublicOrganizationData`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct UserOrganizationInvitation {
     /// `object` (required).
     pub object: String,
@@ -5364,6 +5505,7 @@ pub struct UserOrganizationInvitations {
 
 /// `VerificationAdmin`: component schema for `VerificationAdmin`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct VerificationAdmin {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5399,6 +5541,7 @@ crate::macros::string_enum!(VerificationAdminStrategy { Admin => "admin", });
 
 /// `VerificationEmailLink`: component schema for `VerificationEmailLink`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct VerificationEmailLink {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5434,6 +5577,7 @@ crate::macros::string_enum!(VerificationEmailLinkStrategy { EmailLink => "email_
 
 /// `VerificationFromOAuth`: component schema for `VerificationFromOAuth`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct VerificationFromOAuth {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5474,6 +5618,7 @@ crate::macros::string_enum!(VerificationFromOAuthStatus { Unverified => "unverif
 
 /// `VerificationGoogleOneTap`: component schema for `VerificationGoogleOneTap`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct VerificationGoogleOneTap {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5512,6 +5657,7 @@ crate::macros::string_enum!(VerificationGoogleOneTapStrategy { GoogleOneTap => "
 
 /// `VerificationOAuth`: component schema for `VerificationOAuth`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct VerificationOAuth {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5538,6 +5684,7 @@ pub struct VerificationOAuth {
 
 /// `VerificationOtp`: component schema for `VerificationOtp`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct VerificationOtp {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5580,6 +5727,7 @@ crate::macros::string_enum!(VerificationOtpStrategy { PhoneCode => "phone_code",
 
 /// `VerificationPasskey`: component schema for `VerificationPasskey`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct VerificationPasskey {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5635,6 +5783,7 @@ crate::macros::string_enum!(VerificationPasskeyStrategy { Passkey => "passkey", 
 
 /// `VerificationResponse`: inline schema `VerificationResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct VerificationResponse {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5661,6 +5810,7 @@ pub struct VerificationResponse {
 
 /// `VerificationSaml`: component schema for `VerificationSaml`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct VerificationSaml {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5724,6 +5874,7 @@ crate::macros::string_enum!(VerificationSamlStrategy { Saml => "saml", });
 
 /// `VerificationScim`: component schema for `VerificationScim`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct VerificationScim {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5776,6 +5927,7 @@ crate::macros::string_enum!(VerificationStatus { Unverified => "unverified", Ver
 
 /// `VerificationTicket`: component schema for `VerificationTicket`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct VerificationTicket {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5829,6 +5981,7 @@ crate::macros::string_enum!(VerificationTicketStrategy { Ticket => "ticket", });
 
 /// `VerificationWeb3`: component schema for `VerificationWeb3`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct VerificationWeb3 {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5892,6 +6045,7 @@ crate::macros::string_enum!(VerifiedStatus { Verified => "verified", });
 
 /// `WaitlistEntry`: component schema for `WaitlistEntry`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct WaitlistEntry {
     /// `object` (required).
     pub object: String,
@@ -5935,6 +6089,7 @@ crate::macros::string_enum!(WaitlistEntryStatus { Pending => "pending", Invited 
 
 /// `Web3Wallet`: component schema for `Web3Wallet`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct Web3Wallet {
     /// `id` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -158,6 +158,7 @@ crate::macros::untagged_union!(VerifyOAuthAccessTokenResponse { Variant1 ["objec
 
 /// `VerifyOAuthAccessTokenResponseVariant1`: inline schema `VerifyOAuthAccessTokenResponseVariant1`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct VerifyOAuthAccessTokenResponseVariant1 {
     /// `object` (required).
     pub object: String,
@@ -190,6 +191,7 @@ pub struct VerifyOAuthAccessTokenResponseVariant1 {
 
 /// `VerifyOAuthAccessTokenResponseVariant2`: inline schema `VerifyOAuthAccessTokenResponseVariant2`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct VerifyOAuthAccessTokenResponseVariant2 {
     /// `active` (required).
     pub active: bool,
