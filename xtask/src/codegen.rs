@@ -1763,8 +1763,9 @@ impl<'a> Generator<'a> {
         );
         out.push_str("#![allow(clippy::large_enum_variant, clippy::doc_markdown)]\n\n");
         out.push_str("use serde::{Deserialize, Serialize};\n\n");
+        let enums = self.enum_names();
         for model in self.models.values() {
-            render_model(&mut out, model, true);
+            render_model(&mut out, model, true, &enums);
         }
         out
     }
@@ -1895,7 +1896,7 @@ impl crate::Clerk {
         }
         if let Some(local) = self.local.get(root) {
             for model in local.values() {
-                render_model(&mut out, model, false);
+                render_model(&mut out, model, false, &enums);
             }
         }
         out
@@ -2268,7 +2269,7 @@ fn docs_link(op: &Operation) -> String {
 
 // ----- model rendering -----------------------------------------------------------------------
 
-fn render_model(out: &mut String, model: &Model, in_models: bool) {
+fn render_model(out: &mut String, model: &Model, in_models: bool, enums: &BTreeSet<String>) {
     match &model.kind {
         Kind::Alias(ty) => {
             let _ = writeln!(
@@ -2348,7 +2349,7 @@ fn render_model(out: &mut String, model: &Model, in_models: bool) {
             }
             out.push_str(" });\n\n");
         }
-        Kind::Struct(fields) => render_struct(out, model, fields, in_models),
+        Kind::Struct(fields) => render_struct(out, model, fields, in_models, enums),
     }
 }
 
@@ -2479,6 +2480,42 @@ fn holds_text(ty: &Ty) -> bool {
     }
 }
 
+/// Chainable setters of a request-side struct users build (`Saml::new().idp_entity_id("…")`):
+/// one per optional field, taking what the operation builders' setters take, and `clear_…` for
+/// a nullable one (sends `null`), so nobody writes `Some(Some(…))`.
+fn render_struct_setters(out: &mut String, fields: &[Field], enums: &BTreeSet<String>) {
+    for f in fields.iter().filter(|f| !f.required) {
+        let (arg, conv) = arg_type(&f.ty, enums);
+        let value = conv.replace("{}", "value");
+        let stored = if f.nullable {
+            format!("Some(Some({value}))")
+        } else {
+            format!("Some({value})")
+        };
+        let _ = writeln!(
+            out,
+            "\n    /// Sets `{}`.{}\n    #[must_use]\n    pub fn {}(mut self, value: {arg}) -> Self {{\n        self.{} = {stored};\n        self\n    }}",
+            f.json,
+            if f.deprecated {
+                " Clerk marks this field as deprecated."
+            } else {
+                ""
+            },
+            f.rust,
+            f.rust
+        );
+        if f.nullable {
+            let _ = writeln!(
+                out,
+                "\n    /// Sends `{}: null`, clearing the stored value.\n    #[must_use]\n    pub fn clear_{}(mut self) -> Self {{\n        self.{} = Some(None);\n        self\n    }}",
+                f.json,
+                f.rust.trim_end_matches('_'),
+                f.rust
+            );
+        }
+    }
+}
+
 /// The generated types `ty` names: `(None, name)` for a model of `models.rs`, `(Some(module),
 /// name)` for a type local to `module`.
 fn named_types(ty: &Ty, module: &str, out: &mut Vec<(Option<String>, String)>) {
@@ -2490,7 +2527,13 @@ fn named_types(ty: &Ty, module: &str, out: &mut Vec<(Option<String>, String)>) {
     }
 }
 
-fn render_struct(out: &mut String, model: &Model, fields: &[Field], in_models: bool) {
+fn render_struct(
+    out: &mut String,
+    model: &Model,
+    fields: &[Field],
+    in_models: bool,
+    enums: &BTreeSet<String>,
+) {
     let redact = fields.iter().any(|f| is_sensitive(model, f));
     let derives = if redact {
         "Clone, PartialEq, Serialize, Deserialize"
@@ -2576,6 +2619,9 @@ fn render_struct(out: &mut String, model: &Model, fields: &[Field], in_models: b
             out.push_str("            extra: serde_json::Map::new(),\n");
         }
         out.push_str("        }\n    }\n");
+        if !model.body {
+            render_struct_setters(out, fields, enums);
+        }
         if model.open && model.body {
             let declared: Vec<String> = fields.iter().map(|f| format!("{:?}", f.json)).collect();
             let _ = writeln!(
