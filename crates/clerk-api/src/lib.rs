@@ -68,8 +68,9 @@ pub use clerk_core::{
 };
 pub use client::Clerk;
 pub use extra::{
-    AccountlessApplication, AccountlessApplicationRequest, AccountlessApplicationsApi, EmailsApi,
-    GetSessionTokenRequest, HandshakePayload, RawRequest, UserListWithCount,
+    AccountlessApplication, AccountlessApplicationRequest, AccountlessApplicationsApi,
+    ChangeDomainRequest, EmailsApi, GetSessionTokenRequest, HandshakePayload, RawRequest,
+    SendEmailRequest, UserListWithCount, VerifySessionRequest,
 };
 pub use generated::*;
 

@@ -145,20 +145,22 @@ impl SessionTokenApi for AuthBackend {
         template: Option<&'a str>,
     ) -> BoxFuture<'a, Result<String, BackendError>> {
         Box::pin(async move {
-            self.api
-                .sessions()
-                .get_token(session_id, template)
-                .send()
-                .await
-                .map_err(|e| backend_error(&e))?
-                .jwt
-                .ok_or_else(|| {
-                    BackendError::new(
-                        BackendErrorKind::Decode,
-                        "the session token answer has no `jwt`",
-                    )
-                    .with_status(Some(200))
-                })
+            let request = self.api.sessions().get_token(session_id);
+            match template {
+                Some(template) => request.template(template),
+                None => request,
+            }
+            .send()
+            .await
+            .map_err(|e| backend_error(&e))?
+            .jwt
+            .ok_or_else(|| {
+                BackendError::new(
+                    BackendErrorKind::Decode,
+                    "the session token answer has no `jwt`",
+                )
+                .with_status(Some(200))
+            })
         })
     }
 }
