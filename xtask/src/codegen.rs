@@ -1822,6 +1822,27 @@ impl crate::Clerk {
             "}
 ",
         );
+        // The facade re-exports each resource module by name (not `clerk_api::*`), so its
+        // public surface is this list. `webhooks` holds the Svix-app operations; the facade's
+        // `webhooks` is signature verification, so those are `clerk::svix`.
+        out.push_str("\n/// The request builders and types of each resource group, by module.\npub(crate) mod resources {\n");
+        for root in groups.keys() {
+            let exported = if root == "webhooks" {
+                "svix"
+            } else {
+                root.as_str()
+            };
+            let alias = if exported == root {
+                String::new()
+            } else {
+                format!(" as {exported}")
+            };
+            let _ = writeln!(
+                out,
+                "    #[doc(inline)]\n    pub use clerk_api::{root}{alias};"
+            );
+        }
+        out.push_str("}\n");
         out
     }
 
