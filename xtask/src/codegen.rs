@@ -2394,7 +2394,30 @@ fn whole_number(name: &str, ty: Ty) -> (Ty, bool) {
     }
 }
 
+/// A millisecond timestamp of a response: an integer (or whole `number`) field named `…_at`.
+/// Every such field of the spec is milliseconds since the epoch (the descriptions that give a
+/// unit all say milliseconds).
+fn is_timestamp(field: &Field) -> bool {
+    field.ty == Ty::I64 && field.json.ends_with("_at")
+}
+
 fn field_type(field: &Field, request_side: bool, in_models: bool) -> (String, Vec<String>) {
+    if !request_side && is_timestamp(field) {
+        // `Timestamp` decodes whole floats itself; required stays required.
+        let mut attrs = Vec::new();
+        if field.rust != field.json {
+            attrs.push(format!("rename = {:?}", field.json));
+        }
+        return if field.required && !field.nullable {
+            ("clerk_core::Timestamp".into(), attrs)
+        } else {
+            attrs.push("default".into());
+            if !field.required {
+                attrs.push("skip_serializing_if = \"Option::is_none\"".into());
+            }
+            ("Option<clerk_core::Timestamp>".into(), attrs)
+        };
+    }
     let base = field.ty.rust(in_models);
     let mut attrs = Vec::new();
     if field.rust != field.json {

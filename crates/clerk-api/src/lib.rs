@@ -64,7 +64,7 @@ mod wire;
 
 pub use clerk_core::{
     ApiError, ClerkError, Client, ClientBuilder, ConfigError, Error, FilePart, InvalidRequestError,
-    InvalidRequestKind, Method, Operation, Page, RetryPolicy, StatusCode,
+    InvalidRequestKind, Method, Operation, Page, RetryPolicy, StatusCode, Timestamp,
 };
 pub use client::Clerk;
 pub use extra::{

@@ -57,6 +57,7 @@ mod request;
 mod response;
 mod retry;
 mod secret;
+mod timestamp;
 mod transport;
 
 pub use bytes::Bytes;
@@ -84,6 +85,7 @@ pub use request::{CallTimeouts, FilePart, Multipart, QueryValue, Request, push_q
 pub use response::RawResponse;
 pub use retry::RetryPolicy;
 pub use secret::SecretKey;
+pub use timestamp::Timestamp;
 pub use transport::{
     HyperTransport, Transport, TransportError, TransportErrorKind, TransportFuture,
 };

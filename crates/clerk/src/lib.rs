@@ -68,8 +68,8 @@ pub use clerk_core::{
     Operation, PaginationError, StatusCode, TimeoutError, TimeoutKind, TransportError,
     TransportErrorKind,
 };
-/// Pages, uploads, retries and the secret key.
-pub use clerk_core::{FilePart, Page, RetryPolicy, SecretKey};
+/// Pages, timestamps, uploads, retries and the secret key.
+pub use clerk_core::{FilePart, Page, RetryPolicy, SecretKey, Timestamp};
 
 /// Every schema of the Backend API.
 pub use clerk_api::models;

@@ -895,14 +895,12 @@ pub struct CreateApiKeyResponse {
     #[serde(default)]
     pub created_by: Option<String>,
     /// `last_used_at` (required, nullable).
-    #[serde(default, deserialize_with = "crate::wire::opt_whole")]
-    pub last_used_at: Option<i64>,
+    #[serde(default)]
+    pub last_used_at: Option<clerk_core::Timestamp>,
     /// `created_at` (required).
-    #[serde(deserialize_with = "crate::wire::whole")]
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    #[serde(deserialize_with = "crate::wire::whole")]
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
 }
 
 impl std::fmt::Debug for CreateApiKeyResponse {
@@ -979,14 +977,12 @@ pub struct GetApiKeyResponse {
     #[serde(default)]
     pub created_by: Option<String>,
     /// `last_used_at` (required, nullable).
-    #[serde(default, deserialize_with = "crate::wire::opt_whole")]
-    pub last_used_at: Option<i64>,
+    #[serde(default)]
+    pub last_used_at: Option<clerk_core::Timestamp>,
     /// `created_at` (required).
-    #[serde(deserialize_with = "crate::wire::whole")]
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    #[serde(deserialize_with = "crate::wire::whole")]
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
 }
 
 /// `GetApiKeySecretResponse`: inline schema `GetApiKeySecretResponse`.
@@ -1043,14 +1039,12 @@ pub struct GetApiKeysItem {
     #[serde(default)]
     pub created_by: Option<String>,
     /// `last_used_at` (required, nullable).
-    #[serde(default, deserialize_with = "crate::wire::opt_whole")]
-    pub last_used_at: Option<i64>,
+    #[serde(default)]
+    pub last_used_at: Option<clerk_core::Timestamp>,
     /// `created_at` (required).
-    #[serde(deserialize_with = "crate::wire::whole")]
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    #[serde(deserialize_with = "crate::wire::whole")]
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
 }
 
 /// `RevokeApiKeyBody`: request body of `revokeApiKey`.
@@ -1108,14 +1102,12 @@ pub struct RevokeApiKeyResponse {
     #[serde(default)]
     pub created_by: Option<String>,
     /// `last_used_at` (required, nullable).
-    #[serde(default, deserialize_with = "crate::wire::opt_whole")]
-    pub last_used_at: Option<i64>,
+    #[serde(default)]
+    pub last_used_at: Option<clerk_core::Timestamp>,
     /// `created_at` (required).
-    #[serde(deserialize_with = "crate::wire::whole")]
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    #[serde(deserialize_with = "crate::wire::whole")]
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
 }
 
 /// `UpdateApiKeyBody`: request body of `updateApiKey`.
@@ -1189,14 +1181,12 @@ pub struct UpdateApiKeyResponse {
     #[serde(default)]
     pub created_by: Option<String>,
     /// `last_used_at` (required, nullable).
-    #[serde(default, deserialize_with = "crate::wire::opt_whole")]
-    pub last_used_at: Option<i64>,
+    #[serde(default)]
+    pub last_used_at: Option<clerk_core::Timestamp>,
     /// `created_at` (required).
-    #[serde(deserialize_with = "crate::wire::whole")]
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    #[serde(deserialize_with = "crate::wire::whole")]
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
 }
 
 /// `VerifyApiKeyBody`: request body of `verifyApiKey`.
@@ -1259,12 +1249,10 @@ pub struct VerifyApiKeyResponse {
     #[serde(default)]
     pub created_by: Option<String>,
     /// `last_used_at` (required, nullable).
-    #[serde(default, deserialize_with = "crate::wire::opt_whole")]
-    pub last_used_at: Option<i64>,
+    #[serde(default)]
+    pub last_used_at: Option<clerk_core::Timestamp>,
     /// `created_at` (required).
-    #[serde(deserialize_with = "crate::wire::whole")]
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    #[serde(deserialize_with = "crate::wire::whole")]
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
 }

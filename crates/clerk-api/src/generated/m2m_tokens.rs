@@ -539,14 +539,12 @@ pub struct CreateM2MTokenResponse {
     #[serde(default, deserialize_with = "crate::wire::opt_whole")]
     pub expiration: Option<i64>,
     /// `last_used_at` (required, nullable).
-    #[serde(default, deserialize_with = "crate::wire::opt_whole")]
-    pub last_used_at: Option<i64>,
+    #[serde(default)]
+    pub last_used_at: Option<clerk_core::Timestamp>,
     /// `created_at` (required).
-    #[serde(deserialize_with = "crate::wire::whole")]
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    #[serde(deserialize_with = "crate::wire::whole")]
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
 }
 
 impl std::fmt::Debug for CreateM2MTokenResponse {
@@ -612,14 +610,12 @@ pub struct GetM2MTokensItem {
     #[serde(default, deserialize_with = "crate::wire::opt_whole")]
     pub expiration: Option<i64>,
     /// `last_used_at` (required, nullable).
-    #[serde(default, deserialize_with = "crate::wire::opt_whole")]
-    pub last_used_at: Option<i64>,
+    #[serde(default)]
+    pub last_used_at: Option<clerk_core::Timestamp>,
     /// `created_at` (required).
-    #[serde(deserialize_with = "crate::wire::whole")]
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    #[serde(deserialize_with = "crate::wire::whole")]
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
 }
 
 /// `RevokeM2MTokenBody`: request body of `revokeM2MToken`.
@@ -666,14 +662,12 @@ pub struct RevokeM2MTokenResponse {
     #[serde(default, deserialize_with = "crate::wire::opt_whole")]
     pub expiration: Option<i64>,
     /// `last_used_at` (required, nullable).
-    #[serde(default, deserialize_with = "crate::wire::opt_whole")]
-    pub last_used_at: Option<i64>,
+    #[serde(default)]
+    pub last_used_at: Option<clerk_core::Timestamp>,
     /// `created_at` (required).
-    #[serde(deserialize_with = "crate::wire::whole")]
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    #[serde(deserialize_with = "crate::wire::whole")]
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
 }
 
 /// `VerifyM2MTokenBody`: request body of `verifyM2MToken`.
@@ -725,12 +719,10 @@ pub struct VerifyM2MTokenResponse {
     #[serde(default, deserialize_with = "crate::wire::opt_whole")]
     pub expiration: Option<i64>,
     /// `last_used_at` (required, nullable).
-    #[serde(default, deserialize_with = "crate::wire::opt_whole")]
-    pub last_used_at: Option<i64>,
+    #[serde(default)]
+    pub last_used_at: Option<clerk_core::Timestamp>,
     /// `created_at` (required).
-    #[serde(deserialize_with = "crate::wire::whole")]
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    #[serde(deserialize_with = "crate::wire::whole")]
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
 }

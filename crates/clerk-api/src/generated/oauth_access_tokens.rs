@@ -182,11 +182,9 @@ pub struct VerifyOAuthAccessTokenResponseVariant1 {
     #[serde(default, deserialize_with = "crate::wire::opt_whole")]
     pub expiration: Option<i64>,
     /// `created_at` (required).
-    #[serde(deserialize_with = "crate::wire::whole")]
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    #[serde(deserialize_with = "crate::wire::whole")]
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
 }
 
 /// `VerifyOAuthAccessTokenResponseVariant2`: inline schema `VerifyOAuthAccessTokenResponseVariant2`.

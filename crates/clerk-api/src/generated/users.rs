@@ -4264,7 +4264,7 @@ pub struct GetOAuthAccessTokenItem {
     pub token: String,
     /// `expires_at` (required, nullable).
     #[serde(default)]
-    pub expires_at: Option<i64>,
+    pub expires_at: Option<clerk_core::Timestamp>,
     /// `provider` (required).
     pub provider: String,
     /// `public_metadata` (required).

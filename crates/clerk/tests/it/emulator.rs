@@ -671,7 +671,7 @@ async fn a_webhook_receiver_gets_the_user_lifecycle() {
         WebhookEventData::UserUpdated(user) => {
             assert_eq!(user.id, ada.id);
             assert_eq!(user.last_name.as_deref(), Some("Lovelace"));
-            assert!(user.updated_at > ada.updated_at);
+            assert!(user.updated_at > ada.updated_at.into());
         }
         other => panic!("{other:?}"),
     }
