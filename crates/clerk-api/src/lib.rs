@@ -55,6 +55,7 @@
 //!   instead of being passed through; see [`Page`].
 //! - The accountless-application calls take the reference's `source` option but not its
 //!   `requestHeaders` (headers forwarded from an incoming request).
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod client;
 mod extra;

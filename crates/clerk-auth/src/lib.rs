@@ -58,6 +58,7 @@
 //! (proc-macro build dependencies — proc-macro2, quote, syn — elided; `clerk-clock` is the SDK's
 //! one `Clock` trait and has no dependencies.) CI builds and tests this configuration on every
 //! run.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 /// A boxed, sendable future, as returned by the traits through which this crate asks for the
 /// Backend API (key sources, machine-token verification, handshake nonces, session refresh).

@@ -21,6 +21,7 @@
 //!
 //! This crate has no dependencies (with the `tokio` feature, Tokio's timer backs
 //! [`SystemClock::sleep`]).
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 use std::fmt;
 use std::future::Future;

@@ -47,6 +47,7 @@
 //! - `rustls-webpki-roots` (default): trust the bundled Mozilla root certificates.
 //! - `rustls-native-roots`: trust the operating system's root store (falls back to the bundled
 //!   roots when both features are on and the OS store is empty).
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod client;
 mod config;

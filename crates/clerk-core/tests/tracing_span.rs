@@ -2,6 +2,8 @@
 //! secret or personal.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+// Its own binary, not a module of `it`: see tests/it/main.rs.
+#[path = "it/common/mod.rs"]
 mod common;
 
 use std::fmt::Debug;

@@ -97,6 +97,7 @@
 //! Generated from the routing table (a test keeps this list in step with it):
 //!
 #![doc = include_str!("../EMULATED.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod api;
 mod app;

@@ -10,7 +10,7 @@
 //! 4. A 10 MiB error body (58,000 entries) and a 1 GiB chunked body: the growth of the process's
 //!    peak RSS (`VmHWM`) while the client reads each.
 //!
-//! The tests (`crates/clerk-core/tests/bounds.rs`) check the same bounds on Tokio's paused clock;
+//! The tests (`crates/clerk-core/tests/it/bounds.rs`) check the same bounds on Tokio's paused clock;
 //! this reports the wall-clock and memory figures.
 #![allow(
     clippy::print_stdout,

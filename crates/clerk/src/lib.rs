@@ -41,8 +41,30 @@
 //! | `axum` | no | axum extractors for authenticated requests and verified webhooks |
 //! | `actix-web` | no | [`actix`]: actix-web middleware ([`Clerk::actix_middleware`]) and extractors for authenticated requests and (with `webhooks`) verified webhooks |
 //!
+//! ### TLS roots
+//!
+//! `rustls-webpki-roots` is forwarded through `clerk-api` to `clerk-core`, and no crate of the SDK
+//! turns it on by itself: with `default-features = false`, webpki-roots is not built. Without a
+//! roots feature the built-in transport trusts no certificate — plain `http://` URLs (the
+//! `clerk-testkit` emulator, a local proxy) work, and `https://` fails its TLS handshake with a
+//! transport error. To reach `https://api.clerk.com` then, either
+//!
+//! - turn on `rustls-native-roots`, which reads the operating system's store (where a corporate
+//!   or private CA is usually installed), or
+//! - give [`ClerkBuilder::transport`] a [`Transport`](clerk_core::Transport) of your own: any
+//!   HTTP client configured with the roots you choose. It is one method, `send`, taking a
+//!   complete `http::Request<Bytes>` and returning the response. Retries and the attempt and
+//!   call timeouts stay in the client; the connect timeout and the response size limit are then
+//!   your HTTP client's.
+//!
+//! ```toml
+//! [dependencies]
+//! clerk = { version = "0.1", default-features = false, features = ["rustls-native-roots", "webhooks"] }
+//! ```
+//!
 //! Depend on `clerk-auth` alone, without features, for networkless token checks with no HTTP
 //! stack at all.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "actix-web")]
 pub mod actix;
@@ -96,8 +118,37 @@ pub use clerk_auth::webhooks;
 #[cfg(feature = "webhooks")]
 pub use clerk_auth::webhooks::{Webhook, WebhookError, WebhookEvent};
 
-/// The README's Rust snippets, compiled as doctests so the README cannot rot (with `axum`, which
-/// its webhook receiver uses; CI runs them with `--all-features`).
-#[cfg(all(doctest, feature = "axum"))]
-#[doc = include_str!("../../../README.md")]
-pub struct ReadmeDoctests;
+/// The Rust snippets of the README and the guides in `docs/`, compiled as doctests so they cannot
+/// rot: each file is the doc of an item that exists only under `cfg(doctest)`, gated on the
+/// features its snippets use (CI runs them with `--all-features`). Snippets that would reach
+/// Clerk or read secrets are `no_run` (compiled, not run); `# ` lines are the setup they elide.
+#[cfg(doctest)]
+mod doc_snippets {
+    #[cfg(feature = "axum")]
+    #[doc = include_str!("../../../README.md")]
+    struct Readme;
+
+    #[cfg(all(feature = "actix-web", feature = "webhooks"))]
+    #[doc = include_str!("../../../docs/auth.md")]
+    struct Auth;
+
+    #[doc = include_str!("../../../docs/coming-from-js.md")]
+    struct ComingFromJs;
+
+    #[doc = include_str!("../../../docs/errors.md")]
+    struct Errors;
+
+    #[doc = include_str!("../../../docs/getting-started.md")]
+    struct GettingStarted;
+
+    #[doc = include_str!("../../../docs/pagination.md")]
+    struct Pagination;
+
+    #[cfg(all(feature = "axum", feature = "tower"))]
+    #[doc = include_str!("../../../docs/testing.md")]
+    struct Testing;
+
+    #[cfg(feature = "webhooks")]
+    #[doc = include_str!("../../../docs/webhooks.md")]
+    struct Webhooks;
+}

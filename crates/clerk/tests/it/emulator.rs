@@ -4,7 +4,7 @@
 //! the API, and a webhook receiver fed by the emulator's deliveries. (What goes over the wire
 //! byte for byte is asserted against mock servers in the other modules.)
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::time::Duration;
 
 use clerk::auth::machine::MachineErrorCode;
@@ -622,6 +622,8 @@ async fn webhook_receiver(
 #[cfg(feature = "webhooks")]
 #[tokio::test]
 async fn a_webhook_receiver_gets_the_user_lifecycle() {
+    use std::collections::HashMap;
+
     use clerk::auth::webhooks::WebhookEventData;
 
     let clock = ManualClock::new();
