@@ -104,7 +104,7 @@ async fn emulated_tour() -> Result<(), BoxError> {
             .email_addresses
             .first()
             .map_or("(no email)", |e| e.email_address.as_str());
-        println!("  {}  {email}", user.id);
+        println!("  {}  {email}  created {}", user.id, user.created_at);
     }
 
     step("Merge public metadata into Grace's");
@@ -282,7 +282,7 @@ async fn read_only() -> Result<(), BoxError> {
             .email_addresses
             .first()
             .map_or("(no email)", |e| e.email_address.as_str());
-        println!("  {}  {email}", user.id);
+        println!("  {}  {email}  created {}", user.id, user.created_at);
     }
 
     let organizations = clerk.organizations().list().limit(5).await?;

@@ -46,8 +46,12 @@ fuzz_target!(|data: &[u8]| {
     // compared: payloads that are not UTF-8 (members the typed claims ignore are skipped
     // unchecked, while a `Value` holds every string) and payloads with a member name twice
     // (the typed claims keep the last `aud`, the custom path refuses the payload; see
-    // `unique_member_names`).
-    let comparable = std::str::from_utf8(payload).is_ok() && unique_member_names(payload);
+    // `unique_member_names`), nor payloads a `Value` cannot hold (a number beyond f64's range,
+    // `1e999999`, is valid JSON: the typed claims skip it in a member they ignore, a `Value`
+    // cannot represent it — serde_json's limit, not a verification difference).
+    let comparable = std::str::from_utf8(payload).is_ok()
+        && unique_member_names(payload)
+        && serde_json::from_slice::<serde_json::Value>(payload).is_ok();
     match (&session, &custom) {
         (Ok(_), Err(error)) if comparable => {
             panic!("typed claims verify but custom claims fail: {error}")

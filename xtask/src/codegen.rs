@@ -416,6 +416,9 @@ struct Model {
     open: bool,
     /// An operation's inline JSON body: filled through the builder's setters, so crate-private.
     body: bool,
+    /// Reachable from an operation's response (see [`Generator::mark_responses`]): users read
+    /// it, never build it, so it is `#[non_exhaustive]`.
+    response: bool,
 }
 
 struct Operation {
@@ -531,6 +534,7 @@ impl<'a> Generator<'a> {
         self.collect_operations()?;
         self.normalize()?;
         self.name_required_values();
+        self.mark_responses();
         let mut files = BTreeMap::new();
         files.insert(
             "crates/clerk-api/src/generated/models.rs".to_owned(),
@@ -586,6 +590,7 @@ impl<'a> Generator<'a> {
                         request_side: false,
                         open: false,
                         body: false,
+                        response: false,
                     },
                 );
                 Ok(())
@@ -654,6 +659,7 @@ impl<'a> Generator<'a> {
                     request_side,
                     open: false,
                     body: false,
+                    response: false,
                 },
             );
         }
@@ -681,6 +687,7 @@ impl<'a> Generator<'a> {
                     request_side,
                     open: false,
                     body: false,
+                    response: false,
                 };
                 self.register(module, model)
             }
@@ -720,6 +727,7 @@ impl<'a> Generator<'a> {
                             request_side,
                             open,
                             body: false,
+                            response: false,
                         },
                     );
                 }
@@ -807,6 +815,7 @@ impl<'a> Generator<'a> {
                 request_side,
                 open: false,
                 body: false,
+                response: false,
             },
         )
     }
@@ -1260,6 +1269,7 @@ impl<'a> Generator<'a> {
                     request_side: true,
                     open,
                     body: true,
+                    response: false,
                 },
             )?;
             return Ok(Body::Object(name, fields, open));
@@ -1632,6 +1642,44 @@ impl<'a> Generator<'a> {
     /// can never be swapped silently; a builder sent without one fails with
     /// `Error::InvalidRequest` before any I/O. Other arguments (whole bodies, files, numbers,
     /// flags) stay positional.
+    /// Marks every model reachable from an operation's response (through fields, list items,
+    /// union variants and aliases). Models only ever sent are left buildable.
+    fn mark_responses(&mut self) {
+        let mut pending: Vec<(Option<String>, String)> = Vec::new();
+        for op in &self.operations {
+            let module = op.handle.split('.').next().unwrap_or(&op.handle).to_owned();
+            if let Response::Json(ty) | Response::Page(ty) = &op.response {
+                named_types(ty, &module, &mut pending);
+            }
+        }
+        while let Some((module, name)) = pending.pop() {
+            let model = match &module {
+                None => self.models.get_mut(&name),
+                Some(module) => self.local.get_mut(module).and_then(|m| m.get_mut(&name)),
+            };
+            let Some(model) = model else { continue };
+            if model.response {
+                continue;
+            }
+            model.response = true;
+            let home = module.clone().unwrap_or_default();
+            match &model.kind {
+                Kind::Struct(fields) => {
+                    for field in fields {
+                        named_types(&field.ty, &home, &mut pending);
+                    }
+                }
+                Kind::OneOf { variants, .. } => {
+                    for (_, ty, _, _) in variants {
+                        named_types(ty, &home, &mut pending);
+                    }
+                }
+                Kind::Alias(ty) => named_types(ty, &home, &mut pending),
+                Kind::Enum(_) => {}
+            }
+        }
+    }
+
     fn name_required_values(&mut self) {
         let enums = self.enum_names();
         let string_like = |ty: &Ty| match ty {
@@ -1715,8 +1763,9 @@ impl<'a> Generator<'a> {
         );
         out.push_str("#![allow(clippy::large_enum_variant, clippy::doc_markdown)]\n\n");
         out.push_str("use serde::{Deserialize, Serialize};\n\n");
+        let enums = self.enum_names();
         for model in self.models.values() {
-            render_model(&mut out, model, true);
+            render_model(&mut out, model, true, &enums);
         }
         out
     }
@@ -1773,6 +1822,27 @@ impl crate::Clerk {
             "}
 ",
         );
+        // The facade re-exports each resource module by name (not `clerk_api::*`), so its
+        // public surface is this list. `webhooks` holds the Svix-app operations; the facade's
+        // `webhooks` is signature verification, so those are `clerk::svix`.
+        out.push_str("\n/// The request builders and types of each resource group, by module.\npub(crate) mod resources {\n");
+        for root in groups.keys() {
+            let exported = if root == "webhooks" {
+                "svix"
+            } else {
+                root.as_str()
+            };
+            let alias = if exported == root {
+                String::new()
+            } else {
+                format!(" as {exported}")
+            };
+            let _ = writeln!(
+                out,
+                "    #[doc(inline)]\n    pub use clerk_api::{root}{alias};"
+            );
+        }
+        out.push_str("}\n");
         out
     }
 
@@ -1847,7 +1917,7 @@ impl crate::Clerk {
         }
         if let Some(local) = self.local.get(root) {
             for model in local.values() {
-                render_model(&mut out, model, false);
+                render_model(&mut out, model, false, &enums);
             }
         }
         out
@@ -2220,7 +2290,7 @@ fn docs_link(op: &Operation) -> String {
 
 // ----- model rendering -----------------------------------------------------------------------
 
-fn render_model(out: &mut String, model: &Model, in_models: bool) {
+fn render_model(out: &mut String, model: &Model, in_models: bool, enums: &BTreeSet<String>) {
     match &model.kind {
         Kind::Alias(ty) => {
             let _ = writeln!(
@@ -2300,7 +2370,7 @@ fn render_model(out: &mut String, model: &Model, in_models: bool) {
             }
             out.push_str(" });\n\n");
         }
-        Kind::Struct(fields) => render_struct(out, model, fields, in_models),
+        Kind::Struct(fields) => render_struct(out, model, fields, in_models, enums),
     }
 }
 
@@ -2324,7 +2394,30 @@ fn whole_number(name: &str, ty: Ty) -> (Ty, bool) {
     }
 }
 
+/// A millisecond timestamp of a response: an integer (or whole `number`) field named `…_at`.
+/// Every such field of the spec is milliseconds since the epoch (the descriptions that give a
+/// unit all say milliseconds).
+fn is_timestamp(field: &Field) -> bool {
+    field.ty == Ty::I64 && field.json.ends_with("_at")
+}
+
 fn field_type(field: &Field, request_side: bool, in_models: bool) -> (String, Vec<String>) {
+    if !request_side && is_timestamp(field) {
+        // `Timestamp` decodes whole floats itself; required stays required.
+        let mut attrs = Vec::new();
+        if field.rust != field.json {
+            attrs.push(format!("rename = {:?}", field.json));
+        }
+        return if field.required && !field.nullable {
+            ("clerk_core::Timestamp".into(), attrs)
+        } else {
+            attrs.push("default".into());
+            if !field.required {
+                attrs.push("skip_serializing_if = \"Option::is_none\"".into());
+            }
+            ("Option<clerk_core::Timestamp>".into(), attrs)
+        };
+    }
     let base = field.ty.rust(in_models);
     let mut attrs = Vec::new();
     if field.rust != field.json {
@@ -2431,7 +2524,60 @@ fn holds_text(ty: &Ty) -> bool {
     }
 }
 
-fn render_struct(out: &mut String, model: &Model, fields: &[Field], in_models: bool) {
+/// Chainable setters of a request-side struct users build (`Saml::new().idp_entity_id("…")`):
+/// one per optional field, taking what the operation builders' setters take, and `clear_…` for
+/// a nullable one (sends `null`), so nobody writes `Some(Some(…))`.
+fn render_struct_setters(out: &mut String, fields: &[Field], enums: &BTreeSet<String>) {
+    for f in fields.iter().filter(|f| !f.required) {
+        let (arg, conv) = arg_type(&f.ty, enums);
+        let value = conv.replace("{}", "value");
+        let stored = if f.nullable {
+            format!("Some(Some({value}))")
+        } else {
+            format!("Some({value})")
+        };
+        let _ = writeln!(
+            out,
+            "\n    /// Sets `{}`.{}\n    #[must_use]\n    pub fn {}(mut self, value: {arg}) -> Self {{\n        self.{} = {stored};\n        self\n    }}",
+            f.json,
+            if f.deprecated {
+                " Clerk marks this field as deprecated."
+            } else {
+                ""
+            },
+            f.rust,
+            f.rust
+        );
+        if f.nullable {
+            let _ = writeln!(
+                out,
+                "\n    /// Sends `{}: null`, clearing the stored value.\n    #[must_use]\n    pub fn clear_{}(mut self) -> Self {{\n        self.{} = Some(None);\n        self\n    }}",
+                f.json,
+                f.rust.trim_end_matches('_'),
+                f.rust
+            );
+        }
+    }
+}
+
+/// The generated types `ty` names: `(None, name)` for a model of `models.rs`, `(Some(module),
+/// name)` for a type local to `module`.
+fn named_types(ty: &Ty, module: &str, out: &mut Vec<(Option<String>, String)>) {
+    match ty {
+        Ty::Named(name, true) => out.push((None, name.clone())),
+        Ty::Named(name, false) => out.push((Some(module.to_owned()), name.clone())),
+        Ty::Vec(inner) | Ty::Map(inner) | Ty::Nullable(inner) => named_types(inner, module, out),
+        Ty::Str | Ty::I64 | Ty::I32 | Ty::F64 | Ty::Bool | Ty::Json => {}
+    }
+}
+
+fn render_struct(
+    out: &mut String,
+    model: &Model,
+    fields: &[Field],
+    in_models: bool,
+    enums: &BTreeSet<String>,
+) {
     let redact = fields.iter().any(|f| is_sensitive(model, f));
     let derives = if redact {
         "Clone, PartialEq, Serialize, Deserialize"
@@ -2439,9 +2585,16 @@ fn render_struct(out: &mut String, model: &Model, fields: &[Field], in_models: b
         "Debug, Clone, PartialEq, Serialize, Deserialize"
     };
     let visibility = if model.body { "pub(crate)" } else { "pub" };
+    // Response models gain fields as Clerk's API grows: users read them, never build them, so
+    // a new field is not a breaking change. Types only ever sent stay buildable by literal.
+    let attrs = if model.body || model.request_side || !model.response {
+        ""
+    } else {
+        "#[cfg_attr(any(docsrs, not(feature = \"__exhaustive-models\")), non_exhaustive)]\n"
+    };
     let _ = writeln!(
         out,
-        "/// `{}`: {}.\n#[derive({derives})]\n{visibility} struct {} {{",
+        "/// `{}`: {}.\n#[derive({derives})]\n{attrs}{visibility} struct {} {{",
         model.name, model.origin, model.name
     );
     for field in fields {
@@ -2510,6 +2663,9 @@ fn render_struct(out: &mut String, model: &Model, fields: &[Field], in_models: b
             out.push_str("            extra: serde_json::Map::new(),\n");
         }
         out.push_str("        }\n    }\n");
+        if !model.body {
+            render_struct_setters(out, fields, enums);
+        }
         if model.open && model.body {
             let declared: Vec<String> = fields.iter().map(|f| format!("{:?}", f.json)).collect();
             let _ = writeln!(
@@ -3225,6 +3381,22 @@ components: { schemas: {} }
         assert!(out.contains("pub(crate) status: Vec<ListThingsStatus>,"));
         assert!(out.contains("value: impl IntoIterator<Item = impl Into<ListThingsStatus>>"));
         assert!(out.contains("`status=a&status=b`"));
+    }
+
+    #[test]
+    fn response_types_are_non_exhaustive_and_request_types_are_not() {
+        let out = generate("").unwrap_or_else(|e| panic!("{e}"));
+        let attrs_of = |name: &str| {
+            let at = out
+                .find(&format!("pub struct {name} {{"))
+                .unwrap_or_else(|| panic!("no struct {name} in {out}"));
+            let start = out[..at].rfind("/// `").unwrap_or(0);
+            out[start..at].to_owned()
+        };
+        let marker =
+            "#[cfg_attr(any(docsrs, not(feature = \"__exhaustive-models\")), non_exhaustive)]";
+        assert!(attrs_of("ListThingsItem").contains(marker), "{out}");
+        assert!(!attrs_of("CreateThingActor").contains(marker), "{out}");
     }
 
     #[test]

@@ -765,7 +765,7 @@ fn render_struct(out: &mut String, model: &Model, fields: &[Field]) {
     let redact = fields.iter().any(|f| is_sensitive(model, f));
     let _ = writeln!(
         out,
-        "/// `{}`: from the {} of Clerk's webhooks spec.\n#[derive({}Clone, Default, PartialEq, Serialize, Deserialize)]\npub struct {} {{",
+        "/// `{}`: from the {} of Clerk's webhooks spec.\n#[derive({}Clone, Default, PartialEq, Serialize, Deserialize)]\n#[non_exhaustive]\npub struct {} {{",
         model.name,
         model.origin,
         if redact { "" } else { "Debug, " },

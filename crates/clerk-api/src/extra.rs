@@ -27,6 +27,7 @@ type BoxFuture<T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send>>;
 /// A page of users together with the number of users matching the same filters, as the
 /// reference SDK's `getUserList` returns.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct UserListWithCount {
     /// The users of the requested page.
     pub data: Vec<User>,
@@ -65,41 +66,58 @@ pub struct GetSessionTokenRequest {
 }
 
 impl SessionsApi {
-    /// A session token for `session_id`: from the named JWT template when `template` is set
-    /// (`POST /sessions/{id}/tokens/{template}`), else the default session token
-    /// (`POST /sessions/{id}/tokens`). This is the reference SDK's `sessions.getToken`.
-    pub fn get_token(
-        &self,
-        session_id: impl Into<String>,
-        template: Option<&str>,
-    ) -> GetSessionTokenRequest {
+    /// A session token for `session_id`: the default session token
+    /// (`POST /sessions/{id}/tokens`), or with [`template`](GetSessionTokenRequest::template)
+    /// one from that JWT template (`POST /sessions/{id}/tokens/{template}`). This is the
+    /// reference SDK's `sessions.getToken`.
+    pub fn get_token(&self, session_id: impl Into<String>) -> GetSessionTokenRequest {
         GetSessionTokenRequest {
             sessions: self.clone(),
             session_id: session_id.into(),
-            template: template.map(str::to_owned),
+            template: None,
             expires_in_seconds: None,
             timeouts: clerk_core::CallTimeouts::default(),
         }
     }
 
-    /// Verifies a session token against a session: `POST /sessions/{session_id}/verify`.
+    /// Verifies a session token against a session: `POST /sessions/{session_id}/verify` with
+    /// `{"token": …}`. Set the token with [`token`](VerifySessionRequest::token) (required).
     ///
     /// Not described by the OpenAPI spec; `@clerk/backend` calls it as `sessions.verifySession`.
-    pub fn verify(
-        &self,
-        session_id: impl Into<String>,
-        token: impl Into<String>,
-    ) -> RawRequest<Session> {
-        RawRequest::new(
-            self.client.clone(),
-            Request::new(Method::POST, "/sessions/{session_id}/verify")
-                .path_param("session_id", session_id.into())
-                .json(&serde_json::json!({ "token": token.into() })),
+    pub fn verify(&self, session_id: impl Into<String>) -> VerifySessionRequest {
+        VerifySessionRequest(
+            RawRequest::new(
+                self.client.clone(),
+                Request::new(Method::POST, "/sessions/{session_id}/verify")
+                    .path_param("session_id", session_id.into()),
+            )
+            .with_body(&["token"]),
         )
     }
 }
 
+/// Builder for `POST /sessions/{session_id}/verify`; see [`SessionsApi::verify`].
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct VerifySessionRequest(RawRequest<Session>);
+
+impl VerifySessionRequest {
+    /// Sets the session token to verify (required: sending without it fails with
+    /// [`Error::InvalidRequest`] before any I/O).
+    pub fn token(self, token: impl Into<String>) -> Self {
+        Self(self.0.member("token", token.into()))
+    }
+}
+
+raw_builder!(VerifySessionRequest => Session);
+
 impl GetSessionTokenRequest {
+    /// Mints the token from this JWT template (by name) instead of the default session token.
+    pub fn template(mut self, name: impl Into<String>) -> Self {
+        self.template = Some(name.into());
+        self
+    }
+
     /// Sets the token's lifetime in seconds (`expires_in_seconds`).
     pub fn expires_in_seconds(mut self, seconds: i64) -> Self {
         self.expires_in_seconds = Some(seconds);
@@ -168,6 +186,13 @@ impl IntoFuture for GetSessionTokenRequest {
 pub struct RawRequest<T> {
     client: Client,
     request: Request,
+    /// A JSON object body built member by member, encoded at send; `None` when the request
+    /// carries its body (or none) already.
+    body: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Members of `body` that must be set before sending.
+    required: &'static [&'static str],
+    /// Why the request cannot be sent, found while building it; reported at send, before I/O.
+    invalid: Option<String>,
     _output: std::marker::PhantomData<fn() -> T>,
 }
 
@@ -176,8 +201,33 @@ impl<T: serde::de::DeserializeOwned + Send + 'static> RawRequest<T> {
         Self {
             client,
             request,
+            body: None,
+            required: &[],
+            invalid: None,
             _output: std::marker::PhantomData,
         }
+    }
+
+    /// Gives the request a JSON object body, filled by [`RawRequest::member`]; `required` lists
+    /// the members that must be set.
+    fn with_body(mut self, required: &'static [&'static str]) -> Self {
+        self.body = Some(serde_json::Map::new());
+        self.required = required;
+        self
+    }
+
+    /// Sets one member of the JSON object body.
+    fn member(mut self, key: &str, value: impl Into<serde_json::Value>) -> Self {
+        self.body
+            .get_or_insert_with(serde_json::Map::new)
+            .insert(key.to_owned(), value.into());
+        self
+    }
+
+    /// Marks the request as not sendable; [`RawRequest::send`] fails with `message`.
+    fn invalid(mut self, message: impl Into<String>) -> Self {
+        self.invalid.get_or_insert_with(|| message.into());
+        self
     }
 
     /// The time allowed for each attempt of this call, instead of the client's
@@ -201,9 +251,59 @@ impl<T: serde::de::DeserializeOwned + Send + 'static> RawRequest<T> {
     /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
     /// decode and invalid-request errors described on [`Error`].
     pub async fn send(self) -> Result<T, Error> {
-        self.client.execute(self.request).await
+        if let Some(message) = self.invalid {
+            return Err(Error::invalid_argument(message));
+        }
+        let mut request = self.request;
+        if let Some(body) = self.body {
+            for name in self.required {
+                request = request.require(name, body.contains_key(*name));
+            }
+            request = request.json(&body);
+        }
+        self.client.execute(request).await
     }
 }
+
+/// Timeouts, `send` and `IntoFuture` of a hand-written builder wrapping a [`RawRequest`].
+macro_rules! raw_builder {
+    ($builder:ident => $output:ty) => {
+        impl $builder {
+            /// The time allowed for each attempt of this call, instead of the client's
+            /// `attempt_timeout`.
+            pub fn attempt_timeout(self, timeout: std::time::Duration) -> Self {
+                Self(self.0.attempt_timeout(timeout))
+            }
+
+            /// The time allowed for this whole call, retries included, instead of the client's
+            /// `call_timeout`.
+            pub fn call_timeout(self, timeout: std::time::Duration) -> Self {
+                Self(self.0.call_timeout(timeout))
+            }
+
+            /// Sends the request.
+            ///
+            /// # Errors
+            ///
+            /// [`Error::InvalidRequest`] before any I/O when a required value is missing or a
+            /// value is malformed; [`Error::Api`] when Clerk answers with an error status; and
+            /// the transport, timeout and decode errors described on [`Error`].
+            pub async fn send(self) -> Result<$output, Error> {
+                self.0.send().await
+            }
+        }
+
+        impl IntoFuture for $builder {
+            type Output = Result<$output, Error>;
+            type IntoFuture = BoxFuture<$output>;
+
+            fn into_future(self) -> Self::IntoFuture {
+                Box::pin(self.send())
+            }
+        }
+    };
+}
+use raw_builder;
 
 impl<T: serde::de::DeserializeOwned + Send + 'static> IntoFuture for RawRequest<T> {
     type Output = Result<T, Error>;
@@ -216,6 +316,7 @@ impl<T: serde::de::DeserializeOwned + Send + 'static> IntoFuture for RawRequest<
 
 /// The answer of [`ClientsApi::handshake_payload`].
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct HandshakePayload {
     /// `Set-Cookie` directives to apply.
     #[serde(default)]
@@ -266,22 +367,31 @@ impl BetaFeaturesApi {
     ///
     /// Not described by the OpenAPI spec (which has `instance().change_domain()` instead);
     /// `@clerk/backend` calls it as `betaFeatures.changeDomain`.
-    pub fn change_domain(
-        &self,
-        home_url: impl Into<String>,
-        is_secondary: Option<bool>,
-    ) -> RawRequest<()> {
-        let mut body = serde_json::Map::new();
-        body.insert("home_url".into(), home_url.into().into());
-        if let Some(secondary) = is_secondary {
-            body.insert("is_secondary".into(), secondary.into());
-        }
-        RawRequest::new(
-            self.client.clone(),
-            Request::new(Method::POST, "/beta_features/change_domain").json(&body),
+    pub fn change_domain(&self, home_url: impl Into<String>) -> ChangeDomainRequest {
+        ChangeDomainRequest(
+            RawRequest::new(
+                self.client.clone(),
+                Request::new(Method::POST, "/beta_features/change_domain"),
+            )
+            .with_body(&["home_url"])
+            .member("home_url", home_url.into()),
         )
     }
 }
+
+/// Builder for `POST /beta_features/change_domain`; see [`BetaFeaturesApi::change_domain`].
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct ChangeDomainRequest(RawRequest<()>);
+
+impl ChangeDomainRequest {
+    /// Sets `is_secondary`: whether the new domain is a secondary one.
+    pub fn is_secondary(self, value: bool) -> Self {
+        Self(self.0.member("is_secondary", value))
+    }
+}
+
+raw_builder!(ChangeDomainRequest => ());
 
 /// Handle for the experimental email endpoints, from [`Clerk::emails`].
 #[derive(Clone, Debug)]
@@ -312,63 +422,45 @@ impl Clerk {
 }
 
 /// Checks an idempotency key the way Clerk does: 1–255 ASCII letters, digits, `_` or `-`.
-fn idempotency_header(key: &str) -> Result<HeaderValue, Error> {
+fn idempotency_header(key: &str) -> Option<HeaderValue> {
     let valid = !key.is_empty()
         && key.len() <= 255
         && key
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    if !valid {
-        return Err(Error::invalid_argument(
-            "idempotency key must be 1 to 255 ASCII letters, digits, underscores or hyphens",
-        ));
+    if valid {
+        HeaderValue::from_str(key).ok()
+    } else {
+        None
     }
-    HeaderValue::from_str(key)
-        .map_err(|_| Error::invalid_argument("idempotency key is not a valid header value"))
 }
 
 impl EmailsApi {
-    /// Sends one email: `POST /email` with the message as given (`to`, `subject`, `body`, …),
-    /// optionally with an `Idempotency-Key` header.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InvalidRequest`] (before any I/O) for a malformed idempotency key; otherwise
-    /// the errors of [`RawRequest::send`].
-    pub fn create(
-        &self,
-        message: serde_json::Value,
-        idempotency_key: Option<&str>,
-    ) -> Result<RawRequest<serde_json::Value>, Error> {
-        let mut request = Request::new(Method::POST, "/email").json(&message);
-        if let Some(key) = idempotency_key {
-            request = request.header(
-                HeaderName::from_static("idempotency-key"),
-                idempotency_header(key)?,
-            );
-        }
-        Ok(RawRequest::new(self.client.clone(), request))
+    /// Sends one email: `POST /email` with the message as given (`to`, `subject`, `body`, …);
+    /// [`idempotency_key`](SendEmailRequest::idempotency_key) adds an `Idempotency-Key` header.
+    pub fn create(&self, message: serde_json::Value) -> SendEmailRequest {
+        SendEmailRequest(RawRequest::new(
+            self.client.clone(),
+            Request::new(Method::POST, "/email").json(&message),
+        ))
     }
 
-    /// Sends 1 to 100 emails at once: `POST /email/batch` with `{"messages": […]}`.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InvalidRequest`] (before any I/O) when the batch is empty or larger than 100.
-    pub fn create_batch(
-        &self,
-        messages: Vec<serde_json::Value>,
-    ) -> Result<RawRequest<serde_json::Value>, Error> {
-        if messages.is_empty() || messages.len() > 100 {
-            return Err(Error::invalid_argument(
-                "a batch must contain between 1 and 100 messages",
-            ));
-        }
-        Ok(RawRequest::new(
+    /// Sends 1 to 100 emails at once: `POST /email/batch` with `{"messages": […]}`. A batch
+    /// of another size fails with [`Error::InvalidRequest`] when sent, before any I/O.
+    pub fn create_batch(&self, messages: Vec<serde_json::Value>) -> RawRequest<serde_json::Value> {
+        let count = messages.len();
+        let request = RawRequest::new(
             self.client.clone(),
             Request::new(Method::POST, "/email/batch")
                 .json(&serde_json::json!({ "messages": messages })),
-        ))
+        );
+        if (1..=100).contains(&count) {
+            request
+        } else {
+            request.invalid(format!(
+                "a batch must contain between 1 and 100 messages, not {count}"
+            ))
+        }
     }
 
     /// Fetches a sent email: `GET /email/{email_id}`.
@@ -379,6 +471,33 @@ impl EmailsApi {
         )
     }
 }
+
+/// Builder for `POST /email`; see [`EmailsApi::create`].
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct SendEmailRequest(RawRequest<serde_json::Value>);
+
+impl SendEmailRequest {
+    /// Sends the `Idempotency-Key` header, so that Clerk sends the email once however often the
+    /// request is repeated. Clerk takes 1 to 255 ASCII letters, digits, `_` or `-`; another key
+    /// fails with [`Error::InvalidRequest`] when sent, before any I/O.
+    pub fn idempotency_key(self, key: &str) -> Self {
+        match idempotency_header(key) {
+            Some(value) => {
+                let mut inner = self.0;
+                inner.request = inner
+                    .request
+                    .header(HeaderName::from_static("idempotency-key"), value);
+                Self(inner)
+            }
+            None => Self(self.0.invalid(
+                "idempotency key must be 1 to 255 ASCII letters, digits, underscores or hyphens",
+            )),
+        }
+    }
+}
+
+raw_builder!(SendEmailRequest => serde_json::Value);
 
 impl AccountlessApplicationsApi {
     /// Creates an accountless application: `POST /accountless_applications`.

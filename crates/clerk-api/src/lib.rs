@@ -65,12 +65,13 @@ mod wire;
 
 pub use clerk_core::{
     ApiError, ClerkError, Client, ClientBuilder, ConfigError, Error, FilePart, InvalidRequestError,
-    InvalidRequestKind, Page, RetryPolicy,
+    InvalidRequestKind, Method, Operation, Page, RetryPolicy, StatusCode, Timestamp,
 };
 pub use client::Clerk;
 pub use extra::{
-    AccountlessApplication, AccountlessApplicationRequest, AccountlessApplicationsApi, EmailsApi,
-    GetSessionTokenRequest, HandshakePayload, RawRequest, UserListWithCount,
+    AccountlessApplication, AccountlessApplicationRequest, AccountlessApplicationsApi,
+    ChangeDomainRequest, EmailsApi, GetSessionTokenRequest, HandshakePayload, RawRequest,
+    SendEmailRequest, UserListWithCount, VerifySessionRequest,
 };
 pub use generated::*;
 

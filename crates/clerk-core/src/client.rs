@@ -92,8 +92,10 @@ impl Client {
     /// - [`Error::Transport`] / [`Error::Timeout`] when no response could be obtained;
     /// - [`Error::Decode`] when the body does not match `T`.
     pub async fn execute<T: DeserializeOwned>(&self, request: Request) -> Result<T, Error> {
+        let operation = request.operation();
         let response = self.execute_raw(request).await?;
-        decode_json(response.status(), response.headers(), response.body()).map_err(Error::from)
+        decode_json(response.status(), response.headers(), response.body())
+            .map_err(|error| Error::from(error).with_operation(&operation))
     }
 
     /// Sends a request like [`Client::execute`] but returns the raw 2xx response.
@@ -111,7 +113,11 @@ impl Client {
             attempts = Empty,
             duration_ms = Empty,
         );
-        self.send(request, span.clone()).instrument(span).await
+        let operation = request.operation();
+        self.send(request, span.clone())
+            .instrument(span)
+            .await
+            .map_err(|error| error.with_operation(&operation))
     }
 
     async fn send(&self, request: Request, span: tracing::Span) -> Result<RawResponse, Error> {
@@ -155,8 +161,12 @@ impl Client {
                     }
                     let api = ApiError::from_response(status, response.headers(), response.body())
                         .with_attempts(attempt);
-                    let decision =
-                        retry::for_status(policy, api.status(), api.retry_after(), idempotent);
+                    let decision = retry::for_status(
+                        policy,
+                        api.status().as_u16(),
+                        api.retry_after(),
+                        idempotent,
+                    );
                     (Error::from(api), decision, "status")
                 }
                 Ok(Err(transport_error)) => {
@@ -208,7 +218,7 @@ impl Client {
             tracing::debug!(
                 attempt,
                 reason,
-                status = error.status(),
+                status = error.status().map(|status| status.as_u16()),
                 delay_ms = millis(delay),
                 "retrying Clerk API request"
             );

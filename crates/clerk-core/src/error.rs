@@ -10,7 +10,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use http::{HeaderMap, StatusCode};
+use http::{HeaderMap, Method, StatusCode};
 use serde::{Deserialize, Serialize};
 
 use crate::transport::TransportError;
@@ -89,8 +89,45 @@ impl Error {
     }
 
     /// HTTP status of an API error; `None` for every other kind of error.
-    pub fn status(&self) -> Option<u16> {
+    pub fn status(&self) -> Option<StatusCode> {
         self.api_error().map(ApiError::status)
+    }
+
+    /// The operation (method and path template) the failed call was made to; `None` for errors
+    /// raised outside a call (configuration) or built by hand.
+    pub fn operation(&self) -> Option<&Operation> {
+        match self {
+            Error::Api(api) => api.operation(),
+            Error::Transport(transport) => transport.operation(),
+            Error::Timeout(timeout) => timeout.operation(),
+            Error::Decode(decode) => decode.operation(),
+            Error::InvalidRequest(invalid) => invalid.operation(),
+            _ => None,
+        }
+    }
+
+    /// The same error, naming the operation it happened in (kept when one is already set).
+    pub(crate) fn with_operation(self, operation: &Operation) -> Error {
+        match self {
+            Error::Api(mut api) => {
+                api.operation.get_or_insert_with(|| operation.clone());
+                Error::Api(api)
+            }
+            Error::Transport(transport) => Error::Transport(transport.with_operation(operation)),
+            Error::Timeout(mut timeout) => {
+                timeout.operation.get_or_insert_with(|| operation.clone());
+                Error::Timeout(timeout)
+            }
+            Error::Decode(mut decode) => {
+                decode.operation.get_or_insert_with(|| operation.clone());
+                Error::Decode(decode)
+            }
+            Error::InvalidRequest(mut invalid) => {
+                invalid.operation.get_or_insert_with(|| operation.clone());
+                Error::InvalidRequest(invalid)
+            }
+            other => other,
+        }
     }
 
     /// `Retry-After` of an API error (delta-seconds form only).
@@ -202,6 +239,45 @@ impl From<PaginationError> for Error {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Operation
+// ---------------------------------------------------------------------------------------------
+
+/// A Backend API operation: the HTTP method and the path template, without the API version
+/// prefix and with its parameters unfilled (`GET /users/{user_id}`), so it names the call
+/// without carrying ids or other values from it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Operation {
+    method: Method,
+    path_template: &'static str,
+}
+
+impl Operation {
+    /// The operation `method path_template`.
+    pub fn new(method: Method, path_template: &'static str) -> Operation {
+        Operation {
+            method,
+            path_template,
+        }
+    }
+
+    /// The HTTP method.
+    pub fn method(&self) -> &Method {
+        &self.method
+    }
+
+    /// The path template, e.g. `/users/{user_id}`.
+    pub fn path_template(&self) -> &'static str {
+        self.path_template
+    }
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.method, self.path_template)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // ApiError
 // ---------------------------------------------------------------------------------------------
 
@@ -243,10 +319,14 @@ impl ClerkError {
 /// empty body) still gives an `ApiError` with its status and an empty [`errors`](ApiError::errors)
 /// list.
 ///
-/// `Display` reads `Clerk API error 422 (form_param_missing: Enter an email address.) [trace abc]`.
+/// `Display` reads `422 form_param_missing on POST /users: Enter an email address. [trace abc]`:
+/// status, first error code, [operation](ApiError::operation), first error message, then the number
+/// of further errors, the trace id and the number of attempts when there are any. An answer with
+/// no Clerk error body reads `502 Bad Gateway on GET /users`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ApiError {
-    status: u16,
+    status: StatusCode,
+    operation: Option<Operation>,
     errors: Vec<ClerkError>,
     errors_omitted: usize,
     attempts: u32,
@@ -275,7 +355,8 @@ impl ApiError {
             .and_then(|v| v.to_str().ok())
             .and_then(parse_retry_after);
         ApiError {
-            status: status.as_u16(),
+            status,
+            operation: None,
             errors: parsed.errors.kept,
             errors_omitted: parsed.errors.omitted,
             attempts: 1,
@@ -286,9 +367,10 @@ impl ApiError {
     }
 
     /// Builds an `ApiError` from its parts (useful for tests and emulators).
-    pub fn new(status: u16, errors: Vec<ClerkError>) -> ApiError {
+    pub fn new(status: StatusCode, errors: Vec<ClerkError>) -> ApiError {
         ApiError {
             status,
+            operation: None,
             errors,
             errors_omitted: 0,
             attempts: 1,
@@ -312,9 +394,21 @@ impl ApiError {
         self
     }
 
+    /// Names the operation that failed (the client sets it on every error it returns).
+    #[must_use]
+    pub fn with_operation(mut self, operation: Operation) -> ApiError {
+        self.operation = Some(operation);
+        self
+    }
+
     /// HTTP status code.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> StatusCode {
         self.status
+    }
+
+    /// The operation that failed, e.g. `GET /users/{user_id}`.
+    pub fn operation(&self) -> Option<&Operation> {
+        self.operation.as_ref()
     }
 
     /// How many attempts the call made (more than one when retryable answers were retried).
@@ -373,63 +467,67 @@ impl ApiError {
 
     /// `true` for 404 Not Found.
     pub fn is_not_found(&self) -> bool {
-        self.status == 404
+        self.status == StatusCode::NOT_FOUND
     }
 
     /// `true` for 401 Unauthorized.
     pub fn is_unauthorized(&self) -> bool {
-        self.status == 401
+        self.status == StatusCode::UNAUTHORIZED
     }
 
     /// `true` for 403 Forbidden.
     pub fn is_forbidden(&self) -> bool {
-        self.status == 403
+        self.status == StatusCode::FORBIDDEN
     }
 
     /// `true` for 429 Too Many Requests.
     pub fn is_rate_limited(&self) -> bool {
-        self.status == 429
+        self.status == StatusCode::TOO_MANY_REQUESTS
     }
 
     /// `true` for 409 Conflict.
     pub fn is_conflict(&self) -> bool {
-        self.status == 409
+        self.status == StatusCode::CONFLICT
     }
 
     /// `true` for 422 Unprocessable Entity (validation errors).
     pub fn is_unprocessable(&self) -> bool {
-        self.status == 422
+        self.status == StatusCode::UNPROCESSABLE_ENTITY
     }
 
     /// `true` for any 5xx status.
     pub fn is_server_error(&self) -> bool {
-        (500..600).contains(&self.status)
+        self.status.is_server_error()
     }
 }
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Clerk API error {}", self.status)?;
-        match self.errors.first() {
-            Some(first) => {
-                let text = first
-                    .long_message
-                    .as_deref()
-                    .filter(|m| !m.is_empty())
-                    .unwrap_or(&first.message);
-                write!(f, " ({}: {})", first.code, text)?;
-                let more = self.errors.len() - 1 + self.errors_omitted;
-                if more > 0 {
-                    write!(f, " (+{more} more)")?;
+        write!(f, "{}", self.status.as_u16())?;
+        let first = self.errors.first();
+        match first {
+            Some(first) if !first.code.is_empty() => write!(f, " {}", first.code)?,
+            _ => {
+                if let Some(reason) = self.status.canonical_reason() {
+                    write!(f, " {reason}")?;
                 }
             }
-            None => {
-                if let Some(reason) = StatusCode::from_u16(self.status)
-                    .ok()
-                    .and_then(|s| s.canonical_reason())
-                {
-                    write!(f, " ({reason})")?;
-                }
+        }
+        if let Some(operation) = &self.operation {
+            write!(f, " on {operation}")?;
+        }
+        if let Some(first) = first {
+            let text = first
+                .long_message
+                .as_deref()
+                .filter(|m| !m.is_empty())
+                .unwrap_or(&first.message);
+            if !text.is_empty() {
+                write!(f, ": {text}")?;
+            }
+            let more = self.errors.len() - 1 + self.errors_omitted;
+            if more > 0 {
+                write!(f, " (+{more} more)")?;
             }
         }
         if let Some(trace) = &self.trace_id {
@@ -673,16 +771,23 @@ pub(crate) fn body_snippet(body: &[u8]) -> String {
 /// `*secret*`, `*password*`…) and every quoted value in the serde message read `***`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DecodeError {
-    status: u16,
+    status: StatusCode,
+    operation: Option<Operation>,
     path: Option<String>,
     message: String,
     body_snippet: String,
 }
 
 impl DecodeError {
-    pub(crate) fn new(status: u16, path: Option<String>, message: String, body: &[u8]) -> Self {
+    pub(crate) fn new(
+        status: StatusCode,
+        path: Option<String>,
+        message: String,
+        body: &[u8],
+    ) -> Self {
         DecodeError {
             status,
+            operation: None,
             path,
             // serde quotes the offending value, which may be a credential.
             message: crate::redact::redact_quoted(&message),
@@ -691,8 +796,13 @@ impl DecodeError {
     }
 
     /// HTTP status of the response.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> StatusCode {
         self.status
+    }
+
+    /// The operation whose response failed to decode, e.g. `GET /users`.
+    pub fn operation(&self) -> Option<&Operation> {
+        self.operation.as_ref()
     }
 
     /// Path of the field that failed to decode, e.g. `data[3].email_addresses[0].id`; `None` when
@@ -715,11 +825,11 @@ impl DecodeError {
 
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "failed to decode Clerk API response (status {})",
-            self.status
-        )?;
+        f.write_str("failed to decode the Clerk API response")?;
+        if let Some(operation) = &self.operation {
+            write!(f, " to {operation}")?;
+        }
+        write!(f, " (status {})", self.status.as_u16())?;
         if let Some(path) = &self.path {
             write!(f, " at `{path}`")?;
         }
@@ -747,10 +857,11 @@ pub enum TimeoutKind {
 
 /// No complete answer arrived in time.
 ///
-/// `Display` reads `Clerk API call timed out after 5.0 s (3 attempts)`.
+/// `Display` reads `Clerk API call GET /users timed out after 5.0 s (3 attempts)`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TimeoutError {
     kind: TimeoutKind,
+    operation: Option<Operation>,
     limit: Duration,
     elapsed: Duration,
     attempts: u32,
@@ -765,6 +876,7 @@ impl TimeoutError {
     ) -> Self {
         TimeoutError {
             kind,
+            operation: None,
             limit,
             elapsed,
             attempts,
@@ -790,6 +902,11 @@ impl TimeoutError {
     pub fn attempts(&self) -> u32 {
         self.attempts
     }
+
+    /// The operation that timed out, e.g. `GET /users`.
+    pub fn operation(&self) -> Option<&Operation> {
+        self.operation.as_ref()
+    }
 }
 
 impl fmt::Display for TimeoutError {
@@ -799,9 +916,13 @@ impl fmt::Display for TimeoutError {
             TimeoutKind::Call => "call",
         };
         let plural = if self.attempts == 1 { "" } else { "s" };
+        write!(f, "Clerk API {what}")?;
+        if let Some(operation) = &self.operation {
+            write!(f, " {operation}")?;
+        }
         write!(
             f,
-            "Clerk API {what} timed out after {:.1} s ({} attempt{plural})",
+            " timed out after {:.1} s ({} attempt{plural})",
             self.elapsed.as_secs_f64(),
             self.attempts
         )
@@ -996,6 +1117,7 @@ impl fmt::Display for InvalidRequestKind {
 pub struct InvalidRequestError {
     kind: InvalidRequestKind,
     path_template: &'static str,
+    operation: Option<Operation>,
     source: Option<Arc<dyn std::error::Error + Send + Sync>>,
 }
 
@@ -1004,6 +1126,7 @@ impl InvalidRequestError {
         InvalidRequestError {
             kind,
             path_template,
+            operation: None,
             source: None,
         }
     }
@@ -1022,11 +1145,18 @@ impl InvalidRequestError {
     pub fn path_template(&self) -> &'static str {
         self.path_template
     }
+
+    /// The rejected operation (method and path template), when the request was built for one.
+    pub fn operation(&self) -> Option<&Operation> {
+        self.operation.as_ref()
+    }
 }
 
 impl fmt::Display for InvalidRequestError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.path_template.is_empty() {
+        if let Some(operation) = &self.operation {
+            write!(f, "invalid request to {operation}: {}", self.kind)
+        } else if self.path_template.is_empty() {
             write!(f, "invalid request: {}", self.kind)
         } else {
             write!(
@@ -1128,23 +1258,37 @@ mod tests {
     fn display_formats() {
         let mut e = ClerkError::new("form_param_missing", "missing");
         e.long_message = Some("Enter an email address.".into());
-        let api = ApiError::new(422, vec![e]).with_trace_id("abc");
+        let api = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, vec![e]).with_trace_id("abc");
         assert_eq!(
             api.to_string(),
-            "Clerk API error 422 (form_param_missing: Enter an email address.) [trace abc]"
+            "422 form_param_missing: Enter an email address. [trace abc]"
+        );
+        let api = api.with_operation(Operation::new(Method::POST, "/users"));
+        assert_eq!(
+            api.to_string(),
+            "422 form_param_missing on POST /users: Enter an email address. [trace abc]"
         );
         assert_eq!(
-            ApiError::new(502, vec![]).to_string(),
-            "Clerk API error 502 (Bad Gateway)"
+            ApiError::new(StatusCode::BAD_GATEWAY, vec![]).to_string(),
+            "502 Bad Gateway"
+        );
+        assert_eq!(
+            ApiError::new(StatusCode::BAD_GATEWAY, vec![])
+                .with_operation(Operation::new(Method::GET, "/users/{user_id}"))
+                .to_string(),
+            "502 Bad Gateway on GET /users/{user_id}"
         );
         let two = ApiError::new(
-            400,
+            StatusCode::BAD_REQUEST,
             vec![
                 ClerkError::new("a", "first"),
                 ClerkError::new("b", "second"),
             ],
         );
-        assert_eq!(two.to_string(), "Clerk API error 400 (a: first) (+1 more)");
+        assert_eq!(two.to_string(), "400 a: first (+1 more)");
+        // An error entry without a code reads as the status's reason.
+        let bare = ApiError::new(StatusCode::NOT_FOUND, vec![ClerkError::new("", "gone")]);
+        assert_eq!(bare.to_string(), "404 Not Found: gone");
     }
 
     #[test]

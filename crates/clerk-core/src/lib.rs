@@ -58,6 +58,7 @@ mod request;
 mod response;
 mod retry;
 mod secret;
+mod timestamp;
 mod transport;
 
 pub use bytes::Bytes;
@@ -72,8 +73,11 @@ pub use config::{
 };
 pub use error::{
     ApiError, BODY_SNIPPET_CHARS, ClerkError, ConfigError, DecodeError, Error, InvalidRequestError,
-    InvalidRequestKind, MAX_API_ERRORS, PaginationError, Result, TimeoutError, TimeoutKind,
+    InvalidRequestKind, MAX_API_ERRORS, Operation, PaginationError, Result, TimeoutError,
+    TimeoutKind,
 };
+/// The status code of [`Error::status`] and [`ApiError::status`].
+pub use http::StatusCode;
 pub use pagination::{
     CursorPaginated, DEFAULT_STREAM_PAGE_SIZE, MAX_PAGE_SIZE, Page, Paginated, stream_cursor,
     stream_pages,
@@ -82,6 +86,7 @@ pub use request::{CallTimeouts, FilePart, Multipart, QueryValue, Request, push_q
 pub use response::RawResponse;
 pub use retry::RetryPolicy;
 pub use secret::SecretKey;
+pub use timestamp::Timestamp;
 pub use transport::{
     HyperTransport, Transport, TransportError, TransportErrorKind, TransportFuture,
 };

@@ -38,6 +38,7 @@ pub const MAX_PAGE_SIZE: u64 = 500;
 /// cannot be a number of items, and streams then stop on a short or empty page instead — rather
 /// than failing the whole page.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Page<T> {
     /// The items of this page.
     pub data: Vec<T>,
@@ -325,6 +326,7 @@ async fn fetch_page<T: DeserializeOwned>(
     client: &Client,
     request: Request,
 ) -> Result<FetchedPage<T>, Error> {
+    let operation = request.operation();
     let response = client.execute_raw(request).await?;
     let fingerprint = fingerprint(response.body());
     if let Ok(page) = serde_json::from_slice::<Page<T>>(response.body()) {
@@ -345,16 +347,13 @@ async fn fetch_page<T: DeserializeOwned>(
                 response.headers(),
                 response.body(),
             );
-            return Err(match decoded {
-                Err(decode_error) => decode_error.into(),
-                Ok(_) => DecodeError::new(
-                    response.status().as_u16(),
-                    None,
-                    error.to_string(),
-                    response.body(),
-                )
-                .into(),
-            });
+            let error = match decoded {
+                Err(decode_error) => decode_error,
+                Ok(_) => {
+                    DecodeError::new(response.status(), None, error.to_string(), response.body())
+                }
+            };
+            return Err(Error::from(error).with_operation(&operation));
         }
     };
     let mut items = VecDeque::with_capacity(raw.data.len());
@@ -364,13 +363,13 @@ async fn fetch_page<T: DeserializeOwned>(
             Ok(item) => items.push_back(item),
             Err(_) => {
                 error = Some(
-                    decode_item_error::<T>(
+                    Error::from(decode_item_error::<T>(
                         item.get(),
                         &format!("data[{index}]"),
                         response.status(),
                         response.body(),
-                    )
-                    .into(),
+                    ))
+                    .with_operation(&operation),
                 );
                 break;
             }

@@ -474,6 +474,11 @@ impl Request {
         &self.method
     }
 
+    /// The operation this request calls: its method and path template.
+    pub fn operation(&self) -> crate::error::Operation {
+        crate::error::Operation::new(self.method.clone(), self.path_template)
+    }
+
     /// Validates and encodes everything; no I/O.
     pub(crate) fn prepare(&self, config: &Config) -> Result<Prepared, InvalidRequestError> {
         let invalid = |kind| InvalidRequestError::new(kind, self.path_template);

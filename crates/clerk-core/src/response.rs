@@ -86,7 +86,7 @@ pub(crate) fn decode_json<T: DeserializeOwned>(
                 Some(ct) => format!("{message} (response content type was `{ct}`)"),
                 None => message,
             };
-            Err(DecodeError::new(status.as_u16(), path, message, body))
+            Err(DecodeError::new(status, path, message, body))
         }
     }
 }
@@ -109,7 +109,7 @@ pub(crate) fn decode_item_error<T: DeserializeOwned>(
         Some(inner) => format!("{prefix}.{inner}"),
         None => prefix.to_owned(),
     };
-    DecodeError::new(status.as_u16(), Some(path), message, body)
+    DecodeError::new(status, Some(path), message, body)
 }
 
 fn path_string(path: &serde_path_to_error::Path) -> Option<String> {

@@ -84,6 +84,7 @@ impl TransportErrorKind {
 /// [`std::error::Error::source`]. Neither contains headers, so the secret key never appears.
 pub struct TransportError {
     kind: TransportErrorKind,
+    operation: Option<crate::error::Operation>,
     source: Option<Box<dyn StdError + Send + Sync>>,
     attempts: u32,
 }
@@ -96,6 +97,7 @@ impl TransportError {
     ) -> TransportError {
         TransportError {
             kind,
+            operation: None,
             source: Some(source.into()),
             attempts: 1,
         }
@@ -105,6 +107,7 @@ impl TransportError {
     pub fn from_kind(kind: TransportErrorKind) -> TransportError {
         TransportError {
             kind,
+            operation: None,
             source: None,
             attempts: 1,
         }
@@ -127,6 +130,17 @@ impl TransportError {
     /// How many attempts the call made (the last one failed this way).
     pub fn attempts(&self) -> u32 {
         self.attempts
+    }
+
+    /// The same error, naming the operation it happened in (kept when one is already set).
+    pub(crate) fn with_operation(mut self, operation: &crate::error::Operation) -> TransportError {
+        self.operation.get_or_insert_with(|| operation.clone());
+        self
+    }
+
+    /// The operation whose call failed, e.g. `GET /users`.
+    pub fn operation(&self) -> Option<&crate::error::Operation> {
+        self.operation.as_ref()
     }
 
     /// A [`TransportErrorKind::Connect`] error: the request never left the machine.
@@ -159,6 +173,7 @@ impl fmt::Debug for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TransportError")
             .field("kind", &self.kind)
+            .field("operation", &self.operation)
             .field("source", &self.source)
             .field("attempts", &self.attempts)
             .finish()
@@ -168,6 +183,9 @@ impl fmt::Debug for TransportError {
 impl fmt::Display for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.kind.describe())?;
+        if let Some(operation) = &self.operation {
+            write!(f, " for {operation}")?;
+        }
         if self.attempts > 1 {
             write!(f, " ({} attempts)", self.attempts)?;
         }

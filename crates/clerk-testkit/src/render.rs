@@ -42,8 +42,8 @@ pub(crate) fn email(rec: &EmailRec) -> EmailAddress {
             .then(|| EmailAddressVerification::VerificationAdmin(admin_verification())),
         linked_to: Vec::<IdentificationLink>::new(),
         matches_sso_connection: None,
-        created_at: rec.created_at,
-        updated_at: rec.updated_at,
+        created_at: rec.created_at.into(),
+        updated_at: rec.updated_at.into(),
     }
 }
 
@@ -61,8 +61,8 @@ pub(crate) fn phone(rec: &PhoneRec, default_second_factor: bool) -> PhoneNumber 
             .then(|| PhoneNumberVerification::VerificationAdmin(admin_verification())),
         linked_to: Vec::new(),
         backup_codes: None,
-        created_at: rec.created_at,
-        updated_at: rec.updated_at,
+        created_at: rec.created_at.into(),
+        updated_at: rec.updated_at.into(),
     }
 }
 
@@ -90,8 +90,8 @@ pub(crate) fn user(state: &State, rec: &UserRec) -> User {
             verification: Some(Web3WalletVerification::VerificationAdmin(
                 admin_verification(),
             )),
-            created_at: w.created_at,
-            updated_at: w.created_at,
+            created_at: w.created_at.into(),
+            updated_at: w.created_at.into(),
         })
         .collect();
     let totp = rec.totp_secret.is_some();
@@ -125,26 +125,26 @@ pub(crate) fn user(state: &State, rec: &UserRec) -> User {
         two_factor_enabled: totp || backup,
         totp_enabled: totp,
         backup_code_enabled: backup,
-        mfa_enabled_at: rec.mfa_enabled_at,
-        mfa_disabled_at: rec.mfa_disabled_at,
-        password_last_updated_at: rec.password_last_updated_at,
+        mfa_enabled_at: rec.mfa_enabled_at.map(Into::into),
+        mfa_disabled_at: rec.mfa_disabled_at.map(Into::into),
+        password_last_updated_at: rec.password_last_updated_at.map(Into::into),
         external_accounts: Vec::new(),
         saml_accounts: Vec::new(),
         enterprise_accounts: Vec::new(),
         organization_memberships: None,
-        last_sign_in_at: rec.last_sign_in_at,
+        last_sign_in_at: rec.last_sign_in_at.map(Into::into),
         banned: rec.banned,
         locked: rec.locked,
         deprovisioned: Some(false),
         lockout_expires_in_seconds: None,
         verification_attempts_remaining: Some(if rec.locked { 0 } else { 100 }),
-        updated_at: rec.updated_at,
-        created_at: rec.created_at,
+        updated_at: rec.updated_at.into(),
+        created_at: rec.created_at.into(),
         delete_self_enabled: rec.delete_self_enabled,
         create_organization_enabled: rec.create_organization_enabled,
         create_organizations_limit: rec.create_organizations_limit,
-        last_active_at: rec.last_active_at,
-        legal_accepted_at: rec.legal_accepted_at,
+        last_active_at: rec.last_active_at.map(Into::into),
+        legal_accepted_at: rec.legal_accepted_at.map(Into::into),
         bypass_client_trust: Some(rec.bypass_client_trust),
         scim: None,
     }
@@ -169,12 +169,12 @@ pub(crate) fn session(rec: &SessionRec, now: i64) -> Session {
         actor: rec.actor.clone(),
         status: models::SessionStatus::from(session_status(rec, now)),
         last_active_organization_id: rec.last_active_org_id.clone(),
-        last_active_at: rec.last_active_at,
+        last_active_at: rec.last_active_at.into(),
         latest_activity: None,
-        expire_at: rec.expire_at,
-        abandon_at: rec.abandon_at,
-        updated_at: rec.updated_at,
-        created_at: rec.created_at,
+        expire_at: rec.expire_at.into(),
+        abandon_at: rec.abandon_at.into(),
+        updated_at: rec.updated_at.into(),
+        created_at: rec.created_at.into(),
         tasks: None,
     }
 }
@@ -206,8 +206,8 @@ pub(crate) fn org(state: &State, rec: &OrgRec, members_count: bool) -> Organizat
         public_metadata: Value::Object(rec.public_metadata.clone()),
         private_metadata: Some(Value::Object(rec.private_metadata.clone())),
         created_by: rec.created_by.clone(),
-        created_at: rec.created_at,
-        updated_at: rec.updated_at,
+        created_at: rec.created_at.into(),
+        updated_at: rec.updated_at.into(),
         last_active_at: None,
         role_set_key: rec.role_set_key.clone(),
     }
@@ -263,8 +263,8 @@ pub(crate) fn membership(app: &App, state: &State, rec: &MembershipRec) -> Organ
         private_metadata: Some(Value::Object(rec.private_metadata.clone())),
         organization,
         public_user_data,
-        created_at: rec.created_at,
-        updated_at: rec.updated_at,
+        created_at: rec.created_at.into(),
+        updated_at: rec.updated_at.into(),
     }
 }
 
@@ -284,8 +284,8 @@ fn missing_org(id: &str) -> Organization {
         public_metadata: Value::Object(Map::new()),
         private_metadata: None,
         created_by: None,
-        created_at: 0,
-        updated_at: 0,
+        created_at: 0.into(),
+        updated_at: 0.into(),
         last_active_at: None,
         role_set_key: None,
     }
@@ -349,9 +349,9 @@ pub(crate) fn org_invitation(
         public_metadata: Value::Object(rec.public_metadata.clone()),
         private_metadata: Some(Value::Object(rec.private_metadata.clone())),
         url: None,
-        expires_at: rec.expires_at,
-        created_at: rec.created_at,
-        updated_at: rec.updated_at,
+        expires_at: rec.expires_at.map(Into::into),
+        created_at: rec.created_at.into(),
+        updated_at: rec.updated_at.into(),
     }
 }
 
@@ -392,7 +392,7 @@ pub(crate) fn org_domain(state: &State, rec: &OrgDomainRec) -> OrganizationDomai
             strategy: "admin".to_owned(),
             attempts: None,
             expire_at: None,
-            verified_at: Some(rec.updated_at),
+            verified_at: Some(rec.updated_at.into()),
         });
     OrganizationDomain {
         object: "organization_domain".to_owned(),
@@ -409,8 +409,8 @@ pub(crate) fn org_domain(state: &State, rec: &OrgDomainRec) -> OrganizationDomai
         total_pending_invitations: 0,
         total_pending_suggestions: 0,
         public_organization_data: state.orgs.get(&rec.org_id).map(public_org_data),
-        created_at: rec.created_at,
-        updated_at: rec.updated_at,
+        created_at: rec.created_at.into(),
+        updated_at: rec.updated_at.into(),
     }
 }
 
@@ -425,9 +425,9 @@ pub(crate) fn invitation(rec: &InvitationRec, now: i64) -> Invitation {
         revoked: Some(status == "revoked"),
         status: models::InvitationStatus::from(status),
         url: None,
-        expires_at: rec.expires_at,
-        created_at: rec.created_at,
-        updated_at: rec.updated_at,
+        expires_at: rec.expires_at.map(Into::into),
+        created_at: rec.created_at.into(),
+        updated_at: rec.updated_at.into(),
     }
 }
 

@@ -575,13 +575,15 @@ fn facade_builder(
     }
 }
 
-fn api_error(error: ApiError) -> clerk_core::ApiError {
+fn api_error(error: ApiError) -> clerk_core::Error {
     let errors = error
         .errors
         .iter()
         .map(|e| clerk_core::ClerkError::new(e.code.to_string(), e.long_message.clone()))
         .collect();
-    clerk_core::ApiError::new(error.status, errors)
+    let status = clerk_core::StatusCode::from_u16(error.status)
+        .unwrap_or(clerk_core::StatusCode::INTERNAL_SERVER_ERROR);
+    clerk_core::Error::from(clerk_core::ApiError::new(status, errors))
 }
 
 impl Testkit {
@@ -699,8 +701,8 @@ impl Testkit {
     ///
     /// # Errors
     ///
-    /// A 404 [`clerk_core::ApiError`] if the session does not exist or is not active.
-    pub fn session_token(&self, session_id: &str) -> Result<String, clerk_core::ApiError> {
+    /// An [`Error::Api`](clerk_core::Error::Api) with status 404 if the session does not exist or is not active.
+    pub fn session_token(&self, session_id: &str) -> Result<String, clerk_core::Error> {
         sessions::mint_session_token(&self.app, session_id, None).map_err(api_error)
     }
 
@@ -708,8 +710,8 @@ impl Testkit {
     ///
     /// # Errors
     ///
-    /// A 404 [`clerk_core::ApiError`] if the session does not exist.
-    pub fn end_session(&self, session_id: &str) -> Result<(), clerk_core::ApiError> {
+    /// An [`Error::Api`](clerk_core::Error::Api) with status 404 if the session does not exist.
+    pub fn end_session(&self, session_id: &str) -> Result<(), clerk_core::Error> {
         let mut st = self.app.write();
         sessions::end_session(&self.app, &mut st, session_id, "ended", &seed_meta())
             .map_err(api_error)
@@ -719,8 +721,8 @@ impl Testkit {
     ///
     /// # Errors
     ///
-    /// A 404 [`clerk_core::ApiError`] if the client does not exist.
-    pub fn client_token(&self, client_id: &str) -> Result<String, clerk_core::ApiError> {
+    /// An [`Error::Api`](clerk_core::Error::Api) with status 404 if the client does not exist.
+    pub fn client_token(&self, client_id: &str) -> Result<String, clerk_core::Error> {
         if !self.app.read().clients.contains_key(client_id) {
             return Err(api_error(ApiError::not_found("Client")));
         }
@@ -747,7 +749,7 @@ impl Testkit {
     pub fn redeem_ticket(
         &self,
         ticket: &str,
-    ) -> Result<clerk_api::models::Session, clerk_core::ApiError> {
+    ) -> Result<clerk_api::models::Session, clerk_core::Error> {
         api::instance::redeem_ticket(&self.app, ticket, &seed_meta()).map_err(api_error)
     }
 
@@ -761,7 +763,7 @@ impl Testkit {
         &self,
         invitation_id: &str,
         user_id: &str,
-    ) -> Result<clerk_api::models::OrganizationMembership, clerk_core::ApiError> {
+    ) -> Result<clerk_api::models::OrganizationMembership, clerk_core::Error> {
         orgs::accept_invitation(&self.app, invitation_id, user_id, &seed_meta()).map_err(api_error)
     }
 
@@ -778,7 +780,7 @@ impl Testkit {
         client_id: &str,
         scopes: I,
         lifetime: Option<Duration>,
-    ) -> Result<String, clerk_core::ApiError>
+    ) -> Result<String, clerk_core::Error>
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,

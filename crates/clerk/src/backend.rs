@@ -63,7 +63,7 @@ pub(crate) fn backend_error(error: &Error) -> BackendError {
         Error::Api(api) => {
             let first = api.first_error();
             BackendError::api(
-                api.status(),
+                api.status().as_u16(),
                 first.map(|e| e.code.clone()),
                 first
                     .map(|e| e.message.clone())
@@ -74,7 +74,7 @@ pub(crate) fn backend_error(error: &Error) -> BackendError {
         Error::Transport(_) => BackendError::new(BackendErrorKind::Network, error.to_string()),
         Error::Timeout(_) => BackendError::new(BackendErrorKind::Timeout, error.to_string()),
         Error::Decode(decode) => BackendError::new(BackendErrorKind::Decode, error.to_string())
-            .with_status(Some(decode.status())),
+            .with_status(Some(decode.status().as_u16())),
         _ => BackendError::new(BackendErrorKind::Other, error.to_string()),
     }
 }
@@ -145,20 +145,22 @@ impl SessionTokenApi for AuthBackend {
         template: Option<&'a str>,
     ) -> BoxFuture<'a, Result<String, BackendError>> {
         Box::pin(async move {
-            self.api
-                .sessions()
-                .get_token(session_id, template)
-                .send()
-                .await
-                .map_err(|e| backend_error(&e))?
-                .jwt
-                .ok_or_else(|| {
-                    BackendError::new(
-                        BackendErrorKind::Decode,
-                        "the session token answer has no `jwt`",
-                    )
-                    .with_status(Some(200))
-                })
+            let request = self.api.sessions().get_token(session_id);
+            match template {
+                Some(template) => request.template(template),
+                None => request,
+            }
+            .send()
+            .await
+            .map_err(|e| backend_error(&e))?
+            .jwt
+            .ok_or_else(|| {
+                BackendError::new(
+                    BackendErrorKind::Decode,
+                    "the session token answer has no `jwt`",
+                )
+                .with_status(Some(200))
+            })
         })
     }
 }

@@ -202,3 +202,85 @@ impl crate::Clerk {
         self.api().webhooks()
     }
 }
+
+/// The request builders and types of each resource group, by module.
+pub(crate) mod resources {
+    #[doc(inline)]
+    pub use clerk_api::actor_tokens;
+    #[doc(inline)]
+    pub use clerk_api::admin_portal_link_tokens;
+    #[doc(inline)]
+    pub use clerk_api::agent_tasks;
+    #[doc(inline)]
+    pub use clerk_api::allowlist;
+    #[doc(inline)]
+    pub use clerk_api::api_keys;
+    #[doc(inline)]
+    pub use clerk_api::beta_features;
+    #[doc(inline)]
+    pub use clerk_api::billing;
+    #[doc(inline)]
+    pub use clerk_api::blocklist;
+    #[doc(inline)]
+    pub use clerk_api::clients;
+    #[doc(inline)]
+    pub use clerk_api::directories;
+    #[doc(inline)]
+    pub use clerk_api::domains;
+    #[doc(inline)]
+    pub use clerk_api::email_addresses;
+    #[doc(inline)]
+    pub use clerk_api::enterprise_connections;
+    #[doc(inline)]
+    pub use clerk_api::instance;
+    #[doc(inline)]
+    pub use clerk_api::invitations;
+    #[doc(inline)]
+    pub use clerk_api::jwks;
+    #[doc(inline)]
+    pub use clerk_api::jwt_templates;
+    #[doc(inline)]
+    pub use clerk_api::m2m_tokens;
+    #[doc(inline)]
+    pub use clerk_api::machines;
+    #[doc(inline)]
+    pub use clerk_api::misc;
+    #[doc(inline)]
+    pub use clerk_api::oauth_access_tokens;
+    #[doc(inline)]
+    pub use clerk_api::oauth_applications;
+    #[doc(inline)]
+    pub use clerk_api::organizations;
+    #[doc(inline)]
+    pub use clerk_api::permissions;
+    #[doc(inline)]
+    pub use clerk_api::phone_numbers;
+    #[doc(inline)]
+    pub use clerk_api::proxy_checks;
+    #[doc(inline)]
+    pub use clerk_api::redirect_urls;
+    #[doc(inline)]
+    pub use clerk_api::role_sets;
+    #[doc(inline)]
+    pub use clerk_api::roles;
+    #[doc(inline)]
+    pub use clerk_api::saml_connections;
+    #[doc(inline)]
+    pub use clerk_api::scim_directories;
+    #[doc(inline)]
+    pub use clerk_api::sessions;
+    #[doc(inline)]
+    pub use clerk_api::sign_in_tokens;
+    #[doc(inline)]
+    pub use clerk_api::sign_ups;
+    #[doc(inline)]
+    pub use clerk_api::templates;
+    #[doc(inline)]
+    pub use clerk_api::testing_tokens;
+    #[doc(inline)]
+    pub use clerk_api::users;
+    #[doc(inline)]
+    pub use clerk_api::waitlist;
+    #[doc(inline)]
+    pub use clerk_api::webhooks as svix;
+}

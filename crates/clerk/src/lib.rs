@@ -36,7 +36,7 @@
 //! |---|---|---|
 //! | `rustls-webpki-roots` | yes | trust the bundled Mozilla root certificates |
 //! | `rustls-native-roots` | no | trust the operating system's certificate store |
-//! | `webhooks` | yes | [`Clerk::verify_webhook`] and `clerk::auth::webhooks`: Svix signatures, typed events |
+//! | `webhooks` | yes | [`Clerk::verify_webhook`] and `clerk::webhooks` (also `clerk::auth::webhooks`): Svix signatures, typed events |
 //! | `tower` | no | [`Clerk::layer`]: a tower layer authenticating every request |
 //! | `axum` | no | axum extractors for authenticated requests and verified webhooks |
 //! | `actix-web` | no | [`actix`]: actix-web middleware ([`Clerk::actix_middleware`]) and extractors for authenticated requests and (with `webhooks`) verified webhooks |
@@ -81,14 +81,40 @@ pub use request::RequestOptions;
 pub use clerk_auth::TokenType;
 pub use clerk_auth::clock::{Clock, ManualClock, SystemClock};
 
+// The facade's surface is listed, not globbed: a new item in a lower crate is not public here
+// until it is added on purpose.
+
+/// Errors of every call, and what they carry.
+pub use clerk_core::{
+    ApiError, ClerkError, ConfigError, DecodeError, Error, InvalidRequestError, InvalidRequestKind,
+    Operation, PaginationError, StatusCode, TimeoutError, TimeoutKind, TransportError,
+    TransportErrorKind,
+};
+/// Pages, timestamps, uploads, retries and the secret key.
+pub use clerk_core::{FilePart, Page, RetryPolicy, SecretKey, Timestamp};
+
+/// Every schema of the Backend API.
+pub use clerk_api::models;
+/// The hand-written calls beside the generated ones.
+pub use clerk_api::{
+    AccountlessApplication, AccountlessApplicationRequest, AccountlessApplicationsApi,
+    ChangeDomainRequest, EmailsApi, GetSessionTokenRequest, HandshakePayload, RawRequest,
+    SendEmailRequest, UserListWithCount, VerifySessionRequest,
+};
+/// One module per resource group (`clerk::users`, `clerk::organizations`, …), generated; the
+/// Svix-app operations behind [`Clerk::webhooks`] are `clerk::svix`.
+pub use handles::resources::*;
+
+/// The lower crates, for what the facade does not re-export (the transport, request building).
 pub use clerk_api;
-pub use clerk_api::*;
 pub use clerk_auth as auth;
 pub use clerk_core;
 
-/// Webhook signature verification and typed events (feature `webhooks`, on by default); the
-/// whole module is `clerk::auth::webhooks`. (`clerk.webhooks()` is the Backend API handle that
-/// manages the Svix app itself.)
+/// Webhook signature verification and typed events (feature `webhooks`, on by default): the same
+/// module as `clerk::auth::webhooks`. The Backend API operations that manage the Svix app are
+/// [`clerk::svix`](svix), reached through [`Clerk::webhooks`].
+#[cfg(feature = "webhooks")]
+pub use clerk_auth::webhooks;
 #[cfg(feature = "webhooks")]
 pub use clerk_auth::webhooks::{Webhook, WebhookError, WebhookEvent};
 

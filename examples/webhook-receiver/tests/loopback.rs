@@ -144,7 +144,7 @@ async fn users_are_created_updated_and_deleted() {
             id: ada.id.clone(),
             email: Some("ada@example.com".to_owned()),
             name: Some("Ada Lovelace".to_owned()),
-            updated_at: ada.updated_at,
+            updated_at: ada.updated_at.into(),
         })
     );
 
@@ -174,7 +174,7 @@ async fn users_are_created_updated_and_deleted() {
             id: ada.id.clone(),
             email: Some("countess@example.com".to_owned()),
             name: Some("Augusta Lovelace".to_owned()),
-            updated_at: augusta.updated_at,
+            updated_at: augusta.updated_at.into(),
         })
     );
 

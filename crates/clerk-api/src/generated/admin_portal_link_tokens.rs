@@ -240,6 +240,7 @@ impl CreateAdminPortalLinkTokenBody {
 
 /// `CreateAdminPortalLinkTokenResponse`: inline schema `CreateAdminPortalLinkTokenResponse`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CreateAdminPortalLinkTokenResponse {
     /// `object` (required).
     pub object: String,
@@ -271,11 +272,9 @@ pub struct CreateAdminPortalLinkTokenResponse {
     #[serde(default, deserialize_with = "crate::wire::opt_whole")]
     pub expiration: Option<i64>,
     /// `created_at` (required).
-    #[serde(deserialize_with = "crate::wire::whole")]
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    #[serde(deserialize_with = "crate::wire::whole")]
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
 }
 
 impl std::fmt::Debug for CreateAdminPortalLinkTokenResponse {
@@ -318,6 +317,7 @@ impl RevokeAdminPortalLinkTokenBody {
 
 /// `RevokeAdminPortalLinkTokenResponse`: inline schema `RevokeAdminPortalLinkTokenResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct RevokeAdminPortalLinkTokenResponse {
     /// `object` (required).
     pub object: String,
@@ -347,9 +347,7 @@ pub struct RevokeAdminPortalLinkTokenResponse {
     #[serde(default, deserialize_with = "crate::wire::opt_whole")]
     pub expiration: Option<i64>,
     /// `created_at` (required).
-    #[serde(deserialize_with = "crate::wire::whole")]
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    #[serde(deserialize_with = "crate::wire::whole")]
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
 }

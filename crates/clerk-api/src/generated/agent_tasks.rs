@@ -261,6 +261,20 @@ impl CreateAgentTaskOnBehalfOf {
             identifier: None,
         }
     }
+
+    /// Sets `user_id`.
+    #[must_use]
+    pub fn user_id(mut self, value: impl Into<String>) -> Self {
+        self.user_id = Some(value.into());
+        self
+    }
+
+    /// Sets `identifier`.
+    #[must_use]
+    pub fn identifier(mut self, value: impl Into<String>) -> Self {
+        self.identifier = Some(value.into());
+        self
+    }
 }
 
 /// String enum from the inline schema `CreateAgentTaskPermissions`.

@@ -857,6 +857,7 @@ impl CreateApiKeyBody {
 
 /// `CreateApiKeyResponse`: inline schema `CreateApiKeyResponse`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CreateApiKeyResponse {
     /// `object` (required).
     pub object: String,
@@ -894,14 +895,12 @@ pub struct CreateApiKeyResponse {
     #[serde(default)]
     pub created_by: Option<String>,
     /// `last_used_at` (required, nullable).
-    #[serde(default, deserialize_with = "crate::wire::opt_whole")]
-    pub last_used_at: Option<i64>,
+    #[serde(default)]
+    pub last_used_at: Option<clerk_core::Timestamp>,
     /// `created_at` (required).
-    #[serde(deserialize_with = "crate::wire::whole")]
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    #[serde(deserialize_with = "crate::wire::whole")]
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
 }
 
 impl std::fmt::Debug for CreateApiKeyResponse {
@@ -930,6 +929,7 @@ impl std::fmt::Debug for CreateApiKeyResponse {
 
 /// `DeleteApiKeyResponse`: inline schema `DeleteApiKeyResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct DeleteApiKeyResponse {
     /// `id` (required).
     pub id: String,
@@ -941,6 +941,7 @@ pub struct DeleteApiKeyResponse {
 
 /// `GetApiKeyResponse`: inline schema `GetApiKeyResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct GetApiKeyResponse {
     /// `object` (required).
     pub object: String,
@@ -976,18 +977,17 @@ pub struct GetApiKeyResponse {
     #[serde(default)]
     pub created_by: Option<String>,
     /// `last_used_at` (required, nullable).
-    #[serde(default, deserialize_with = "crate::wire::opt_whole")]
-    pub last_used_at: Option<i64>,
+    #[serde(default)]
+    pub last_used_at: Option<clerk_core::Timestamp>,
     /// `created_at` (required).
-    #[serde(deserialize_with = "crate::wire::whole")]
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    #[serde(deserialize_with = "crate::wire::whole")]
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
 }
 
 /// `GetApiKeySecretResponse`: inline schema `GetApiKeySecretResponse`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct GetApiKeySecretResponse {
     /// `secret` (required).
     pub secret: String,
@@ -1003,6 +1003,7 @@ impl std::fmt::Debug for GetApiKeySecretResponse {
 
 /// `GetApiKeysItem`: inline schema `GetApiKeysItem`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct GetApiKeysItem {
     /// `object` (required).
     pub object: String,
@@ -1038,14 +1039,12 @@ pub struct GetApiKeysItem {
     #[serde(default)]
     pub created_by: Option<String>,
     /// `last_used_at` (required, nullable).
-    #[serde(default, deserialize_with = "crate::wire::opt_whole")]
-    pub last_used_at: Option<i64>,
+    #[serde(default)]
+    pub last_used_at: Option<clerk_core::Timestamp>,
     /// `created_at` (required).
-    #[serde(deserialize_with = "crate::wire::whole")]
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    #[serde(deserialize_with = "crate::wire::whole")]
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
 }
 
 /// `RevokeApiKeyBody`: request body of `revokeApiKey`.
@@ -1067,6 +1066,7 @@ impl RevokeApiKeyBody {
 
 /// `RevokeApiKeyResponse`: inline schema `RevokeApiKeyResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct RevokeApiKeyResponse {
     /// `object` (required).
     pub object: String,
@@ -1102,14 +1102,12 @@ pub struct RevokeApiKeyResponse {
     #[serde(default)]
     pub created_by: Option<String>,
     /// `last_used_at` (required, nullable).
-    #[serde(default, deserialize_with = "crate::wire::opt_whole")]
-    pub last_used_at: Option<i64>,
+    #[serde(default)]
+    pub last_used_at: Option<clerk_core::Timestamp>,
     /// `created_at` (required).
-    #[serde(deserialize_with = "crate::wire::whole")]
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    #[serde(deserialize_with = "crate::wire::whole")]
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
 }
 
 /// `UpdateApiKeyBody`: request body of `updateApiKey`.
@@ -1147,6 +1145,7 @@ impl UpdateApiKeyBody {
 
 /// `UpdateApiKeyResponse`: inline schema `UpdateApiKeyResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct UpdateApiKeyResponse {
     /// `object` (required).
     pub object: String,
@@ -1182,14 +1181,12 @@ pub struct UpdateApiKeyResponse {
     #[serde(default)]
     pub created_by: Option<String>,
     /// `last_used_at` (required, nullable).
-    #[serde(default, deserialize_with = "crate::wire::opt_whole")]
-    pub last_used_at: Option<i64>,
+    #[serde(default)]
+    pub last_used_at: Option<clerk_core::Timestamp>,
     /// `created_at` (required).
-    #[serde(deserialize_with = "crate::wire::whole")]
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    #[serde(deserialize_with = "crate::wire::whole")]
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
 }
 
 /// `VerifyApiKeyBody`: request body of `verifyApiKey`.
@@ -1216,6 +1213,7 @@ impl VerifyApiKeyBody {
 
 /// `VerifyApiKeyResponse`: inline schema `VerifyApiKeyResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct VerifyApiKeyResponse {
     /// `object` (required).
     pub object: String,
@@ -1251,12 +1249,10 @@ pub struct VerifyApiKeyResponse {
     #[serde(default)]
     pub created_by: Option<String>,
     /// `last_used_at` (required, nullable).
-    #[serde(default, deserialize_with = "crate::wire::opt_whole")]
-    pub last_used_at: Option<i64>,
+    #[serde(default)]
+    pub last_used_at: Option<clerk_core::Timestamp>,
     /// `created_at` (required).
-    #[serde(deserialize_with = "crate::wire::whole")]
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    #[serde(deserialize_with = "crate::wire::whole")]
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
 }

@@ -1014,6 +1014,41 @@ impl CreateDirectoryGroupRoleMappingsItem {
             precedence: None,
         }
     }
+
+    /// Sets `directory_group_id`.
+    #[must_use]
+    pub fn directory_group_id(mut self, value: impl Into<String>) -> Self {
+        self.directory_group_id = Some(value.into());
+        self
+    }
+
+    /// Sets `scim_group_id`.
+    #[must_use]
+    pub fn scim_group_id(mut self, value: impl Into<String>) -> Self {
+        self.scim_group_id = Some(value.into());
+        self
+    }
+
+    /// Sets `directory_group_display_name`.
+    #[must_use]
+    pub fn directory_group_display_name(mut self, value: impl Into<String>) -> Self {
+        self.directory_group_display_name = Some(value.into());
+        self
+    }
+
+    /// Sets `scim_group_display_name`.
+    #[must_use]
+    pub fn scim_group_display_name(mut self, value: impl Into<String>) -> Self {
+        self.scim_group_display_name = Some(value.into());
+        self
+    }
+
+    /// Sets `precedence`.
+    #[must_use]
+    pub fn precedence(mut self, value: i64) -> Self {
+        self.precedence = Some(value);
+        self
+    }
 }
 
 /// `GroupRoleMappingInput`: inline schema `ReplaceDirectoryGroupRoleMappingsMappingsItem`.
@@ -1037,6 +1072,20 @@ impl GroupRoleMappingInput {
             scim_group_id: None,
             role_id,
         }
+    }
+
+    /// Sets `directory_group_id`.
+    #[must_use]
+    pub fn directory_group_id(mut self, value: impl Into<String>) -> Self {
+        self.directory_group_id = Some(value.into());
+        self
+    }
+
+    /// Sets `scim_group_id`.
+    #[must_use]
+    pub fn scim_group_id(mut self, value: impl Into<String>) -> Self {
+        self.scim_group_id = Some(value.into());
+        self
     }
 }
 

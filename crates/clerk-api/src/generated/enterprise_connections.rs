@@ -957,6 +957,34 @@ impl CreateCustomAttribute {
             multi_valued: None,
         }
     }
+
+    /// Sets `sso_path`.
+    #[must_use]
+    pub fn sso_path(mut self, value: impl Into<String>) -> Self {
+        self.sso_path = Some(value.into());
+        self
+    }
+
+    /// Sets `scim_path`.
+    #[must_use]
+    pub fn scim_path(mut self, value: impl Into<String>) -> Self {
+        self.scim_path = Some(value.into());
+        self
+    }
+
+    /// Sets `directory_path`.
+    #[must_use]
+    pub fn directory_path(mut self, value: impl Into<String>) -> Self {
+        self.directory_path = Some(value.into());
+        self
+    }
+
+    /// Sets `multi_valued`.
+    #[must_use]
+    pub fn multi_valued(mut self, value: bool) -> Self {
+        self.multi_valued = Some(value);
+        self
+    }
 }
 
 /// `CreateEnterpriseConnectionBody`: request body of `CreateEnterpriseConnection`.
@@ -1071,6 +1099,104 @@ impl CreateEnterpriseConnectionOidc {
             requires_pkce: None,
         }
     }
+
+    /// Sets `client_id`.
+    #[must_use]
+    pub fn client_id(mut self, value: impl Into<String>) -> Self {
+        self.client_id = Some(Some(value.into()));
+        self
+    }
+
+    /// Sends `client_id: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_client_id(mut self) -> Self {
+        self.client_id = Some(None);
+        self
+    }
+
+    /// Sets `client_secret`.
+    #[must_use]
+    pub fn client_secret(mut self, value: impl Into<String>) -> Self {
+        self.client_secret = Some(Some(value.into()));
+        self
+    }
+
+    /// Sends `client_secret: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_client_secret(mut self) -> Self {
+        self.client_secret = Some(None);
+        self
+    }
+
+    /// Sets `discovery_url`.
+    #[must_use]
+    pub fn discovery_url(mut self, value: impl Into<String>) -> Self {
+        self.discovery_url = Some(Some(value.into()));
+        self
+    }
+
+    /// Sends `discovery_url: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_discovery_url(mut self) -> Self {
+        self.discovery_url = Some(None);
+        self
+    }
+
+    /// Sets `auth_url`.
+    #[must_use]
+    pub fn auth_url(mut self, value: impl Into<String>) -> Self {
+        self.auth_url = Some(Some(value.into()));
+        self
+    }
+
+    /// Sends `auth_url: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_auth_url(mut self) -> Self {
+        self.auth_url = Some(None);
+        self
+    }
+
+    /// Sets `token_url`.
+    #[must_use]
+    pub fn token_url(mut self, value: impl Into<String>) -> Self {
+        self.token_url = Some(Some(value.into()));
+        self
+    }
+
+    /// Sends `token_url: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_token_url(mut self) -> Self {
+        self.token_url = Some(None);
+        self
+    }
+
+    /// Sets `user_info_url`.
+    #[must_use]
+    pub fn user_info_url(mut self, value: impl Into<String>) -> Self {
+        self.user_info_url = Some(Some(value.into()));
+        self
+    }
+
+    /// Sends `user_info_url: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_user_info_url(mut self) -> Self {
+        self.user_info_url = Some(None);
+        self
+    }
+
+    /// Sets `requires_pkce`.
+    #[must_use]
+    pub fn requires_pkce(mut self, value: bool) -> Self {
+        self.requires_pkce = Some(Some(value));
+        self
+    }
+
+    /// Sends `requires_pkce: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_requires_pkce(mut self) -> Self {
+        self.requires_pkce = Some(None);
+        self
+    }
 }
 
 /// String enum from the inline schema `CreateEnterpriseConnectionProvider`.
@@ -1150,6 +1276,146 @@ impl CreateEnterpriseConnectionSaml {
             login_hint: None,
         }
     }
+
+    /// Sets `idp_entity_id`.
+    #[must_use]
+    pub fn idp_entity_id(mut self, value: impl Into<String>) -> Self {
+        self.idp_entity_id = Some(Some(value.into()));
+        self
+    }
+
+    /// Sends `idp_entity_id: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_idp_entity_id(mut self) -> Self {
+        self.idp_entity_id = Some(None);
+        self
+    }
+
+    /// Sets `idp_sso_url`.
+    #[must_use]
+    pub fn idp_sso_url(mut self, value: impl Into<String>) -> Self {
+        self.idp_sso_url = Some(Some(value.into()));
+        self
+    }
+
+    /// Sends `idp_sso_url: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_idp_sso_url(mut self) -> Self {
+        self.idp_sso_url = Some(None);
+        self
+    }
+
+    /// Sets `idp_certificate`.
+    #[must_use]
+    pub fn idp_certificate(mut self, value: impl Into<String>) -> Self {
+        self.idp_certificate = Some(Some(value.into()));
+        self
+    }
+
+    /// Sends `idp_certificate: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_idp_certificate(mut self) -> Self {
+        self.idp_certificate = Some(None);
+        self
+    }
+
+    /// Sets `idp_metadata_url`.
+    #[must_use]
+    pub fn idp_metadata_url(mut self, value: impl Into<String>) -> Self {
+        self.idp_metadata_url = Some(Some(value.into()));
+        self
+    }
+
+    /// Sends `idp_metadata_url: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_idp_metadata_url(mut self) -> Self {
+        self.idp_metadata_url = Some(None);
+        self
+    }
+
+    /// Sets `idp_metadata`.
+    #[must_use]
+    pub fn idp_metadata(mut self, value: impl Into<String>) -> Self {
+        self.idp_metadata = Some(Some(value.into()));
+        self
+    }
+
+    /// Sends `idp_metadata: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_idp_metadata(mut self) -> Self {
+        self.idp_metadata = Some(None);
+        self
+    }
+
+    /// Sets `attribute_mapping`.
+    #[must_use]
+    pub fn attribute_mapping(mut self, value: CreateSamlAttributeMapping) -> Self {
+        self.attribute_mapping = Some(Some(value));
+        self
+    }
+
+    /// Sends `attribute_mapping: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_attribute_mapping(mut self) -> Self {
+        self.attribute_mapping = Some(None);
+        self
+    }
+
+    /// Sets `allow_subdomains`.
+    #[must_use]
+    pub fn allow_subdomains(mut self, value: bool) -> Self {
+        self.allow_subdomains = Some(Some(value));
+        self
+    }
+
+    /// Sends `allow_subdomains: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_allow_subdomains(mut self) -> Self {
+        self.allow_subdomains = Some(None);
+        self
+    }
+
+    /// Sets `allow_idp_initiated`.
+    #[must_use]
+    pub fn allow_idp_initiated(mut self, value: bool) -> Self {
+        self.allow_idp_initiated = Some(Some(value));
+        self
+    }
+
+    /// Sends `allow_idp_initiated: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_allow_idp_initiated(mut self) -> Self {
+        self.allow_idp_initiated = Some(None);
+        self
+    }
+
+    /// Sets `force_authn`.
+    #[must_use]
+    pub fn force_authn(mut self, value: bool) -> Self {
+        self.force_authn = Some(Some(value));
+        self
+    }
+
+    /// Sends `force_authn: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_force_authn(mut self) -> Self {
+        self.force_authn = Some(None);
+        self
+    }
+
+    /// Sets `login_hint`.
+    #[must_use]
+    pub fn login_hint(mut self, value: CreateEnterpriseConnectionSamlLoginHint) -> Self {
+        self.login_hint = Some(Some(value));
+        self
+    }
+
+    /// Sends `login_hint: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_login_hint(mut self) -> Self {
+        self.login_hint = Some(None);
+        self
+    }
 }
 
 /// `CreateEnterpriseConnectionSamlLoginHint`: inline schema `CreateEnterpriseConnectionSamlLoginHint`.
@@ -1166,6 +1432,13 @@ impl CreateEnterpriseConnectionSamlLoginHint {
     /// A value with the required fields set and every optional field unset.
     pub fn new(mode: crate::models::LoginHintMode) -> Self {
         Self { mode, source: None }
+    }
+
+    /// Sets `source`.
+    #[must_use]
+    pub fn source(mut self, value: impl Into<String>) -> Self {
+        self.source = Some(value.into());
+        self
     }
 }
 
@@ -1195,6 +1468,62 @@ impl CreateSamlAttributeMapping {
             first_name: None,
             last_name: None,
         }
+    }
+
+    /// Sets `user_id`.
+    #[must_use]
+    pub fn user_id(mut self, value: impl Into<String>) -> Self {
+        self.user_id = Some(Some(value.into()));
+        self
+    }
+
+    /// Sends `user_id: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_user_id(mut self) -> Self {
+        self.user_id = Some(None);
+        self
+    }
+
+    /// Sets `email_address`.
+    #[must_use]
+    pub fn email_address(mut self, value: impl Into<String>) -> Self {
+        self.email_address = Some(Some(value.into()));
+        self
+    }
+
+    /// Sends `email_address: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_email_address(mut self) -> Self {
+        self.email_address = Some(None);
+        self
+    }
+
+    /// Sets `first_name`.
+    #[must_use]
+    pub fn first_name(mut self, value: impl Into<String>) -> Self {
+        self.first_name = Some(Some(value.into()));
+        self
+    }
+
+    /// Sends `first_name: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_first_name(mut self) -> Self {
+        self.first_name = Some(None);
+        self
+    }
+
+    /// Sets `last_name`.
+    #[must_use]
+    pub fn last_name(mut self, value: impl Into<String>) -> Self {
+        self.last_name = Some(Some(value.into()));
+        self
+    }
+
+    /// Sends `last_name: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_last_name(mut self) -> Self {
+        self.last_name = Some(None);
+        self
     }
 }
 
@@ -1230,6 +1559,34 @@ impl UpdateCustomAttribute {
             directory_path: None,
             multi_valued: None,
         }
+    }
+
+    /// Sets `sso_path`.
+    #[must_use]
+    pub fn sso_path(mut self, value: impl Into<String>) -> Self {
+        self.sso_path = Some(value.into());
+        self
+    }
+
+    /// Sets `scim_path`.
+    #[must_use]
+    pub fn scim_path(mut self, value: impl Into<String>) -> Self {
+        self.scim_path = Some(value.into());
+        self
+    }
+
+    /// Sets `directory_path`.
+    #[must_use]
+    pub fn directory_path(mut self, value: impl Into<String>) -> Self {
+        self.directory_path = Some(value.into());
+        self
+    }
+
+    /// Sets `multi_valued`.
+    #[must_use]
+    pub fn multi_valued(mut self, value: bool) -> Self {
+        self.multi_valued = Some(value);
+        self
     }
 }
 
@@ -1346,6 +1703,104 @@ impl UpdateEnterpriseConnectionOidc {
             requires_pkce: None,
         }
     }
+
+    /// Sets `client_id`.
+    #[must_use]
+    pub fn client_id(mut self, value: impl Into<String>) -> Self {
+        self.client_id = Some(Some(value.into()));
+        self
+    }
+
+    /// Sends `client_id: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_client_id(mut self) -> Self {
+        self.client_id = Some(None);
+        self
+    }
+
+    /// Sets `client_secret`.
+    #[must_use]
+    pub fn client_secret(mut self, value: impl Into<String>) -> Self {
+        self.client_secret = Some(Some(value.into()));
+        self
+    }
+
+    /// Sends `client_secret: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_client_secret(mut self) -> Self {
+        self.client_secret = Some(None);
+        self
+    }
+
+    /// Sets `discovery_url`.
+    #[must_use]
+    pub fn discovery_url(mut self, value: impl Into<String>) -> Self {
+        self.discovery_url = Some(Some(value.into()));
+        self
+    }
+
+    /// Sends `discovery_url: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_discovery_url(mut self) -> Self {
+        self.discovery_url = Some(None);
+        self
+    }
+
+    /// Sets `auth_url`.
+    #[must_use]
+    pub fn auth_url(mut self, value: impl Into<String>) -> Self {
+        self.auth_url = Some(Some(value.into()));
+        self
+    }
+
+    /// Sends `auth_url: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_auth_url(mut self) -> Self {
+        self.auth_url = Some(None);
+        self
+    }
+
+    /// Sets `token_url`.
+    #[must_use]
+    pub fn token_url(mut self, value: impl Into<String>) -> Self {
+        self.token_url = Some(Some(value.into()));
+        self
+    }
+
+    /// Sends `token_url: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_token_url(mut self) -> Self {
+        self.token_url = Some(None);
+        self
+    }
+
+    /// Sets `user_info_url`.
+    #[must_use]
+    pub fn user_info_url(mut self, value: impl Into<String>) -> Self {
+        self.user_info_url = Some(Some(value.into()));
+        self
+    }
+
+    /// Sends `user_info_url: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_user_info_url(mut self) -> Self {
+        self.user_info_url = Some(None);
+        self
+    }
+
+    /// Sets `requires_pkce`.
+    #[must_use]
+    pub fn requires_pkce(mut self, value: bool) -> Self {
+        self.requires_pkce = Some(Some(value));
+        self
+    }
+
+    /// Sends `requires_pkce: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_requires_pkce(mut self) -> Self {
+        self.requires_pkce = Some(None);
+        self
+    }
 }
 
 /// `UpdateEnterpriseConnectionSaml`: inline schema `UpdateEnterpriseConnectionSaml`.
@@ -1403,6 +1858,160 @@ impl UpdateEnterpriseConnectionSaml {
             login_hint: None,
         }
     }
+
+    /// Sets `name`.
+    #[must_use]
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(Some(value.into()));
+        self
+    }
+
+    /// Sends `name: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_name(mut self) -> Self {
+        self.name = Some(None);
+        self
+    }
+
+    /// Sets `idp_entity_id`.
+    #[must_use]
+    pub fn idp_entity_id(mut self, value: impl Into<String>) -> Self {
+        self.idp_entity_id = Some(Some(value.into()));
+        self
+    }
+
+    /// Sends `idp_entity_id: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_idp_entity_id(mut self) -> Self {
+        self.idp_entity_id = Some(None);
+        self
+    }
+
+    /// Sets `idp_sso_url`.
+    #[must_use]
+    pub fn idp_sso_url(mut self, value: impl Into<String>) -> Self {
+        self.idp_sso_url = Some(Some(value.into()));
+        self
+    }
+
+    /// Sends `idp_sso_url: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_idp_sso_url(mut self) -> Self {
+        self.idp_sso_url = Some(None);
+        self
+    }
+
+    /// Sets `idp_certificate`.
+    #[must_use]
+    pub fn idp_certificate(mut self, value: impl Into<String>) -> Self {
+        self.idp_certificate = Some(Some(value.into()));
+        self
+    }
+
+    /// Sends `idp_certificate: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_idp_certificate(mut self) -> Self {
+        self.idp_certificate = Some(None);
+        self
+    }
+
+    /// Sets `idp_metadata_url`.
+    #[must_use]
+    pub fn idp_metadata_url(mut self, value: impl Into<String>) -> Self {
+        self.idp_metadata_url = Some(Some(value.into()));
+        self
+    }
+
+    /// Sends `idp_metadata_url: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_idp_metadata_url(mut self) -> Self {
+        self.idp_metadata_url = Some(None);
+        self
+    }
+
+    /// Sets `idp_metadata`.
+    #[must_use]
+    pub fn idp_metadata(mut self, value: impl Into<String>) -> Self {
+        self.idp_metadata = Some(Some(value.into()));
+        self
+    }
+
+    /// Sends `idp_metadata: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_idp_metadata(mut self) -> Self {
+        self.idp_metadata = Some(None);
+        self
+    }
+
+    /// Sets `attribute_mapping`.
+    #[must_use]
+    pub fn attribute_mapping(mut self, value: UpdateSamlAttributeMapping) -> Self {
+        self.attribute_mapping = Some(Some(value));
+        self
+    }
+
+    /// Sends `attribute_mapping: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_attribute_mapping(mut self) -> Self {
+        self.attribute_mapping = Some(None);
+        self
+    }
+
+    /// Sets `allow_subdomains`.
+    #[must_use]
+    pub fn allow_subdomains(mut self, value: bool) -> Self {
+        self.allow_subdomains = Some(Some(value));
+        self
+    }
+
+    /// Sends `allow_subdomains: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_allow_subdomains(mut self) -> Self {
+        self.allow_subdomains = Some(None);
+        self
+    }
+
+    /// Sets `allow_idp_initiated`.
+    #[must_use]
+    pub fn allow_idp_initiated(mut self, value: bool) -> Self {
+        self.allow_idp_initiated = Some(Some(value));
+        self
+    }
+
+    /// Sends `allow_idp_initiated: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_allow_idp_initiated(mut self) -> Self {
+        self.allow_idp_initiated = Some(None);
+        self
+    }
+
+    /// Sets `force_authn`.
+    #[must_use]
+    pub fn force_authn(mut self, value: bool) -> Self {
+        self.force_authn = Some(Some(value));
+        self
+    }
+
+    /// Sends `force_authn: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_force_authn(mut self) -> Self {
+        self.force_authn = Some(None);
+        self
+    }
+
+    /// Sets `login_hint`.
+    #[must_use]
+    pub fn login_hint(mut self, value: UpdateEnterpriseConnectionSamlLoginHint) -> Self {
+        self.login_hint = Some(Some(value));
+        self
+    }
+
+    /// Sends `login_hint: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_login_hint(mut self) -> Self {
+        self.login_hint = Some(None);
+        self
+    }
 }
 
 /// `UpdateEnterpriseConnectionSamlLoginHint`: inline schema `UpdateEnterpriseConnectionSamlLoginHint`.
@@ -1419,6 +2028,13 @@ impl UpdateEnterpriseConnectionSamlLoginHint {
     /// A value with the required fields set and every optional field unset.
     pub fn new(mode: crate::models::LoginHintMode) -> Self {
         Self { mode, source: None }
+    }
+
+    /// Sets `source`.
+    #[must_use]
+    pub fn source(mut self, value: impl Into<String>) -> Self {
+        self.source = Some(value.into());
+        self
     }
 }
 
@@ -1448,5 +2064,61 @@ impl UpdateSamlAttributeMapping {
             first_name: None,
             last_name: None,
         }
+    }
+
+    /// Sets `user_id`.
+    #[must_use]
+    pub fn user_id(mut self, value: impl Into<String>) -> Self {
+        self.user_id = Some(Some(value.into()));
+        self
+    }
+
+    /// Sends `user_id: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_user_id(mut self) -> Self {
+        self.user_id = Some(None);
+        self
+    }
+
+    /// Sets `email_address`.
+    #[must_use]
+    pub fn email_address(mut self, value: impl Into<String>) -> Self {
+        self.email_address = Some(Some(value.into()));
+        self
+    }
+
+    /// Sends `email_address: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_email_address(mut self) -> Self {
+        self.email_address = Some(None);
+        self
+    }
+
+    /// Sets `first_name`.
+    #[must_use]
+    pub fn first_name(mut self, value: impl Into<String>) -> Self {
+        self.first_name = Some(Some(value.into()));
+        self
+    }
+
+    /// Sends `first_name: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_first_name(mut self) -> Self {
+        self.first_name = Some(None);
+        self
+    }
+
+    /// Sets `last_name`.
+    #[must_use]
+    pub fn last_name(mut self, value: impl Into<String>) -> Self {
+        self.last_name = Some(Some(value.into()));
+        self
+    }
+
+    /// Sends `last_name: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_last_name(mut self) -> Self {
+        self.last_name = Some(None);
+        self
     }
 }

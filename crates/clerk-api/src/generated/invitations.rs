@@ -478,6 +478,86 @@ impl CreateBulkInvitationsItem {
             template_slug: None,
         }
     }
+
+    /// Sets `public_metadata`.
+    #[must_use]
+    pub fn public_metadata(mut self, value: serde_json::Value) -> Self {
+        self.public_metadata = Some(Some(value));
+        self
+    }
+
+    /// Sends `public_metadata: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_public_metadata(mut self) -> Self {
+        self.public_metadata = Some(None);
+        self
+    }
+
+    /// Sets `redirect_url`.
+    #[must_use]
+    pub fn redirect_url(mut self, value: impl Into<String>) -> Self {
+        self.redirect_url = Some(Some(value.into()));
+        self
+    }
+
+    /// Sends `redirect_url: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_redirect_url(mut self) -> Self {
+        self.redirect_url = Some(None);
+        self
+    }
+
+    /// Sets `notify`.
+    #[must_use]
+    pub fn notify(mut self, value: bool) -> Self {
+        self.notify = Some(Some(value));
+        self
+    }
+
+    /// Sends `notify: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_notify(mut self) -> Self {
+        self.notify = Some(None);
+        self
+    }
+
+    /// Sets `ignore_existing`.
+    #[must_use]
+    pub fn ignore_existing(mut self, value: bool) -> Self {
+        self.ignore_existing = Some(Some(value));
+        self
+    }
+
+    /// Sends `ignore_existing: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_ignore_existing(mut self) -> Self {
+        self.ignore_existing = Some(None);
+        self
+    }
+
+    /// Sets `expires_in_days`.
+    #[must_use]
+    pub fn expires_in_days(mut self, value: i64) -> Self {
+        self.expires_in_days = Some(Some(value));
+        self
+    }
+
+    /// Sends `expires_in_days: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_expires_in_days(mut self) -> Self {
+        self.expires_in_days = Some(None);
+        self
+    }
+
+    /// Sets `template_slug`.
+    #[must_use]
+    pub fn template_slug(
+        mut self,
+        value: impl Into<crate::models::InvitationTemplateSlug>,
+    ) -> Self {
+        self.template_slug = Some(value.into());
+        self
+    }
 }
 
 /// `CreateInvitationBody`: request body of `CreateInvitation`.

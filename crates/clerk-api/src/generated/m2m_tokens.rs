@@ -512,6 +512,7 @@ impl CreateM2MTokenBody {
 
 /// `CreateM2MTokenResponse`: inline schema `CreateM2MTokenResponse`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CreateM2MTokenResponse {
     /// `object` (required).
     pub object: String,
@@ -538,14 +539,12 @@ pub struct CreateM2MTokenResponse {
     #[serde(default, deserialize_with = "crate::wire::opt_whole")]
     pub expiration: Option<i64>,
     /// `last_used_at` (required, nullable).
-    #[serde(default, deserialize_with = "crate::wire::opt_whole")]
-    pub last_used_at: Option<i64>,
+    #[serde(default)]
+    pub last_used_at: Option<clerk_core::Timestamp>,
     /// `created_at` (required).
-    #[serde(deserialize_with = "crate::wire::whole")]
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    #[serde(deserialize_with = "crate::wire::whole")]
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
 }
 
 impl std::fmt::Debug for CreateM2MTokenResponse {
@@ -586,6 +585,7 @@ crate::macros::string_enum!(CreateM2MTokenTokenFormat { Opaque => "opaque", Jwt 
 
 /// `GetM2MTokensItem`: inline schema `GetM2MTokensItem`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct GetM2MTokensItem {
     /// `object` (required).
     pub object: String,
@@ -610,14 +610,12 @@ pub struct GetM2MTokensItem {
     #[serde(default, deserialize_with = "crate::wire::opt_whole")]
     pub expiration: Option<i64>,
     /// `last_used_at` (required, nullable).
-    #[serde(default, deserialize_with = "crate::wire::opt_whole")]
-    pub last_used_at: Option<i64>,
+    #[serde(default)]
+    pub last_used_at: Option<clerk_core::Timestamp>,
     /// `created_at` (required).
-    #[serde(deserialize_with = "crate::wire::whole")]
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    #[serde(deserialize_with = "crate::wire::whole")]
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
 }
 
 /// `RevokeM2MTokenBody`: request body of `revokeM2MToken`.
@@ -639,6 +637,7 @@ impl RevokeM2MTokenBody {
 
 /// `RevokeM2MTokenResponse`: inline schema `RevokeM2MTokenResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct RevokeM2MTokenResponse {
     /// `object` (required).
     pub object: String,
@@ -663,14 +662,12 @@ pub struct RevokeM2MTokenResponse {
     #[serde(default, deserialize_with = "crate::wire::opt_whole")]
     pub expiration: Option<i64>,
     /// `last_used_at` (required, nullable).
-    #[serde(default, deserialize_with = "crate::wire::opt_whole")]
-    pub last_used_at: Option<i64>,
+    #[serde(default)]
+    pub last_used_at: Option<clerk_core::Timestamp>,
     /// `created_at` (required).
-    #[serde(deserialize_with = "crate::wire::whole")]
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    #[serde(deserialize_with = "crate::wire::whole")]
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
 }
 
 /// `VerifyM2MTokenBody`: request body of `verifyM2MToken`.
@@ -697,6 +694,7 @@ impl VerifyM2MTokenBody {
 
 /// `VerifyM2MTokenResponse`: inline schema `VerifyM2MTokenResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct VerifyM2MTokenResponse {
     /// `object` (required).
     pub object: String,
@@ -721,12 +719,10 @@ pub struct VerifyM2MTokenResponse {
     #[serde(default, deserialize_with = "crate::wire::opt_whole")]
     pub expiration: Option<i64>,
     /// `last_used_at` (required, nullable).
-    #[serde(default, deserialize_with = "crate::wire::opt_whole")]
-    pub last_used_at: Option<i64>,
+    #[serde(default)]
+    pub last_used_at: Option<clerk_core::Timestamp>,
     /// `created_at` (required).
-    #[serde(deserialize_with = "crate::wire::whole")]
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    #[serde(deserialize_with = "crate::wire::whole")]
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
 }

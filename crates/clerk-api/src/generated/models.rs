@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 /// `ActorToken`: component schema for `ActorToken`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct ActorToken {
     /// `object` (required).
     pub object: String,
@@ -30,9 +31,9 @@ pub struct ActorToken {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// `created_at` (required).
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
 }
 
 impl std::fmt::Debug for ActorToken {
@@ -89,6 +90,7 @@ pub struct AdjustCreditBalanceInput {
 
 /// `AgentTask`: component schema for `AgentTask`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct AgentTask {
     /// `object` (required).
     pub object: String,
@@ -117,6 +119,7 @@ impl std::fmt::Debug for AgentTask {
 
 /// `AllowlistIdentifier`: component schema for `AllowlistIdentifier`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct AllowlistIdentifier {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -138,10 +141,10 @@ pub struct AllowlistIdentifier {
     pub instance_id: Option<String>,
     /// `created_at` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<i64>,
+    pub created_at: Option<clerk_core::Timestamp>,
     /// `updated_at` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<i64>,
+    pub updated_at: Option<clerk_core::Timestamp>,
 }
 
 /// `ApplyCommerceDiscountInput`: component schema for `ApplyCommerceDiscountRequest`.
@@ -153,6 +156,7 @@ pub struct ApplyCommerceDiscountInput {
 
 /// `BillingDiscountsResponse`: component schema for `BillingDiscountsResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct BillingDiscountsResponse {
     /// `proration` (required, nullable).
     #[serde(default)]
@@ -163,6 +167,7 @@ pub struct BillingDiscountsResponse {
 
 /// `BillingPaymentAttempt`: component schema for `BillingPaymentAttempt`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct BillingPaymentAttempt {
     /// `object` (required).
     pub object: String,
@@ -210,14 +215,14 @@ pub struct BillingPaymentAttempt {
     pub status: BillingPaymentAttemptStatus,
     /// `paid_at` (required, nullable).
     #[serde(default)]
-    pub paid_at: Option<i64>,
+    pub paid_at: Option<clerk_core::Timestamp>,
     /// `failed_at` (required, nullable).
     #[serde(default)]
-    pub failed_at: Option<i64>,
+    pub failed_at: Option<clerk_core::Timestamp>,
     /// `created_at` (required).
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
 }
 
 /// String enum from the inline schema `BillingPaymentAttemptStatus`.
@@ -240,6 +245,7 @@ crate::macros::string_enum!(BillingPaymentAttemptStatus { Pending => "pending", 
 
 /// `BillingPriceResponse`: component schema for `BillingPriceResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct BillingPriceResponse {
     /// `object` (required).
     pub object: String,
@@ -269,13 +275,14 @@ pub struct BillingPriceResponse {
     /// `is_default` (required).
     pub is_default: bool,
     /// `created_at` (required).
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `supported_billing_periods` (required).
     pub supported_billing_periods: SupportedBillingPeriods,
 }
 
 /// `BillingProrationDiscountDetail`: component schema for `BillingProrationDiscountDetail`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct BillingProrationDiscountDetail {
     /// `amount` (required).
     pub amount: CommerceMoneyResponse,
@@ -289,6 +296,7 @@ pub struct BillingProrationDiscountDetail {
 
 /// `BillingStatement`: component schema for `BillingStatement`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct BillingStatement {
     /// `object` (required).
     pub object: String,
@@ -311,6 +319,7 @@ pub struct BillingStatement {
 
 /// `BillingStatementGroupsItem`: inline schema `BillingStatementGroupsItem`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct BillingStatementGroupsItem {
     /// `object` (required).
     pub object: String,
@@ -339,6 +348,7 @@ crate::macros::string_enum!(BillingStatementStatus { Open => "open", Closed => "
 
 /// `BillingStatementTotals`: inline schema `BillingStatementTotals`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct BillingStatementTotals {
     /// `grand_total` (required).
     pub grand_total: CommerceMoneyResponse,
@@ -352,6 +362,7 @@ pub struct BillingStatementTotals {
 
 /// `BlocklistIdentifier`: component schema for `BlocklistIdentifier`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct BlocklistIdentifier {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -370,10 +381,10 @@ pub struct BlocklistIdentifier {
     pub instance_id: Option<String>,
     /// `created_at` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<i64>,
+    pub created_at: Option<clerk_core::Timestamp>,
     /// `updated_at` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<i64>,
+    pub updated_at: Option<clerk_core::Timestamp>,
 }
 
 /// `BlocklistIdentifiers`: component schema for `BlocklistIdentifiers`.
@@ -388,6 +399,7 @@ pub struct BlocklistIdentifiers {
 
 /// `CNameTarget`: component schema for `CNameTarget`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CNameTarget {
     /// `host` (required).
     pub host: String,
@@ -399,6 +411,7 @@ pub struct CNameTarget {
 
 /// `ClerkError`: component schema for `ClerkError`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct ClerkError {
     /// `message` (required).
     pub message: String,
@@ -427,6 +440,7 @@ pub struct ClerkErrors {
 
 /// `Client`: component schema for `Client`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct Client {
     /// `object` (required).
     pub object: String,
@@ -451,13 +465,14 @@ pub struct Client {
     #[serde(default)]
     pub last_authentication_strategy: Option<String>,
     /// `updated_at` (required).
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
     /// `created_at` (required).
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
 }
 
 /// `CommerceCreditBalanceResponse`: component schema for `CommerceCreditBalanceResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommerceCreditBalanceResponse {
     /// `object` (required).
     pub object: String,
@@ -468,6 +483,7 @@ pub struct CommerceCreditBalanceResponse {
 
 /// `CommerceCreditLedgerResponse`: component schema for `CommerceCreditLedgerResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommerceCreditLedgerResponse {
     /// `object` (required).
     pub object: String,
@@ -490,6 +506,7 @@ pub struct CommerceCreditLedgerResponse {
 
 /// `CommerceCreditsResponse`: component schema for `CommerceCreditsResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommerceCreditsResponse {
     /// `proration` (required, nullable).
     #[serde(default)]
@@ -503,6 +520,7 @@ pub struct CommerceCreditsResponse {
 
 /// `CommerceDiscountRedemptionResponse`: component schema for `CommerceDiscountRedemptionResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommerceDiscountRedemptionResponse {
     /// `object` (required).
     pub object: String,
@@ -541,7 +559,7 @@ pub struct CommerceDiscountRedemptionResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<CommerceDiscountRedemptionResponseStatus>,
     /// `redeemed_at` (required).
-    pub redeemed_at: i64,
+    pub redeemed_at: clerk_core::Timestamp,
     /// `redeemed_by` (required, nullable).
     #[serde(default)]
     pub redeemed_by: Option<String>,
@@ -601,6 +619,7 @@ crate::macros::string_enum!(CommerceDiscountRedemptionResponseStatus { Active =>
 
 /// `CommerceDiscountsResponse`: component schema for `CommerceDiscountsResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommerceDiscountsResponse {
     /// `proration` (required, nullable).
     #[serde(default)]
@@ -611,6 +630,7 @@ pub struct CommerceDiscountsResponse {
 
 /// `CommerceMoneyResponse`: component schema for `CommerceMoneyResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommerceMoneyResponse {
     /// `amount` (required).
     pub amount: i64,
@@ -624,6 +644,7 @@ pub struct CommerceMoneyResponse {
 
 /// `CommercePayerCreditResponse`: component schema for `CommercePayerCreditResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommercePayerCreditResponse {
     /// `remaining_balance` (required).
     pub remaining_balance: CommerceMoneyResponse,
@@ -633,6 +654,7 @@ pub struct CommercePayerCreditResponse {
 
 /// `CommercePayerResponse`: component schema for `CommercePayerResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommercePayerResponse {
     /// `object` (required).
     pub object: String,
@@ -666,14 +688,15 @@ pub struct CommercePayerResponse {
     pub credits_balance: Option<CommerceMoneyResponse>,
     /// `created_at` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<i64>,
+    pub created_at: Option<clerk_core::Timestamp>,
     /// `updated_at` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<i64>,
+    pub updated_at: Option<clerk_core::Timestamp>,
 }
 
 /// `CommercePayerResponse2`: component schema for `CommercePayerResponse2`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommercePayerResponse2 {
     /// `object` (required).
     pub object: String,
@@ -702,13 +725,14 @@ pub struct CommercePayerResponse2 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credits_balance: Option<CommerceMoneyResponse>,
     /// `created_at` (required).
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
 }
 
 /// `CommercePaymentMethodResponse`: component schema for `CommercePaymentMethodResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommercePaymentMethodResponse {
     /// `object` (required).
     pub object: String,
@@ -747,10 +771,10 @@ pub struct CommercePaymentMethodResponse {
     pub expiry_month: Option<i64>,
     /// `created_at` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<i64>,
+    pub created_at: Option<clerk_core::Timestamp>,
     /// `updated_at` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<i64>,
+    pub updated_at: Option<clerk_core::Timestamp>,
     /// `is_removable` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_removable: Option<bool>,
@@ -792,6 +816,7 @@ crate::macros::string_enum!(CommercePaymentMethodResponseStatus { Active => "act
 
 /// `CommercePaymentSourceResponse`: component schema for `CommercePaymentSourceResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommercePaymentSourceResponse {
     /// `object` (required).
     pub object: String,
@@ -826,9 +851,9 @@ pub struct CommercePaymentSourceResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expiry_month: Option<i64>,
     /// `created_at` (required).
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
     /// `is_removable` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_removable: Option<bool>,
@@ -836,6 +861,7 @@ pub struct CommercePaymentSourceResponse {
 
 /// `CommercePerUnitTotal`: component schema for `CommercePerUnitTotal`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommercePerUnitTotal {
     /// `name` (required).
     pub name: String,
@@ -848,6 +874,7 @@ pub struct CommercePerUnitTotal {
 
 /// `CommercePerUnitTotal2`: component schema for `CommercePerUnitTotal2`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommercePerUnitTotal2 {
     /// `name` (required).
     pub name: String,
@@ -860,6 +887,7 @@ pub struct CommercePerUnitTotal2 {
 
 /// `CommercePerUnitTotalTier`: component schema for `CommercePerUnitTotalTier`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommercePerUnitTotalTier {
     /// `quantity` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -872,6 +900,7 @@ pub struct CommercePerUnitTotalTier {
 
 /// `CommercePerUnitTotalTier2`: component schema for `CommercePerUnitTotalTier2`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommercePerUnitTotalTier2 {
     /// `quantity` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -884,6 +913,7 @@ pub struct CommercePerUnitTotalTier2 {
 
 /// `CommercePlan`: component schema for `CommercePlan`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommercePlan {
     /// `object` (required).
     pub object: String,
@@ -935,6 +965,7 @@ pub struct CommercePlan {
 
 /// `CommercePlan2`: component schema for `CommercePlan2`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommercePlan2 {
     /// `object` (required).
     pub object: String,
@@ -1007,6 +1038,7 @@ pub struct CommercePlan2 {
 
 /// `CommercePlanUnitPrice`: component schema for `CommercePlanUnitPrice`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommercePlanUnitPrice {
     /// `name` (required).
     pub name: String,
@@ -1019,6 +1051,7 @@ pub struct CommercePlanUnitPrice {
 
 /// `CommercePlanUnitPriceTier`: component schema for `CommercePlanUnitPriceTier`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommercePlanUnitPriceTier {
     /// `starts_at_block` (required).
     pub starts_at_block: i64,
@@ -1031,13 +1064,14 @@ pub struct CommercePlanUnitPriceTier {
 
 /// `CommercePriceTransitionDetails`: component schema for `CommercePriceTransitionDetails`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommercePriceTransitionDetails {
     /// `previous_plan` (required).
     pub previous_plan: CommercePlan2,
     /// `previous_price` (required).
     pub previous_price: BillingPriceResponse,
     /// `effective_at` (required).
-    pub effective_at: i64,
+    pub effective_at: clerk_core::Timestamp,
     /// `effective_mode` (required).
     pub effective_mode: PriceTransitionEffectiveMode,
     /// `next_billing_date` (optional, nullable).
@@ -1056,6 +1090,7 @@ pub struct CommercePriceTransitionDetails {
 
 /// `CommercePriceTransitionResponse`: component schema for `CommercePriceTransitionResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommercePriceTransitionResponse {
     /// `object` (required).
     pub object: String,
@@ -1067,6 +1102,7 @@ pub struct CommercePriceTransitionResponse {
 
 /// `CommerceProrationCreditDetailResponse`: component schema for `CommerceProrationCreditDetailResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommerceProrationCreditDetailResponse {
     /// `amount` (required).
     pub amount: CommerceMoneyResponse,
@@ -1080,6 +1116,7 @@ pub struct CommerceProrationCreditDetailResponse {
 
 /// `CommerceProrationDiscountResponse`: component schema for `CommerceProrationDiscountResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommerceProrationDiscountResponse {
     /// `amount` (required).
     pub amount: CommerceMoneyResponse,
@@ -1093,6 +1130,7 @@ pub struct CommerceProrationDiscountResponse {
 
 /// `CommerceSubscription`: component schema for `CommerceSubscription`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommerceSubscription {
     /// `object` (required).
     pub object: String,
@@ -1105,15 +1143,15 @@ pub struct CommerceSubscription {
     /// `payer_id` (required).
     pub payer_id: String,
     /// `created_at` (required).
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
     /// `active_at` (required, nullable).
     #[serde(default)]
-    pub active_at: Option<i64>,
+    pub active_at: Option<clerk_core::Timestamp>,
     /// `past_due_at` (required, nullable).
     #[serde(default)]
-    pub past_due_at: Option<i64>,
+    pub past_due_at: Option<clerk_core::Timestamp>,
     /// `subscription_items` (required).
     #[serde(default)]
     pub subscription_items: Vec<CommerceSubscriptionItem>,
@@ -1127,6 +1165,7 @@ pub struct CommerceSubscription {
 
 /// `CommerceSubscriptionCreditResponse`: component schema for `CommerceSubscriptionCreditResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommerceSubscriptionCreditResponse {
     /// `amount` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1138,6 +1177,7 @@ pub struct CommerceSubscriptionCreditResponse {
 
 /// `CommerceSubscriptionItem`: component schema for `CommerceSubscriptionItem`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommerceSubscriptionItem {
     /// `object` (required).
     pub object: String,
@@ -1190,19 +1230,19 @@ pub struct CommerceSubscriptionItem {
     pub proration_date: Option<String>,
     /// `canceled_at` (required, nullable).
     #[serde(default)]
-    pub canceled_at: Option<i64>,
+    pub canceled_at: Option<clerk_core::Timestamp>,
     /// `past_due_at` (required, nullable).
     #[serde(default)]
-    pub past_due_at: Option<i64>,
+    pub past_due_at: Option<clerk_core::Timestamp>,
     /// `ended_at` (required, nullable).
     #[serde(default)]
-    pub ended_at: Option<i64>,
+    pub ended_at: Option<clerk_core::Timestamp>,
     /// `created_at` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<i64>,
+    pub created_at: Option<clerk_core::Timestamp>,
     /// `updated_at` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<i64>,
+    pub updated_at: Option<clerk_core::Timestamp>,
     /// `seats` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seats: Option<CommerceSubscriptionItemSeatsResponse>,
@@ -1213,6 +1253,7 @@ pub struct CommerceSubscriptionItem {
 
 /// `CommerceSubscriptionItem2`: component schema for `CommerceSubscriptionItem2`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommerceSubscriptionItem2 {
     /// `object` (required).
     pub object: String,
@@ -1269,17 +1310,17 @@ pub struct CommerceSubscriptionItem2 {
     pub proration_date: String,
     /// `canceled_at` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub canceled_at: Option<i64>,
+    pub canceled_at: Option<clerk_core::Timestamp>,
     /// `past_due_at` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub past_due_at: Option<i64>,
+    pub past_due_at: Option<clerk_core::Timestamp>,
     /// `ended_at` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ended_at: Option<i64>,
+    pub ended_at: Option<clerk_core::Timestamp>,
     /// `created_at` (required).
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
 }
 
 /// String enum from the inline schema `CommerceSubscriptionItem2Status`.
@@ -1324,6 +1365,7 @@ crate::macros::string_enum!(CommerceSubscriptionItemPlanPeriod { Month => "month
 
 /// `CommerceSubscriptionItemSeatsResponse`: component schema for `CommerceSubscriptionItemSeatsResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommerceSubscriptionItemSeatsResponse {
     /// `quantity` (required, nullable).
     #[serde(default)]
@@ -1363,6 +1405,7 @@ crate::macros::string_enum!(CommerceSubscriptionItemStatus { Active => "active",
 
 /// `CommerceSubscriptionNextPayment`: component schema for `CommerceSubscriptionNextPayment`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommerceSubscriptionNextPayment {
     /// `date` (required).
     pub date: i64,
@@ -1402,6 +1445,7 @@ crate::macros::string_enum!(CommerceSubscriptionStatus { Active => "active", Pas
 
 /// `CommerceTotalsResponse`: component schema for `CommerceTotalsResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommerceTotalsResponse {
     /// `subtotal` (required).
     pub subtotal: CommerceMoneyResponse,
@@ -1424,6 +1468,7 @@ pub struct CommerceTotalsResponse {
 
 /// `CommerceTotalsResponse2`: component schema for `CommerceTotalsResponse2`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CommerceTotalsResponse2 {
     /// `subtotal` (required).
     pub subtotal: CommerceMoneyResponse,
@@ -1446,6 +1491,7 @@ pub struct CommerceTotalsResponse2 {
 
 /// `Cookies`: component schema for `Cookies`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct Cookies {
     /// `object` (required).
     pub object: String,
@@ -1478,6 +1524,7 @@ pub struct CreateBillingPriceInput {
 
 /// `DeletedObject`: component schema for `DeletedObject`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct DeletedObject {
     /// `object` (required).
     pub object: String,
@@ -1499,6 +1546,7 @@ pub type Directories = Vec<Directory>;
 
 /// `Directory`: component schema for `Directory`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct Directory {
     /// `object` (required).
     pub object: String,
@@ -1527,9 +1575,9 @@ pub struct Directory {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key: Option<String>,
     /// `created_at` (required).
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
 }
 
 impl std::fmt::Debug for Directory {
@@ -1560,6 +1608,7 @@ impl std::fmt::Debug for Directory {
 
 /// `DirectoryCustomAttributesItem`: inline schema `DirectoryCustomAttributesItem`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct DirectoryCustomAttributesItem {
     /// `name` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1583,6 +1632,7 @@ pub struct DirectoryCustomAttributesItem {
 
 /// `DirectoryGroupRoleMapping`: component schema for `DirectoryGroupRoleMapping`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct DirectoryGroupRoleMapping {
     /// `object` (required).
     pub object: String,
@@ -1606,13 +1656,14 @@ pub struct DirectoryGroupRoleMapping {
     /// `precedence` (required).
     pub precedence: i64,
     /// `created_at` (required).
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
 }
 
 /// `DirectoryGroupRoleMappingDeleted`: inline schema `DirectoryGroupRoleMappingDeleted`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct DirectoryGroupRoleMappingDeleted {
     /// `object` (required).
     pub object: String,
@@ -1627,6 +1678,7 @@ pub type DirectoryGroupRoleMappings = Vec<DirectoryGroupRoleMapping>;
 
 /// `Domain`: component schema for `Domain`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct Domain {
     /// `object` (required).
     pub object: String,
@@ -1681,6 +1733,7 @@ pub struct Domains {
 
 /// `EmailAddress`: component schema for `EmailAddress`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct EmailAddress {
     /// `id` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1701,9 +1754,9 @@ pub struct EmailAddress {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub matches_sso_connection: Option<bool>,
     /// `created_at` (required).
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
 }
 
 /// One of several shapes, from the inline schema `EmailAddressVerification`.
@@ -1734,6 +1787,7 @@ crate::macros::tagged_union!(EmailAddressVerification , "object" { VerificationO
 
 /// `EnterpriseAccount`: component schema for `EnterpriseAccount`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct EnterpriseAccount {
     /// `id` (required).
     pub id: String,
@@ -1771,11 +1825,12 @@ pub struct EnterpriseAccount {
     pub enterprise_connection: Option<EnterpriseAccountConnection>,
     /// `last_authenticated_at` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_authenticated_at: Option<i64>,
+    pub last_authenticated_at: Option<clerk_core::Timestamp>,
 }
 
 /// `EnterpriseAccountConnection`: component schema for `EnterpriseAccountConnection`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct EnterpriseAccountConnection {
     /// `id` (required).
     pub id: String,
@@ -1805,9 +1860,9 @@ pub struct EnterpriseAccountConnection {
     /// `disable_additional_identifications` (required).
     pub disable_additional_identifications: bool,
     /// `created_at` (required).
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
 }
 
 /// String enum from the schemas EnterpriseAccountProtocol, EnterpriseConnectionTestRunConnectionType (one type for the same values).
@@ -1846,6 +1901,7 @@ crate::macros::tagged_union!(EnterpriseAccountVerification , "object" { Verifica
 
 /// `EnterpriseConnection`: component schema for `EnterpriseConnection`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct EnterpriseConnection {
     /// `object` (required).
     pub object: String,
@@ -1885,13 +1941,14 @@ pub struct EnterpriseConnection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oauth_config: Option<EnterpriseConnectionOAuthConfig>,
     /// `created_at` (required).
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
 }
 
 /// `EnterpriseConnectionCustomAttributesItem`: inline schema `EnterpriseConnectionCustomAttributesItem`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct EnterpriseConnectionCustomAttributesItem {
     /// `name` (required).
     pub name: String,
@@ -1913,6 +1970,7 @@ pub struct EnterpriseConnectionCustomAttributesItem {
 
 /// `EnterpriseConnectionOAuthConfig`: inline schema `EnterpriseConnectionOAuthConfig`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct EnterpriseConnectionOAuthConfig {
     /// `id` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1946,14 +2004,15 @@ pub struct EnterpriseConnectionOAuthConfig {
     pub logo_public_url: Option<String>,
     /// `created_at` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<i64>,
+    pub created_at: Option<clerk_core::Timestamp>,
     /// `updated_at` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<i64>,
+    pub updated_at: Option<clerk_core::Timestamp>,
 }
 
 /// `EnterpriseConnectionSamlConnection`: inline schema `EnterpriseConnectionSamlConnection`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct EnterpriseConnectionSamlConnection {
     /// `id` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1998,6 +2057,7 @@ pub struct EnterpriseConnectionSamlConnection {
 
 /// `EnterpriseConnectionTestRun`: component schema for `EnterpriseConnectionTestRun`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct EnterpriseConnectionTestRun {
     /// `id` (required).
     pub id: String,
@@ -2018,11 +2078,12 @@ pub struct EnterpriseConnectionTestRun {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oauth: Option<EnterpriseConnectionTestRunOAuth>,
     /// `created_at` (required).
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
 }
 
 /// `EnterpriseConnectionTestRunLogsItem`: inline schema `EnterpriseConnectionTestRunLogsItem`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct EnterpriseConnectionTestRunLogsItem {
     /// `level` (required).
     pub level: String,
@@ -2038,6 +2099,7 @@ pub struct EnterpriseConnectionTestRunLogsItem {
 
 /// `EnterpriseConnectionTestRunOAuth`: inline schema `EnterpriseConnectionTestRunOAuth`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct EnterpriseConnectionTestRunOAuth {
     /// `id_token` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2068,6 +2130,7 @@ impl std::fmt::Debug for EnterpriseConnectionTestRunOAuth {
 
 /// `EnterpriseConnectionTestRunResponse`: component schema for `EnterpriseConnectionTestRunResponse`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct EnterpriseConnectionTestRunResponse {
     /// `url` (required).
     pub url: String,
@@ -2083,6 +2146,7 @@ impl std::fmt::Debug for EnterpriseConnectionTestRunResponse {
 
 /// `EnterpriseConnectionTestRunSaml`: inline schema `EnterpriseConnectionTestRunSaml`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct EnterpriseConnectionTestRunSaml {
     /// `saml_request` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2158,6 +2222,7 @@ crate::macros::tagged_union!(ExternalAccountVerification , "object" { Verificati
 
 /// `ExternalAccountWithVerification`: component schema for `ExternalAccountWithVerification`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct ExternalAccountWithVerification {
     /// `object` (required).
     pub object: ExternalAccountWithVerificationObject,
@@ -2199,9 +2264,9 @@ pub struct ExternalAccountWithVerification {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     /// `created_at` (required).
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
     /// `verification` (required, nullable).
     #[serde(default)]
     pub verification: Option<ExternalAccountVerification>,
@@ -2227,6 +2292,7 @@ crate::macros::string_enum!(ExternalAccountWithVerificationObject { ExternalAcco
 
 /// `FeatureResponse`: component schema for `FeatureResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct FeatureResponse {
     /// `object` (required).
     pub object: String,
@@ -2246,6 +2312,7 @@ pub struct FeatureResponse {
 
 /// `FeatureResponse2`: component schema for `FeatureResponse2`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct FeatureResponse2 {
     /// `object` (required).
     pub object: String,
@@ -2263,6 +2330,7 @@ pub struct FeatureResponse2 {
 
 /// `IdentificationLink`: component schema for `IdentificationLink`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct IdentificationLink {
     /// `type` (required).
     #[serde(rename = "type")]
@@ -2325,6 +2393,7 @@ crate::macros::string_enum!(InitialIdentificationStatus { Verified => "verified"
 
 /// `Instance`: component schema for `Instance`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct Instance {
     /// `object` (required).
     pub object: String,
@@ -2342,6 +2411,7 @@ pub struct Instance {
 
 /// `InstanceCommunication`: component schema for `InstanceCommunication`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct InstanceCommunication {
     /// `object` (required).
     pub object: String,
@@ -2352,6 +2422,7 @@ pub struct InstanceCommunication {
 
 /// `InstanceProtect`: component schema for `InstanceProtect`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct InstanceProtect {
     /// `object` (required).
     pub object: String,
@@ -2365,6 +2436,7 @@ pub struct InstanceProtect {
 
 /// `InstanceRestrictions`: component schema for `InstanceRestrictions`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct InstanceRestrictions {
     /// `object` (required).
     pub object: String,
@@ -2382,6 +2454,7 @@ pub struct InstanceRestrictions {
 
 /// `InstanceSettings`: inline schema `InstanceSettings`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct InstanceSettings {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2405,6 +2478,7 @@ pub struct InstanceSettings {
 
 /// `Invitation`: component schema for `Invitation`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct Invitation {
     /// `object` (required).
     pub object: String,
@@ -2425,11 +2499,11 @@ pub struct Invitation {
     pub url: Option<String>,
     /// `expires_at` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expires_at: Option<i64>,
+    pub expires_at: Option<clerk_core::Timestamp>,
     /// `created_at` (required).
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
 }
 
 impl std::fmt::Debug for Invitation {
@@ -2451,6 +2525,7 @@ impl std::fmt::Debug for Invitation {
 
 /// `InvitationOrganizationData`: component schema for `OrganizationInvitationPublicOrganizationData`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct InvitationOrganizationData {
     /// `id` (required).
     pub id: String,
@@ -2467,6 +2542,7 @@ pub struct InvitationOrganizationData {
 
 /// `InvitationRevoked`: inline schema `InvitationRevoked`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct InvitationRevoked {
     /// `object` (required).
     pub object: String,
@@ -2482,11 +2558,11 @@ pub struct InvitationRevoked {
     pub url: Option<String>,
     /// `expires_at` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expires_at: Option<i64>,
+    pub expires_at: Option<clerk_core::Timestamp>,
     /// `created_at` (required).
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
     /// `revoked` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked: Option<bool>,
@@ -2564,6 +2640,7 @@ crate::macros::string_enum!(InvitationTemplateSlug { Invitation => "invitation",
 
 /// `Jwks`: component schema for `Jwks`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct Jwks {
     /// `keys` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2572,6 +2649,7 @@ pub struct Jwks {
 
 /// `JwksEcdsaPrivateKey`: component schema for `JwksEcdsaPrivateKey`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct JwksEcdsaPrivateKey {
     /// `kid` (required).
     pub kid: String,
@@ -2625,6 +2703,7 @@ impl std::fmt::Debug for JwksEcdsaPrivateKey {
 
 /// `JwksEcdsaPublicKey`: component schema for `JwksEcdsaPublicKey`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct JwksEcdsaPublicKey {
     /// `kid` (required).
     pub kid: String,
@@ -2671,6 +2750,7 @@ crate::macros::string_enum!(JwksEcdsaPublicKeyKty { Ec => "EC", });
 
 /// `JwksEd25519PrivateKey`: component schema for `JwksEd25519PrivateKey`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct JwksEd25519PrivateKey {
     /// `kid` (required).
     pub kid: String,
@@ -2721,6 +2801,7 @@ impl std::fmt::Debug for JwksEd25519PrivateKey {
 
 /// `JwksEd25519PublicKey`: component schema for `JwksEd25519PublicKey`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct JwksEd25519PublicKey {
     /// `kid` (required).
     pub kid: String,
@@ -2805,6 +2886,7 @@ crate::macros::untagged_union!(JwksKeysItem { JwksRsaPrivateKey ["kid", "alg", "
 
 /// `JwksRsaPrivateKey`: component schema for `JwksRsaPrivateKey`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct JwksRsaPrivateKey {
     /// `kid` (required).
     pub kid: String,
@@ -2873,6 +2955,7 @@ impl std::fmt::Debug for JwksRsaPrivateKey {
 
 /// `JwksRsaPublicKey`: component schema for `JwksRsaPublicKey`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct JwksRsaPublicKey {
     /// `kid` (required).
     pub kid: String,
@@ -2917,6 +3000,7 @@ crate::macros::string_enum!(JwksRsaPublicKeyKty { Rsa => "RSA", });
 
 /// `JwksSymmetricKey`: component schema for `JwksSymmetricKey`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct JwksSymmetricKey {
     /// `kid` (required).
     pub kid: String,
@@ -2975,6 +3059,7 @@ crate::macros::string_enum!(JwksSymmetricKeyKty { Oct => "oct", });
 
 /// `JwtTemplate`: component schema for `JwtTemplate`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct JwtTemplate {
     /// `object` (required).
     pub object: String,
@@ -2994,9 +3079,9 @@ pub struct JwtTemplate {
     /// `signing_algorithm` (required).
     pub signing_algorithm: String,
     /// `created_at` (required).
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
 }
 
 /// String enum from the schemas EnterpriseConnectionSamlConnectionLoginHintMode, SamlConnectionLoginHintMode, CreateEnterpriseConnectionSamlLoginHintMode, UpdateEnterpriseConnectionSamlLoginHintMode, CreateSamlConnectionLoginHintMode, UpdateSamlConnectionLoginHintMode (one type for the same values).
@@ -3019,6 +3104,7 @@ crate::macros::string_enum!(LoginHintMode { EmailAddress => "email_address", Cus
 
 /// `Machine`: component schema for `Machine`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct Machine {
     /// `object` (required).
     pub object: String,
@@ -3029,9 +3115,9 @@ pub struct Machine {
     /// `instance_id` (required).
     pub instance_id: String,
     /// `created_at` (required).
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
     /// `default_token_ttl` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_token_ttl: Option<i64>,
@@ -3042,6 +3128,7 @@ pub struct Machine {
 
 /// `MachineCreated`: inline schema `MachineCreated`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct MachineCreated {
     /// `object` (required).
     pub object: String,
@@ -3052,9 +3139,9 @@ pub struct MachineCreated {
     /// `instance_id` (required).
     pub instance_id: String,
     /// `created_at` (required).
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
     /// `default_token_ttl` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_token_ttl: Option<i64>,
@@ -3083,6 +3170,7 @@ impl std::fmt::Debug for MachineCreated {
 
 /// `MachineDeleted`: inline schema `MachineDeleted`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct MachineDeleted {
     /// `object` (required).
     pub object: String,
@@ -3094,6 +3182,7 @@ pub struct MachineDeleted {
 
 /// `MachineScope`: component schema for `MachineScope`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct MachineScope {
     /// `object` (required).
     pub object: String,
@@ -3102,11 +3191,12 @@ pub struct MachineScope {
     /// `to_machine_id` (required).
     pub to_machine_id: String,
     /// `created_at` (required).
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
 }
 
 /// `MachineScopeDeleted`: inline schema `MachineScopeDeleted`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct MachineScopeDeleted {
     /// `object` (required).
     pub object: String,
@@ -3120,6 +3210,7 @@ pub struct MachineScopeDeleted {
 
 /// `MachineSecretKey`: inline schema `MachineSecretKey`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct MachineSecretKey {
     /// `object` (required).
     pub object: String,
@@ -3138,6 +3229,7 @@ impl std::fmt::Debug for MachineSecretKey {
 
 /// `MachineWithoutScopedMachines`: component schema for `MachineWithoutScopedMachines`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct MachineWithoutScopedMachines {
     /// `object` (required).
     pub object: String,
@@ -3148,9 +3240,9 @@ pub struct MachineWithoutScopedMachines {
     /// `instance_id` (required).
     pub instance_id: String,
     /// `created_at` (required).
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
     /// `default_token_ttl` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_token_ttl: Option<i64>,
@@ -3172,7 +3264,7 @@ pub struct OAuthAccessTokenItem {
     pub token: String,
     /// `expires_at` (required, nullable).
     #[serde(default)]
-    pub expires_at: Option<i64>,
+    pub expires_at: Option<clerk_core::Timestamp>,
     /// `provider` (required).
     pub provider: String,
     /// `public_metadata` (required).
@@ -3218,6 +3310,7 @@ impl std::fmt::Debug for OAuthAccessTokenItem {
 
 /// `OAuthApplication`: component schema for `OAuthApplication`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct OAuthApplication {
     /// `object` (required).
     pub object: String,
@@ -3261,13 +3354,14 @@ pub struct OAuthApplication {
     /// `token_introspection_url` (required).
     pub token_introspection_url: String,
     /// `created_at` (required).
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
 }
 
 /// `OAuthApplicationSettings`: component schema for `OAuthApplicationSettings`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct OAuthApplicationSettings {
     /// `object` (required).
     pub object: String,
@@ -3288,6 +3382,7 @@ pub struct OAuthApplicationSettings {
 
 /// `OAuthApplicationWithSecret`: component schema for `OAuthApplicationWithSecret`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct OAuthApplicationWithSecret {
     /// `object` (required).
     pub object: String,
@@ -3331,9 +3426,9 @@ pub struct OAuthApplicationWithSecret {
     /// `token_introspection_url` (required).
     pub token_introspection_url: String,
     /// `created_at` (required).
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
     /// `client_secret` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<String>,
@@ -3383,6 +3478,7 @@ pub struct OAuthApplications {
 
 /// `Organization`: component schema for `Organization`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct Organization {
     /// `object` (required).
     pub object: String,
@@ -3420,12 +3516,12 @@ pub struct Organization {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// `created_at` (required).
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
     /// `last_active_at` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_active_at: Option<i64>,
+    pub last_active_at: Option<clerk_core::Timestamp>,
     /// `role_set_key` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_set_key: Option<String>,
@@ -3433,6 +3529,7 @@ pub struct Organization {
 
 /// `OrganizationDomain`: component schema for `OrganizationDomain`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct OrganizationDomain {
     /// `object` (required).
     pub object: String,
@@ -3464,9 +3561,9 @@ pub struct OrganizationDomain {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_organization_data: Option<InvitationOrganizationData>,
     /// `created_at` (required).
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
 }
 
 /// String enum from the inline schema `OrganizationDomainEnrollmentMode`.
@@ -3491,6 +3588,7 @@ crate::macros::string_enum!(OrganizationDomainEnrollmentMode { ManualInvitation 
 
 /// `OrganizationDomainVerification`: component schema for `OrganizationDomainVerification`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct OrganizationDomainVerification {
     /// `status` (required).
     pub status: String,
@@ -3501,10 +3599,10 @@ pub struct OrganizationDomainVerification {
     pub attempts: Option<i64>,
     /// `expire_at` (required, nullable).
     #[serde(default)]
-    pub expire_at: Option<i64>,
+    pub expire_at: Option<clerk_core::Timestamp>,
     /// `verified_at` (required, nullable).
     #[serde(default)]
-    pub verified_at: Option<i64>,
+    pub verified_at: Option<clerk_core::Timestamp>,
 }
 
 /// `OrganizationDomains`: component schema for `OrganizationDomains`.
@@ -3519,6 +3617,7 @@ pub struct OrganizationDomains {
 
 /// `OrganizationInvitation`: component schema for `OrganizationInvitation`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct OrganizationInvitation {
     /// `object` (required).
     pub object: String,
@@ -3553,11 +3652,11 @@ pub struct OrganizationInvitation {
     pub url: Option<String>,
     /// `expires_at` (required, nullable).
     #[serde(default)]
-    pub expires_at: Option<i64>,
+    pub expires_at: Option<clerk_core::Timestamp>,
     /// `created_at` (required).
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
 }
 
 impl std::fmt::Debug for OrganizationInvitation {
@@ -3584,6 +3683,7 @@ impl std::fmt::Debug for OrganizationInvitation {
 
 /// `OrganizationInvitationPublicUserData`: component schema for `OrganizationInvitationPublicUserData`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct OrganizationInvitationPublicUserData {
     /// `user_id` (required).
     pub user_id: String,
@@ -3613,6 +3713,7 @@ pub struct OrganizationInvitations {
 
 /// `OrganizationMembership`: component schema for `OrganizationMembership`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct OrganizationMembership {
     /// `id` (required).
     pub id: String,
@@ -3638,13 +3739,14 @@ pub struct OrganizationMembership {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_user_data: Option<OrganizationMembershipPublicUserData>,
     /// `created_at` (required).
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
 }
 
 /// `OrganizationMembershipPublicUserData`: component schema for `OrganizationMembershipPublicUserData`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct OrganizationMembershipPublicUserData {
     /// `user_id` (required).
     pub user_id: String,
@@ -3687,6 +3789,7 @@ pub struct OrganizationMemberships {
 
 /// `OrganizationSettings`: component schema for `OrganizationSettings`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct OrganizationSettings {
     /// `object` (required).
     pub object: String,
@@ -3725,6 +3828,7 @@ pub struct OrganizationSettings {
 
 /// `OrganizationWithLogo`: component schema for `OrganizationWithLogo`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct OrganizationWithLogo {
     /// `object` (required).
     pub object: String,
@@ -3757,12 +3861,12 @@ pub struct OrganizationWithLogo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// `created_at` (required).
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
     /// `last_active_at` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_active_at: Option<i64>,
+    pub last_active_at: Option<clerk_core::Timestamp>,
     /// `role_set_key` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_set_key: Option<String>,
@@ -3827,6 +3931,7 @@ pub struct PaginatedCommercePlanResponse {
 
 /// `Passkey`: component schema for `Passkey`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct Passkey {
     /// `id` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3836,7 +3941,7 @@ pub struct Passkey {
     /// `name` (required).
     pub name: String,
     /// `last_used_at` (required).
-    pub last_used_at: i64,
+    pub last_used_at: clerk_core::Timestamp,
     /// `verification` (required, nullable).
     #[serde(default)]
     pub verification: Option<VerificationPasskey>,
@@ -3881,6 +3986,7 @@ crate::macros::string_enum!(PaymentSourceMethod { Card => "card", ApplePay => "a
 
 /// `Permission`: component schema for `Permission`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct Permission {
     /// `object` (required).
     pub object: String,
@@ -3896,9 +4002,9 @@ pub struct Permission {
     #[serde(rename = "type")]
     pub type_: String,
     /// `created_at` (required).
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
 }
 
 /// `Permissions`: component schema for `Permissions`.
@@ -3913,6 +4019,7 @@ pub struct Permissions {
 
 /// `PhoneNumber`: component schema for `PhoneNumber`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct PhoneNumber {
     /// `id` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3939,9 +4046,9 @@ pub struct PhoneNumber {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backup_codes: Option<Vec<String>>,
     /// `created_at` (required).
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
 }
 
 impl std::fmt::Debug for PhoneNumber {
@@ -4029,6 +4136,7 @@ pub struct PriceTransitionInput {
 
 /// `ProxyCheck`: component schema for `ProxyCheck`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct ProxyCheck {
     /// `object` (required).
     pub object: String,
@@ -4038,15 +4146,15 @@ pub struct ProxyCheck {
     pub domain_id: String,
     /// `last_run_at` (required, nullable).
     #[serde(default)]
-    pub last_run_at: Option<i64>,
+    pub last_run_at: Option<clerk_core::Timestamp>,
     /// `proxy_url` (required).
     pub proxy_url: String,
     /// `successful` (required).
     pub successful: bool,
     /// `created_at` (required).
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
 }
 
 /// `ReassignmentMappings`: component schema `ReassignmentMappings`.
@@ -4054,6 +4162,7 @@ pub type ReassignmentMappings = std::collections::BTreeMap<String, String>;
 
 /// `RedirectUrl`: component schema for `RedirectUrl`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct RedirectUrl {
     /// `object` (required).
     pub object: String,
@@ -4062,13 +4171,14 @@ pub struct RedirectUrl {
     /// `url` (required).
     pub url: String,
     /// `created_at` (required).
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
 }
 
 /// `Role`: component schema for `Role`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct Role {
     /// `object` (required).
     pub object: String,
@@ -4087,13 +4197,14 @@ pub struct Role {
     #[serde(default)]
     pub permissions: Vec<Permission>,
     /// `created_at` (required).
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
 }
 
 /// `RoleSet`: component schema for `RoleSet`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct RoleSet {
     /// `object` (required).
     pub object: String,
@@ -4122,13 +4233,14 @@ pub struct RoleSet {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_set_migration: Option<RoleSetMigration>,
     /// `created_at` (required).
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
 }
 
 /// `RoleSetItem`: component schema for `RoleSetItem`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct RoleSetItem {
     /// `object` (required).
     pub object: String,
@@ -4148,13 +4260,14 @@ pub struct RoleSetItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_members: Option<bool>,
     /// `created_at` (required).
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
 }
 
 /// `RoleSetMigration`: component schema for `RoleSetMigration`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct RoleSetMigration {
     /// `object` (required).
     pub object: String,
@@ -4181,14 +4294,14 @@ pub struct RoleSetMigration {
     pub mappings: Option<std::collections::BTreeMap<String, String>>,
     /// `started_at` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub started_at: Option<i64>,
+    pub started_at: Option<clerk_core::Timestamp>,
     /// `completed_at` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub completed_at: Option<i64>,
+    pub completed_at: Option<clerk_core::Timestamp>,
     /// `created_at` (required).
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
 }
 
 /// String enum from the schemas RoleSetType, CreateRoleSetType (one type for the same values).
@@ -4229,6 +4342,7 @@ pub struct Roles {
 
 /// `SamlAccount`: component schema for `SamlAccount`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct SamlAccount {
     /// `id` (required).
     pub id: String,
@@ -4251,7 +4365,7 @@ pub struct SamlAccount {
     pub provider_user_id: Option<String>,
     /// `last_authenticated_at` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_authenticated_at: Option<i64>,
+    pub last_authenticated_at: Option<clerk_core::Timestamp>,
     /// `public_metadata` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_metadata: Option<serde_json::Value>,
@@ -4265,6 +4379,7 @@ pub struct SamlAccount {
 
 /// `SamlAccountConnection`: component schema for `SamlAccountConnection`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct SamlAccountConnection {
     /// `id` (required).
     pub id: String,
@@ -4292,9 +4407,9 @@ pub struct SamlAccountConnection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disable_additional_identifications: Option<bool>,
     /// `created_at` (required).
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
 }
 
 /// One of several shapes, from the inline schema `SamlAccountVerification`.
@@ -4315,6 +4430,7 @@ crate::macros::tagged_union!(SamlAccountVerification , "object" { VerificationSa
 
 /// `SamlConnection`: component schema for `SamlConnection`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct SamlConnection {
     /// `object` (required).
     pub object: String,
@@ -4339,10 +4455,10 @@ pub struct SamlConnection {
     pub idp_certificate: Option<String>,
     /// `idp_certificate_issued_at` (required, nullable).
     #[serde(default)]
-    pub idp_certificate_issued_at: Option<i64>,
+    pub idp_certificate_issued_at: Option<clerk_core::Timestamp>,
     /// `idp_certificate_expires_at` (required, nullable).
     #[serde(default)]
-    pub idp_certificate_expires_at: Option<i64>,
+    pub idp_certificate_expires_at: Option<clerk_core::Timestamp>,
     /// `idp_metadata_url` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idp_metadata_url: Option<String>,
@@ -4385,13 +4501,14 @@ pub struct SamlConnection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enterprise_connection_id: Option<String>,
     /// `created_at` (required).
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
 }
 
 /// `SamlConnectionAttributeMapping`: component schema for `SamlConnectionAttributeMapping`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct SamlConnectionAttributeMapping {
     /// `user_id` (required).
     pub user_id: String,
@@ -4405,6 +4522,7 @@ pub struct SamlConnectionAttributeMapping {
 
 /// `SamlConnectionLoginHint`: component schema for `SamlConnectionLoginHint`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct SamlConnectionLoginHint {
     /// `mode` (required).
     pub mode: LoginHintMode,
@@ -4425,6 +4543,7 @@ pub struct SamlConnections {
 
 /// `SamlLoginHint`: inline schema `EnterpriseConnectionSamlConnectionLoginHint`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct SamlLoginHint {
     /// `mode` (required).
     pub mode: LoginHintMode,
@@ -4438,6 +4557,7 @@ pub type ScimDirectories = Vec<ScimDirectory>;
 
 /// `ScimDirectory`: component schema for `ScimDirectory`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct ScimDirectory {
     /// `object` (required).
     pub object: String,
@@ -4466,9 +4586,9 @@ pub struct ScimDirectory {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key: Option<String>,
     /// `created_at` (required).
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
 }
 
 impl std::fmt::Debug for ScimDirectory {
@@ -4499,6 +4619,7 @@ impl std::fmt::Debug for ScimDirectory {
 
 /// `ScimDirectoryCustomAttributesItem`: inline schema `ScimDirectoryCustomAttributesItem`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct ScimDirectoryCustomAttributesItem {
     /// `name` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4522,6 +4643,7 @@ pub struct ScimDirectoryCustomAttributesItem {
 
 /// `ScimGroupRoleMapping`: component schema for `ScimGroupRoleMapping`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct ScimGroupRoleMapping {
     /// `object` (required).
     pub object: String,
@@ -4545,13 +4667,14 @@ pub struct ScimGroupRoleMapping {
     /// `precedence` (required).
     pub precedence: i64,
     /// `created_at` (required).
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
 }
 
 /// `ScimGroupRoleMappingDeleted`: inline schema `ScimGroupRoleMappingDeleted`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct ScimGroupRoleMappingDeleted {
     /// `object` (required).
     pub object: String,
@@ -4566,6 +4689,7 @@ pub type ScimGroupRoleMappings = Vec<ScimGroupRoleMapping>;
 
 /// `ScimUserMetadata`: component schema for `ScimUserMetadata`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct ScimUserMetadata {
     /// `directory_id` (required).
     pub directory_id: String,
@@ -4579,6 +4703,7 @@ pub struct ScimUserMetadata {
 
 /// `Session`: component schema for `Session`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct Session {
     /// `object` (required).
     pub object: String,
@@ -4597,18 +4722,18 @@ pub struct Session {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_active_organization_id: Option<String>,
     /// `last_active_at` (required).
-    pub last_active_at: i64,
+    pub last_active_at: clerk_core::Timestamp,
     /// `latest_activity` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latest_activity: Option<SessionActivityResponse>,
     /// `expire_at` (required).
-    pub expire_at: i64,
+    pub expire_at: clerk_core::Timestamp,
     /// `abandon_at` (required).
-    pub abandon_at: i64,
+    pub abandon_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
     /// `created_at` (required).
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `tasks` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tasks: Option<Vec<SessionTask>>,
@@ -4616,6 +4741,7 @@ pub struct Session {
 
 /// `SessionActivityResponse`: component schema for `SessionActivityResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct SessionActivityResponse {
     /// `object` (required).
     pub object: String,
@@ -4689,6 +4815,7 @@ crate::macros::string_enum!(SessionStatus { Active => "active", Revoked => "revo
 
 /// `SessionTask`: component schema for `SessionTask`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct SessionTask {
     /// `key` (required).
     pub key: String,
@@ -4696,6 +4823,7 @@ pub struct SessionTask {
 
 /// `SignInToken`: component schema for `SignInToken`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct SignInToken {
     /// `object` (required).
     pub object: String,
@@ -4712,9 +4840,9 @@ pub struct SignInToken {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// `created_at` (required).
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
 }
 
 impl std::fmt::Debug for SignInToken {
@@ -4737,6 +4865,7 @@ impl std::fmt::Debug for SignInToken {
 
 /// `SignUp`: component schema for `SignUp`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct SignUp {
     /// `object` (required).
     pub object: String,
@@ -4796,10 +4925,10 @@ pub struct SignUp {
     #[serde(default)]
     pub created_user_id: Option<String>,
     /// `abandon_at` (required).
-    pub abandon_at: i64,
+    pub abandon_at: clerk_core::Timestamp,
     /// `legal_accepted_at` (required, nullable).
     #[serde(default)]
-    pub legal_accepted_at: Option<i64>,
+    pub legal_accepted_at: Option<clerk_core::Timestamp>,
     /// `locale` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
@@ -4828,6 +4957,7 @@ crate::macros::string_enum!(SignUpStatus { MissingRequirements => "missing_requi
 
 /// `SignUpVerification`: component schema for `SignUpVerification`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct SignUpVerification {
     /// `next_action` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4857,6 +4987,7 @@ crate::macros::string_enum!(SignUpVerificationNextAction { NeedsPrepare => "need
 
 /// `SignUpVerifications`: component schema for `SignUpVerifications`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct SignUpVerifications {
     /// `email_address` (required, nullable).
     #[serde(default)]
@@ -4874,6 +5005,7 @@ pub struct SignUpVerifications {
 
 /// `SubscriptionItemNextPayment`: component schema for `CommerceSubscriptionItemNextPaymentResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct SubscriptionItemNextPayment {
     /// `amount` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4919,6 +5051,7 @@ crate::macros::string_enum!(SupportedBillingPeriods { Month => "month", Annual =
 
 /// `SvixUrl`: component schema for `SvixUrl`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct SvixUrl {
     /// `svix_url` (required).
     pub svix_url: String,
@@ -4926,6 +5059,7 @@ pub struct SvixUrl {
 
 /// `Template`: component schema for `Template`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct Template {
     /// `id` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4995,10 +5129,10 @@ pub struct Template {
     pub flagged_as_suspicious: Option<bool>,
     /// `updated_at` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<i64>,
+    pub updated_at: Option<clerk_core::Timestamp>,
     /// `created_at` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<i64>,
+    pub created_at: Option<clerk_core::Timestamp>,
 }
 
 /// String enum from the schemas GetTemplateListTemplateType, GetTemplateTemplateType, RevertTemplateTemplateType, ToggleTemplateDeliveryTemplateType, UpsertTemplateTemplateType (one type for the same values).
@@ -5019,6 +5153,7 @@ crate::macros::string_enum!(TemplateType { Email => "email", Sms => "sms", });
 
 /// `TestRunParsedUserInfo`: inline schema `EnterpriseConnectionTestRunParsedUserInfo`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct TestRunParsedUserInfo {
     /// `email_address` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5036,13 +5171,14 @@ pub struct TestRunParsedUserInfo {
 
 /// `TestingToken`: component schema for `TestingToken`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct TestingToken {
     /// `object` (required).
     pub object: String,
     /// `token` (required).
     pub token: String,
     /// `expires_at` (required).
-    pub expires_at: i64,
+    pub expires_at: clerk_core::Timestamp,
 }
 
 impl std::fmt::Debug for TestingToken {
@@ -5057,6 +5193,7 @@ impl std::fmt::Debug for TestingToken {
 
 /// `Token`: component schema for `Token`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct Token {
     /// `object` (required).
     pub object: String,
@@ -5093,6 +5230,7 @@ crate::macros::string_enum!(TokenStatus { Pending => "pending", Accepted => "acc
 
 /// `TotalCount`: component schema for `TotalCount`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct TotalCount {
     /// `object` (required).
     pub object: String,
@@ -5102,6 +5240,7 @@ pub struct TotalCount {
 
 /// `TrustedDevice`: component schema for `TrustedDevice`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct TrustedDevice {
     /// `object` (required).
     pub object: String,
@@ -5119,15 +5258,15 @@ pub struct TrustedDevice {
     /// `status` (required).
     pub status: TrustedDeviceStatus,
     /// `created_at` (required).
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
     /// `last_used_at` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_used_at: Option<i64>,
+    pub last_used_at: Option<clerk_core::Timestamp>,
     /// `revoked_at` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub revoked_at: Option<i64>,
+    pub revoked_at: Option<clerk_core::Timestamp>,
 }
 
 /// String enum from the inline schema `TrustedDeviceAlgorithm`.
@@ -5178,6 +5317,7 @@ crate::macros::string_enum!(TrustedDeviceStatus { Active => "active", Revoked =>
 
 /// `User`: component schema for `User`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct User {
     /// `id` (required).
     pub id: String,
@@ -5246,13 +5386,13 @@ pub struct User {
     pub backup_code_enabled: bool,
     /// `mfa_enabled_at` (required, nullable).
     #[serde(default)]
-    pub mfa_enabled_at: Option<i64>,
+    pub mfa_enabled_at: Option<clerk_core::Timestamp>,
     /// `mfa_disabled_at` (required, nullable).
     #[serde(default)]
-    pub mfa_disabled_at: Option<i64>,
+    pub mfa_disabled_at: Option<clerk_core::Timestamp>,
     /// `password_last_updated_at` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub password_last_updated_at: Option<i64>,
+    pub password_last_updated_at: Option<clerk_core::Timestamp>,
     /// `external_accounts` (required).
     #[serde(default)]
     pub external_accounts: Vec<ExternalAccountWithVerification>,
@@ -5267,7 +5407,7 @@ pub struct User {
     pub organization_memberships: Option<Vec<OrganizationMembership>>,
     /// `last_sign_in_at` (required, nullable).
     #[serde(default)]
-    pub last_sign_in_at: Option<i64>,
+    pub last_sign_in_at: Option<clerk_core::Timestamp>,
     /// `banned` (required).
     pub banned: bool,
     /// `locked` (required).
@@ -5282,9 +5422,9 @@ pub struct User {
     #[serde(default)]
     pub verification_attempts_remaining: Option<i64>,
     /// `updated_at` (required).
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
     /// `created_at` (required).
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `delete_self_enabled` (required).
     pub delete_self_enabled: bool,
     /// `create_organization_enabled` (required).
@@ -5294,10 +5434,10 @@ pub struct User {
     pub create_organizations_limit: Option<i64>,
     /// `last_active_at` (required, nullable).
     #[serde(default)]
-    pub last_active_at: Option<i64>,
+    pub last_active_at: Option<clerk_core::Timestamp>,
     /// `legal_accepted_at` (required, nullable).
     #[serde(default)]
-    pub legal_accepted_at: Option<i64>,
+    pub legal_accepted_at: Option<clerk_core::Timestamp>,
     /// `bypass_client_trust` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bypass_client_trust: Option<bool>,
@@ -5308,6 +5448,7 @@ pub struct User {
 
 /// `UserOrganizationInvitation`: component schema for `OrganizationInvitationWithPublicOrganizationData`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct UserOrganizationInvitation {
     /// `object` (required).
     pub object: String,
@@ -5342,11 +5483,11 @@ pub struct UserOrganizationInvitation {
     pub url: Option<String>,
     /// `expires_at` (required, nullable).
     #[serde(default)]
-    pub expires_at: Option<i64>,
+    pub expires_at: Option<clerk_core::Timestamp>,
     /// `created_at` (required).
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
     /// `public_organization_data` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_organization_data: Option<InvitationOrganizationData>,
@@ -5364,6 +5505,7 @@ pub struct UserOrganizationInvitations {
 
 /// `VerificationAdmin`: component schema for `VerificationAdmin`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct VerificationAdmin {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5377,7 +5519,7 @@ pub struct VerificationAdmin {
     pub attempts: Option<i64>,
     /// `expire_at` (required, nullable).
     #[serde(default)]
-    pub expire_at: Option<i64>,
+    pub expire_at: Option<clerk_core::Timestamp>,
     /// `verified_at_client` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified_at_client: Option<String>,
@@ -5399,6 +5541,7 @@ crate::macros::string_enum!(VerificationAdminStrategy { Admin => "admin", });
 
 /// `VerificationEmailLink`: component schema for `VerificationEmailLink`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct VerificationEmailLink {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5412,7 +5555,7 @@ pub struct VerificationEmailLink {
     pub attempts: Option<i64>,
     /// `expire_at` (required, nullable).
     #[serde(default)]
-    pub expire_at: Option<i64>,
+    pub expire_at: Option<clerk_core::Timestamp>,
     /// `verified_at_client` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified_at_client: Option<String>,
@@ -5434,6 +5577,7 @@ crate::macros::string_enum!(VerificationEmailLinkStrategy { EmailLink => "email_
 
 /// `VerificationFromOAuth`: component schema for `VerificationFromOAuth`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct VerificationFromOAuth {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5447,7 +5591,7 @@ pub struct VerificationFromOAuth {
     pub error: Option<ClerkError>,
     /// `expire_at` (required, nullable).
     #[serde(default)]
-    pub expire_at: Option<i64>,
+    pub expire_at: Option<clerk_core::Timestamp>,
     /// `attempts` (required, nullable).
     #[serde(default)]
     pub attempts: Option<i64>,
@@ -5474,6 +5618,7 @@ crate::macros::string_enum!(VerificationFromOAuthStatus { Unverified => "unverif
 
 /// `VerificationGoogleOneTap`: component schema for `VerificationGoogleOneTap`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct VerificationGoogleOneTap {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5484,7 +5629,7 @@ pub struct VerificationGoogleOneTap {
     pub strategy: VerificationGoogleOneTapStrategy,
     /// `expire_at` (required, nullable).
     #[serde(default)]
-    pub expire_at: Option<i64>,
+    pub expire_at: Option<clerk_core::Timestamp>,
     /// `attempts` (required, nullable).
     #[serde(default)]
     pub attempts: Option<i64>,
@@ -5512,6 +5657,7 @@ crate::macros::string_enum!(VerificationGoogleOneTapStrategy { GoogleOneTap => "
 
 /// `VerificationOAuth`: component schema for `VerificationOAuth`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct VerificationOAuth {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5527,7 +5673,7 @@ pub struct VerificationOAuth {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ClerkError>,
     /// `expire_at` (required).
-    pub expire_at: i64,
+    pub expire_at: clerk_core::Timestamp,
     /// `attempts` (required, nullable).
     #[serde(default)]
     pub attempts: Option<i64>,
@@ -5538,6 +5684,7 @@ pub struct VerificationOAuth {
 
 /// `VerificationOtp`: component schema for `VerificationOtp`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct VerificationOtp {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5551,7 +5698,7 @@ pub struct VerificationOtp {
     pub attempts: Option<i64>,
     /// `expire_at` (required, nullable).
     #[serde(default)]
-    pub expire_at: Option<i64>,
+    pub expire_at: Option<clerk_core::Timestamp>,
     /// `channel` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<String>,
@@ -5580,6 +5727,7 @@ crate::macros::string_enum!(VerificationOtpStrategy { PhoneCode => "phone_code",
 
 /// `VerificationPasskey`: component schema for `VerificationPasskey`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct VerificationPasskey {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5599,7 +5747,7 @@ pub struct VerificationPasskey {
     pub attempts: Option<i64>,
     /// `expire_at` (required, nullable).
     #[serde(default)]
-    pub expire_at: Option<i64>,
+    pub expire_at: Option<clerk_core::Timestamp>,
     /// `verified_at_client` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified_at_client: Option<String>,
@@ -5635,6 +5783,7 @@ crate::macros::string_enum!(VerificationPasskeyStrategy { Passkey => "passkey", 
 
 /// `VerificationResponse`: inline schema `VerificationResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct VerificationResponse {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5653,7 +5802,7 @@ pub struct VerificationResponse {
     pub attempts: Option<i64>,
     /// `expire_at` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expire_at: Option<i64>,
+    pub expire_at: Option<clerk_core::Timestamp>,
     /// `channel` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<String>,
@@ -5661,6 +5810,7 @@ pub struct VerificationResponse {
 
 /// `VerificationSaml`: component schema for `VerificationSaml`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct VerificationSaml {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5677,7 +5827,7 @@ pub struct VerificationSaml {
     pub error: Option<ClerkError>,
     /// `expire_at` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expire_at: Option<i64>,
+    pub expire_at: Option<clerk_core::Timestamp>,
     /// `attempts` (required, nullable).
     #[serde(default)]
     pub attempts: Option<i64>,
@@ -5724,6 +5874,7 @@ crate::macros::string_enum!(VerificationSamlStrategy { Saml => "saml", });
 
 /// `VerificationScim`: component schema for `VerificationScim`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct VerificationScim {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5737,7 +5888,7 @@ pub struct VerificationScim {
     pub attempts: Option<i64>,
     /// `expire_at` (required, nullable).
     #[serde(default)]
-    pub expire_at: Option<i64>,
+    pub expire_at: Option<clerk_core::Timestamp>,
 }
 
 /// String enum from the inline schema `VerificationScimStrategy`.
@@ -5776,6 +5927,7 @@ crate::macros::string_enum!(VerificationStatus { Unverified => "unverified", Ver
 
 /// `VerificationTicket`: component schema for `VerificationTicket`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct VerificationTicket {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5789,7 +5941,7 @@ pub struct VerificationTicket {
     pub attempts: Option<i64>,
     /// `expire_at` (required, nullable).
     #[serde(default)]
-    pub expire_at: Option<i64>,
+    pub expire_at: Option<clerk_core::Timestamp>,
     /// `verified_at_client` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified_at_client: Option<String>,
@@ -5829,6 +5981,7 @@ crate::macros::string_enum!(VerificationTicketStrategy { Ticket => "ticket", });
 
 /// `VerificationWeb3`: component schema for `VerificationWeb3`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct VerificationWeb3 {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5848,7 +6001,7 @@ pub struct VerificationWeb3 {
     pub attempts: Option<i64>,
     /// `expire_at` (required, nullable).
     #[serde(default)]
-    pub expire_at: Option<i64>,
+    pub expire_at: Option<clerk_core::Timestamp>,
     /// `verified_at_client` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified_at_client: Option<String>,
@@ -5892,6 +6045,7 @@ crate::macros::string_enum!(VerifiedStatus { Verified => "verified", });
 
 /// `WaitlistEntry`: component schema for `WaitlistEntry`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct WaitlistEntry {
     /// `object` (required).
     pub object: String,
@@ -5905,9 +6059,9 @@ pub struct WaitlistEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_locked: Option<bool>,
     /// `created_at` (required).
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
     /// `invitation` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invitation: Option<Invitation>,
@@ -5935,6 +6089,7 @@ crate::macros::string_enum!(WaitlistEntryStatus { Pending => "pending", Invited 
 
 /// `Web3Wallet`: component schema for `Web3Wallet`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct Web3Wallet {
     /// `id` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5947,9 +6102,9 @@ pub struct Web3Wallet {
     #[serde(default)]
     pub verification: Option<Web3WalletVerification>,
     /// `created_at` (required).
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
 }
 
 /// One of several shapes, from the inline schema `Web3WalletVerification`.

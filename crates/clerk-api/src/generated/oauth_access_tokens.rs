@@ -158,6 +158,7 @@ crate::macros::untagged_union!(VerifyOAuthAccessTokenResponse { Variant1 ["objec
 
 /// `VerifyOAuthAccessTokenResponseVariant1`: inline schema `VerifyOAuthAccessTokenResponseVariant1`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct VerifyOAuthAccessTokenResponseVariant1 {
     /// `object` (required).
     pub object: String,
@@ -181,15 +182,14 @@ pub struct VerifyOAuthAccessTokenResponseVariant1 {
     #[serde(default, deserialize_with = "crate::wire::opt_whole")]
     pub expiration: Option<i64>,
     /// `created_at` (required).
-    #[serde(deserialize_with = "crate::wire::whole")]
-    pub created_at: i64,
+    pub created_at: clerk_core::Timestamp,
     /// `updated_at` (required).
-    #[serde(deserialize_with = "crate::wire::whole")]
-    pub updated_at: i64,
+    pub updated_at: clerk_core::Timestamp,
 }
 
 /// `VerifyOAuthAccessTokenResponseVariant2`: inline schema `VerifyOAuthAccessTokenResponseVariant2`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct VerifyOAuthAccessTokenResponseVariant2 {
     /// `active` (required).
     pub active: bool,

@@ -3644,6 +3644,90 @@ impl CreateOrganizationInvitationBulkItem {
             notify: None,
         }
     }
+
+    /// Sets `inviter_user_id`.
+    #[must_use]
+    pub fn inviter_user_id(mut self, value: impl Into<String>) -> Self {
+        self.inviter_user_id = Some(Some(value.into()));
+        self
+    }
+
+    /// Sends `inviter_user_id: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_inviter_user_id(mut self) -> Self {
+        self.inviter_user_id = Some(None);
+        self
+    }
+
+    /// Sets `public_metadata`.
+    #[must_use]
+    pub fn public_metadata(mut self, value: serde_json::Value) -> Self {
+        self.public_metadata = Some(Some(value));
+        self
+    }
+
+    /// Sends `public_metadata: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_public_metadata(mut self) -> Self {
+        self.public_metadata = Some(None);
+        self
+    }
+
+    /// Sets `private_metadata`.
+    #[must_use]
+    pub fn private_metadata(mut self, value: serde_json::Value) -> Self {
+        self.private_metadata = Some(Some(value));
+        self
+    }
+
+    /// Sends `private_metadata: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_private_metadata(mut self) -> Self {
+        self.private_metadata = Some(None);
+        self
+    }
+
+    /// Sets `redirect_url`.
+    #[must_use]
+    pub fn redirect_url(mut self, value: impl Into<String>) -> Self {
+        self.redirect_url = Some(Some(value.into()));
+        self
+    }
+
+    /// Sends `redirect_url: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_redirect_url(mut self) -> Self {
+        self.redirect_url = Some(None);
+        self
+    }
+
+    /// Sets `expires_in_days`.
+    #[must_use]
+    pub fn expires_in_days(mut self, value: i64) -> Self {
+        self.expires_in_days = Some(Some(value));
+        self
+    }
+
+    /// Sends `expires_in_days: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_expires_in_days(mut self) -> Self {
+        self.expires_in_days = Some(None);
+        self
+    }
+
+    /// Sets `notify`.
+    #[must_use]
+    pub fn notify(mut self, value: bool) -> Self {
+        self.notify = Some(Some(value));
+        self
+    }
+
+    /// Sends `notify: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_notify(mut self) -> Self {
+        self.notify = Some(None);
+        self
+    }
 }
 
 /// `CreateOrganizationMembershipBody`: request body of `CreateOrganizationMembership`.

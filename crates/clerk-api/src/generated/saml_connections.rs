@@ -846,6 +846,34 @@ impl CreateSamlConnectionAttributeMapping {
             last_name: None,
         }
     }
+
+    /// Sets `user_id`.
+    #[must_use]
+    pub fn user_id(mut self, value: impl Into<String>) -> Self {
+        self.user_id = Some(value.into());
+        self
+    }
+
+    /// Sets `email_address`.
+    #[must_use]
+    pub fn email_address(mut self, value: impl Into<String>) -> Self {
+        self.email_address = Some(value.into());
+        self
+    }
+
+    /// Sets `first_name`.
+    #[must_use]
+    pub fn first_name(mut self, value: impl Into<String>) -> Self {
+        self.first_name = Some(value.into());
+        self
+    }
+
+    /// Sets `last_name`.
+    #[must_use]
+    pub fn last_name(mut self, value: impl Into<String>) -> Self {
+        self.last_name = Some(value.into());
+        self
+    }
 }
 
 /// `CreateSamlConnectionBody`: request body of `CreateSAMLConnection`.
@@ -927,6 +955,13 @@ impl CreateSamlConnectionLoginHint {
     pub fn new(mode: crate::models::LoginHintMode) -> Self {
         Self { mode, source: None }
     }
+
+    /// Sets `source`.
+    #[must_use]
+    pub fn source(mut self, value: impl Into<String>) -> Self {
+        self.source = Some(value.into());
+        self
+    }
 }
 
 /// String enum from the inline schema `CreateSamlConnectionProvider`.
@@ -975,6 +1010,34 @@ impl UpdateSamlConnectionAttributeMapping {
             first_name: None,
             last_name: None,
         }
+    }
+
+    /// Sets `user_id`.
+    #[must_use]
+    pub fn user_id(mut self, value: impl Into<String>) -> Self {
+        self.user_id = Some(value.into());
+        self
+    }
+
+    /// Sets `email_address`.
+    #[must_use]
+    pub fn email_address(mut self, value: impl Into<String>) -> Self {
+        self.email_address = Some(value.into());
+        self
+    }
+
+    /// Sets `first_name`.
+    #[must_use]
+    pub fn first_name(mut self, value: impl Into<String>) -> Self {
+        self.first_name = Some(value.into());
+        self
+    }
+
+    /// Sets `last_name`.
+    #[must_use]
+    pub fn last_name(mut self, value: impl Into<String>) -> Self {
+        self.last_name = Some(value.into());
+        self
     }
 }
 
@@ -1085,5 +1148,12 @@ impl UpdateSamlConnectionLoginHint {
     /// A value with the required fields set and every optional field unset.
     pub fn new(mode: crate::models::LoginHintMode) -> Self {
         Self { mode, source: None }
+    }
+
+    /// Sets `source`.
+    #[must_use]
+    pub fn source(mut self, value: impl Into<String>) -> Self {
+        self.source = Some(value.into());
+        self
     }
 }

@@ -985,6 +985,20 @@ impl CreateScimDirectoryGroupRoleMappingsItem {
             precedence: None,
         }
     }
+
+    /// Sets `scim_group_display_name`.
+    #[must_use]
+    pub fn scim_group_display_name(mut self, value: impl Into<String>) -> Self {
+        self.scim_group_display_name = Some(value.into());
+        self
+    }
+
+    /// Sets `precedence`.
+    #[must_use]
+    pub fn precedence(mut self, value: i64) -> Self {
+        self.precedence = Some(value);
+        self
+    }
 }
 
 /// `CreateScimGroupRoleMappingBody`: request body of `CreateSCIMGroupRoleMapping`.

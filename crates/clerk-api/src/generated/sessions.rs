@@ -784,6 +784,7 @@ impl CreateSessionTokenFromTemplateBody {
 
 /// `CreateSessionTokenFromTemplateResponse`: inline schema `CreateSessionTokenFromTemplateResponse`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CreateSessionTokenFromTemplateResponse {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -804,6 +805,7 @@ impl std::fmt::Debug for CreateSessionTokenFromTemplateResponse {
 
 /// `CreateSessionTokenResponse`: inline schema `CreateSessionTokenResponse`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct CreateSessionTokenResponse {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -4225,6 +4225,7 @@ impl CreateUserBody {
 
 /// `DeleteBackupCodeResponse`: inline schema `DeleteBackupCodeResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct DeleteBackupCodeResponse {
     /// `user_id` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4233,6 +4234,7 @@ pub struct DeleteBackupCodeResponse {
 
 /// `DeleteTotpResponse`: inline schema `DeleteTotpResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct DeleteTotpResponse {
     /// `user_id` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4241,6 +4243,7 @@ pub struct DeleteTotpResponse {
 
 /// `DisableMfaResponse`: inline schema `DisableMfaResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct DisableMfaResponse {
     /// `user_id` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4249,6 +4252,7 @@ pub struct DisableMfaResponse {
 
 /// `GetOAuthAccessTokenItem`: inline schema `GetOAuthAccessTokenItem`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct GetOAuthAccessTokenItem {
     /// `object` (required).
     pub object: String,
@@ -4260,7 +4264,7 @@ pub struct GetOAuthAccessTokenItem {
     pub token: String,
     /// `expires_at` (required, nullable).
     #[serde(default)]
-    pub expires_at: Option<i64>,
+    pub expires_at: Option<clerk_core::Timestamp>,
     /// `provider` (required).
     pub provider: String,
     /// `public_metadata` (required).
@@ -4662,6 +4666,7 @@ impl VerifyPasswordBody {
 
 /// `VerifyPasswordResponse`: inline schema `VerifyPasswordResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct VerifyPasswordResponse {
     /// `verified` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4693,6 +4698,7 @@ impl VerifyTotpBody {
 
 /// `VerifyTotpResponse`: inline schema `VerifyTotpResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(docsrs, not(feature = "__exhaustive-models")), non_exhaustive)]
 pub struct VerifyTotpResponse {
     /// `verified` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]

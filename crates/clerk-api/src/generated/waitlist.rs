@@ -569,6 +569,20 @@ impl CreateBulkWaitlistEntriesItem {
             notify: None,
         }
     }
+
+    /// Sets `notify`.
+    #[must_use]
+    pub fn notify(mut self, value: bool) -> Self {
+        self.notify = Some(Some(value));
+        self
+    }
+
+    /// Sends `notify: null`, clearing the stored value.
+    #[must_use]
+    pub fn clear_notify(mut self) -> Self {
+        self.notify = Some(None);
+        self
+    }
 }
 
 /// `CreateWaitlistEntryBody`: request body of `CreateWaitlistEntry`.

@@ -542,7 +542,7 @@ async fn cancel_subscription_item_with_end_now() {
         .unwrap();
     mock.assert_async().await;
     assert_eq!(i.status, CommerceSubscriptionItemStatus::Canceled);
-    assert_eq!(i.canceled_at, Some(T1));
+    assert_eq!(i.canceled_at, Some(T1.into()));
 }
 
 #[tokio::test]

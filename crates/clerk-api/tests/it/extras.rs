@@ -81,7 +81,8 @@ async fn sessions_verify_posts_the_token() {
 
     let s = clerk
         .sessions()
-        .verify("sess_2abc", "eyJhbGciOiJSUzI1NiJ9.session.sig")
+        .verify("sess_2abc")
+        .token("eyJhbGciOiJSUzI1NiJ9.session.sig")
         .await
         .unwrap();
     mock.assert_async().await;
@@ -98,9 +99,40 @@ async fn sessions_verify_encodes_the_id_and_reports_errors() {
         .respond_error(404, "resource_not_found", "trace_verify")
         .create_async()
         .await;
-    let err = clerk.sessions().verify("sess/2abc", "t").await.unwrap_err();
+    let err = clerk
+        .sessions()
+        .verify("sess/2abc")
+        .token("t")
+        .await
+        .unwrap_err();
     mock.assert_async().await;
     assert_not_found(&err, "trace_verify");
+    assert_eq!(
+        err.to_string(),
+        "404 resource_not_found on POST /sessions/{session_id}/verify: The requested resource could not be found. [trace trace_verify]"
+    );
+}
+
+#[tokio::test]
+async fn sessions_verify_without_a_token_fails_before_io() {
+    let (mut server, clerk) = setup().await;
+    let stray = server
+        .mock("POST", Matcher::Any)
+        .expect(0)
+        .create_async()
+        .await;
+    let err = clerk.sessions().verify("sess_2abc").await.unwrap_err();
+    assert_invalid_request(&err);
+    let clerk_api::Error::InvalidRequest(invalid) = &err else {
+        unreachable!()
+    };
+    assert_eq!(
+        invalid.kind(),
+        &clerk_api::InvalidRequestKind::MissingParam {
+            name: "token".to_owned()
+        }
+    );
+    stray.assert_async().await;
 }
 
 #[tokio::test]
@@ -141,7 +173,8 @@ async fn beta_features_change_domain() {
         .await;
     clerk
         .beta_features()
-        .change_domain("https://example.org", Some(false))
+        .change_domain("https://example.org")
+        .is_secondary(false)
         .await
         .unwrap();
     with_flag.assert_async().await;
@@ -153,7 +186,7 @@ async fn beta_features_change_domain() {
         .await;
     clerk
         .beta_features()
-        .change_domain("https://example.com", None)
+        .change_domain("https://example.com")
         .await
         .unwrap();
     without_flag.assert_async().await;
@@ -177,8 +210,8 @@ async fn emails_create_sends_the_message_and_idempotency_key() {
 
     let sent = clerk
         .emails()
-        .create(message, Some("welcome-user_2ada-1"))
-        .unwrap()
+        .create(message)
+        .idempotency_key("welcome-user_2ada-1")
         .await
         .unwrap();
     mock.assert_async().await;
@@ -197,11 +230,7 @@ async fn emails_create_without_idempotency_key_sends_no_header() {
         .await;
     clerk
         .emails()
-        .create(
-            json!({ "to": { "address": "bob@example.com" }, "subject": "Hi", "body": "Hi" }),
-            None,
-        )
-        .unwrap()
+        .create(json!({ "to": { "address": "bob@example.com" }, "subject": "Hi", "body": "Hi" }))
         .await
         .unwrap();
     mock.assert_async().await;
@@ -210,27 +239,32 @@ async fn emails_create_without_idempotency_key_sends_no_header() {
 #[tokio::test]
 async fn emails_create_rejects_bad_idempotency_keys_before_io() {
     let (mut server, clerk) = setup().await;
-    let stray = server
-        .mock("POST", Matcher::Any)
-        .expect(0)
+    let longest = "k".repeat(255);
+    // Only the longest valid key reaches the server.
+    let accepted = expect(&mut server, "POST", "/v1/email")
+        .match_header("idempotency-key", longest.as_str())
+        .respond(200, &email_json("ema_2abc", "queued"))
+        .expect(1)
         .create_async()
         .await;
     let too_long = "k".repeat(256);
     for key in ["", "has space", "semi;colon", "ünïcode", too_long.as_str()] {
         let err = clerk
             .emails()
-            .create(json!({ "subject": "x" }), Some(key))
+            .create(json!({ "subject": "x" }))
+            .idempotency_key(key)
+            .await
             .unwrap_err();
         assert_invalid_request(&err);
+        assert!(err.to_string().contains("idempotency key"), "{err}");
     }
-    // The longest valid key is accepted.
-    assert!(
-        clerk
-            .emails()
-            .create(json!({}), Some("k".repeat(255).as_str()))
-            .is_ok()
-    );
-    stray.assert_async().await;
+    clerk
+        .emails()
+        .create(json!({}))
+        .idempotency_key(&longest)
+        .await
+        .unwrap();
+    accepted.assert_async().await;
 }
 
 #[tokio::test]
@@ -248,12 +282,7 @@ async fn emails_create_batch() {
         )
         .create_async()
         .await;
-    let out = clerk
-        .emails()
-        .create_batch(messages)
-        .unwrap()
-        .await
-        .unwrap();
+    let out = clerk.emails().create_batch(messages).await.unwrap();
     mock.assert_async().await;
     assert_eq!(out["data"][1]["id"], "ema_2b");
 }
@@ -261,16 +290,25 @@ async fn emails_create_batch() {
 #[tokio::test]
 async fn emails_create_batch_needs_1_to_100_messages() {
     let (mut server, clerk) = setup().await;
-    let stray = server
-        .mock("POST", Matcher::Any)
-        .expect(0)
+    // Only the batch of 100 reaches the server.
+    let accepted = expect(&mut server, "POST", "/v1/email/batch")
+        .json_body(json!({ "messages": vec![json!({}); 100] }))
+        .respond(200, &json!({ "data": [] }))
+        .expect(1)
         .create_async()
         .await;
-    assert_invalid_request(&clerk.emails().create_batch(Vec::new()).unwrap_err());
+    let err = clerk.emails().create_batch(Vec::new()).await.unwrap_err();
+    assert_invalid_request(&err);
     let too_many = vec![json!({ "subject": "x" }); 101];
-    assert_invalid_request(&clerk.emails().create_batch(too_many).unwrap_err());
-    assert!(clerk.emails().create_batch(vec![json!({}); 100]).is_ok());
-    stray.assert_async().await;
+    let err = clerk.emails().create_batch(too_many).await.unwrap_err();
+    assert_invalid_request(&err);
+    assert!(err.to_string().contains("not 101"), "{err}");
+    clerk
+        .emails()
+        .create_batch(vec![json!({}); 100])
+        .await
+        .unwrap();
+    accepted.assert_async().await;
 }
 
 #[tokio::test]

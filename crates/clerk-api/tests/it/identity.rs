@@ -298,9 +298,9 @@ async fn bulk_invitations_send_a_json_array() {
         )
         .create_async()
         .await;
-    let mut b = CreateBulkInvitationsItem::new("b@example.com".into());
-    b.notify = Some(Some(false));
-    b.expires_in_days = Some(None);
+    let b = CreateBulkInvitationsItem::new("b@example.com".into())
+        .notify(false)
+        .clear_expires_in_days();
     let page = clerk
         .invitations()
         .create_bulk(vec![
@@ -412,8 +412,7 @@ async fn waitlist_operations() {
         .unwrap();
     assert_eq!(page.data[0].status, WaitlistEntryStatus::Pending);
     api.create("early@example.com").notify(false).await.unwrap();
-    let mut b = CreateBulkWaitlistEntriesItem::new("b@example.com".into());
-    b.notify = Some(Some(true));
+    let b = CreateBulkWaitlistEntriesItem::new("b@example.com".into()).notify(true);
     let page = api
         .create_bulk(vec![
             CreateBulkWaitlistEntriesItem::new("a@example.com".into()),
@@ -740,12 +739,14 @@ async fn enterprise_connections_crud() {
         LoginHintMode::CustomAttribute
     );
 
-    let mut saml = CreateEnterpriseConnectionSaml::new();
-    saml.idp_metadata_url = Some(Some("https://acme.okta.com/metadata".into()));
-    saml.allow_idp_initiated = Some(None);
-    let mut hint = CreateEnterpriseConnectionSamlLoginHint::new(LoginHintMode::CustomAttribute);
-    hint.source = Some("login_hint".into());
-    saml.login_hint = Some(Some(hint));
+    // Nested request objects have chainable setters: no `Some(Some(…))` by hand.
+    let saml = CreateEnterpriseConnectionSaml::new()
+        .idp_metadata_url("https://acme.okta.com/metadata")
+        .clear_allow_idp_initiated()
+        .login_hint(
+            CreateEnterpriseConnectionSamlLoginHint::new(LoginHintMode::CustomAttribute)
+                .source("login_hint"),
+        );
     let c = api
         .create("Acme Okta")
         .provider(CreateEnterpriseConnectionProvider::SamlOkta)

@@ -450,7 +450,7 @@ async fn proxy_check_verify() {
         .unwrap();
     mock.assert_async().await;
     assert!(p.successful);
-    assert_eq!(p.last_run_at, Some(T1));
+    assert_eq!(p.last_run_at, Some(T1.into()));
 }
 
 #[tokio::test]

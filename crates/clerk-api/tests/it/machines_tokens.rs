@@ -521,7 +521,7 @@ async fn create_api_key_without_v1() {
     assert_eq!(k.id, "ak_2ci");
     assert_eq!(k.type_, "api_key");
     assert_eq!(k.secret, "ak_live_0123456789");
-    assert_eq!(k.last_used_at, Some(T1));
+    assert_eq!(k.last_used_at, Some(T1.into()));
     assert_eq!(k.expiration, None);
 }
 

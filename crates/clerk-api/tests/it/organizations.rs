@@ -629,10 +629,10 @@ async fn create_organization_invitations_in_bulk() {
     .create_async()
     .await;
 
-    let mut eve =
-        CreateOrganizationInvitationBulkItem::new("eve@example.com".into(), "org:admin".into());
-    eve.inviter_user_id = Some(Some("user_2ada".into()));
-    eve.notify = Some(None);
+    let eve =
+        CreateOrganizationInvitationBulkItem::new("eve@example.com".into(), "org:admin".into())
+            .inviter_user_id("user_2ada")
+            .clear_notify();
     let page = clerk
         .organizations()
         .invitations()

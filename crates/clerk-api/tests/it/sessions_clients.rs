@@ -272,7 +272,7 @@ async fn get_token_without_template_hits_tokens() {
         .create_async()
         .await;
 
-    let t = clerk.sessions().get_token("sess_2abc", None).await.unwrap();
+    let t = clerk.sessions().get_token("sess_2abc").await.unwrap();
     mock.assert_async().await;
     stray.assert_async().await;
     assert_eq!(t.jwt.as_deref(), Some(JWT));
@@ -294,7 +294,8 @@ async fn get_token_with_template_and_lifetime() {
 
     let t = clerk
         .sessions()
-        .get_token("sess_2abc", Some("my template"))
+        .get_token("sess_2abc")
+        .template("my template")
         .expires_in_seconds(60)
         .await
         .unwrap();
@@ -312,7 +313,8 @@ async fn get_token_for_unknown_template_is_an_api_error() {
         .await;
     let err = clerk
         .sessions()
-        .get_token("sess_2abc", Some("nope"))
+        .get_token("sess_2abc")
+        .template("nope")
         .await
         .unwrap_err();
     mock.assert_async().await;
@@ -329,7 +331,8 @@ async fn get_token_rejects_a_dot_dot_template_without_a_request() {
         .await;
     let err = clerk
         .sessions()
-        .get_token("sess_2abc", Some(".."))
+        .get_token("sess_2abc")
+        .template("..")
         .await
         .unwrap_err();
     assert_invalid_request(&err);

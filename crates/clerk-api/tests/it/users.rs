@@ -40,7 +40,7 @@ async fn get_user_decodes_a_realistic_user() {
         user.private_metadata,
         Some(json!({ "stripe_id": "cus_123" }))
     );
-    assert_eq!(user.last_sign_in_at, Some(T1));
+    assert_eq!(user.last_sign_in_at, Some(T1.into()));
     assert_eq!(user.verification_attempts_remaining, Some(100));
     assert_eq!(user.created_at, T0);
 
@@ -639,7 +639,7 @@ async fn oauth_access_tokens_are_paginated() {
     let token = &page.data[0];
     assert_eq!(token.token, "ya29.a0AfH6SM");
     assert_eq!(token.provider, "oauth_google");
-    assert_eq!(token.expires_at, Some(T1));
+    assert_eq!(token.expires_at, Some(T1.into()));
     assert_eq!(
         token.scopes.as_deref(),
         Some(
@@ -993,7 +993,7 @@ async fn trusted_devices_list_and_revoke() {
         .await
         .unwrap();
     assert_eq!(d.status, clerk_api::models::TrustedDeviceStatus::Revoked);
-    assert_eq!(d.revoked_at, Some(T1));
+    assert_eq!(d.revoked_at, Some(T1.into()));
     list.assert_async().await;
     revoke.assert_async().await;
 }

@@ -166,7 +166,7 @@ async fn a_silent_server_is_bounded_by_the_call_budget() {
     assert_eq!(server.requests.load(Ordering::SeqCst), 3);
     assert!(
         err.to_string()
-            .starts_with("Clerk API call timed out after 5.0 s (3 attempts)"),
+            .starts_with("Clerk API call GET /users timed out after 5.0 s (3 attempts)"),
         "{err}"
     );
 }

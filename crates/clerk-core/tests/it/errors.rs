@@ -44,7 +44,7 @@ async fn not_found_decodes_clerk_error_body() {
 
     assert!(err.is_not_found());
     assert!(!err.is_unauthorized() && !err.is_rate_limited() && !err.is_server_error());
-    assert_eq!(err.status(), Some(404));
+    assert_eq!(err.status(), Some(http::StatusCode::NOT_FOUND));
     assert_eq!(err.first_code(), Some("resource_not_found"));
     assert!(err.has_code("resource_not_found"));
     assert!(!err.has_code("other"));
@@ -58,8 +58,14 @@ async fn not_found_decodes_clerk_error_body() {
     assert_eq!(api.errors(), &[expected]);
     assert_eq!(
         err.to_string(),
-        "Clerk API error 404 (resource_not_found: User not found) [trace trace_abc]"
+        "404 resource_not_found on GET /users/{user_id}: User not found [trace trace_abc]"
     );
+    // The operation names the call by its template: no id from the request.
+    let operation = err.operation().expect("the failed operation");
+    assert_eq!(operation.method(), Method::GET);
+    assert_eq!(operation.path_template(), "/users/{user_id}");
+    assert_eq!(api.operation(), Some(operation));
+    assert!(!err.to_string().contains("user_missing"), "{err}");
     assert!(clock.sleeps().is_empty(), "404 must not be retried");
 }
 
@@ -132,13 +138,13 @@ async fn html_bad_gateway_is_an_api_error_without_clerk_errors() {
         .unwrap_err();
     mock.assert_async().await;
     let api = err.api_error().unwrap();
-    assert_eq!(api.status(), 502);
+    assert_eq!(api.status(), http::StatusCode::BAD_GATEWAY);
     assert!(api.errors().is_empty());
     assert_eq!(api.first_code(), None);
     assert_eq!(api.trace_id(), None);
     assert_eq!(api.body_snippet(), html);
     assert!(err.is_server_error());
-    assert_eq!(err.to_string(), "Clerk API error 502 (Bad Gateway)");
+    assert_eq!(err.to_string(), "502 Bad Gateway on GET /users");
 }
 
 #[derive(Debug, Deserialize)]
@@ -185,7 +191,14 @@ async fn decode_error_names_the_failing_field_and_shows_the_body() {
     assert_eq!(decode.path(), Some("data[3].email_addresses[0].id"));
     assert!(decode.message().contains("invalid type: integer `42`"));
     assert_eq!(decode.body_snippet(), body);
-    assert!(err.to_string().contains("data[3].email_addresses[0].id"));
+    assert!(
+        err.to_string().starts_with(
+            "failed to decode the Clerk API response to GET /users (status 200) \
+             at `data[3].email_addresses[0].id`: invalid type"
+        ),
+        "{err}"
+    );
+    assert_eq!(decode.operation(), err.operation());
     assert_eq!(err.status(), None);
 }
 

@@ -208,7 +208,7 @@ async fn a_failing_page_yields_its_error_once_then_ends() {
     assert_eq!(items.len(), 3);
     assert_eq!(ids(&items[..2]), ["user_0", "user_1"]);
     let err = items[2].as_ref().unwrap_err();
-    assert_eq!(err.status(), Some(500));
+    assert_eq!(err.status(), Some(http::StatusCode::INTERNAL_SERVER_ERROR));
     assert_eq!(err.first_code(), Some("internal_clerk_error"));
     first.assert_async().await;
     second.assert_async().await;

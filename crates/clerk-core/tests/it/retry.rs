@@ -102,7 +102,7 @@ async fn post_is_not_retried_on_service_unavailable() {
         .execute::<serde_json::Value>(Request::new(Method::POST, "/invitations"))
         .await
         .unwrap_err();
-    assert_eq!(err.status(), Some(503));
+    assert_eq!(err.status(), Some(http::StatusCode::SERVICE_UNAVAILABLE));
     assert!(clock.sleeps().is_empty());
     unavailable.assert_async().await;
 }
@@ -129,7 +129,7 @@ async fn persistent_bad_gateway_uses_exponential_backoff_then_gives_up() {
         .execute::<serde_json::Value>(Request::new(Method::PUT, "/users/u/metadata"))
         .await
         .unwrap_err();
-    assert_eq!(err.status(), Some(502));
+    assert_eq!(err.status(), Some(http::StatusCode::BAD_GATEWAY));
     assert_eq!(
         clock.sleeps(),
         vec![
@@ -159,7 +159,7 @@ async fn retries_disabled_means_one_attempt() {
         .execute::<serde_json::Value>(Request::new(Method::GET, "/users"))
         .await
         .unwrap_err();
-    assert_eq!(err.status(), Some(503));
+    assert_eq!(err.status(), Some(http::StatusCode::SERVICE_UNAVAILABLE));
     assert!(clock.sleeps().is_empty());
     unavailable.assert_async().await;
 }
@@ -214,6 +214,14 @@ async fn connect_failures_are_retried_even_for_post() {
     assert_eq!(transport.kind(), TransportErrorKind::Connect);
     assert!(std::error::Error::source(transport).is_some());
     assert!(!format!("{err:?} {err}").contains("SuperSecret"));
+    assert_eq!(
+        err.to_string(),
+        "could not connect to the Clerk API for POST /users (4 attempts)"
+    );
+    assert_eq!(
+        transport.operation().map(ToString::to_string).as_deref(),
+        Some("POST /users")
+    );
     // 4 attempts => 3 waits.
     assert_eq!(
         clock.sleeps(),

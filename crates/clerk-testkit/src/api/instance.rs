@@ -399,8 +399,8 @@ fn render_redirect(rec: &RedirectRec) -> clerk_api::models::RedirectUrl {
         object: "redirect_url".to_owned(),
         id: rec.id.clone(),
         url: rec.url.clone(),
-        created_at: rec.created_at,
-        updated_at: rec.updated_at,
+        created_at: rec.created_at.into(),
+        updated_at: rec.updated_at.into(),
     }
 }
 
@@ -529,8 +529,8 @@ fn render_sign_in_token(
         user_id: rec.user_id.clone(),
         token: with_token.then(|| rec.token.clone()),
         url: with_token.then(|| ticket_url(app, &rec.token)),
-        created_at: rec.created_at,
-        updated_at: rec.updated_at,
+        created_at: rec.created_at.into(),
+        updated_at: rec.updated_at.into(),
     }
 }
 
@@ -591,8 +591,8 @@ fn render_actor_token(
         actor: rec.actor.clone().unwrap_or_else(|| json!({})),
         token: with_token.then(|| rec.token.clone()),
         url: with_token.then(|| ticket_url(app, &rec.token)),
-        created_at: rec.created_at,
-        updated_at: rec.updated_at,
+        created_at: rec.created_at.into(),
+        updated_at: rec.updated_at.into(),
     }
 }
 

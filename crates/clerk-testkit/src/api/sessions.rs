@@ -658,8 +658,8 @@ fn render_client(st: &State, rec: &ClientRec, now: i64) -> clerk_api::models::Cl
         sign_up_id: None,
         last_active_session_id: rec.last_active_session_id.clone(),
         last_authentication_strategy: None,
-        updated_at: rec.updated_at,
-        created_at: rec.created_at,
+        updated_at: rec.updated_at.into(),
+        created_at: rec.created_at.into(),
     }
 }
 
@@ -732,8 +732,8 @@ fn render_template(rec: &JwtTemplateRec) -> clerk_api::models::JwtTemplate {
         allowed_clock_skew: rec.allowed_clock_skew,
         custom_signing_key: rec.custom_signing_key,
         signing_algorithm: rec.signing_algorithm.clone(),
-        created_at: rec.created_at,
-        updated_at: rec.updated_at,
+        created_at: rec.created_at.into(),
+        updated_at: rec.updated_at.into(),
     }
 }
 

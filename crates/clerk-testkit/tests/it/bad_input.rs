@@ -368,7 +368,7 @@ async fn unknown_routes_are_404_and_unimplemented_operations_501() {
     assert_eq!(json["errors"][0]["meta"]["operation_id"], "GetInstance");
     // Through the SDK: a typed error, never a fake success.
     let error = kit.tk.client().instance().get().await.unwrap_err();
-    assert_eq!(error.status(), Some(501));
+    assert_eq!(error.status(), Some(clerk::StatusCode::NOT_IMPLEMENTED));
     assert!(error.has_code("not_implemented"));
     // Unknown resources.
     let (status, _, json) = kit.send("GET", "/v1/users/user_missing", b"", &[]).await;

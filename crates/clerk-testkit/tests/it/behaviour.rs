@@ -34,7 +34,11 @@ fn code(error: &Error) -> (Option<u16>, String, Option<String>) {
         .and_then(|m| m.get("param_name"))
         .and_then(|p| p.as_str())
         .map(str::to_owned);
-    (error.status(), first.code.clone(), param)
+    (
+        error.status().map(|status| status.as_u16()),
+        first.code.clone(),
+        param,
+    )
 }
 
 /// RFC 6238 TOTP (SHA-1, 6 digits, 30 s), computed independently of the emulator.

@@ -104,7 +104,10 @@ where
     while let Some(result) = tasks.join_next().await {
         match result.unwrap() {
             Ok(()) => ok += 1,
-            Err(e) if e.status() == Some(422) && e.has_code("form_identifier_exists") => {
+            Err(e)
+                if e.status() == Some(clerk::StatusCode::UNPROCESSABLE_ENTITY)
+                    && e.has_code("form_identifier_exists") =>
+            {
                 exists += 1
             }
             Err(e) => panic!("unexpected error: {e:?}"),

@@ -48,7 +48,7 @@ async fn forced_5xx_statuses_are_retried_for_reads_only() {
     tk.faults()
         .inject(Fault::status(502).on_route("POST", "/users").times(1));
     let error = clerk.users().create().await.unwrap_err();
-    assert_eq!(error.status(), Some(502));
+    assert_eq!(error.status(), Some(clerk::StatusCode::BAD_GATEWAY));
     assert!(error.has_code("bad_gateway"));
     assert_eq!(user_count(&tk).await, 1);
 

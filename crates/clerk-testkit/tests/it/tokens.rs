@@ -234,7 +234,7 @@ async fn token_lifetime_template_tokens_and_revoked_sessions() {
         .template_name("nope")
         .await
         .unwrap_err();
-    assert_eq!(missing.status(), Some(404));
+    assert_eq!(missing.status(), Some(clerk::StatusCode::NOT_FOUND));
 
     clerk.sessions().revoke(&session.id).await.unwrap();
     let error = clerk
@@ -242,7 +242,7 @@ async fn token_lifetime_template_tokens_and_revoked_sessions() {
         .create_token(&session.id)
         .await
         .unwrap_err();
-    assert_eq!(error.status(), Some(404));
+    assert_eq!(error.status(), Some(clerk::StatusCode::NOT_FOUND));
     assert!(error.has_code("resource_not_found"));
     assert!(tk.session_token(&session.id).is_err());
 }
@@ -264,7 +264,7 @@ async fn machine_tokens_verify_remotely_until_revoked_or_expired() {
 
     // The instance key cannot mint M2M tokens.
     let refused = clerk.m2m_tokens().create().await.unwrap_err();
-    assert_eq!(refused.status(), Some(403));
+    assert_eq!(refused.status(), Some(clerk::StatusCode::FORBIDDEN));
 
     let token = clerk
         .m2m_tokens()
@@ -327,7 +327,7 @@ async fn machine_tokens_verify_remotely_until_revoked_or_expired() {
         .unwrap_err();
     assert_eq!(revoked.code(), MachineErrorCode::TokenInvalid);
     let raw = clerk.m2m_tokens().verify(&fresh.token).await.unwrap_err();
-    assert_eq!(raw.status(), Some(404));
+    assert_eq!(raw.status(), Some(clerk::StatusCode::NOT_FOUND));
 
     // Unknown tokens and a wrong secret key.
     assert_eq!(
@@ -475,6 +475,6 @@ async fn actor_tokens_start_impersonation_sessions() {
         tk.redeem_ticket(actor.token.as_deref().unwrap())
             .unwrap_err()
             .status(),
-        400
+        Some(clerk::StatusCode::BAD_REQUEST)
     );
 }

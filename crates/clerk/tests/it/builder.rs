@@ -149,3 +149,34 @@ fn builder_debug_hides_secrets() {
         assert!(!debug.contains(secret), "{secret} leaked: {debug}");
     }
 }
+
+/// The facade's names: `clerk::webhooks` is verification (as `clerk::auth::webhooks`), the
+/// Svix-app operations behind `clerk.webhooks()` are `clerk::svix`, and the resource modules
+/// and errors are reachable at the top.
+#[tokio::test]
+async fn facade_names_say_what_they_are() {
+    let mut server = mockito::Server::new_async().await;
+    let mock = server
+        .mock("POST", "/v1/webhooks/svix")
+        .match_header("authorization", format!("Bearer {SECRET}").as_str())
+        .with_header("content-type", "application/json")
+        .with_body(r#"{"svix_url":"https://app.svix.com/login#key=x"}"#)
+        .expect(1)
+        .create_async()
+        .await;
+    let clerk = Clerk::builder()
+        .secret_key(SECRET)
+        .api_url(server.url())
+        .build()
+        .unwrap();
+    let request: clerk::svix::CreateSvixAppRequest = clerk.webhooks().create_svix_app();
+    let app = request.await.unwrap();
+    mock.assert_async().await;
+    assert_eq!(app.svix_url, "https://app.svix.com/login#key=x");
+
+    #[cfg(feature = "webhooks")]
+    let _: Option<clerk::webhooks::Webhook> = None::<clerk::auth::webhooks::Webhook>;
+    let _: fn(&clerk::models::User) -> &str = |user| &user.id;
+    let _: Option<clerk::users::GetUserRequest> = None;
+    let _: Option<clerk::StatusCode> = Error::invalid_argument("x").status();
+}

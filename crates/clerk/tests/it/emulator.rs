@@ -261,7 +261,7 @@ async fn retries_recover_reads_spare_writes_and_honour_retry_after() {
         .email_address(["grace@example.com"])
         .await
         .unwrap_err();
-    assert_eq!(error.status(), Some(502));
+    assert_eq!(error.status(), Some(clerk::StatusCode::BAD_GATEWAY));
     assert_eq!(testkit.faults().hits(bad_gateway), Some(1));
     assert_eq!(clock.sleeps().len(), 2, "no new wait");
     let found = clerk
@@ -673,7 +673,7 @@ async fn a_webhook_receiver_gets_the_user_lifecycle() {
         WebhookEventData::UserUpdated(user) => {
             assert_eq!(user.id, ada.id);
             assert_eq!(user.last_name.as_deref(), Some("Lovelace"));
-            assert!(user.updated_at > ada.updated_at);
+            assert!(user.updated_at > ada.updated_at.into());
         }
         other => panic!("{other:?}"),
     }

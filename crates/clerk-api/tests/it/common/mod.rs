@@ -501,7 +501,7 @@ pub(crate) fn users(start: usize, n: usize) -> Value {
 /// Asserts a 404 Clerk error and returns it for further checks.
 pub(crate) fn assert_not_found(err: &clerk_api::Error, trace_id: &str) {
     assert!(err.is_not_found(), "expected a 404, got {err:?}");
-    assert_eq!(err.status(), Some(404));
+    assert_eq!(err.status(), Some(clerk_api::StatusCode::NOT_FOUND));
     assert!(err.has_code("resource_not_found"));
     assert_eq!(err.first_code(), Some("resource_not_found"));
     assert_eq!(err.trace_id(), Some(trace_id));

@@ -353,6 +353,7 @@ impl WebhookEventData {
 
 /// `BillingAmount`: from the component schema `BillingAmount` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BillingAmount {
     /// `amount` (required).
     #[serde(default, deserialize_with = "null_as_default")]
@@ -370,6 +371,7 @@ pub struct BillingAmount {
 
 /// `BillingPayee`: from the component schema `BillingPayee` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BillingPayee {
     /// `id` (required).
     #[serde(default, deserialize_with = "null_as_default")]
@@ -387,6 +389,7 @@ pub struct BillingPayee {
 
 /// `BillingPayerEventPayload`: from the component schema `BillingPayerEventPayload` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BillingPayerEventPayload {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -425,6 +428,7 @@ pub struct BillingPayerEventPayload {
 
 /// `BillingPaymentFailedReason`: from the component schema `BillingPaymentFailedReason` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BillingPaymentFailedReason {
     /// `code` (required).
     #[serde(default, deserialize_with = "null_as_default")]
@@ -436,6 +440,7 @@ pub struct BillingPaymentFailedReason {
 
 /// `BillingPaymentSource`: from the component schema `BillingPaymentSource` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BillingPaymentSource {
     /// `id` (required).
     #[serde(default, deserialize_with = "null_as_default")]
@@ -465,6 +470,7 @@ pub struct BillingPaymentSource {
 
 /// `BillingPlan`: from the component schema `BillingPlan` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BillingPlan {
     /// `id` (required).
     #[serde(default, deserialize_with = "null_as_default")]
@@ -488,6 +494,7 @@ pub struct BillingPlan {
 
 /// `BillingSeats`: from the component schema `BillingSeats` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BillingSeats {
     /// `quantity` (required, nullable).
     #[serde(default)]
@@ -496,6 +503,7 @@ pub struct BillingSeats {
 
 /// `BillingSubscriptionCredit`: from the component schema `BillingSubscriptionCredit` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BillingSubscriptionCredit {
     /// `amount` (required).
     #[serde(default, deserialize_with = "null_as_default")]
@@ -513,6 +521,7 @@ pub struct BillingSubscriptionCredit {
 
 /// `BillingSubscriptionCredits`: from the component schema `BillingSubscriptionCredits` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BillingSubscriptionCredits {
     /// `proration` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -527,6 +536,7 @@ pub struct BillingSubscriptionCredits {
 
 /// `BillingSubscriptionItem`: from the component schema `BillingSubscriptionItem` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BillingSubscriptionItem {
     /// `id` (required).
     #[serde(default, deserialize_with = "null_as_default")]
@@ -574,6 +584,7 @@ pub struct BillingSubscriptionItem {
 
 /// `BillingSubscriptionItemEventPayload`: from the component schema `BillingSubscriptionItemEventPayload` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BillingSubscriptionItemEventPayload {
     /// `object` (required).
     #[serde(default, deserialize_with = "null_as_default")]
@@ -621,6 +632,7 @@ pub struct BillingSubscriptionItemEventPayload {
 
 /// `BillingSubscriptionItemEventPlan`: from the component schema `BillingSubscriptionItemEventPlan` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BillingSubscriptionItemEventPlan {
     /// `id` (required).
     #[serde(default, deserialize_with = "null_as_default")]
@@ -647,6 +659,7 @@ pub struct BillingSubscriptionItemEventPlan {
 
 /// `BillingSubscriptionItemEventPlanUnitPrice`: from the component schema `BillingSubscriptionItemEventPlanUnitPrice` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BillingSubscriptionItemEventPlanUnitPrice {
     /// `name` (required).
     #[serde(default, deserialize_with = "null_as_default")]
@@ -661,6 +674,7 @@ pub struct BillingSubscriptionItemEventPlanUnitPrice {
 
 /// `BillingSubscriptionItemEventPlanUnitPriceTier`: from the component schema `BillingSubscriptionItemEventPlanUnitPriceTier` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BillingSubscriptionItemEventPlanUnitPriceTier {
     /// `starts_at_block` (required).
     #[serde(default, deserialize_with = "null_as_default")]
@@ -678,6 +692,7 @@ pub struct BillingSubscriptionItemEventPlanUnitPriceTier {
 
 /// `BillingSubscriptionPayerCredit`: from the component schema `BillingSubscriptionPayerCredit` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BillingSubscriptionPayerCredit {
     /// `applied_amount` (required).
     #[serde(default, deserialize_with = "null_as_default")]
@@ -689,6 +704,7 @@ pub struct BillingSubscriptionPayerCredit {
 
 /// `BillingTotals`: from the component schema `BillingTotals` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BillingTotals {
     /// `subtotal` (required).
     #[serde(default, deserialize_with = "null_as_default")]
@@ -706,6 +722,7 @@ pub struct BillingTotals {
 
 /// `BillingUnitTotal`: from the component schema `BillingUnitTotal` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BillingUnitTotal {
     /// `name` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -726,6 +743,7 @@ pub struct BillingUnitTotal {
 
 /// `ClerkError`: from the component schema `ClerkError` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ClerkError {
     /// `message` (required).
     #[serde(default, deserialize_with = "null_as_default")]
@@ -743,6 +761,7 @@ pub struct ClerkError {
 
 /// `DeletedObject`: from the component schema `DeletedObject` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DeletedObject {
     /// `object` (required).
     #[serde(default, deserialize_with = "null_as_default")]
@@ -763,6 +782,7 @@ pub struct DeletedObject {
 
 /// `EmailAddress`: from the component schema `EmailAddress` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct EmailAddress {
     /// `id` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -871,6 +891,7 @@ impl Default for EmailAddressVerification {
 
 /// `EmailEventPayload`: from the component schema `EmailEventPayload` of Clerk's webhooks spec.
 #[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct EmailEventPayload {
     /// `id` (required).
     #[serde(default, deserialize_with = "null_as_default")]
@@ -939,6 +960,7 @@ impl std::fmt::Debug for EmailEventPayload {
 
 /// `EnterpriseAccount`: from the component schema `EnterpriseAccount` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct EnterpriseAccount {
     /// `id` (required).
     #[serde(default, deserialize_with = "null_as_default")]
@@ -986,6 +1008,7 @@ pub struct EnterpriseAccount {
 
 /// `EnterpriseAccountConnection`: from the component schema `EnterpriseAccountConnection` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct EnterpriseAccountConnection {
     /// `id` (required).
     #[serde(default, deserialize_with = "null_as_default")]
@@ -1089,6 +1112,7 @@ impl Default for EnterpriseAccountVerification {
 
 /// `ExternalAccountWithVerification`: from the component schema `ExternalAccountWithVerification` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ExternalAccountWithVerification {
     /// `object` (required).
     #[serde(default, deserialize_with = "null_as_default")]
@@ -1203,6 +1227,7 @@ impl Default for ExternalAccountWithVerificationVerification {
 
 /// `IdentificationLink`: from the component schema `IdentificationLink` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct IdentificationLink {
     /// `type` (required).
     #[serde(rename = "type", default, deserialize_with = "null_as_default")]
@@ -1214,6 +1239,7 @@ pub struct IdentificationLink {
 
 /// `Invitation`: from the component schema `Invitation` of Clerk's webhooks spec.
 #[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Invitation {
     /// `object` (required).
     #[serde(default, deserialize_with = "null_as_default")]
@@ -1266,6 +1292,7 @@ impl std::fmt::Debug for Invitation {
 
 /// `Organization`: from the component schema `Organization` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Organization {
     /// `object` (required).
     #[serde(default, deserialize_with = "null_as_default")]
@@ -1325,6 +1352,7 @@ pub struct Organization {
 
 /// `OrganizationDomain`: from the component schema `OrganizationDomain` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct OrganizationDomain {
     /// `object` (required).
     #[serde(default, deserialize_with = "null_as_default")]
@@ -1372,6 +1400,7 @@ pub struct OrganizationDomain {
 
 /// `OrganizationDomainVerification`: from the component schema `OrganizationDomainVerification` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct OrganizationDomainVerification {
     /// `status` (required).
     #[serde(default, deserialize_with = "null_as_default")]
@@ -1392,6 +1421,7 @@ pub struct OrganizationDomainVerification {
 
 /// `OrganizationInvitationAcceptedPayload`: from the component schema `OrganizationInvitationAcceptedPayload` of Clerk's webhooks spec.
 #[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct OrganizationInvitationAcceptedPayload {
     /// `object` (required).
     #[serde(default, deserialize_with = "null_as_default")]
@@ -1472,6 +1502,7 @@ impl std::fmt::Debug for OrganizationInvitationAcceptedPayload {
 
 /// `OrganizationInvitationAcceptedPayloadData`: from the `data` property in the component schema `OrganizationInvitationAcceptedPayload` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct OrganizationInvitationAcceptedPayloadData {
     /// `public_organization_data` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1480,6 +1511,7 @@ pub struct OrganizationInvitationAcceptedPayloadData {
 
 /// `OrganizationInvitationEventPayload`: from the inline `data` schema of the `organizationInvitation.*` events of Clerk's webhooks spec.
 #[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct OrganizationInvitationEventPayload {
     /// `object` (required).
     #[serde(default, deserialize_with = "null_as_default")]
@@ -1556,6 +1588,7 @@ impl std::fmt::Debug for OrganizationInvitationEventPayload {
 
 /// `OrganizationInvitationEventPayloadData`: from the `data` property in the inline `data` schema of the `organizationInvitation.*` events of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct OrganizationInvitationEventPayloadData {
     /// `public_organization_data` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1564,6 +1597,7 @@ pub struct OrganizationInvitationEventPayloadData {
 
 /// `OrganizationInvitationPublicOrganizationData`: from the component schema `OrganizationInvitationPublicOrganizationData` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct OrganizationInvitationPublicOrganizationData {
     /// `id` (required).
     #[serde(default, deserialize_with = "null_as_default")]
@@ -1584,6 +1618,7 @@ pub struct OrganizationInvitationPublicOrganizationData {
 
 /// `OrganizationInvitationPublicUserData`: from the component schema `OrganizationInvitationPublicUserData` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct OrganizationInvitationPublicUserData {
     /// `user_id` (required).
     #[serde(default, deserialize_with = "null_as_default")]
@@ -1607,6 +1642,7 @@ pub struct OrganizationInvitationPublicUserData {
 
 /// `OrganizationMembership`: from the component schema `OrganizationMembership` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct OrganizationMembership {
     /// `id` (required).
     #[serde(default, deserialize_with = "null_as_default")]
@@ -1645,6 +1681,7 @@ pub struct OrganizationMembership {
 
 /// `OrganizationMembershipPublicUserData`: from the component schema `OrganizationMembershipPublicUserData` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct OrganizationMembershipPublicUserData {
     /// `user_id` (required).
     #[serde(default, deserialize_with = "null_as_default")]
@@ -1680,6 +1717,7 @@ pub struct OrganizationMembershipPublicUserData {
 
 /// `Passkey`: from the component schema `Passkey` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Passkey {
     /// `id` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1700,6 +1738,7 @@ pub struct Passkey {
 
 /// `PaymentAttemptEventPayload`: from the component schema `PaymentAttemptEventPayload` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PaymentAttemptEventPayload {
     /// `id` (required).
     #[serde(default, deserialize_with = "null_as_default")]
@@ -1762,6 +1801,7 @@ pub struct PaymentAttemptEventPayload {
 
 /// `Permission`: from the component schema `Permission` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Permission {
     /// `object` (required).
     #[serde(default, deserialize_with = "null_as_default")]
@@ -1791,6 +1831,7 @@ pub struct Permission {
 
 /// `PhoneNumber`: from the component schema `PhoneNumber` of Clerk's webhooks spec.
 #[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PhoneNumber {
     /// `id` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1903,6 +1944,7 @@ impl Default for PhoneNumberVerification {
 
 /// `Role`: from the component schema `Role` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Role {
     /// `object` (required).
     #[serde(default, deserialize_with = "null_as_default")]
@@ -1935,6 +1977,7 @@ pub struct Role {
 
 /// `SamlAccount`: from the component schema `SAMLAccount` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SamlAccount {
     /// `id` (required).
     #[serde(default, deserialize_with = "null_as_default")]
@@ -1976,6 +2019,7 @@ pub struct SamlAccount {
 
 /// `SamlAccountConnection`: from the component schema `SAMLAccountConnection` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SamlAccountConnection {
     /// `id` (required).
     #[serde(default, deserialize_with = "null_as_default")]
@@ -2067,6 +2111,7 @@ impl Default for SamlAccountVerification {
 
 /// `ScimUserMetadata`: from the component schema `SCIMUserMetadata` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ScimUserMetadata {
     /// `directory_id` (required).
     #[serde(default, deserialize_with = "null_as_default")]
@@ -2081,6 +2126,7 @@ pub struct ScimUserMetadata {
 
 /// `SessionActivityResponse`: from the component schema `SessionActivityResponse` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SessionActivityResponse {
     /// `object` (required).
     #[serde(default, deserialize_with = "null_as_default")]
@@ -2113,6 +2159,7 @@ pub struct SessionActivityResponse {
 
 /// `SessionEventPayload`: from the component schema `SessionEventPayload` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SessionEventPayload {
     /// `object` (required).
     #[serde(default, deserialize_with = "null_as_default")]
@@ -2160,6 +2207,7 @@ pub struct SessionEventPayload {
 
 /// `SmsEventPayload`: from the component schema `SmsEventPayload` of Clerk's webhooks spec.
 #[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SmsEventPayload {
     /// `object` (required).
     #[serde(default, deserialize_with = "null_as_default")]
@@ -2220,6 +2268,7 @@ impl std::fmt::Debug for SmsEventPayload {
 
 /// `SubscriptionEventPayload`: from the component schema `SubscriptionEventPayload` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SubscriptionEventPayload {
     /// `object` (required).
     #[serde(default, deserialize_with = "null_as_default")]
@@ -2267,6 +2316,7 @@ pub struct SubscriptionEventPayload {
 
 /// `User`: from the component schema `User` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct User {
     /// `id` (required).
     #[serde(default, deserialize_with = "null_as_default")]
@@ -2410,6 +2460,7 @@ pub struct User {
 
 /// `VerificationAdmin`: from the component schema `verification_admin` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct VerificationAdmin {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2433,6 +2484,7 @@ pub struct VerificationAdmin {
 
 /// `VerificationEmailLink`: from the component schema `verification_email_link` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct VerificationEmailLink {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2456,6 +2508,7 @@ pub struct VerificationEmailLink {
 
 /// `VerificationFromOAuth`: from the component schema `verification_from_oauth` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct VerificationFromOAuth {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2482,6 +2535,7 @@ pub struct VerificationFromOAuth {
 
 /// `VerificationGoogleOneTap`: from the component schema `verification_google_one_tap` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct VerificationGoogleOneTap {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2508,6 +2562,7 @@ pub struct VerificationGoogleOneTap {
 
 /// `VerificationOAuth`: from the component schema `verification_oauth` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct VerificationOAuth {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2537,6 +2592,7 @@ pub struct VerificationOAuth {
 
 /// `VerificationOtp`: from the component schema `verification_otp` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct VerificationOtp {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2563,6 +2619,7 @@ pub struct VerificationOtp {
 
 /// `VerificationPasskey`: from the component schema `verification_passkey` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct VerificationPasskey {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2592,6 +2649,7 @@ pub struct VerificationPasskey {
 
 /// `VerificationSaml`: from the component schema `verification_saml` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct VerificationSaml {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2621,6 +2679,7 @@ pub struct VerificationSaml {
 
 /// `VerificationScim`: from the component schema `verification_scim` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct VerificationScim {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2641,6 +2700,7 @@ pub struct VerificationScim {
 
 /// `VerificationTicket`: from the component schema `verification_ticket` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct VerificationTicket {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2664,6 +2724,7 @@ pub struct VerificationTicket {
 
 /// `VerificationWeb3`: from the component schema `verification_web3` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct VerificationWeb3 {
     /// `object` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2693,6 +2754,7 @@ pub struct VerificationWeb3 {
 
 /// `WaitlistEntry`: from the component schema `WaitlistEntry` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct WaitlistEntry {
     /// `object` (required).
     #[serde(default, deserialize_with = "null_as_default")]
@@ -2722,6 +2784,7 @@ pub struct WaitlistEntry {
 
 /// `Web3Wallet`: from the component schema `Web3Wallet` of Clerk's webhooks spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Web3Wallet {
     /// `id` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
