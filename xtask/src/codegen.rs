@@ -2053,7 +2053,7 @@ impl crate::Clerk {
 
     /// One case per model with a credential field: a JSON object that decodes into the model
     /// (its required fields filled in) with every credential field set to a marker naming it.
-    /// `tests/redaction.rs` checks the markers survive decoding and never reach `Debug`.
+    /// `tests/it/redaction.rs` checks the markers survive decoding and never reach `Debug`.
     fn render_redaction_cases(&self) -> String {
         let mut out = String::new();
         out.push_str(HEADER);
