@@ -96,6 +96,12 @@ fuzz_target!(|data: &[u8]| {
     assert!(again.extra.keys().eq(claims.extra.keys()));
     again.extra.clear();
     claims.extra.clear();
+    // The same for the actor's members beyond `sub` and `type`.
+    if let (Some(a), Some(b)) = (again.act.as_mut(), claims.act.as_mut()) {
+        assert!(a.extra.keys().eq(b.extra.keys()));
+        a.extra.clear();
+        b.extra.clear();
+    }
     assert_eq!(again, claims);
 });
 
