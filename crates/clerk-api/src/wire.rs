@@ -68,7 +68,7 @@ pub(crate) fn opt_opt_number<S: Serializer>(
 /// An integer from a JSON number without a fractional part (integers beyond `i64` and
 /// fractional numbers are errors).
 pub(crate) fn whole<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
-    deserializer.deserialize_any(WholeVisitor)
+    clerk_core::whole_number(deserializer)
 }
 
 /// [`whole`] for an optional or nullable field: `null` is `None`.
@@ -76,38 +76,6 @@ pub(crate) fn opt_whole<'de, D: serde::Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<i64>, D::Error> {
     deserializer.deserialize_option(OptWholeVisitor)
-}
-
-struct WholeVisitor;
-
-impl serde::de::Visitor<'_> for WholeVisitor {
-    type Value = i64;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a whole number")
-    }
-
-    fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<i64, E> {
-        Ok(value)
-    }
-
-    fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<i64, E> {
-        i64::try_from(value).map_err(|_| E::custom("the number is too large"))
-    }
-
-    fn visit_f64<E: serde::de::Error>(self, value: f64) -> Result<i64, E> {
-        // Every float in (-2^63, 2^63) without a fraction converts exactly.
-        const LIMIT: f64 = 9_223_372_036_854_775_808.0;
-        if value.fract() == 0.0 && value.abs() < LIMIT {
-            #[allow(clippy::cast_possible_truncation)]
-            Ok(value as i64)
-        } else {
-            Err(E::invalid_value(
-                serde::de::Unexpected::Float(value),
-                &"a whole number",
-            ))
-        }
-    }
 }
 
 struct OptWholeVisitor;

@@ -87,6 +87,8 @@ pub use response::RawResponse;
 pub use retry::RetryPolicy;
 pub use secret::SecretKey;
 pub use timestamp::Timestamp;
+#[doc(hidden)]
+pub use timestamp::whole_number;
 pub use transport::{
     HyperTransport, Transport, TransportError, TransportErrorKind, TransportFuture,
 };

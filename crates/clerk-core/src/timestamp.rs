@@ -133,38 +133,47 @@ impl Serialize for Timestamp {
 
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl serde::de::Visitor<'_> for Visitor {
-            type Value = Timestamp;
+        whole_number(deserializer).map(Timestamp)
+    }
+}
 
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a timestamp in milliseconds")
-            }
+/// Reads a whole number: an integer within `i64`, or a float without a fraction in range
+/// (`1.7e12`), as some Clerk endpoints write counts and timestamps. Anything else is an error.
+/// Shared by [`Timestamp`] and the generated models' lenient integer fields.
+#[doc(hidden)]
+pub fn whole_number<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    deserializer.deserialize_any(WholeVisitor)
+}
 
-            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Timestamp, E> {
-                Ok(Timestamp(v))
-            }
+struct WholeVisitor;
 
-            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Timestamp, E> {
-                i64::try_from(v)
-                    .map(Timestamp)
-                    .map_err(|_| E::custom("timestamp out of range"))
-            }
+impl serde::de::Visitor<'_> for WholeVisitor {
+    type Value = i64;
 
-            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Timestamp, E> {
-                // Whole and within i64 (2^63 is the first float past i64::MAX).
-                const LIMIT: f64 = 9_223_372_036_854_775_808.0;
-                if v.fract() == 0.0 && (-LIMIT..LIMIT).contains(&v) {
-                    #[allow(clippy::cast_possible_truncation)]
-                    Ok(Timestamp(v as i64))
-                } else {
-                    Err(E::custom(
-                        "a timestamp must be a whole number of milliseconds",
-                    ))
-                }
-            }
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a whole number")
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<i64, E> {
+        Ok(value)
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<i64, E> {
+        i64::try_from(value).map_err(|_| E::custom("the number is too large"))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, value: f64) -> Result<i64, E> {
+        // Every float in (-2^63, 2^63) without a fraction converts exactly.
+        const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+        if value.fract() == 0.0 && value.abs() < LIMIT {
+            #[allow(clippy::cast_possible_truncation)]
+            Ok(value as i64)
+        } else {
+            Err(E::invalid_value(
+                serde::de::Unexpected::Float(value),
+                &"a whole number",
+            ))
         }
-        deserializer.deserialize_any(Visitor)
     }
 }
 
