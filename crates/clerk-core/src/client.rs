@@ -92,10 +92,9 @@ impl Client {
     /// - [`Error::Transport`] / [`Error::Timeout`] when no response could be obtained;
     /// - [`Error::Decode`] when the body does not match `T`.
     pub async fn execute<T: DeserializeOwned>(&self, request: Request) -> Result<T, Error> {
-        let operation = request.operation();
-        let response = self.execute_raw(request).await?;
+        let response = self.execute_ref(&request).await?;
         decode_json(response.status(), response.headers(), response.body())
-            .map_err(|error| Error::from(error).with_operation(&operation))
+            .map_err(|error| Error::from(error).with_operation(&request.operation()))
     }
 
     /// Sends a request like [`Client::execute`] but returns the raw 2xx response.
@@ -104,6 +103,13 @@ impl Client {
     ///
     /// As [`Client::execute`], except [`Error::Decode`].
     pub async fn execute_raw(&self, request: Request) -> Result<RawResponse, Error> {
+        self.execute_ref(&request).await
+    }
+
+    /// [`Client::execute_raw`] on a borrowed request, so that callers decoding the answer can
+    /// name the operation in their errors; the [`Operation`](crate::Operation) is built only
+    /// when there is an error to name.
+    pub(crate) async fn execute_ref(&self, request: &Request) -> Result<RawResponse, Error> {
         let span = tracing::debug_span!(
             "clerk.request",
             method = %request.method(),
@@ -113,14 +119,13 @@ impl Client {
             attempts = Empty,
             duration_ms = Empty,
         );
-        let operation = request.operation();
         self.send(request, span.clone())
             .instrument(span)
             .await
-            .map_err(|error| error.with_operation(&operation))
+            .map_err(|error| error.with_operation(&request.operation()))
     }
 
-    async fn send(&self, request: Request, span: tracing::Span) -> Result<RawResponse, Error> {
+    async fn send(&self, request: &Request, span: tracing::Span) -> Result<RawResponse, Error> {
         let config = &self.inner.config;
         let clock = &self.inner.clock;
         let policy = config.retry_policy();

@@ -326,8 +326,7 @@ async fn fetch_page<T: DeserializeOwned>(
     client: &Client,
     request: Request,
 ) -> Result<FetchedPage<T>, Error> {
-    let operation = request.operation();
-    let response = client.execute_raw(request).await?;
+    let response = client.execute_ref(&request).await?;
     let fingerprint = fingerprint(response.body());
     if let Ok(page) = serde_json::from_slice::<Page<T>>(response.body()) {
         return Ok(FetchedPage {
@@ -353,7 +352,7 @@ async fn fetch_page<T: DeserializeOwned>(
                     DecodeError::new(response.status(), None, error.to_string(), response.body())
                 }
             };
-            return Err(Error::from(error).with_operation(&operation));
+            return Err(Error::from(error).with_operation(&request.operation()));
         }
     };
     let mut items = VecDeque::with_capacity(raw.data.len());
@@ -369,7 +368,7 @@ async fn fetch_page<T: DeserializeOwned>(
                         response.status(),
                         response.body(),
                     ))
-                    .with_operation(&operation),
+                    .with_operation(&request.operation()),
                 );
                 break;
             }
