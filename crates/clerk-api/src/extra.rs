@@ -293,14 +293,7 @@ macro_rules! raw_builder {
             }
         }
 
-        impl IntoFuture for $builder {
-            type Output = Result<$output, Error>;
-            type IntoFuture = BoxFuture<$output>;
-
-            fn into_future(self) -> Self::IntoFuture {
-                Box::pin(self.send())
-            }
-        }
+        crate::macros::into_future!($builder => $output);
     };
 }
 use raw_builder;
