@@ -18,7 +18,6 @@ mod naming;
 mod redaction;
 mod sha256;
 mod spec;
-mod webhooks;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -71,16 +70,11 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
     let options = codegen::Options {
         root,
         spec_path,
+        webhooks_spec_path,
         check,
         report,
     };
-    let api = codegen::run(&options)?;
-    let events = webhooks::run(&options.root, &webhooks_spec_path, check)?;
-    Ok(if api == ExitCode::SUCCESS {
-        events
-    } else {
-        api
-    })
+    codegen::run(&options)
 }
 
 fn workspace_root() -> Result<PathBuf, String> {

@@ -61,12 +61,14 @@ mod client;
 mod extra;
 mod generated;
 pub(crate) mod macros;
-mod wire;
+mod query;
+use clerk_models::__private as wire;
 
 pub use clerk_core::{
     ApiError, ClerkError, Client, ClientBuilder, ConfigError, Error, FilePart, InvalidRequestError,
-    InvalidRequestKind, Method, Operation, Page, RetryPolicy, StatusCode, Timestamp,
+    InvalidRequestKind, Method, Operation, Page, RetryPolicy, StatusCode,
 };
+pub use clerk_models::Timestamp;
 pub use client::Clerk;
 pub use extra::{
     AccountlessApplication, AccountlessApplicationRequest, AccountlessApplicationsApi,

@@ -58,7 +58,6 @@ mod request;
 mod response;
 mod retry;
 mod secret;
-mod timestamp;
 mod transport;
 
 pub use bytes::Bytes;
@@ -86,9 +85,6 @@ pub use request::{CallTimeouts, FilePart, Multipart, QueryValue, Request, push_q
 pub use response::RawResponse;
 pub use retry::RetryPolicy;
 pub use secret::SecretKey;
-pub use timestamp::Timestamp;
-#[doc(hidden)]
-pub use timestamp::whole_number;
 pub use transport::{
     HyperTransport, Transport, TransportError, TransportErrorKind, TransportFuture,
 };

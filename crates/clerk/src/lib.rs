@@ -84,14 +84,15 @@ pub use clerk_auth::clock::{Clock, ManualClock, SystemClock};
 // The facade's surface is listed, not globbed: a new item in a lower crate is not public here
 // until it is added on purpose.
 
+/// Pages, timestamps, uploads, retries and the secret key.
+pub use clerk_api::Timestamp;
 /// Errors of every call, and what they carry.
 pub use clerk_core::{
     ApiError, ClerkError, ConfigError, DecodeError, Error, InvalidRequestError, InvalidRequestKind,
     Operation, PaginationError, StatusCode, TimeoutError, TimeoutKind, TransportError,
     TransportErrorKind,
 };
-/// Pages, timestamps, uploads, retries and the secret key.
-pub use clerk_core::{FilePart, Page, RetryPolicy, SecretKey, Timestamp};
+pub use clerk_core::{FilePart, Page, RetryPolicy, SecretKey};
 
 /// Every schema of the Backend API.
 pub use clerk_api::models;

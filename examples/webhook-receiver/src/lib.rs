@@ -35,22 +35,14 @@ pub struct StoredUser {
 
 impl From<&User> for StoredUser {
     fn from(user: &User) -> Self {
-        let email = user
-            .email_addresses
-            .iter()
-            .find(|address| address.id.is_some() && address.id == user.primary_email_address_id)
-            .map(|address| address.email_address.clone());
-        let name = [user.first_name.as_deref(), user.last_name.as_deref()]
-            .into_iter()
-            .flatten()
-            .filter(|part| !part.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ");
+        // The webhook payload is the Backend API's `User`, helpers included.
         StoredUser {
             id: user.id.clone(),
-            email,
-            name: (!name.is_empty()).then_some(name),
-            updated_at: user.updated_at,
+            email: user
+                .primary_email_address()
+                .map(|address| address.email_address.clone()),
+            name: user.full_name(),
+            updated_at: user.updated_at.as_millis(),
         }
     }
 }

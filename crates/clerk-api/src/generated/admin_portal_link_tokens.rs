@@ -272,9 +272,9 @@ pub struct CreateAdminPortalLinkTokenResponse {
     #[serde(default, deserialize_with = "crate::wire::opt_whole")]
     pub expiration: Option<i64>,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
 }
 
 impl std::fmt::Debug for CreateAdminPortalLinkTokenResponse {
@@ -347,7 +347,7 @@ pub struct RevokeAdminPortalLinkTokenResponse {
     #[serde(default, deserialize_with = "crate::wire::opt_whole")]
     pub expiration: Option<i64>,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
 }

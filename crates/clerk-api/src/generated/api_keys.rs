@@ -896,11 +896,11 @@ pub struct CreateApiKeyResponse {
     pub created_by: Option<String>,
     /// `last_used_at` (required, nullable).
     #[serde(default)]
-    pub last_used_at: Option<clerk_core::Timestamp>,
+    pub last_used_at: Option<crate::Timestamp>,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
 }
 
 impl std::fmt::Debug for CreateApiKeyResponse {
@@ -978,11 +978,11 @@ pub struct GetApiKeyResponse {
     pub created_by: Option<String>,
     /// `last_used_at` (required, nullable).
     #[serde(default)]
-    pub last_used_at: Option<clerk_core::Timestamp>,
+    pub last_used_at: Option<crate::Timestamp>,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
 }
 
 /// `GetApiKeySecretResponse`: inline schema `GetApiKeySecretResponse`.
@@ -1040,11 +1040,11 @@ pub struct GetApiKeysItem {
     pub created_by: Option<String>,
     /// `last_used_at` (required, nullable).
     #[serde(default)]
-    pub last_used_at: Option<clerk_core::Timestamp>,
+    pub last_used_at: Option<crate::Timestamp>,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
 }
 
 /// `RevokeApiKeyBody`: request body of `revokeApiKey`.
@@ -1103,11 +1103,11 @@ pub struct RevokeApiKeyResponse {
     pub created_by: Option<String>,
     /// `last_used_at` (required, nullable).
     #[serde(default)]
-    pub last_used_at: Option<clerk_core::Timestamp>,
+    pub last_used_at: Option<crate::Timestamp>,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
 }
 
 /// `UpdateApiKeyBody`: request body of `updateApiKey`.
@@ -1182,11 +1182,11 @@ pub struct UpdateApiKeyResponse {
     pub created_by: Option<String>,
     /// `last_used_at` (required, nullable).
     #[serde(default)]
-    pub last_used_at: Option<clerk_core::Timestamp>,
+    pub last_used_at: Option<crate::Timestamp>,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
 }
 
 /// `VerifyApiKeyBody`: request body of `verifyApiKey`.
@@ -1250,9 +1250,9 @@ pub struct VerifyApiKeyResponse {
     pub created_by: Option<String>,
     /// `last_used_at` (required, nullable).
     #[serde(default)]
-    pub last_used_at: Option<clerk_core::Timestamp>,
+    pub last_used_at: Option<crate::Timestamp>,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
 }

@@ -674,7 +674,7 @@ impl GetCommercePlanListRequest {
         let request = Request::new(Method::GET, "/billing/plans")
             .query("limit", self.limit)
             .query("offset", self.offset)
-            .query("payer_type", &self.payer_type);
+            .query("payer_type", crate::query::Enums(&self.payer_type));
         request.timeouts(self.timeouts)
     }
 
@@ -1015,8 +1015,8 @@ impl GetCommerceSubscriptionItemListRequest {
         let request = Request::new(Method::GET, "/billing/subscription_items")
             .query("limit", self.limit)
             .query("offset", self.offset)
-            .query("status", &self.status)
-            .query("payer_type", &self.payer_type)
+            .query("status", crate::query::Enums(&self.status))
+            .query("payer_type", crate::query::Enums(&self.payer_type))
             .query("plan_id", &self.plan_id)
             .query("include_free", self.include_free)
             .query("query", &self.query);

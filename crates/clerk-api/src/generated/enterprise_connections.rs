@@ -791,7 +791,7 @@ impl ListEnterpriseConnectionTestRunsRequest {
             "/enterprise_connections/{enterprise_connection_id}/test_runs",
         )
         .path_param("enterprise_connection_id", &self.enterprise_connection_id)
-        .query("status", &self.status)
+        .query("status", crate::query::Enums(&self.status))
         .query("limit", self.limit)
         .query("offset", self.offset);
         request.timeouts(self.timeouts)

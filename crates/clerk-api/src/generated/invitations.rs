@@ -129,7 +129,7 @@ impl ListInvitationsRequest {
 
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/invitations")
-            .query("status", &self.status)
+            .query("status", crate::query::Enums(&self.status))
             .query("query", &self.query)
             .query("order_by", &self.order_by)
             .query("limit", self.limit)

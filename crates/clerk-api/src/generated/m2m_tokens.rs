@@ -540,11 +540,11 @@ pub struct CreateM2MTokenResponse {
     pub expiration: Option<i64>,
     /// `last_used_at` (required, nullable).
     #[serde(default)]
-    pub last_used_at: Option<clerk_core::Timestamp>,
+    pub last_used_at: Option<crate::Timestamp>,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
 }
 
 impl std::fmt::Debug for CreateM2MTokenResponse {
@@ -611,11 +611,11 @@ pub struct GetM2MTokensItem {
     pub expiration: Option<i64>,
     /// `last_used_at` (required, nullable).
     #[serde(default)]
-    pub last_used_at: Option<clerk_core::Timestamp>,
+    pub last_used_at: Option<crate::Timestamp>,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
 }
 
 /// `RevokeM2MTokenBody`: request body of `revokeM2MToken`.
@@ -663,11 +663,11 @@ pub struct RevokeM2MTokenResponse {
     pub expiration: Option<i64>,
     /// `last_used_at` (required, nullable).
     #[serde(default)]
-    pub last_used_at: Option<clerk_core::Timestamp>,
+    pub last_used_at: Option<crate::Timestamp>,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
 }
 
 /// `VerifyM2MTokenBody`: request body of `verifyM2MToken`.
@@ -720,9 +720,9 @@ pub struct VerifyM2MTokenResponse {
     pub expiration: Option<i64>,
     /// `last_used_at` (required, nullable).
     #[serde(default)]
-    pub last_used_at: Option<clerk_core::Timestamp>,
+    pub last_used_at: Option<crate::Timestamp>,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
 }

@@ -2,6 +2,7 @@
 // Do not edit by hand: change xtask/ or codegen/ and run the generator again.
 //! Generated Backend API code. See the crate docs for an overview.
 
+pub use clerk_models as models;
 pub mod actor_tokens;
 pub mod admin_portal_link_tokens;
 pub mod agent_tasks;
@@ -22,7 +23,6 @@ pub mod jwt_templates;
 pub mod m2m_tokens;
 pub mod machines;
 pub mod misc;
-pub mod models;
 pub mod oauth_access_tokens;
 pub mod oauth_applications;
 pub(crate) mod operations;
@@ -325,3 +325,14 @@ impl crate::Clerk {
 pub const SPEC_VERSION: &str = "2026-05-12";
 /// SHA-256 of that document.
 pub const SPEC_SHA256: &str = "75df3a43fcb2d9fc4467a23c717714f5228aa3267b0930ba34612728365fd8f2";
+
+// The string enums sent as query parameters.
+crate::query::enum_query!(
+    billing::GetCommerceSubscriptionItemListStatus,
+    models::EnterpriseConnectionTestRunStatus,
+    models::GetSessionListStatus,
+    models::InvitationStatus,
+    models::PayerType,
+    models::WaitlistEntryStatus,
+    organizations::EnrollmentModeFilter
+);

@@ -182,9 +182,9 @@ pub struct VerifyOAuthAccessTokenResponseVariant1 {
     #[serde(default, deserialize_with = "crate::wire::opt_whole")]
     pub expiration: Option<i64>,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
 }
 
 /// `VerifyOAuthAccessTokenResponseVariant2`: inline schema `VerifyOAuthAccessTokenResponseVariant2`.

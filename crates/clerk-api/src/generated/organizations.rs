@@ -424,7 +424,7 @@ impl ListAllOrgInvitationsRequest {
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/organization_invitations")
             .query("order_by", &self.order_by)
-            .query("status", &self.status)
+            .query("status", crate::query::Enums(&self.status))
             .query("query", &self.query)
             .query("limit", self.limit)
             .query("offset", self.offset);
@@ -1474,7 +1474,7 @@ impl ListOrganizationInvitationsRequest {
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/organizations/{organization_id}/invitations")
             .path_param("organization_id", &self.organization_id)
-            .query("status", &self.status)
+            .query("status", crate::query::Enums(&self.status))
             .query("email_address", &self.email_address)
             .query("order_by", &self.order_by)
             .query("limit", self.limit)
@@ -3296,7 +3296,10 @@ impl ListAllOrganizationDomainsRequest {
         let request = Request::new(Method::GET, "/organization_domains")
             .query("organization_id", &self.organization_id)
             .query("verified", self.verified)
-            .query("enrollment_mode", &self.enrollment_mode)
+            .query(
+                "enrollment_mode",
+                crate::query::Enums(&self.enrollment_mode),
+            )
             .query("query", &self.query)
             .query("domains", &self.domains)
             .query("order_by", &self.order_by)

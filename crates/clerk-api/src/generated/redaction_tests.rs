@@ -192,10 +192,14 @@ fn no_model_shows_a_credential_in_debug() {
         &["code"],
         probe::<crate::users::VerifyTotpBody>(r##"{"code":"MARKER-code"}"##),
     ));
+    problems.extend(check("crate::models::webhook_events::EmailEventPayload", &["subject", "body", "body_plain", "data"], probe::<crate::models::webhook_events::EmailEventPayload>(r##"{"body":"MARKER-body","body_plain":"MARKER-body_plain","data":"MARKER-data","delivered_by_clerk":true,"from_email_name":"sample","id":"sample","object":"sample","slug":"sample","subject":"MARKER-subject"}"##)));
+    problems.extend(check("crate::models::webhook_events::OrganizationInvitationAcceptedPayload", &["url"], probe::<crate::models::webhook_events::OrganizationInvitationAcceptedPayload>(r##"{"created_at":1,"data":{},"email_address":"sample","expires_at":1,"id":"sample","inviter_id":"sample","object":"sample","public_inviter_data":{"first_name":"sample","has_image":true,"identifier":"sample","image_url":"sample","last_name":"sample","user_id":"sample"},"public_metadata":{},"role":"sample","role_name":"sample","updated_at":1,"url":"MARKER-url","user_id":"sample"}"##)));
+    problems.extend(check("crate::models::webhook_events::OrganizationInvitationEventPayload", &["url"], probe::<crate::models::webhook_events::OrganizationInvitationEventPayload>(r##"{"created_at":1,"email_address":"sample","expires_at":1,"id":"sample","inviter_id":"sample","object":"sample","public_inviter_data":{"first_name":"sample","has_image":true,"identifier":"sample","image_url":"sample","last_name":"sample","user_id":"sample"},"public_metadata":{},"role":"sample","role_name":"sample","updated_at":1,"url":"MARKER-url"}"##)));
+    problems.extend(check("crate::models::webhook_events::SmsEventPayload", &["message", "data"], probe::<crate::models::webhook_events::SmsEventPayload>(r##"{"created_at_ms":1,"data":"MARKER-data","delivered_by_clerk":true,"from_phone_number":"sample","id":"sample","message":"MARKER-message","object":"sample","status":"sample","to_phone_number":"sample"}"##)));
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 /// The cases above, counted when they were generated: a spec without credential fields would
 /// make the test vacuous.
-const CASES: usize = 42;
+const CASES: usize = 46;
 const _: () = assert!(CASES >= 40);

@@ -91,7 +91,7 @@ pub struct GetSessionListRequest {
     pub(crate) timeouts: clerk_core::CallTimeouts,
     pub(crate) client_id: Option<String>,
     pub(crate) user_id: Option<String>,
-    pub(crate) status: Option<GetSessionListStatus>,
+    pub(crate) status: Option<crate::models::GetSessionListStatus>,
     pub(crate) limit: Option<i64>,
     pub(crate) offset: Option<i64>,
 }
@@ -122,7 +122,7 @@ impl GetSessionListRequest {
     }
 
     /// Sets the `status` query parameter.
-    pub fn status(mut self, value: impl Into<GetSessionListStatus>) -> Self {
+    pub fn status(mut self, value: impl Into<crate::models::GetSessionListStatus>) -> Self {
         self.status = Some(value.into());
         self
     }
@@ -157,7 +157,7 @@ impl GetSessionListRequest {
         let request = Request::new(Method::GET, "/sessions")
             .query("client_id", &self.client_id)
             .query("user_id", &self.user_id)
-            .query("status", &self.status)
+            .query("status", crate::query::Enums(&self.status))
             .query("limit", self.limit)
             .query("offset", self.offset)
             .query("paginated", true);
@@ -823,32 +823,6 @@ impl std::fmt::Debug for CreateSessionTokenResponse {
             .finish()
     }
 }
-
-/// String enum from the inline schema `GetSessionListStatus`.
-///
-/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum GetSessionListStatus {
-    /// `abandoned`
-    Abandoned,
-    /// `active`
-    Active,
-    /// `ended`
-    Ended,
-    /// `expired`
-    Expired,
-    /// `removed`
-    Removed,
-    /// `replaced`
-    Replaced,
-    /// `revoked`
-    Revoked,
-    /// A value this SDK version does not know.
-    Unknown(String),
-}
-
-crate::macros::string_enum!(GetSessionListStatus { Abandoned => "abandoned", Active => "active", Ended => "ended", Expired => "expired", Removed => "removed", Replaced => "replaced", Revoked => "revoked", });
 
 /// `RefreshSessionBody`: request body of `RefreshSession`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]

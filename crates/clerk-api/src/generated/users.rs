@@ -3008,7 +3008,7 @@ impl UsersGetOrganizationInvitationsRequest {
             .path_param("user_id", &self.user_id)
             .query("limit", self.limit)
             .query("offset", self.offset)
-            .query("status", &self.status);
+            .query("status", crate::query::Enums(&self.status));
         request.timeouts(self.timeouts)
     }
 
@@ -4264,7 +4264,7 @@ pub struct GetOAuthAccessTokenItem {
     pub token: String,
     /// `expires_at` (required, nullable).
     #[serde(default)]
-    pub expires_at: Option<clerk_core::Timestamp>,
+    pub expires_at: Option<crate::Timestamp>,
     /// `provider` (required).
     pub provider: String,
     /// `public_metadata` (required).

@@ -148,7 +148,7 @@ impl ListWaitlistEntriesRequest {
             .query("limit", self.limit)
             .query("offset", self.offset)
             .query("query", &self.query)
-            .query("status", &self.status)
+            .query("status", crate::query::Enums(&self.status))
             .query("order_by", &self.order_by);
         request.timeouts(self.timeouts)
     }

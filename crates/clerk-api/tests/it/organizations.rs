@@ -1061,7 +1061,7 @@ async fn roles_crud_and_permission_assignment() {
         .unwrap();
     assert_eq!(r.key, "org:billing");
     assert_eq!(r.description, None);
-    assert!(!r.is_creator_eligible);
+    assert_eq!(r.is_creator_eligible, Some(false));
     roles.get("role_2bill").await.unwrap();
     roles
         .update("role_2bill")

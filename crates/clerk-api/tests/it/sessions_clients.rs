@@ -6,10 +6,11 @@ mod common;
 
 use clerk_api::actor_tokens::CreateActorTokenActor;
 use clerk_api::agent_tasks::{CreateAgentTaskOnBehalfOf, CreateAgentTaskPermissions};
+use clerk_api::models::GetSessionListStatus;
 use clerk_api::models::{
     SessionRefresh, SessionStatus, SignUpStatus, SignUpVerificationNextAction, TokenStatus,
 };
-use clerk_api::sessions::{GetSessionListStatus, RefreshSessionFormat};
+use clerk_api::sessions::RefreshSessionFormat;
 use common::*;
 use serde_json::{Value, json};
 

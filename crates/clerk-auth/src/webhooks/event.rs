@@ -12,7 +12,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::WebhookError;
-use super::events::WebhookEventData;
+use super::events::{Gap, SHAPES, WebhookEventData};
 
 /// A verified Clerk webhook event.
 ///
@@ -21,8 +21,8 @@ use super::events::WebhookEventData;
 ///
 /// Decoding is lenient, because an authentic delivery must always reach the application (a
 /// receiver that answers 400 is retried by Svix, then disabled): envelope members that are
-/// missing or of another type take their defaults, a required payload field Clerk omits takes
-/// its type's default, and a known event whose `data` still does not decode becomes
+/// missing or of another type take their defaults, a required payload field Clerk omits (or
+/// sends as `null`) takes its empty value (`""`, `0`, `false`), and a known event whose `data` still does not decode becomes
 /// [`WebhookEventData::Undecoded`] with the raw `data` and the reason. For the whole body as
 /// JSON, or in a type of your own, use
 /// [`Webhook::verify_and_parse_as`](super::Webhook::verify_and_parse_as).
@@ -180,6 +180,16 @@ fn decode_data(event_type: &str, data: Option<&RawValue>) -> WebhookEventData {
             data: raw_value(),
         },
         Err(_) => {
+            // Second pass, only for a payload that failed: the gaps a delivery may leave (a
+            // required field absent or `null`) filled with empty values, then decoded again.
+            if let Some(shape) = WebhookEventData::payload_shape(event_type) {
+                let mut value = raw_value();
+                if fill(&mut value, shape, 0) {
+                    if let Ok(Some(data)) = WebhookEventData::decode_known(event_type, &value) {
+                        return data;
+                    }
+                }
+            }
             let mut track = serde_path_to_error::Track::new();
             let mut deserializer = serde_json::Deserializer::from_str(text);
             let error = match WebhookEventData::decode_known(
@@ -199,6 +209,65 @@ fn decode_data(event_type: &str, data: Option<&RawValue>) -> WebhookEventData {
                 error,
             }
         }
+    }
+}
+
+/// How deep [`fill`] follows nested objects (Clerk's payloads nest a handful of levels).
+const FILL_DEPTH: usize = 32;
+
+/// Fills the gaps of `value`, an object of the struct shape `shape` (a key of
+/// [`SHAPES`](super::events::SHAPES)): every required field it lacks or holds as `null` gets its
+/// empty value (`""`, `0`, `false`, or an object of its shape, itself filled), and present
+/// objects and lists of a known shape are filled in turn. Whether anything changed.
+fn fill(value: &mut Value, shape: &str, depth: usize) -> bool {
+    let Value::Object(object) = value else {
+        return false;
+    };
+    let Some(fields) = SHAPES
+        .iter()
+        .find(|(key, _)| *key == shape)
+        .map(|(_, f)| *f)
+    else {
+        return false;
+    };
+    if depth > FILL_DEPTH {
+        return false;
+    }
+    let mut changed = false;
+    for (name, gap, inner) in fields {
+        match object.get_mut(*name) {
+            None | Some(Value::Null) => {
+                let Some(gap) = gap else { continue };
+                let empty = match gap {
+                    Gap::Text => Value::String(String::new()),
+                    Gap::Zero => Value::from(0),
+                    Gap::False => Value::Bool(false),
+                    Gap::Object(nested) => {
+                        let mut empty = Value::Object(serde_json::Map::new());
+                        fill(&mut empty, nested, depth + 1);
+                        empty
+                    }
+                };
+                object.insert((*name).to_owned(), empty);
+                changed = true;
+            }
+            Some(present) => {
+                if let Some(inner) = inner {
+                    changed |= fill_within(present, inner, depth + 1);
+                }
+            }
+        }
+    }
+    changed
+}
+
+/// [`fill`] for a field's present value: an object of `shape`, or a list of them.
+fn fill_within(value: &mut Value, shape: &str, depth: usize) -> bool {
+    match value {
+        Value::Array(items) => items.iter_mut().fold(false, |changed, item| {
+            fill_within(item, shape, depth + 1) | changed
+        }),
+        _ => fill(value, shape, depth),
     }
 }
 

@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 
 /// The members of an `extra` map, minus those named like a declared field (`declared`): the
 /// declared field wins, so the JSON object never carries a key twice.
-pub(crate) fn extra_members<S: Serializer>(
+pub fn extra_members<S: Serializer>(
     extra: &Map<String, Value>,
     declared: &[&str],
     serializer: S,
@@ -29,7 +29,7 @@ pub(crate) fn extra_members<S: Serializer>(
 }
 
 /// Whole numbers within ±2^53 as integers, anything else as a float.
-pub(crate) fn number<S: Serializer>(value: &f64, serializer: S) -> Result<S::Ok, S::Error> {
+pub fn number<S: Serializer>(value: &f64, serializer: S) -> Result<S::Ok, S::Error> {
     const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53: every integer below is exact in f64
     if value.fract() == 0.0 && value.abs() <= EXACT {
         #[allow(clippy::cast_possible_truncation)]
@@ -42,10 +42,7 @@ pub(crate) fn number<S: Serializer>(value: &f64, serializer: S) -> Result<S::Ok,
 /// [`number`] for an optional field (`None` is skipped by the field's attributes). The generator
 /// emits it for optional non-nullable `number` fields; the current spec has none.
 #[allow(dead_code)]
-pub(crate) fn opt_number<S: Serializer>(
-    value: &Option<f64>,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
+pub fn opt_number<S: Serializer>(value: &Option<f64>, serializer: S) -> Result<S::Ok, S::Error> {
     match value {
         Some(v) => number(v, serializer),
         None => serializer.serialize_none(),
@@ -55,7 +52,7 @@ pub(crate) fn opt_number<S: Serializer>(
 /// [`number`] for an optional, nullable field: `Some(None)` is an explicit `null`. Like
 /// [`opt_number`], emitted only when the spec has such a field (a nullable percentage).
 #[allow(dead_code)]
-pub(crate) fn opt_opt_number<S: Serializer>(
+pub fn opt_opt_number<S: Serializer>(
     value: &Option<Option<f64>>,
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
@@ -67,12 +64,12 @@ pub(crate) fn opt_opt_number<S: Serializer>(
 
 /// An integer from a JSON number without a fractional part (integers beyond `i64` and
 /// fractional numbers are errors).
-pub(crate) fn whole<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
-    clerk_core::whole_number(deserializer)
+pub fn whole<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    crate::timestamp::whole_number(deserializer)
 }
 
 /// [`whole`] for an optional or nullable field: `null` is `None`.
-pub(crate) fn opt_whole<'de, D: serde::Deserializer<'de>>(
+pub fn opt_whole<'de, D: serde::Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<i64>, D::Error> {
     deserializer.deserialize_option(OptWholeVisitor)

@@ -31,9 +31,9 @@ pub struct ActorToken {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
 }
 
 impl std::fmt::Debug for ActorToken {
@@ -141,10 +141,10 @@ pub struct AllowlistIdentifier {
     pub instance_id: Option<String>,
     /// `created_at` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<clerk_core::Timestamp>,
+    pub created_at: Option<crate::Timestamp>,
     /// `updated_at` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<clerk_core::Timestamp>,
+    pub updated_at: Option<crate::Timestamp>,
 }
 
 /// `ApplyCommerceDiscountInput`: component schema for `ApplyCommerceDiscountRequest`.
@@ -215,17 +215,17 @@ pub struct BillingPaymentAttempt {
     pub status: BillingPaymentAttemptStatus,
     /// `paid_at` (required, nullable).
     #[serde(default)]
-    pub paid_at: Option<clerk_core::Timestamp>,
+    pub paid_at: Option<crate::Timestamp>,
     /// `failed_at` (required, nullable).
     #[serde(default)]
-    pub failed_at: Option<clerk_core::Timestamp>,
+    pub failed_at: Option<crate::Timestamp>,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
 }
 
-/// String enum from the inline schema `BillingPaymentAttemptStatus`.
+/// String enum from the schemas BillingPaymentAttemptStatus, PaymentAttemptEventPayloadStatus (one type for the same values).
 ///
 /// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -275,7 +275,7 @@ pub struct BillingPriceResponse {
     /// `is_default` (required).
     pub is_default: bool,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `supported_billing_periods` (required).
     pub supported_billing_periods: SupportedBillingPeriods,
 }
@@ -381,10 +381,10 @@ pub struct BlocklistIdentifier {
     pub instance_id: Option<String>,
     /// `created_at` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<clerk_core::Timestamp>,
+    pub created_at: Option<crate::Timestamp>,
     /// `updated_at` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<clerk_core::Timestamp>,
+    pub updated_at: Option<crate::Timestamp>,
 }
 
 /// `BlocklistIdentifiers`: component schema for `BlocklistIdentifiers`.
@@ -465,9 +465,9 @@ pub struct Client {
     #[serde(default)]
     pub last_authentication_strategy: Option<String>,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
 }
 
 /// `CommerceCreditBalanceResponse`: component schema for `CommerceCreditBalanceResponse`.
@@ -559,7 +559,7 @@ pub struct CommerceDiscountRedemptionResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<CommerceDiscountRedemptionResponseStatus>,
     /// `redeemed_at` (required).
-    pub redeemed_at: clerk_core::Timestamp,
+    pub redeemed_at: crate::Timestamp,
     /// `redeemed_by` (required, nullable).
     #[serde(default)]
     pub redeemed_by: Option<String>,
@@ -688,10 +688,10 @@ pub struct CommercePayerResponse {
     pub credits_balance: Option<CommerceMoneyResponse>,
     /// `created_at` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<clerk_core::Timestamp>,
+    pub created_at: Option<crate::Timestamp>,
     /// `updated_at` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<clerk_core::Timestamp>,
+    pub updated_at: Option<crate::Timestamp>,
 }
 
 /// `CommercePayerResponse2`: component schema for `CommercePayerResponse2`.
@@ -725,9 +725,9 @@ pub struct CommercePayerResponse2 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credits_balance: Option<CommerceMoneyResponse>,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
 }
 
 /// `CommercePaymentMethodResponse`: component schema for `CommercePaymentMethodResponse`.
@@ -771,10 +771,10 @@ pub struct CommercePaymentMethodResponse {
     pub expiry_month: Option<i64>,
     /// `created_at` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<clerk_core::Timestamp>,
+    pub created_at: Option<crate::Timestamp>,
     /// `updated_at` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<clerk_core::Timestamp>,
+    pub updated_at: Option<crate::Timestamp>,
     /// `is_removable` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_removable: Option<bool>,
@@ -798,7 +798,7 @@ pub enum CommercePaymentMethodResponsePaymentType {
 
 crate::macros::string_enum!(CommercePaymentMethodResponsePaymentType { Card => "card", Link => "link", PayerCredits => "payer-credits", });
 
-/// String enum from the schemas CommercePaymentMethodResponseStatus, CommercePaymentSourceResponseStatus (one type for the same values).
+/// String enum from the schemas CommercePaymentMethodResponseStatus, CommercePaymentSourceResponseStatus, BillingPaymentSourceStatus (one type for the same values).
 ///
 /// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -851,9 +851,9 @@ pub struct CommercePaymentSourceResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expiry_month: Option<i64>,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
     /// `is_removable` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_removable: Option<bool>,
@@ -1071,7 +1071,7 @@ pub struct CommercePriceTransitionDetails {
     /// `previous_price` (required).
     pub previous_price: BillingPriceResponse,
     /// `effective_at` (required).
-    pub effective_at: clerk_core::Timestamp,
+    pub effective_at: crate::Timestamp,
     /// `effective_mode` (required).
     pub effective_mode: PriceTransitionEffectiveMode,
     /// `next_billing_date` (optional, nullable).
@@ -1143,15 +1143,15 @@ pub struct CommerceSubscription {
     /// `payer_id` (required).
     pub payer_id: String,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
     /// `active_at` (required, nullable).
     #[serde(default)]
-    pub active_at: Option<clerk_core::Timestamp>,
+    pub active_at: Option<crate::Timestamp>,
     /// `past_due_at` (required, nullable).
     #[serde(default)]
-    pub past_due_at: Option<clerk_core::Timestamp>,
+    pub past_due_at: Option<crate::Timestamp>,
     /// `subscription_items` (required).
     #[serde(default)]
     pub subscription_items: Vec<CommerceSubscriptionItem>,
@@ -1230,19 +1230,19 @@ pub struct CommerceSubscriptionItem {
     pub proration_date: Option<String>,
     /// `canceled_at` (required, nullable).
     #[serde(default)]
-    pub canceled_at: Option<clerk_core::Timestamp>,
+    pub canceled_at: Option<crate::Timestamp>,
     /// `past_due_at` (required, nullable).
     #[serde(default)]
-    pub past_due_at: Option<clerk_core::Timestamp>,
+    pub past_due_at: Option<crate::Timestamp>,
     /// `ended_at` (required, nullable).
     #[serde(default)]
-    pub ended_at: Option<clerk_core::Timestamp>,
+    pub ended_at: Option<crate::Timestamp>,
     /// `created_at` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<clerk_core::Timestamp>,
+    pub created_at: Option<crate::Timestamp>,
     /// `updated_at` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<clerk_core::Timestamp>,
+    pub updated_at: Option<crate::Timestamp>,
     /// `seats` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seats: Option<CommerceSubscriptionItemSeatsResponse>,
@@ -1310,17 +1310,17 @@ pub struct CommerceSubscriptionItem2 {
     pub proration_date: String,
     /// `canceled_at` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub canceled_at: Option<clerk_core::Timestamp>,
+    pub canceled_at: Option<crate::Timestamp>,
     /// `past_due_at` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub past_due_at: Option<clerk_core::Timestamp>,
+    pub past_due_at: Option<crate::Timestamp>,
     /// `ended_at` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ended_at: Option<clerk_core::Timestamp>,
+    pub ended_at: Option<crate::Timestamp>,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
 }
 
 /// String enum from the inline schema `CommerceSubscriptionItem2Status`.
@@ -1347,7 +1347,7 @@ pub enum CommerceSubscriptionItem2Status {
 
 crate::macros::string_enum!(CommerceSubscriptionItem2Status { Active => "active", Ended => "ended", PastDue => "past_due", Upcoming => "upcoming", Incomplete => "incomplete", Abandoned => "abandoned", });
 
-/// String enum from the schemas CommerceSubscriptionItem2PlanPeriod, CommerceSubscriptionItemPlanPeriod (one type for the same values).
+/// String enum from the schemas CommerceSubscriptionItem2PlanPeriod, CommerceSubscriptionItemPlanPeriod, BillingSubscriptionItemInterval (one type for the same values).
 ///
 /// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1375,7 +1375,7 @@ pub struct CommerceSubscriptionItemSeatsResponse {
     pub tiers: Option<Vec<CommercePerUnitTotalTier2>>,
 }
 
-/// String enum from the inline schema `CommerceSubscriptionItemStatus`.
+/// String enum from the schemas CommerceSubscriptionItemStatus, BillingSubscriptionItemStatus (one type for the same values).
 ///
 /// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1419,7 +1419,7 @@ pub struct CommerceSubscriptionNextPayment {
     pub totals: Option<CommerceTotalsResponse2>,
 }
 
-/// String enum from the inline schema `CommerceSubscriptionStatus`.
+/// String enum from the schemas CommerceSubscriptionStatus, SubscriptionEventPayloadStatus (one type for the same values).
 ///
 /// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1575,9 +1575,9 @@ pub struct Directory {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key: Option<String>,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
 }
 
 impl std::fmt::Debug for Directory {
@@ -1656,9 +1656,9 @@ pub struct DirectoryGroupRoleMapping {
     /// `precedence` (required).
     pub precedence: i64,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
 }
 
 /// `DirectoryGroupRoleMappingDeleted`: inline schema `DirectoryGroupRoleMappingDeleted`.
@@ -1754,9 +1754,9 @@ pub struct EmailAddress {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub matches_sso_connection: Option<bool>,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
 }
 
 /// One of several shapes, from the inline schema `EmailAddressVerification`.
@@ -1825,7 +1825,7 @@ pub struct EnterpriseAccount {
     pub enterprise_connection: Option<EnterpriseAccountConnection>,
     /// `last_authenticated_at` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_authenticated_at: Option<clerk_core::Timestamp>,
+    pub last_authenticated_at: Option<crate::Timestamp>,
 }
 
 /// `EnterpriseAccountConnection`: component schema for `EnterpriseAccountConnection`.
@@ -1860,9 +1860,9 @@ pub struct EnterpriseAccountConnection {
     /// `disable_additional_identifications` (required).
     pub disable_additional_identifications: bool,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
 }
 
 /// String enum from the schemas EnterpriseAccountProtocol, EnterpriseConnectionTestRunConnectionType (one type for the same values).
@@ -1941,9 +1941,9 @@ pub struct EnterpriseConnection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oauth_config: Option<EnterpriseConnectionOAuthConfig>,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
 }
 
 /// `EnterpriseConnectionCustomAttributesItem`: inline schema `EnterpriseConnectionCustomAttributesItem`.
@@ -2004,10 +2004,10 @@ pub struct EnterpriseConnectionOAuthConfig {
     pub logo_public_url: Option<String>,
     /// `created_at` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<clerk_core::Timestamp>,
+    pub created_at: Option<crate::Timestamp>,
     /// `updated_at` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<clerk_core::Timestamp>,
+    pub updated_at: Option<crate::Timestamp>,
 }
 
 /// `EnterpriseConnectionSamlConnection`: inline schema `EnterpriseConnectionSamlConnection`.
@@ -2078,7 +2078,7 @@ pub struct EnterpriseConnectionTestRun {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oauth: Option<EnterpriseConnectionTestRunOAuth>,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
 }
 
 /// `EnterpriseConnectionTestRunLogsItem`: inline schema `EnterpriseConnectionTestRunLogsItem`.
@@ -2264,9 +2264,9 @@ pub struct ExternalAccountWithVerification {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
     /// `verification` (required, nullable).
     #[serde(default)]
     pub verification: Option<ExternalAccountVerification>,
@@ -2327,6 +2327,32 @@ pub struct FeatureResponse2 {
     /// `avatar_url` (required).
     pub avatar_url: String,
 }
+
+/// String enum from the schemas GetSessionListStatus, SessionEventPayloadStatus (one type for the same values).
+///
+/// Values this SDK does not know yet decode to `Unknown`, so a new value never breaks decoding.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetSessionListStatus {
+    /// `abandoned`
+    Abandoned,
+    /// `active`
+    Active,
+    /// `ended`
+    Ended,
+    /// `expired`
+    Expired,
+    /// `removed`
+    Removed,
+    /// `replaced`
+    Replaced,
+    /// `revoked`
+    Revoked,
+    /// A value this SDK version does not know.
+    Unknown(String),
+}
+
+crate::macros::string_enum!(GetSessionListStatus { Abandoned => "abandoned", Active => "active", Ended => "ended", Expired => "expired", Removed => "removed", Replaced => "replaced", Revoked => "revoked", });
 
 /// `IdentificationLink`: component schema for `IdentificationLink`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -2499,11 +2525,11 @@ pub struct Invitation {
     pub url: Option<String>,
     /// `expires_at` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expires_at: Option<clerk_core::Timestamp>,
+    pub expires_at: Option<crate::Timestamp>,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
 }
 
 impl std::fmt::Debug for Invitation {
@@ -2558,11 +2584,11 @@ pub struct InvitationRevoked {
     pub url: Option<String>,
     /// `expires_at` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expires_at: Option<clerk_core::Timestamp>,
+    pub expires_at: Option<crate::Timestamp>,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
     /// `revoked` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked: Option<bool>,
@@ -3079,9 +3105,9 @@ pub struct JwtTemplate {
     /// `signing_algorithm` (required).
     pub signing_algorithm: String,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
 }
 
 /// String enum from the schemas EnterpriseConnectionSamlConnectionLoginHintMode, SamlConnectionLoginHintMode, CreateEnterpriseConnectionSamlLoginHintMode, UpdateEnterpriseConnectionSamlLoginHintMode, CreateSamlConnectionLoginHintMode, UpdateSamlConnectionLoginHintMode (one type for the same values).
@@ -3115,9 +3141,9 @@ pub struct Machine {
     /// `instance_id` (required).
     pub instance_id: String,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
     /// `default_token_ttl` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_token_ttl: Option<i64>,
@@ -3139,9 +3165,9 @@ pub struct MachineCreated {
     /// `instance_id` (required).
     pub instance_id: String,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
     /// `default_token_ttl` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_token_ttl: Option<i64>,
@@ -3191,7 +3217,7 @@ pub struct MachineScope {
     /// `to_machine_id` (required).
     pub to_machine_id: String,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
 }
 
 /// `MachineScopeDeleted`: inline schema `MachineScopeDeleted`.
@@ -3240,9 +3266,9 @@ pub struct MachineWithoutScopedMachines {
     /// `instance_id` (required).
     pub instance_id: String,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
     /// `default_token_ttl` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_token_ttl: Option<i64>,
@@ -3264,7 +3290,7 @@ pub struct OAuthAccessTokenItem {
     pub token: String,
     /// `expires_at` (required, nullable).
     #[serde(default)]
-    pub expires_at: Option<clerk_core::Timestamp>,
+    pub expires_at: Option<crate::Timestamp>,
     /// `provider` (required).
     pub provider: String,
     /// `public_metadata` (required).
@@ -3354,9 +3380,9 @@ pub struct OAuthApplication {
     /// `token_introspection_url` (required).
     pub token_introspection_url: String,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
 }
 
 /// `OAuthApplicationSettings`: component schema for `OAuthApplicationSettings`.
@@ -3426,9 +3452,9 @@ pub struct OAuthApplicationWithSecret {
     /// `token_introspection_url` (required).
     pub token_introspection_url: String,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
     /// `client_secret` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<String>,
@@ -3516,12 +3542,12 @@ pub struct Organization {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
     /// `last_active_at` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_active_at: Option<clerk_core::Timestamp>,
+    pub last_active_at: Option<crate::Timestamp>,
     /// `role_set_key` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_set_key: Option<String>,
@@ -3561,9 +3587,9 @@ pub struct OrganizationDomain {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_organization_data: Option<InvitationOrganizationData>,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
 }
 
 /// String enum from the inline schema `OrganizationDomainEnrollmentMode`.
@@ -3599,10 +3625,10 @@ pub struct OrganizationDomainVerification {
     pub attempts: Option<i64>,
     /// `expire_at` (required, nullable).
     #[serde(default)]
-    pub expire_at: Option<clerk_core::Timestamp>,
+    pub expire_at: Option<crate::Timestamp>,
     /// `verified_at` (required, nullable).
     #[serde(default)]
-    pub verified_at: Option<clerk_core::Timestamp>,
+    pub verified_at: Option<crate::Timestamp>,
 }
 
 /// `OrganizationDomains`: component schema for `OrganizationDomains`.
@@ -3652,11 +3678,11 @@ pub struct OrganizationInvitation {
     pub url: Option<String>,
     /// `expires_at` (required, nullable).
     #[serde(default)]
-    pub expires_at: Option<clerk_core::Timestamp>,
+    pub expires_at: Option<crate::Timestamp>,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
 }
 
 impl std::fmt::Debug for OrganizationInvitation {
@@ -3739,9 +3765,9 @@ pub struct OrganizationMembership {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_user_data: Option<OrganizationMembershipPublicUserData>,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
 }
 
 /// `OrganizationMembershipPublicUserData`: component schema for `OrganizationMembershipPublicUserData`.
@@ -3861,12 +3887,12 @@ pub struct OrganizationWithLogo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
     /// `last_active_at` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_active_at: Option<clerk_core::Timestamp>,
+    pub last_active_at: Option<crate::Timestamp>,
     /// `role_set_key` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_set_key: Option<String>,
@@ -3941,7 +3967,7 @@ pub struct Passkey {
     /// `name` (required).
     pub name: String,
     /// `last_used_at` (required).
-    pub last_used_at: clerk_core::Timestamp,
+    pub last_used_at: crate::Timestamp,
     /// `verification` (required, nullable).
     #[serde(default)]
     pub verification: Option<VerificationPasskey>,
@@ -4002,9 +4028,9 @@ pub struct Permission {
     #[serde(rename = "type")]
     pub type_: String,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
 }
 
 /// `Permissions`: component schema for `Permissions`.
@@ -4046,9 +4072,9 @@ pub struct PhoneNumber {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backup_codes: Option<Vec<String>>,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
 }
 
 impl std::fmt::Debug for PhoneNumber {
@@ -4146,15 +4172,15 @@ pub struct ProxyCheck {
     pub domain_id: String,
     /// `last_run_at` (required, nullable).
     #[serde(default)]
-    pub last_run_at: Option<clerk_core::Timestamp>,
+    pub last_run_at: Option<crate::Timestamp>,
     /// `proxy_url` (required).
     pub proxy_url: String,
     /// `successful` (required).
     pub successful: bool,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
 }
 
 /// `ReassignmentMappings`: component schema `ReassignmentMappings`.
@@ -4171,9 +4197,9 @@ pub struct RedirectUrl {
     /// `url` (required).
     pub url: String,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
 }
 
 /// `Role`: component schema for `Role`.
@@ -4191,15 +4217,16 @@ pub struct Role {
     /// `description` (required, nullable).
     #[serde(default)]
     pub description: Option<String>,
-    /// `is_creator_eligible` (required).
-    pub is_creator_eligible: bool,
+    /// `is_creator_eligible` (optional here: one of the spec's example webhook events omits it or sends `null`).
+    #[serde(default)]
+    pub is_creator_eligible: Option<bool>,
     /// `permissions` (required).
     #[serde(default)]
     pub permissions: Vec<Permission>,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
 }
 
 /// `RoleSet`: component schema for `RoleSet`.
@@ -4233,9 +4260,9 @@ pub struct RoleSet {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_set_migration: Option<RoleSetMigration>,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
 }
 
 /// `RoleSetItem`: component schema for `RoleSetItem`.
@@ -4260,9 +4287,9 @@ pub struct RoleSetItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_members: Option<bool>,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
 }
 
 /// `RoleSetMigration`: component schema for `RoleSetMigration`.
@@ -4294,14 +4321,14 @@ pub struct RoleSetMigration {
     pub mappings: Option<std::collections::BTreeMap<String, String>>,
     /// `started_at` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub started_at: Option<clerk_core::Timestamp>,
+    pub started_at: Option<crate::Timestamp>,
     /// `completed_at` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub completed_at: Option<clerk_core::Timestamp>,
+    pub completed_at: Option<crate::Timestamp>,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
 }
 
 /// String enum from the schemas RoleSetType, CreateRoleSetType (one type for the same values).
@@ -4365,7 +4392,7 @@ pub struct SamlAccount {
     pub provider_user_id: Option<String>,
     /// `last_authenticated_at` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_authenticated_at: Option<clerk_core::Timestamp>,
+    pub last_authenticated_at: Option<crate::Timestamp>,
     /// `public_metadata` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_metadata: Option<serde_json::Value>,
@@ -4407,9 +4434,9 @@ pub struct SamlAccountConnection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disable_additional_identifications: Option<bool>,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
 }
 
 /// One of several shapes, from the inline schema `SamlAccountVerification`.
@@ -4455,10 +4482,10 @@ pub struct SamlConnection {
     pub idp_certificate: Option<String>,
     /// `idp_certificate_issued_at` (required, nullable).
     #[serde(default)]
-    pub idp_certificate_issued_at: Option<clerk_core::Timestamp>,
+    pub idp_certificate_issued_at: Option<crate::Timestamp>,
     /// `idp_certificate_expires_at` (required, nullable).
     #[serde(default)]
-    pub idp_certificate_expires_at: Option<clerk_core::Timestamp>,
+    pub idp_certificate_expires_at: Option<crate::Timestamp>,
     /// `idp_metadata_url` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idp_metadata_url: Option<String>,
@@ -4501,9 +4528,9 @@ pub struct SamlConnection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enterprise_connection_id: Option<String>,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
 }
 
 /// `SamlConnectionAttributeMapping`: component schema for `SamlConnectionAttributeMapping`.
@@ -4586,9 +4613,9 @@ pub struct ScimDirectory {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key: Option<String>,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
 }
 
 impl std::fmt::Debug for ScimDirectory {
@@ -4667,9 +4694,9 @@ pub struct ScimGroupRoleMapping {
     /// `precedence` (required).
     pub precedence: i64,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
 }
 
 /// `ScimGroupRoleMappingDeleted`: inline schema `ScimGroupRoleMappingDeleted`.
@@ -4722,18 +4749,18 @@ pub struct Session {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_active_organization_id: Option<String>,
     /// `last_active_at` (required).
-    pub last_active_at: clerk_core::Timestamp,
+    pub last_active_at: crate::Timestamp,
     /// `latest_activity` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latest_activity: Option<SessionActivityResponse>,
     /// `expire_at` (required).
-    pub expire_at: clerk_core::Timestamp,
+    pub expire_at: crate::Timestamp,
     /// `abandon_at` (required).
-    pub abandon_at: clerk_core::Timestamp,
+    pub abandon_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `tasks` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tasks: Option<Vec<SessionTask>>,
@@ -4840,9 +4867,9 @@ pub struct SignInToken {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
 }
 
 impl std::fmt::Debug for SignInToken {
@@ -4925,10 +4952,10 @@ pub struct SignUp {
     #[serde(default)]
     pub created_user_id: Option<String>,
     /// `abandon_at` (required).
-    pub abandon_at: clerk_core::Timestamp,
+    pub abandon_at: crate::Timestamp,
     /// `legal_accepted_at` (required, nullable).
     #[serde(default)]
-    pub legal_accepted_at: Option<clerk_core::Timestamp>,
+    pub legal_accepted_at: Option<crate::Timestamp>,
     /// `locale` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
@@ -5129,10 +5156,10 @@ pub struct Template {
     pub flagged_as_suspicious: Option<bool>,
     /// `updated_at` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<clerk_core::Timestamp>,
+    pub updated_at: Option<crate::Timestamp>,
     /// `created_at` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<clerk_core::Timestamp>,
+    pub created_at: Option<crate::Timestamp>,
 }
 
 /// String enum from the schemas GetTemplateListTemplateType, GetTemplateTemplateType, RevertTemplateTemplateType, ToggleTemplateDeliveryTemplateType, UpsertTemplateTemplateType (one type for the same values).
@@ -5178,7 +5205,7 @@ pub struct TestingToken {
     /// `token` (required).
     pub token: String,
     /// `expires_at` (required).
-    pub expires_at: clerk_core::Timestamp,
+    pub expires_at: crate::Timestamp,
 }
 
 impl std::fmt::Debug for TestingToken {
@@ -5258,15 +5285,15 @@ pub struct TrustedDevice {
     /// `status` (required).
     pub status: TrustedDeviceStatus,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
     /// `last_used_at` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_used_at: Option<clerk_core::Timestamp>,
+    pub last_used_at: Option<crate::Timestamp>,
     /// `revoked_at` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub revoked_at: Option<clerk_core::Timestamp>,
+    pub revoked_at: Option<crate::Timestamp>,
 }
 
 /// String enum from the inline schema `TrustedDeviceAlgorithm`.
@@ -5386,13 +5413,13 @@ pub struct User {
     pub backup_code_enabled: bool,
     /// `mfa_enabled_at` (required, nullable).
     #[serde(default)]
-    pub mfa_enabled_at: Option<clerk_core::Timestamp>,
+    pub mfa_enabled_at: Option<crate::Timestamp>,
     /// `mfa_disabled_at` (required, nullable).
     #[serde(default)]
-    pub mfa_disabled_at: Option<clerk_core::Timestamp>,
+    pub mfa_disabled_at: Option<crate::Timestamp>,
     /// `password_last_updated_at` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub password_last_updated_at: Option<clerk_core::Timestamp>,
+    pub password_last_updated_at: Option<crate::Timestamp>,
     /// `external_accounts` (required).
     #[serde(default)]
     pub external_accounts: Vec<ExternalAccountWithVerification>,
@@ -5407,7 +5434,7 @@ pub struct User {
     pub organization_memberships: Option<Vec<OrganizationMembership>>,
     /// `last_sign_in_at` (required, nullable).
     #[serde(default)]
-    pub last_sign_in_at: Option<clerk_core::Timestamp>,
+    pub last_sign_in_at: Option<crate::Timestamp>,
     /// `banned` (required).
     pub banned: bool,
     /// `locked` (required).
@@ -5422,9 +5449,9 @@ pub struct User {
     #[serde(default)]
     pub verification_attempts_remaining: Option<i64>,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `delete_self_enabled` (required).
     pub delete_self_enabled: bool,
     /// `create_organization_enabled` (required).
@@ -5434,10 +5461,10 @@ pub struct User {
     pub create_organizations_limit: Option<i64>,
     /// `last_active_at` (required, nullable).
     #[serde(default)]
-    pub last_active_at: Option<clerk_core::Timestamp>,
+    pub last_active_at: Option<crate::Timestamp>,
     /// `legal_accepted_at` (required, nullable).
     #[serde(default)]
-    pub legal_accepted_at: Option<clerk_core::Timestamp>,
+    pub legal_accepted_at: Option<crate::Timestamp>,
     /// `bypass_client_trust` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bypass_client_trust: Option<bool>,
@@ -5483,11 +5510,11 @@ pub struct UserOrganizationInvitation {
     pub url: Option<String>,
     /// `expires_at` (required, nullable).
     #[serde(default)]
-    pub expires_at: Option<clerk_core::Timestamp>,
+    pub expires_at: Option<crate::Timestamp>,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
     /// `public_organization_data` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_organization_data: Option<InvitationOrganizationData>,
@@ -5519,7 +5546,7 @@ pub struct VerificationAdmin {
     pub attempts: Option<i64>,
     /// `expire_at` (required, nullable).
     #[serde(default)]
-    pub expire_at: Option<clerk_core::Timestamp>,
+    pub expire_at: Option<crate::Timestamp>,
     /// `verified_at_client` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified_at_client: Option<String>,
@@ -5555,7 +5582,7 @@ pub struct VerificationEmailLink {
     pub attempts: Option<i64>,
     /// `expire_at` (required, nullable).
     #[serde(default)]
-    pub expire_at: Option<clerk_core::Timestamp>,
+    pub expire_at: Option<crate::Timestamp>,
     /// `verified_at_client` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified_at_client: Option<String>,
@@ -5591,7 +5618,7 @@ pub struct VerificationFromOAuth {
     pub error: Option<ClerkError>,
     /// `expire_at` (required, nullable).
     #[serde(default)]
-    pub expire_at: Option<clerk_core::Timestamp>,
+    pub expire_at: Option<crate::Timestamp>,
     /// `attempts` (required, nullable).
     #[serde(default)]
     pub attempts: Option<i64>,
@@ -5629,7 +5656,7 @@ pub struct VerificationGoogleOneTap {
     pub strategy: VerificationGoogleOneTapStrategy,
     /// `expire_at` (required, nullable).
     #[serde(default)]
-    pub expire_at: Option<clerk_core::Timestamp>,
+    pub expire_at: Option<crate::Timestamp>,
     /// `attempts` (required, nullable).
     #[serde(default)]
     pub attempts: Option<i64>,
@@ -5673,7 +5700,7 @@ pub struct VerificationOAuth {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ClerkError>,
     /// `expire_at` (required).
-    pub expire_at: clerk_core::Timestamp,
+    pub expire_at: crate::Timestamp,
     /// `attempts` (required, nullable).
     #[serde(default)]
     pub attempts: Option<i64>,
@@ -5698,7 +5725,7 @@ pub struct VerificationOtp {
     pub attempts: Option<i64>,
     /// `expire_at` (required, nullable).
     #[serde(default)]
-    pub expire_at: Option<clerk_core::Timestamp>,
+    pub expire_at: Option<crate::Timestamp>,
     /// `channel` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<String>,
@@ -5747,7 +5774,7 @@ pub struct VerificationPasskey {
     pub attempts: Option<i64>,
     /// `expire_at` (required, nullable).
     #[serde(default)]
-    pub expire_at: Option<clerk_core::Timestamp>,
+    pub expire_at: Option<crate::Timestamp>,
     /// `verified_at_client` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified_at_client: Option<String>,
@@ -5802,7 +5829,7 @@ pub struct VerificationResponse {
     pub attempts: Option<i64>,
     /// `expire_at` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expire_at: Option<clerk_core::Timestamp>,
+    pub expire_at: Option<crate::Timestamp>,
     /// `channel` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<String>,
@@ -5827,7 +5854,7 @@ pub struct VerificationSaml {
     pub error: Option<ClerkError>,
     /// `expire_at` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expire_at: Option<clerk_core::Timestamp>,
+    pub expire_at: Option<crate::Timestamp>,
     /// `attempts` (required, nullable).
     #[serde(default)]
     pub attempts: Option<i64>,
@@ -5888,7 +5915,7 @@ pub struct VerificationScim {
     pub attempts: Option<i64>,
     /// `expire_at` (required, nullable).
     #[serde(default)]
-    pub expire_at: Option<clerk_core::Timestamp>,
+    pub expire_at: Option<crate::Timestamp>,
 }
 
 /// String enum from the inline schema `VerificationScimStrategy`.
@@ -5941,7 +5968,7 @@ pub struct VerificationTicket {
     pub attempts: Option<i64>,
     /// `expire_at` (required, nullable).
     #[serde(default)]
-    pub expire_at: Option<clerk_core::Timestamp>,
+    pub expire_at: Option<crate::Timestamp>,
     /// `verified_at_client` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified_at_client: Option<String>,
@@ -6001,7 +6028,7 @@ pub struct VerificationWeb3 {
     pub attempts: Option<i64>,
     /// `expire_at` (required, nullable).
     #[serde(default)]
-    pub expire_at: Option<clerk_core::Timestamp>,
+    pub expire_at: Option<crate::Timestamp>,
     /// `verified_at_client` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified_at_client: Option<String>,
@@ -6059,9 +6086,9 @@ pub struct WaitlistEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_locked: Option<bool>,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
     /// `invitation` (optional, nullable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invitation: Option<Invitation>,
@@ -6102,9 +6129,9 @@ pub struct Web3Wallet {
     #[serde(default)]
     pub verification: Option<Web3WalletVerification>,
     /// `created_at` (required).
-    pub created_at: clerk_core::Timestamp,
+    pub created_at: crate::Timestamp,
     /// `updated_at` (required).
-    pub updated_at: clerk_core::Timestamp,
+    pub updated_at: crate::Timestamp,
 }
 
 /// One of several shapes, from the inline schema `Web3WalletVerification`.
