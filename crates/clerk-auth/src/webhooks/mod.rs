@@ -17,8 +17,10 @@
 //! - then decodes the body into a [`WebhookEvent`] whose [`data`](WebhookEvent::data) is a
 //!   [`WebhookEventData`] variant chosen by the event's `type`, generated from Clerk's webhooks
 //!   OpenAPI spec. An event type this version does not know becomes
-//!   [`WebhookEventData::Unknown`] instead of an error. Decoding is lenient — a required field
-//!   Clerk omits takes its default, and a known event whose `data` still does not decode becomes
+//!   [`WebhookEventData::Unknown`] instead of an error. The payloads are `clerk-models`' types,
+//!   the Backend API's own wherever both specs describe the object (a `user.created` payload is
+//!   the API's `User`). Decoding is lenient — a required field Clerk omits, or sends as `null`,
+//!   takes its empty value — and a known event whose `data` still does not decode becomes
 //!   [`WebhookEventData::Undecoded`] with the raw `data` and the reason — because an authentic
 //!   delivery must reach the application: a receiver that answers 400 gets retried by Svix,
 //!   and eventually disabled.
