@@ -380,6 +380,17 @@ impl Request {
         self
     }
 
+    /// Records the first required value a nested request object lacks (`None` when none does),
+    /// as [`require`](Self::require) does for a builder's own values. Builders call it for the
+    /// request objects their body holds (`CreateOrganizationInvitationBulkItem::new(email)`
+    /// still needs its `role`).
+    pub fn require_nested(self, missing: Option<&'static str>) -> Request {
+        match missing {
+            Some(name) => self.require(name, false),
+            None => self,
+        }
+    }
+
     /// The time allowed for each attempt of this call, instead of the client's
     /// [`attempt_timeout`](crate::ClientBuilder::attempt_timeout). Zero is ignored.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Request {

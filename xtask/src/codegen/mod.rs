@@ -472,6 +472,9 @@ struct Operation {
     response: Response,
     /// For cursor-paginated lists (`starting_after`): whether the item's `id` is an `Option`.
     cursor_id_optional: Option<bool>,
+    /// Expressions (over the builder's `self`) naming the first required field that a nested
+    /// request object of the body lacks (see [`Generator::nested_checks`]).
+    nested_checks: Vec<String>,
 }
 
 #[derive(Clone)]
@@ -1194,6 +1197,7 @@ impl<'a> Generator<'a> {
         };
         Ok(Operation {
             cursor_id_optional,
+            nested_checks: Vec::new(),
             id: id.to_owned(),
             rust_name,
             http_method: http.to_uppercase(),
@@ -1799,6 +1803,87 @@ impl<'a> Generator<'a> {
                 Body::Whole(_) | Body::None => {}
             }
         }
+        // The same rule inside the request objects users build (list items, nested objects):
+        // their constructor takes the first required string-like field; the others are named
+        // setters, checked before the request is sent.
+        let tables = std::iter::once(&mut self.models).chain(self.local.values_mut());
+        for model in tables.flat_map(BTreeMap::values_mut) {
+            if !model.request_side || model.body {
+                continue;
+            }
+            let Kind::Struct(fields) = &mut model.kind else {
+                continue;
+            };
+            let mut positional = false;
+            for f in fields.iter_mut().filter(|f| f.required && !f.nullable) {
+                if !string_like(&f.ty) {
+                    continue;
+                }
+                if positional {
+                    f.named = true;
+                    f.required = false;
+                } else {
+                    positional = true;
+                }
+            }
+        }
+        self.nested_checks();
+    }
+
+    /// For each operation, the nested request objects of its body that have named required
+    /// fields: an expression finding the first one unset (`Option<&'static str>`), which the
+    /// builder passes to `Request::require_nested`.
+    fn nested_checks(&mut self) {
+        let has_named = |module: &str, ty: &Ty| -> bool {
+            let model = match ty {
+                Ty::Named(name, true) => self.models.get(name),
+                Ty::Named(name, false) => self.local.get(module).and_then(|m| m.get(name)),
+                _ => None,
+            };
+            matches!(model.map(|m| &m.kind), Some(Kind::Struct(fields)) if fields.iter().any(|f| f.named))
+        };
+        let check = |module: &str, access: String, ty: &Ty, options: usize| -> Option<String> {
+            let (item, list) = match ty {
+                Ty::Vec(inner) => (&**inner, true),
+                other => (other, false),
+            };
+            if !has_named(module, item) {
+                return None;
+            }
+            let flatten = ".flatten()".repeat(options + usize::from(list));
+            Some(format!(
+                "std::iter::once(&{access}){flatten}.find_map(|item| item.missing_required())"
+            ))
+        };
+        let mut all = Vec::new();
+        for op in &self.operations {
+            let module = op.handle.split('.').next().unwrap_or(&op.handle);
+            let mut checks = Vec::new();
+            match &op.body {
+                Body::Whole(ty) => checks.extend(check(module, "self.body".into(), ty, 0)),
+                Body::Object(_, fields, _) => {
+                    for f in fields {
+                        let (rust_ty, _) = field_type(f, true, false);
+                        let options = if rust_ty.starts_with("Option<Option<") {
+                            2
+                        } else {
+                            usize::from(rust_ty.starts_with("Option<"))
+                        };
+                        checks.extend(check(
+                            module,
+                            format!("self.body.{}", f.rust),
+                            &f.ty,
+                            options,
+                        ));
+                    }
+                }
+                Body::Multipart(_) | Body::None => {}
+            }
+            all.push(checks);
+        }
+        for (op, checks) in self.operations.iter_mut().zip(all) {
+            op.nested_checks = checks;
+        }
     }
 
     /// Every public generated name and its length, longest first.
@@ -2384,10 +2469,16 @@ fn docs_link(op: &Operation) -> String {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join("-");
+    // Clerk's reference pages: `…/tag/users/get/users/%7Buser_id%7D` (the path without its
+    // leading slash, its braces percent-encoded).
+    let path = op
+        .path
+        .trim_start_matches('/')
+        .replace('{', "%7B")
+        .replace('}', "%7D");
     format!(
-        "{DOCS_BASE}/tag/{tag}/{}/{}",
-        op.http_method.to_lowercase(),
-        op.path
+        "{DOCS_BASE}/tag/{tag}/{}/{path}",
+        op.http_method.to_lowercase()
     )
 }
 
@@ -2584,7 +2675,9 @@ fn field_type(field: &Field, request_side: bool, in_models: bool) -> (String, Ve
 }
 
 fn field_doc(field: &Field) -> String {
-    let mut facts = vec![if field.relaxed {
+    let mut facts = vec![if field.named {
+        "required: set it with its setter; a request sent without it fails before any I/O"
+    } else if field.relaxed {
         "optional here: one of the spec's example webhook events omits it or sends `null`"
     } else if field.required {
         "required"
@@ -2769,9 +2862,17 @@ fn render_struct(
         // A constructor taking the required fields; optional ones start unset.
         let required: Vec<&Field> = fields.iter().filter(|f| f.required).collect();
         let _ = writeln!(out, "impl {} {{", model.name);
+        // Strings and string enums through `Into`, as the setters take them.
         let args: Vec<String> = required
             .iter()
-            .map(|f| format!("{}: {}", f.rust, field_type(f, true, in_models).0))
+            .map(|f| {
+                let ty = if f.nullable {
+                    field_type(f, true, in_models).0
+                } else {
+                    arg_type(&f.ty, enums).0
+                };
+                format!("{}: {ty}", f.rust)
+            })
             .collect();
         let _ = writeln!(
             out,
@@ -2779,7 +2880,14 @@ fn render_struct(
             args.join(", ")
         );
         for field in fields {
-            if field.required {
+            if field.required && !field.nullable {
+                let conv = arg_type(&field.ty, enums).1.replace("{}", &field.rust);
+                if conv == field.rust {
+                    let _ = writeln!(out, "            {},", field.rust);
+                } else {
+                    let _ = writeln!(out, "            {}: {conv},", field.rust);
+                }
+            } else if field.required {
                 let _ = writeln!(out, "            {},", field.rust);
             } else {
                 let _ = writeln!(out, "            {}: None,", field.rust);
@@ -2791,6 +2899,27 @@ fn render_struct(
         out.push_str("        }\n    }\n");
         if !model.body {
             render_struct_setters(out, fields, enums);
+        }
+        let named: Vec<&Field> = fields.iter().filter(|f| f.named).collect();
+        if !model.body && !named.is_empty() {
+            // Checked by the builders that send this object (`Request::require_nested`).
+            let visibility = if in_models {
+                "#[doc(hidden)]\n    pub"
+            } else {
+                "pub(crate)"
+            };
+            let _ = writeln!(
+                out,
+                "\n    /// The JSON name of the first required field not set yet, if any.\n    {visibility} fn missing_required(&self) -> Option<&'static str> {{"
+            );
+            for f in named {
+                let _ = writeln!(
+                    out,
+                    "        if self.{}.is_none() {{\n            return Some({:?});\n        }}",
+                    f.rust, f.json
+                );
+            }
+            out.push_str("        None\n    }\n");
         }
         if model.open && model.body {
             let declared: Vec<String> = fields.iter().map(|f| format!("{:?}", f.json)).collect();
@@ -3207,8 +3336,8 @@ fn render_builder(out: &mut String, op: &Operation, enums: &BTreeSet<String>) {
         }
     }
 
-    // Per-call timeouts.
-    out.push_str("    /// The time allowed for each attempt of this call, instead of the client's\n    /// `attempt_timeout`.\n    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {\n        self.timeouts.attempt = Some(timeout);\n        self\n    }\n\n    /// The time allowed for this whole call, retries and waits included, instead of the\n    /// client's `call_timeout`.\n    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {\n        self.timeouts.call = Some(timeout);\n        self\n    }\n\n");
+    // Per-call timeouts, `send`, `send_as` and `IntoFuture` come from clerk-api's
+    // `request_builder!` (below the impl).
 
     // build().
     out.push_str("    fn build(&self) -> Request {\n");
@@ -3261,6 +3390,9 @@ fn render_builder(out: &mut String, op: &Operation, enums: &BTreeSet<String>) {
             format!("self.{rust}.is_some()")
         };
         let _ = writeln!(out, "            .require({json:?}, {present})");
+    }
+    for check in &op.nested_checks {
+        let _ = writeln!(out, "            .require_nested({check})");
     }
     if op.flags.contains("unversioned") {
         out.push_str("            .versioned(false)\n");
@@ -3327,19 +3459,23 @@ fn render_builder(out: &mut String, op: &Operation, enums: &BTreeSet<String>) {
     }
     out.push_str("        request.timeouts(self.timeouts)\n    }\n\n");
 
-    // send().
-    let send_body = match op.response {
+    // send(), for the answers that are not JSON to decode (the others get it from
+    // `request_builder!`).
+    let custom_send = match op.response {
         // Any body (none, `{}`, or an object Clerk may add later) is accepted and dropped.
-        Response::Unit => "self.client\n            .execute::<serde::de::IgnoredAny>(self.build())\n            .await\n            .map(|_| ())".to_owned(),
-        Response::Text => "let response = self.client.execute_raw(self.build()).await?;\n        Ok(String::from_utf8_lossy(response.body()).into_owned())".to_owned(),
-        _ => "self.client.execute(self.build()).await".to_owned(),
+        Response::Unit => Some(
+            "self.client\n            .execute::<serde::de::IgnoredAny>(self.build())\n            .await\n            .map(|_| ())",
+        ),
+        Response::Text => Some(
+            "let response = self.client.execute_raw(self.build()).await?;\n        Ok(String::from_utf8_lossy(response.body()).into_owned())",
+        ),
+        _ => None,
     };
-    let _ = writeln!(
-        out,
-        "    /// Sends the request.\n    ///\n    /// # Errors\n    ///\n    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,\n    /// decode and invalid-request errors described on [`Error`].\n    pub async fn send(self) -> Result<{response}, Error> {{\n        {send_body}\n    }}\n"
-    );
-    if !matches!(op.response, Response::Unit | Response::Text) {
-        out.push_str("    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or\n    /// one with fields this SDK version does not model.\n    ///\n    /// # Errors\n    ///\n    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.\n    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {\n        self.client.execute(self.build()).await\n    }\n\n");
+    if let Some(send_body) = custom_send {
+        let _ = writeln!(
+            out,
+            "    /// Sends the request.\n    ///\n    /// # Errors\n    ///\n    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout\n    /// and invalid-request errors described on [`Error`].\n    pub async fn send(self) -> Result<{response}, Error> {{\n        {send_body}\n    }}\n"
+        );
     }
     if let Response::Page(item) = &op.response {
         let has_paging = op.query_params.iter().any(|p| p.json == "limit")
@@ -3412,7 +3548,17 @@ fn render_builder(out: &mut String, op: &Operation, enums: &BTreeSet<String>) {
     } else {
         out.push_str("}\n\n");
     }
-    let _ = writeln!(out, "crate::macros::into_future!({name} => {response});\n");
+    if custom_send.is_some() {
+        let _ = writeln!(
+            out,
+            "crate::macros::request_builder!(@options {name});\ncrate::macros::into_future!({name} => {response});\n"
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "crate::macros::request_builder!({name} => {response});\n"
+        );
+    }
 }
 
 #[cfg(test)]

@@ -42,7 +42,7 @@ impl ActorTokensApi {
 
 /// Builder for `POST /actor_tokens` (Create actor token).
 ///
-/// Operation `CreateActorToken`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/actor-tokens/post//actor_tokens).
+/// Operation `CreateActorToken`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/actor-tokens/post/actor_tokens).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateActorTokenRequest {
@@ -72,51 +72,17 @@ impl CreateActorTokenRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/actor_tokens").json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::ActorToken, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(CreateActorTokenRequest => crate::models::ActorToken);
+crate::macros::request_builder!(CreateActorTokenRequest => crate::models::ActorToken);
 
 /// Builder for `POST /actor_tokens/{actor_token_id}/revoke` (Revoke actor token).
 ///
-/// Operation `RevokeActorToken`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/actor-tokens/post//actor_tokens/{actor_token_id}/revoke).
+/// Operation `RevokeActorToken`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/actor-tokens/post/actor_tokens/%7Bactor_token_id%7D/revoke).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct RevokeActorTokenRequest {
@@ -134,48 +100,14 @@ impl RevokeActorTokenRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/actor_tokens/{actor_token_id}/revoke")
             .path_param("actor_token_id", &self.actor_token_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::ActorToken, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(RevokeActorTokenRequest => crate::models::ActorToken);
+crate::macros::request_builder!(RevokeActorTokenRequest => crate::models::ActorToken);
 
 /// `CreateActorTokenActor`: inline schema `CreateActorTokenActor`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -190,9 +122,9 @@ pub struct CreateActorTokenActor {
 
 impl CreateActorTokenActor {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(sub: String) -> Self {
+    pub fn new(sub: impl Into<String>) -> Self {
         Self {
-            sub,
+            sub: sub.into(),
             extra: serde_json::Map::new(),
         }
     }
@@ -235,9 +167,9 @@ pub(crate) struct CreateActorTokenBody {
 
 impl CreateActorTokenBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(user_id: String, actor: CreateActorTokenActor) -> Self {
+    pub(crate) fn new(user_id: impl Into<String>, actor: CreateActorTokenActor) -> Self {
         Self {
-            user_id,
+            user_id: user_id.into(),
             actor,
             expires_in_seconds: None,
             session_max_duration_in_seconds: None,

@@ -44,7 +44,7 @@ impl AdminPortalLinkTokensApi {
 
 /// Builder for `POST /admin_portal_link_tokens` (Create an Admin Portal Link Token).
 ///
-/// Operation `createAdminPortalLinkToken`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/admin-portal-link-tokens/post//admin_portal_link_tokens).
+/// Operation `createAdminPortalLinkToken`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/admin-portal-link-tokens/post/admin_portal_link_tokens).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateAdminPortalLinkTokenRequest {
@@ -86,51 +86,17 @@ impl CreateAdminPortalLinkTokenRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/admin_portal_link_tokens").json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<CreateAdminPortalLinkTokenResponse, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(CreateAdminPortalLinkTokenRequest => CreateAdminPortalLinkTokenResponse);
+crate::macros::request_builder!(CreateAdminPortalLinkTokenRequest => CreateAdminPortalLinkTokenResponse);
 
 /// Builder for `POST /admin_portal_link_tokens/{adminPortalLinkTokenID}/revoke` (Revoke an Admin Portal Link Token).
 ///
-/// Operation `revokeAdminPortalLinkToken`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/admin-portal-link-tokens/post//admin_portal_link_tokens/{adminPortalLinkTokenID}/revoke).
+/// Operation `revokeAdminPortalLinkToken`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/admin-portal-link-tokens/post/admin_portal_link_tokens/%7BadminPortalLinkTokenID%7D/revoke).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct RevokeAdminPortalLinkTokenRequest {
@@ -162,20 +128,6 @@ impl RevokeAdminPortalLinkTokenRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(
             Method::POST,
@@ -185,29 +137,9 @@ impl RevokeAdminPortalLinkTokenRequest {
         .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<RevokeAdminPortalLinkTokenResponse, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(RevokeAdminPortalLinkTokenRequest => RevokeAdminPortalLinkTokenResponse);
+crate::macros::request_builder!(RevokeAdminPortalLinkTokenRequest => RevokeAdminPortalLinkTokenResponse);
 
 /// `CreateAdminPortalLinkTokenBody`: request body of `createAdminPortalLinkToken`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

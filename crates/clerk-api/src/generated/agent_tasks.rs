@@ -43,7 +43,7 @@ impl AgentTasksApi {
 
 /// Builder for `POST /agents/tasks` (Create agent task).
 ///
-/// Operation `CreateAgentTask`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/agent-tasks/post//agents/tasks).
+/// Operation `CreateAgentTask`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/agent-tasks/post/agents/tasks).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateAgentTaskRequest {
@@ -95,20 +95,6 @@ impl CreateAgentTaskRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/agents/tasks")
             .require("agent_name", self.body.agent_name.is_some())
@@ -117,33 +103,13 @@ impl CreateAgentTaskRequest {
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::AgentTask, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(CreateAgentTaskRequest => crate::models::AgentTask);
+crate::macros::request_builder!(CreateAgentTaskRequest => crate::models::AgentTask);
 
 /// Builder for `POST /agents/tasks/{agent_task_id}/revoke` (Revoke agent task).
 ///
-/// Operation `RevokeAgentTask`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/agent-tasks/post//agents/tasks/{agent_task_id}/revoke).
+/// Operation `RevokeAgentTask`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/agent-tasks/post/agents/tasks/%7Bagent_task_id%7D/revoke).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct RevokeAgentTaskRequest {
@@ -161,48 +127,14 @@ impl RevokeAgentTaskRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/agents/tasks/{agent_task_id}/revoke")
             .path_param("agent_task_id", &self.agent_task_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::AgentTask, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(RevokeAgentTaskRequest => crate::models::AgentTask);
+crate::macros::request_builder!(RevokeAgentTaskRequest => crate::models::AgentTask);
 
 /// `CreateAgentTaskBody`: request body of `CreateAgentTask`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -211,13 +143,13 @@ pub(crate) struct CreateAgentTaskBody {
     pub(crate) on_behalf_of: CreateAgentTaskOnBehalfOf,
     /// `permissions` (required).
     pub(crate) permissions: CreateAgentTaskPermissions,
-    /// `agent_name` (optional).
+    /// `agent_name` (required: set it with its setter; a request sent without it fails before any I/O).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) agent_name: Option<String>,
-    /// `task_description` (optional).
+    /// `task_description` (required: set it with its setter; a request sent without it fails before any I/O).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) task_description: Option<String>,
-    /// `redirect_url` (optional).
+    /// `redirect_url` (required: set it with its setter; a request sent without it fails before any I/O).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) redirect_url: Option<String>,
     /// `session_max_duration_in_seconds` (optional).
@@ -229,11 +161,11 @@ impl CreateAgentTaskBody {
     /// A value with the required fields set and every optional field unset.
     pub(crate) fn new(
         on_behalf_of: CreateAgentTaskOnBehalfOf,
-        permissions: CreateAgentTaskPermissions,
+        permissions: impl Into<CreateAgentTaskPermissions>,
     ) -> Self {
         Self {
             on_behalf_of,
-            permissions,
+            permissions: permissions.into(),
             agent_name: None,
             task_description: None,
             redirect_url: None,

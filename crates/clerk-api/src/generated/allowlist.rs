@@ -46,7 +46,7 @@ impl AllowlistApi {
 
 /// Builder for `GET /allowlist_identifiers` (List all identifiers on the allow-list).
 ///
-/// Operation `ListAllowlistIdentifiers`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/allow-list-block-list/get//allowlist_identifiers).
+/// Operation `ListAllowlistIdentifiers`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/allow-list-block-list/get/allowlist_identifiers).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListAllowlistIdentifiersRequest {
@@ -78,46 +78,12 @@ impl ListAllowlistIdentifiersRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/allowlist_identifiers")
             .query("limit", self.limit)
             .query("offset", self.offset)
             .query("paginated", true);
         request.timeouts(self.timeouts)
-    }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<clerk_core::Page<crate::models::AllowlistIdentifier>, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
     }
 
     /// Every item of every page, fetched lazily page by page (offset-driven).
@@ -157,11 +123,11 @@ impl clerk_core::Paginated for ListAllowlistIdentifiersRequest {
     }
 }
 
-crate::macros::into_future!(ListAllowlistIdentifiersRequest => clerk_core::Page<crate::models::AllowlistIdentifier>);
+crate::macros::request_builder!(ListAllowlistIdentifiersRequest => clerk_core::Page<crate::models::AllowlistIdentifier>);
 
 /// Builder for `POST /allowlist_identifiers` (Add identifier to the allow-list).
 ///
-/// Operation `CreateAllowlistIdentifier`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/allow-list-block-list/post//allowlist_identifiers).
+/// Operation `CreateAllowlistIdentifier`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/allow-list-block-list/post/allowlist_identifiers).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateAllowlistIdentifierRequest {
@@ -185,51 +151,17 @@ impl CreateAllowlistIdentifierRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/allowlist_identifiers").json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::AllowlistIdentifier, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(CreateAllowlistIdentifierRequest => crate::models::AllowlistIdentifier);
+crate::macros::request_builder!(CreateAllowlistIdentifierRequest => crate::models::AllowlistIdentifier);
 
 /// Builder for `DELETE /allowlist_identifiers/{identifier_id}` (Delete identifier from allow-list).
 ///
-/// Operation `DeleteAllowlistIdentifier`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/allow-list-block-list/delete//allowlist_identifiers/{identifier_id}).
+/// Operation `DeleteAllowlistIdentifier`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/allow-list-block-list/delete/allowlist_identifiers/%7Bidentifier_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteAllowlistIdentifierRequest {
@@ -247,48 +179,14 @@ impl DeleteAllowlistIdentifierRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::DELETE, "/allowlist_identifiers/{identifier_id}")
             .path_param("identifier_id", &self.identifier_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::DeletedObject, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(DeleteAllowlistIdentifierRequest => crate::models::DeletedObject);
+crate::macros::request_builder!(DeleteAllowlistIdentifierRequest => crate::models::DeletedObject);
 
 /// `CreateAllowlistIdentifierBody`: request body of `CreateAllowlistIdentifier`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -302,9 +200,9 @@ pub(crate) struct CreateAllowlistIdentifierBody {
 
 impl CreateAllowlistIdentifierBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(identifier: String) -> Self {
+    pub(crate) fn new(identifier: impl Into<String>) -> Self {
         Self {
-            identifier,
+            identifier: identifier.into(),
             notify: None,
         }
     }

@@ -87,7 +87,7 @@ impl ApiKeysApi {
 
 /// Builder for `GET /api_keys` (Get API Keys).
 ///
-/// Operation `getApiKeys`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/api-keys/get//api_keys).
+/// Operation `getApiKeys`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/api-keys/get/api_keys).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetApiKeysRequest {
@@ -145,20 +145,6 @@ impl GetApiKeysRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/api_keys")
             .versioned(false)
@@ -169,26 +155,6 @@ impl GetApiKeysRequest {
             .query("query", &self.query)
             .query("type", &self.type_);
         request.timeouts(self.timeouts)
-    }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<clerk_core::Page<GetApiKeysItem>, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
     }
 
     /// Every item of every page, fetched lazily page by page (offset-driven).
@@ -226,11 +192,11 @@ impl clerk_core::Paginated for GetApiKeysRequest {
     }
 }
 
-crate::macros::into_future!(GetApiKeysRequest => clerk_core::Page<GetApiKeysItem>);
+crate::macros::request_builder!(GetApiKeysRequest => clerk_core::Page<GetApiKeysItem>);
 
 /// Builder for `POST /api_keys` (Create an API Key).
 ///
-/// Operation `createApiKey`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/api-keys/post//api_keys).
+/// Operation `createApiKey`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/api-keys/post/api_keys).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateApiKeyRequest {
@@ -316,20 +282,6 @@ impl CreateApiKeyRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/api_keys")
             .require("subject", self.body.subject.is_some())
@@ -337,33 +289,13 @@ impl CreateApiKeyRequest {
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<CreateApiKeyResponse, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(CreateApiKeyRequest => CreateApiKeyResponse);
+crate::macros::request_builder!(CreateApiKeyRequest => CreateApiKeyResponse);
 
 /// Builder for `GET /api_keys/{apiKeyID}` (Get an API Key by ID).
 ///
-/// Operation `getApiKey`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/api-keys/get//api_keys/{apiKeyID}).
+/// Operation `getApiKey`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/api-keys/get/api_keys/%7BapiKeyID%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetApiKeyRequest {
@@ -381,53 +313,19 @@ impl GetApiKeyRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/api_keys/{apiKeyID}")
             .versioned(false)
             .path_param("apiKeyID", &self.api_key_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<GetApiKeyResponse, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(GetApiKeyRequest => GetApiKeyResponse);
+crate::macros::request_builder!(GetApiKeyRequest => GetApiKeyResponse);
 
 /// Builder for `PATCH /api_keys/{apiKeyID}` (Update an API Key).
 ///
-/// Operation `updateApiKey`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/api-keys/patch//api_keys/{apiKeyID}).
+/// Operation `updateApiKey`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/api-keys/patch/api_keys/%7BapiKeyID%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateApiKeyRequest {
@@ -495,20 +393,6 @@ impl UpdateApiKeyRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::PATCH, "/api_keys/{apiKeyID}")
             .versioned(false)
@@ -516,33 +400,13 @@ impl UpdateApiKeyRequest {
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<UpdateApiKeyResponse, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(UpdateApiKeyRequest => UpdateApiKeyResponse);
+crate::macros::request_builder!(UpdateApiKeyRequest => UpdateApiKeyResponse);
 
 /// Builder for `DELETE /api_keys/{apiKeyID}` (Delete an API Key).
 ///
-/// Operation `deleteApiKey`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/api-keys/delete//api_keys/{apiKeyID}).
+/// Operation `deleteApiKey`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/api-keys/delete/api_keys/%7BapiKeyID%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteApiKeyRequest {
@@ -560,53 +424,19 @@ impl DeleteApiKeyRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::DELETE, "/api_keys/{apiKeyID}")
             .versioned(false)
             .path_param("apiKeyID", &self.api_key_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<DeleteApiKeyResponse, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(DeleteApiKeyRequest => DeleteApiKeyResponse);
+crate::macros::request_builder!(DeleteApiKeyRequest => DeleteApiKeyResponse);
 
 /// Builder for `GET /api_keys/{apiKeyID}/secret` (Get an API Key Secret).
 ///
-/// Operation `getApiKeySecret`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/api-keys/get//api_keys/{apiKeyID}/secret).
+/// Operation `getApiKeySecret`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/api-keys/get/api_keys/%7BapiKeyID%7D/secret).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetApiKeySecretRequest {
@@ -624,53 +454,19 @@ impl GetApiKeySecretRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/api_keys/{apiKeyID}/secret")
             .versioned(false)
             .path_param("apiKeyID", &self.api_key_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<GetApiKeySecretResponse, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(GetApiKeySecretRequest => GetApiKeySecretResponse);
+crate::macros::request_builder!(GetApiKeySecretRequest => GetApiKeySecretResponse);
 
 /// Builder for `POST /api_keys/{apiKeyID}/revoke` (Revoke an API Key).
 ///
-/// Operation `revokeApiKey`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/api-keys/post//api_keys/{apiKeyID}/revoke).
+/// Operation `revokeApiKey`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/api-keys/post/api_keys/%7BapiKeyID%7D/revoke).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct RevokeApiKeyRequest {
@@ -702,20 +498,6 @@ impl RevokeApiKeyRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/api_keys/{apiKeyID}/revoke")
             .versioned(false)
@@ -723,33 +505,13 @@ impl RevokeApiKeyRequest {
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<RevokeApiKeyResponse, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(RevokeApiKeyRequest => RevokeApiKeyResponse);
+crate::macros::request_builder!(RevokeApiKeyRequest => RevokeApiKeyResponse);
 
 /// Builder for `POST /api_keys/verify` (Verify an API Key).
 ///
-/// Operation `verifyApiKey`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/api-keys/post//api_keys/verify).
+/// Operation `verifyApiKey`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/api-keys/post/api_keys/verify).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct VerifyApiKeyRequest {
@@ -767,49 +529,15 @@ impl VerifyApiKeyRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/api_keys/verify")
             .versioned(false)
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<VerifyApiKeyResponse, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(VerifyApiKeyRequest => VerifyApiKeyResponse);
+crate::macros::request_builder!(VerifyApiKeyRequest => VerifyApiKeyResponse);
 
 /// `CreateApiKeyBody`: request body of `createApiKey`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -822,7 +550,7 @@ pub(crate) struct CreateApiKeyBody {
     /// `description` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) description: Option<Option<String>>,
-    /// `subject` (optional).
+    /// `subject` (required: set it with its setter; a request sent without it fails before any I/O).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) subject: Option<String>,
     /// `claims` (optional, nullable).
@@ -841,10 +569,10 @@ pub(crate) struct CreateApiKeyBody {
 
 impl CreateApiKeyBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(name: String) -> Self {
+    pub(crate) fn new(name: impl Into<String>) -> Self {
         Self {
             type_: None,
-            name,
+            name: name.into(),
             description: None,
             subject: None,
             claims: None,
@@ -1206,8 +934,10 @@ impl std::fmt::Debug for VerifyApiKeyBody {
 
 impl VerifyApiKeyBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(secret: String) -> Self {
-        Self { secret }
+    pub(crate) fn new(secret: impl Into<String>) -> Self {
+        Self {
+            secret: secret.into(),
+        }
     }
 }
 

@@ -40,7 +40,7 @@ impl BetaFeaturesApi {
 
 /// Builder for `PATCH /beta_features/instance_settings` (Update instance settings).
 ///
-/// Operation `UpdateInstanceAuthConfig`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/beta-features/patch//beta_features/instance_settings).
+/// Operation `UpdateInstanceAuthConfig`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/beta-features/patch/beta_features/instance_settings).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateInstanceAuthConfigRequest {
@@ -106,52 +106,18 @@ impl UpdateInstanceAuthConfigRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request =
             Request::new(Method::PATCH, "/beta_features/instance_settings").json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::InstanceSettings, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(UpdateInstanceAuthConfigRequest => crate::models::InstanceSettings);
+crate::macros::request_builder!(UpdateInstanceAuthConfigRequest => crate::models::InstanceSettings);
 
 /// Builder for `PUT /beta_features/domain` (Update production instance domain).
 ///
-/// Operation `UpdateProductionInstanceDomain`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/beta-features/put//beta_features/domain).
+/// Operation `UpdateProductionInstanceDomain`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/beta-features/put/beta_features/domain).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateProductionInstanceDomainRequest {
@@ -181,20 +147,6 @@ impl UpdateProductionInstanceDomainRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::PUT, "/beta_features/domain").json(&self.body);
         request.timeouts(self.timeouts)
@@ -204,8 +156,8 @@ impl UpdateProductionInstanceDomainRequest {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
+    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout
+    /// and invalid-request errors described on [`Error`].
     pub async fn send(self) -> Result<(), Error> {
         self.client
             .execute::<serde::de::IgnoredAny>(self.build())
@@ -214,6 +166,7 @@ impl UpdateProductionInstanceDomainRequest {
     }
 }
 
+crate::macros::request_builder!(@options UpdateProductionInstanceDomainRequest);
 crate::macros::into_future!(UpdateProductionInstanceDomainRequest => ());
 
 /// `UpdateInstanceAuthConfigBody`: request body of `UpdateInstanceAuthConfig`.

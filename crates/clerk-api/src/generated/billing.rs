@@ -215,7 +215,7 @@ impl BillingApi {
 
 /// Builder for `GET /users/{user_id}/billing/subscription` (Retrieve a user's billing subscription).
 ///
-/// Operation `GetUserBillingSubscription`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/get//users/{user_id}/billing/subscription).
+/// Operation `GetUserBillingSubscription`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/get/users/%7Buser_id%7D/billing/subscription).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetUserBillingSubscriptionRequest {
@@ -233,52 +233,18 @@ impl GetUserBillingSubscriptionRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/users/{user_id}/billing/subscription")
             .path_param("user_id", &self.user_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::CommerceSubscription, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(GetUserBillingSubscriptionRequest => crate::models::CommerceSubscription);
+crate::macros::request_builder!(GetUserBillingSubscriptionRequest => crate::models::CommerceSubscription);
 
 /// Builder for `GET /users/{user_id}/billing/credits` (Retrieve a user's credit balance).
 ///
-/// Operation `GetUserBillingCreditBalance`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/get//users/{user_id}/billing/credits).
+/// Operation `GetUserBillingCreditBalance`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/get/users/%7Buser_id%7D/billing/credits).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetUserBillingCreditBalanceRequest {
@@ -296,52 +262,18 @@ impl GetUserBillingCreditBalanceRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/users/{user_id}/billing/credits")
             .path_param("user_id", &self.user_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::CommerceCreditBalanceResponse, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(GetUserBillingCreditBalanceRequest => crate::models::CommerceCreditBalanceResponse);
+crate::macros::request_builder!(GetUserBillingCreditBalanceRequest => crate::models::CommerceCreditBalanceResponse);
 
 /// Builder for `POST /users/{user_id}/billing/credits` (Adjust a user's credit balance).
 ///
-/// Operation `AdjustUserBillingCreditBalance`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/post//users/{user_id}/billing/credits).
+/// Operation `AdjustUserBillingCreditBalance`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/post/users/%7Buser_id%7D/billing/credits).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct AdjustUserBillingCreditBalanceRequest {
@@ -365,53 +297,19 @@ impl AdjustUserBillingCreditBalanceRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/users/{user_id}/billing/credits")
             .path_param("user_id", &self.user_id)
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::CommerceCreditLedgerResponse, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(AdjustUserBillingCreditBalanceRequest => crate::models::CommerceCreditLedgerResponse);
+crate::macros::request_builder!(AdjustUserBillingCreditBalanceRequest => crate::models::CommerceCreditLedgerResponse);
 
 /// Builder for `GET /organizations/{organization_id}/billing/subscription` (Retrieve an organization's billing subscription).
 ///
-/// Operation `GetOrganizationBillingSubscription`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organizations/get//organizations/{organization_id}/billing/subscription).
+/// Operation `GetOrganizationBillingSubscription`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organizations/get/organizations/%7Borganization_id%7D/billing/subscription).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetOrgSubscriptionRequest {
@@ -429,20 +327,6 @@ impl GetOrgSubscriptionRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(
             Method::GET,
@@ -451,33 +335,13 @@ impl GetOrgSubscriptionRequest {
         .path_param("organization_id", &self.organization_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::CommerceSubscription, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(GetOrgSubscriptionRequest => crate::models::CommerceSubscription);
+crate::macros::request_builder!(GetOrgSubscriptionRequest => crate::models::CommerceSubscription);
 
 /// Builder for `GET /organizations/{organization_id}/billing/credits` (Retrieve an organization's credit balance).
 ///
-/// Operation `GetOrganizationBillingCreditBalance`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organizations/get//organizations/{organization_id}/billing/credits).
+/// Operation `GetOrganizationBillingCreditBalance`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organizations/get/organizations/%7Borganization_id%7D/billing/credits).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetOrgCreditBalanceRequest {
@@ -495,20 +359,6 @@ impl GetOrgCreditBalanceRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(
             Method::GET,
@@ -517,33 +367,13 @@ impl GetOrgCreditBalanceRequest {
         .path_param("organization_id", &self.organization_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::CommerceCreditBalanceResponse, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(GetOrgCreditBalanceRequest => crate::models::CommerceCreditBalanceResponse);
+crate::macros::request_builder!(GetOrgCreditBalanceRequest => crate::models::CommerceCreditBalanceResponse);
 
 /// Builder for `POST /organizations/{organization_id}/billing/credits` (Adjust an organization's credit balance).
 ///
-/// Operation `AdjustOrganizationBillingCreditBalance`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organizations/post//organizations/{organization_id}/billing/credits).
+/// Operation `AdjustOrganizationBillingCreditBalance`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organizations/post/organizations/%7Borganization_id%7D/billing/credits).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct AdjustOrgCreditBalanceRequest {
@@ -567,20 +397,6 @@ impl AdjustOrgCreditBalanceRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(
             Method::POST,
@@ -590,33 +406,13 @@ impl AdjustOrgCreditBalanceRequest {
         .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::CommerceCreditLedgerResponse, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(AdjustOrgCreditBalanceRequest => crate::models::CommerceCreditLedgerResponse);
+crate::macros::request_builder!(AdjustOrgCreditBalanceRequest => crate::models::CommerceCreditLedgerResponse);
 
 /// Builder for `GET /billing/plans` (List all billing plans).
 ///
-/// Operation `GetCommercePlanList`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/billing/get//billing/plans).
+/// Operation `GetCommercePlanList`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/billing/get/billing/plans).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetCommercePlanListRequest {
@@ -656,46 +452,12 @@ impl GetCommercePlanListRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/billing/plans")
             .query("limit", self.limit)
             .query("offset", self.offset)
             .query("payer_type", crate::query::Enums(&self.payer_type));
         request.timeouts(self.timeouts)
-    }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<clerk_core::Page<crate::models::CommercePlan>, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
     }
 
     /// Every item of every page, fetched lazily page by page (offset-driven).
@@ -734,11 +496,11 @@ impl clerk_core::Paginated for GetCommercePlanListRequest {
     }
 }
 
-crate::macros::into_future!(GetCommercePlanListRequest => clerk_core::Page<crate::models::CommercePlan>);
+crate::macros::request_builder!(GetCommercePlanListRequest => clerk_core::Page<crate::models::CommercePlan>);
 
 /// Builder for `GET /billing/prices` (List all billing prices).
 ///
-/// Operation `GetBillingPriceList`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/billing/get//billing/prices).
+/// Operation `GetBillingPriceList`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/billing/get/billing/prices).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetBillingPriceListRequest {
@@ -778,48 +540,12 @@ impl GetBillingPriceListRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/billing/prices")
             .query("limit", self.limit)
             .query("offset", self.offset)
             .query("plan_id", &self.plan_id);
         request.timeouts(self.timeouts)
-    }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(
-        self,
-    ) -> Result<clerk_core::Page<crate::models::BillingPriceResponse>, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
     }
 
     /// Every item of every page, fetched lazily page by page (offset-driven).
@@ -859,11 +585,11 @@ impl clerk_core::Paginated for GetBillingPriceListRequest {
     }
 }
 
-crate::macros::into_future!(GetBillingPriceListRequest => clerk_core::Page<crate::models::BillingPriceResponse>);
+crate::macros::request_builder!(GetBillingPriceListRequest => clerk_core::Page<crate::models::BillingPriceResponse>);
 
 /// Builder for `POST /billing/prices` (Create a custom billing price).
 ///
-/// Operation `CreateBillingPrice`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/billing/post//billing/prices).
+/// Operation `CreateBillingPrice`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/billing/post/billing/prices).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateBillingPriceRequest {
@@ -881,51 +607,17 @@ impl CreateBillingPriceRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/billing/prices").json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::BillingPriceResponse, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(CreateBillingPriceRequest => crate::models::BillingPriceResponse);
+crate::macros::request_builder!(CreateBillingPriceRequest => crate::models::BillingPriceResponse);
 
 /// Builder for `GET /billing/subscription_items` (List all subscription items).
 ///
-/// Operation `GetCommerceSubscriptionItemList`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/billing/get//billing/subscription_items).
+/// Operation `GetCommerceSubscriptionItemList`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/billing/get/billing/subscription_items).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetCommerceSubscriptionItemListRequest {
@@ -997,20 +689,6 @@ impl GetCommerceSubscriptionItemListRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/billing/subscription_items")
             .query("limit", self.limit)
@@ -1021,28 +699,6 @@ impl GetCommerceSubscriptionItemListRequest {
             .query("include_free", self.include_free)
             .query("query", &self.query);
         request.timeouts(self.timeouts)
-    }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(
-        self,
-    ) -> Result<clerk_core::Page<crate::models::CommerceSubscriptionItem>, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
     }
 
     /// Every item of every page, fetched lazily page by page (offset-driven).
@@ -1082,11 +738,11 @@ impl clerk_core::Paginated for GetCommerceSubscriptionItemListRequest {
     }
 }
 
-crate::macros::into_future!(GetCommerceSubscriptionItemListRequest => clerk_core::Page<crate::models::CommerceSubscriptionItem>);
+crate::macros::request_builder!(GetCommerceSubscriptionItemListRequest => clerk_core::Page<crate::models::CommerceSubscriptionItem>);
 
 /// Builder for `DELETE /billing/subscription_items/{subscription_item_id}` (Cancel a subscription item).
 ///
-/// Operation `CancelCommerceSubscriptionItem`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/billing/delete//billing/subscription_items/{subscription_item_id}).
+/// Operation `CancelCommerceSubscriptionItem`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/billing/delete/billing/subscription_items/%7Bsubscription_item_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CancelCommerceSubscriptionItemRequest {
@@ -1112,20 +768,6 @@ impl CancelCommerceSubscriptionItemRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(
             Method::DELETE,
@@ -1135,33 +777,13 @@ impl CancelCommerceSubscriptionItemRequest {
         .query("end_now", self.end_now);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::CommerceSubscriptionItem, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(CancelCommerceSubscriptionItemRequest => crate::models::CommerceSubscriptionItem);
+crate::macros::request_builder!(CancelCommerceSubscriptionItemRequest => crate::models::CommerceSubscriptionItem);
 
 /// Builder for `POST /billing/subscription_items/{subscription_item_id}/extend_free_trial` (Extend free trial for a subscription item).
 ///
-/// Operation `ExtendBillingSubscriptionItemFreeTrial`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/billing/post//billing/subscription_items/{subscription_item_id}/extend_free_trial).
+/// Operation `ExtendBillingSubscriptionItemFreeTrial`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/billing/post/billing/subscription_items/%7Bsubscription_item_id%7D/extend_free_trial).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ExtendFreeTrialRequest {
@@ -1185,20 +807,6 @@ impl ExtendFreeTrialRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(
             Method::POST,
@@ -1208,33 +816,13 @@ impl ExtendFreeTrialRequest {
         .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::CommerceSubscriptionItem2, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(ExtendFreeTrialRequest => crate::models::CommerceSubscriptionItem2);
+crate::macros::request_builder!(ExtendFreeTrialRequest => crate::models::CommerceSubscriptionItem2);
 
 /// Builder for `POST /billing/subscription_items/{subscription_item_id}/price_transition` (Create a price transition for a subscription item).
 ///
-/// Operation `CreateBillingPriceTransition`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/billing/post//billing/subscription_items/{subscription_item_id}/price_transition).
+/// Operation `CreateBillingPriceTransition`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/billing/post/billing/subscription_items/%7Bsubscription_item_id%7D/price_transition).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateBillingPriceTransitionRequest {
@@ -1258,20 +846,6 @@ impl CreateBillingPriceTransitionRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(
             Method::POST,
@@ -1281,33 +855,13 @@ impl CreateBillingPriceTransitionRequest {
         .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::CommercePriceTransitionResponse, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(CreateBillingPriceTransitionRequest => crate::models::CommercePriceTransitionResponse);
+crate::macros::request_builder!(CreateBillingPriceTransitionRequest => crate::models::CommercePriceTransitionResponse);
 
 /// Builder for `POST /billing/subscription_items/{subscription_item_id}/discounts` (Apply a discount to a subscription item).
 ///
-/// Operation `ApplyBillingSubscriptionItemDiscount`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/billing/post//billing/subscription_items/{subscription_item_id}/discounts).
+/// Operation `ApplyBillingSubscriptionItemDiscount`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/billing/post/billing/subscription_items/%7Bsubscription_item_id%7D/discounts).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ApplyDiscountRequest {
@@ -1331,20 +885,6 @@ impl ApplyDiscountRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(
             Method::POST,
@@ -1354,33 +894,13 @@ impl ApplyDiscountRequest {
         .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::CommerceDiscountRedemptionResponse, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(ApplyDiscountRequest => crate::models::CommerceDiscountRedemptionResponse);
+crate::macros::request_builder!(ApplyDiscountRequest => crate::models::CommerceDiscountRedemptionResponse);
 
 /// Builder for `DELETE /billing/subscription_items/{subscription_item_id}/discounts/{discount_id}` (Remove a discount from a subscription item).
 ///
-/// Operation `RemoveBillingSubscriptionItemDiscount`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/billing/delete//billing/subscription_items/{subscription_item_id}/discounts/{discount_id}).
+/// Operation `RemoveBillingSubscriptionItemDiscount`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/billing/delete/billing/subscription_items/%7Bsubscription_item_id%7D/discounts/%7Bdiscount_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct RemoveDiscountRequest {
@@ -1408,20 +928,6 @@ impl RemoveDiscountRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let discount_id = self.discount_id.as_deref().unwrap_or_default();
         let request = Request::new(
@@ -1433,33 +939,13 @@ impl RemoveDiscountRequest {
         .path_param("discount_id", discount_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::CommerceDiscountRedemptionResponse, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(RemoveDiscountRequest => crate::models::CommerceDiscountRedemptionResponse);
+crate::macros::request_builder!(RemoveDiscountRequest => crate::models::CommerceDiscountRedemptionResponse);
 
 /// Builder for `GET /billing/statements` (List all billing statements).
 ///
-/// Operation `GetBillingStatementList`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/billing/get//billing/statements).
+/// Operation `GetBillingStatementList`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/billing/get/billing/statements).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetBillingStatementListRequest {
@@ -1491,45 +977,11 @@ impl GetBillingStatementListRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/billing/statements")
             .query("limit", self.limit)
             .query("offset", self.offset);
         request.timeouts(self.timeouts)
-    }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<clerk_core::Page<crate::models::BillingStatement>, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
     }
 
     /// Every item of every page, fetched lazily page by page (offset-driven).
@@ -1568,11 +1020,11 @@ impl clerk_core::Paginated for GetBillingStatementListRequest {
     }
 }
 
-crate::macros::into_future!(GetBillingStatementListRequest => clerk_core::Page<crate::models::BillingStatement>);
+crate::macros::request_builder!(GetBillingStatementListRequest => clerk_core::Page<crate::models::BillingStatement>);
 
 /// Builder for `GET /billing/statements/{statementID}` (Retrieve a billing statement).
 ///
-/// Operation `GetBillingStatement`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/billing/get//billing/statements/{statementID}).
+/// Operation `GetBillingStatement`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/billing/get/billing/statements/%7BstatementID%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetBillingStatementRequest {
@@ -1590,52 +1042,18 @@ impl GetBillingStatementRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/billing/statements/{statementID}")
             .path_param("statementID", &self.statement_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::BillingStatement, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(GetBillingStatementRequest => crate::models::BillingStatement);
+crate::macros::request_builder!(GetBillingStatementRequest => crate::models::BillingStatement);
 
 /// Builder for `GET /billing/statements/{statementID}/payment_attempts` (List payment attempts for a billing statement).
 ///
-/// Operation `GetBillingStatementPaymentAttempts`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/billing/get//billing/statements/{statementID}/payment_attempts).
+/// Operation `GetBillingStatementPaymentAttempts`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/billing/get/billing/statements/%7BstatementID%7D/payment_attempts).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct StatementPaymentAttemptsRequest {
@@ -1669,20 +1087,6 @@ impl StatementPaymentAttemptsRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(
             Method::GET,
@@ -1692,28 +1096,6 @@ impl StatementPaymentAttemptsRequest {
         .query("limit", self.limit)
         .query("offset", self.offset);
         request.timeouts(self.timeouts)
-    }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(
-        self,
-    ) -> Result<clerk_core::Page<crate::models::BillingPaymentAttempt>, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
     }
 
     /// Every item of every page, fetched lazily page by page (offset-driven).
@@ -1753,7 +1135,7 @@ impl clerk_core::Paginated for StatementPaymentAttemptsRequest {
     }
 }
 
-crate::macros::into_future!(StatementPaymentAttemptsRequest => clerk_core::Page<crate::models::BillingPaymentAttempt>);
+crate::macros::request_builder!(StatementPaymentAttemptsRequest => clerk_core::Page<crate::models::BillingPaymentAttempt>);
 
 /// String enum from the inline schema `GetCommerceSubscriptionItemListStatus`.
 ///

@@ -46,7 +46,7 @@ impl BlocklistApi {
 
 /// Builder for `GET /blocklist_identifiers` (List all identifiers on the block-list).
 ///
-/// Operation `ListBlocklistIdentifiers`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/allow-list-block-list/get//blocklist_identifiers).
+/// Operation `ListBlocklistIdentifiers`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/allow-list-block-list/get/blocklist_identifiers).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListBlocklistIdentifiersRequest {
@@ -62,51 +62,17 @@ impl ListBlocklistIdentifiersRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/blocklist_identifiers");
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<clerk_core::Page<crate::models::BlocklistIdentifier>, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(ListBlocklistIdentifiersRequest => clerk_core::Page<crate::models::BlocklistIdentifier>);
+crate::macros::request_builder!(ListBlocklistIdentifiersRequest => clerk_core::Page<crate::models::BlocklistIdentifier>);
 
 /// Builder for `POST /blocklist_identifiers` (Add identifier to the block-list).
 ///
-/// Operation `CreateBlocklistIdentifier`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/allow-list-block-list/post//blocklist_identifiers).
+/// Operation `CreateBlocklistIdentifier`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/allow-list-block-list/post/blocklist_identifiers).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateBlocklistIdentifierRequest {
@@ -124,51 +90,17 @@ impl CreateBlocklistIdentifierRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/blocklist_identifiers").json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::BlocklistIdentifier, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(CreateBlocklistIdentifierRequest => crate::models::BlocklistIdentifier);
+crate::macros::request_builder!(CreateBlocklistIdentifierRequest => crate::models::BlocklistIdentifier);
 
 /// Builder for `DELETE /blocklist_identifiers/{identifier_id}` (Delete identifier from block-list).
 ///
-/// Operation `DeleteBlocklistIdentifier`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/allow-list-block-list/delete//blocklist_identifiers/{identifier_id}).
+/// Operation `DeleteBlocklistIdentifier`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/allow-list-block-list/delete/blocklist_identifiers/%7Bidentifier_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteBlocklistIdentifierRequest {
@@ -186,48 +118,14 @@ impl DeleteBlocklistIdentifierRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::DELETE, "/blocklist_identifiers/{identifier_id}")
             .path_param("identifier_id", &self.identifier_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::DeletedObject, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(DeleteBlocklistIdentifierRequest => crate::models::DeletedObject);
+crate::macros::request_builder!(DeleteBlocklistIdentifierRequest => crate::models::DeletedObject);
 
 /// `CreateBlocklistIdentifierBody`: request body of `CreateBlocklistIdentifier`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -238,7 +136,9 @@ pub(crate) struct CreateBlocklistIdentifierBody {
 
 impl CreateBlocklistIdentifierBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(identifier: String) -> Self {
-        Self { identifier }
+    pub(crate) fn new(identifier: impl Into<String>) -> Self {
+        Self {
+            identifier: identifier.into(),
+        }
     }
 }

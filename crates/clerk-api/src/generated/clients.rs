@@ -48,7 +48,7 @@ impl ClientsApi {
 
 /// Builder for `GET /clients` (List all clients).
 ///
-/// Operation `GetClientList`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/clients/get//clients).
+/// Operation `GetClientList`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/clients/get/clients).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetClientListRequest {
@@ -80,46 +80,12 @@ impl GetClientListRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/clients")
             .query("limit", self.limit)
             .query("offset", self.offset)
             .query("paginated", true);
         request.timeouts(self.timeouts)
-    }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<clerk_core::Page<crate::models::Client>, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
     }
 
     /// Every item of every page, fetched lazily page by page (offset-driven).
@@ -158,11 +124,11 @@ impl clerk_core::Paginated for GetClientListRequest {
     }
 }
 
-crate::macros::into_future!(GetClientListRequest => clerk_core::Page<crate::models::Client>);
+crate::macros::request_builder!(GetClientListRequest => clerk_core::Page<crate::models::Client>);
 
 /// Builder for `POST /clients/verify` (Verify a client).
 ///
-/// Operation `VerifyClient`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/clients/post//clients/verify).
+/// Operation `VerifyClient`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/clients/post/clients/verify).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct VerifyClientRequest {
@@ -180,51 +146,17 @@ impl VerifyClientRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/clients/verify").json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::Client, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(VerifyClientRequest => crate::models::Client);
+crate::macros::request_builder!(VerifyClientRequest => crate::models::Client);
 
 /// Builder for `GET /clients/{client_id}` (Get a client).
 ///
-/// Operation `GetClient`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/clients/get//clients/{client_id}).
+/// Operation `GetClient`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/clients/get/clients/%7Bclient_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetClientRequest {
@@ -242,48 +174,14 @@ impl GetClientRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/clients/{client_id}")
             .path_param("client_id", &self.client_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::Client, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(GetClientRequest => crate::models::Client);
+crate::macros::request_builder!(GetClientRequest => crate::models::Client);
 
 /// `VerifyClientBody`: request body of `VerifyClient`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
@@ -302,7 +200,9 @@ impl std::fmt::Debug for VerifyClientBody {
 
 impl VerifyClientBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(token: String) -> Self {
-        Self { token }
+    pub(crate) fn new(token: impl Into<String>) -> Self {
+        Self {
+            token: token.into(),
+        }
     }
 }

@@ -122,7 +122,7 @@ impl DirectoriesApi {
 
 /// Builder for `GET /directories` (List all directories).
 ///
-/// Operation `ListDirectories`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/directories/get//directories).
+/// Operation `ListDirectories`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/directories/get/directories).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListDirectoriesRequest {
@@ -154,45 +154,11 @@ impl ListDirectoriesRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/directories")
             .query("limit", self.limit)
             .query("offset", self.offset);
         request.timeouts(self.timeouts)
-    }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<clerk_core::Page<crate::models::Directory>, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
     }
 
     /// Every item of every page, fetched lazily page by page (offset-driven).
@@ -231,11 +197,11 @@ impl clerk_core::Paginated for ListDirectoriesRequest {
     }
 }
 
-crate::macros::into_future!(ListDirectoriesRequest => clerk_core::Page<crate::models::Directory>);
+crate::macros::request_builder!(ListDirectoriesRequest => clerk_core::Page<crate::models::Directory>);
 
 /// Builder for `POST /directories` (Create a directory).
 ///
-/// Operation `CreateDirectory`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/directories/post//directories).
+/// Operation `CreateDirectory`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/directories/post/directories).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateDirectoryRequest {
@@ -273,53 +239,19 @@ impl CreateDirectoryRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/directories")
             .require("provider", self.body.provider.is_some())
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::Directory, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(CreateDirectoryRequest => crate::models::Directory);
+crate::macros::request_builder!(CreateDirectoryRequest => crate::models::Directory);
 
 /// Builder for `GET /directories/{directory_id}` (Retrieve a directory).
 ///
-/// Operation `GetDirectory`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/directories/get//directories/{directory_id}).
+/// Operation `GetDirectory`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/directories/get/directories/%7Bdirectory_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetDirectoryRequest {
@@ -337,52 +269,18 @@ impl GetDirectoryRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/directories/{directory_id}")
             .path_param("directory_id", &self.directory_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::Directory, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(GetDirectoryRequest => crate::models::Directory);
+crate::macros::request_builder!(GetDirectoryRequest => crate::models::Directory);
 
 /// Builder for `PATCH /directories/{directory_id}` (Update a directory).
 ///
-/// Operation `UpdateDirectory`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/directories/patch//directories/{directory_id}).
+/// Operation `UpdateDirectory`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/directories/patch/directories/%7Bdirectory_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateDirectoryRequest {
@@ -435,53 +333,19 @@ impl UpdateDirectoryRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::PATCH, "/directories/{directory_id}")
             .path_param("directory_id", &self.directory_id)
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::Directory, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(UpdateDirectoryRequest => crate::models::Directory);
+crate::macros::request_builder!(UpdateDirectoryRequest => crate::models::Directory);
 
 /// Builder for `DELETE /directories/{directory_id}` (Delete a directory).
 ///
-/// Operation `DeleteDirectory`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/directories/delete//directories/{directory_id}).
+/// Operation `DeleteDirectory`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/directories/delete/directories/%7Bdirectory_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteDirectoryRequest {
@@ -499,52 +363,18 @@ impl DeleteDirectoryRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::DELETE, "/directories/{directory_id}")
             .path_param("directory_id", &self.directory_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::DeletedObject, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(DeleteDirectoryRequest => crate::models::DeletedObject);
+crate::macros::request_builder!(DeleteDirectoryRequest => crate::models::DeletedObject);
 
 /// Builder for `POST /directories/{directory_id}/rotate_api_key` (Rotate a directory's API key).
 ///
-/// Operation `RotateDirectoryAPIKey`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/directories/post//directories/{directory_id}/rotate_api_key).
+/// Operation `RotateDirectoryAPIKey`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/directories/post/directories/%7Bdirectory_id%7D/rotate_api_key).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct RotateDirectoryApiKeyRequest {
@@ -562,52 +392,18 @@ impl RotateDirectoryApiKeyRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/directories/{directory_id}/rotate_api_key")
             .path_param("directory_id", &self.directory_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::Directory, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(RotateDirectoryApiKeyRequest => crate::models::Directory);
+crate::macros::request_builder!(RotateDirectoryApiKeyRequest => crate::models::Directory);
 
 /// Builder for `GET /directories/{directory_id}/group_role_mappings` (List directory group role mappings).
 ///
-/// Operation `ListDirectoryGroupRoleMappings`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/directories/get//directories/{directory_id}/group_role_mappings).
+/// Operation `ListDirectoryGroupRoleMappings`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/directories/get/directories/%7Bdirectory_id%7D/group_role_mappings).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListDirectoryGroupRoleMappingsRequest {
@@ -625,20 +421,6 @@ impl ListDirectoryGroupRoleMappingsRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(
             Method::GET,
@@ -647,35 +429,13 @@ impl ListDirectoryGroupRoleMappingsRequest {
         .path_param("directory_id", &self.directory_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(
-        self,
-    ) -> Result<clerk_core::Page<crate::models::DirectoryGroupRoleMapping>, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(ListDirectoryGroupRoleMappingsRequest => clerk_core::Page<crate::models::DirectoryGroupRoleMapping>);
+crate::macros::request_builder!(ListDirectoryGroupRoleMappingsRequest => clerk_core::Page<crate::models::DirectoryGroupRoleMapping>);
 
 /// Builder for `POST /directories/{directory_id}/group_role_mappings` (Create a directory group role mapping).
 ///
-/// Operation `CreateDirectoryGroupRoleMapping`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/directories/post//directories/{directory_id}/group_role_mappings).
+/// Operation `CreateDirectoryGroupRoleMapping`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/directories/post/directories/%7Bdirectory_id%7D/group_role_mappings).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateDirectoryGroupRoleMappingRequest {
@@ -721,20 +481,6 @@ impl CreateDirectoryGroupRoleMappingRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(
             Method::POST,
@@ -745,33 +491,13 @@ impl CreateDirectoryGroupRoleMappingRequest {
         .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::DirectoryGroupRoleMapping, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(CreateDirectoryGroupRoleMappingRequest => crate::models::DirectoryGroupRoleMapping);
+crate::macros::request_builder!(CreateDirectoryGroupRoleMappingRequest => crate::models::DirectoryGroupRoleMapping);
 
 /// Builder for `PUT /directories/{directory_id}/group_role_mappings` (Replace directory group role mappings).
 ///
-/// Operation `ReplaceDirectoryGroupRoleMappings`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/directories/put//directories/{directory_id}/group_role_mappings).
+/// Operation `ReplaceDirectoryGroupRoleMappings`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/directories/put/directories/%7Bdirectory_id%7D/group_role_mappings).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ReplaceDirectoryGroupRoleMappingsRequest {
@@ -795,20 +521,6 @@ impl ReplaceDirectoryGroupRoleMappingsRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(
             Method::PUT,
@@ -818,35 +530,13 @@ impl ReplaceDirectoryGroupRoleMappingsRequest {
         .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(
-        self,
-    ) -> Result<clerk_core::Page<crate::models::DirectoryGroupRoleMapping>, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(ReplaceDirectoryGroupRoleMappingsRequest => clerk_core::Page<crate::models::DirectoryGroupRoleMapping>);
+crate::macros::request_builder!(ReplaceDirectoryGroupRoleMappingsRequest => clerk_core::Page<crate::models::DirectoryGroupRoleMapping>);
 
 /// Builder for `DELETE /directories/{directory_id}/group_role_mappings/{mapping_id}` (Delete a directory group role mapping).
 ///
-/// Operation `DeleteDirectoryGroupRoleMapping`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/directories/delete//directories/{directory_id}/group_role_mappings/{mapping_id}).
+/// Operation `DeleteDirectoryGroupRoleMapping`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/directories/delete/directories/%7Bdirectory_id%7D/group_role_mappings/%7Bmapping_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteDirectoryGroupRoleMappingRequest {
@@ -874,20 +564,6 @@ impl DeleteDirectoryGroupRoleMappingRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let mapping_id = self.mapping_id.as_deref().unwrap_or_default();
         let request = Request::new(
@@ -899,29 +575,9 @@ impl DeleteDirectoryGroupRoleMappingRequest {
         .path_param("mapping_id", mapping_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::DirectoryGroupRoleMappingDeleted, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(DeleteDirectoryGroupRoleMappingRequest => crate::models::DirectoryGroupRoleMappingDeleted);
+crate::macros::request_builder!(DeleteDirectoryGroupRoleMappingRequest => crate::models::DirectoryGroupRoleMappingDeleted);
 
 /// `CreateDirectoryBody`: request body of `CreateDirectory`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -931,7 +587,7 @@ pub(crate) struct CreateDirectoryBody {
     /// `name` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) name: Option<String>,
-    /// `provider` (optional).
+    /// `provider` (required: set it with its setter; a request sent without it fails before any I/O).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) provider: Option<String>,
     /// `group_role_mappings` (optional).
@@ -941,9 +597,9 @@ pub(crate) struct CreateDirectoryBody {
 
 impl CreateDirectoryBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(enterprise_connection_id: String) -> Self {
+    pub(crate) fn new(enterprise_connection_id: impl Into<String>) -> Self {
         Self {
-            enterprise_connection_id,
+            enterprise_connection_id: enterprise_connection_id.into(),
             name: None,
             provider: None,
             group_role_mappings: None,
@@ -960,7 +616,7 @@ pub(crate) struct CreateDirectoryGroupRoleMappingBody {
     /// `scim_group_id` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) scim_group_id: Option<String>,
-    /// `role_id` (optional).
+    /// `role_id` (required: set it with its setter; a request sent without it fails before any I/O).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) role_id: Option<String>,
     /// `precedence` (optional).
@@ -1004,13 +660,13 @@ pub struct CreateDirectoryGroupRoleMappingsItem {
 
 impl CreateDirectoryGroupRoleMappingsItem {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(role_id: String) -> Self {
+    pub fn new(role_id: impl Into<String>) -> Self {
         Self {
             directory_group_id: None,
             scim_group_id: None,
             directory_group_display_name: None,
             scim_group_display_name: None,
-            role_id,
+            role_id: role_id.into(),
             precedence: None,
         }
     }
@@ -1066,11 +722,11 @@ pub struct GroupRoleMappingInput {
 
 impl GroupRoleMappingInput {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(role_id: String) -> Self {
+    pub fn new(role_id: impl Into<String>) -> Self {
         Self {
             directory_group_id: None,
             scim_group_id: None,
-            role_id,
+            role_id: role_id.into(),
         }
     }
 

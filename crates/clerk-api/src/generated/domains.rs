@@ -54,7 +54,7 @@ impl DomainsApi {
 
 /// Builder for `GET /domains` (List all instance domains).
 ///
-/// Operation `ListDomains`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/domains/get//domains).
+/// Operation `ListDomains`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/domains/get/domains).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListDomainsRequest {
@@ -70,51 +70,17 @@ impl ListDomainsRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/domains");
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<clerk_core::Page<crate::models::Domain>, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(ListDomainsRequest => clerk_core::Page<crate::models::Domain>);
+crate::macros::request_builder!(ListDomainsRequest => clerk_core::Page<crate::models::Domain>);
 
 /// Builder for `POST /domains` (Add a domain).
 ///
-/// Operation `AddDomain`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/domains/post//domains).
+/// Operation `AddDomain`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/domains/post/domains).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct AddDomainRequest {
@@ -144,51 +110,17 @@ impl AddDomainRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/domains").json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::Domain, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(AddDomainRequest => crate::models::Domain);
+crate::macros::request_builder!(AddDomainRequest => crate::models::Domain);
 
 /// Builder for `PATCH /domains/{domain_id}` (Update a domain).
 ///
-/// Operation `UpdateDomain`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/domains/patch//domains/{domain_id}).
+/// Operation `UpdateDomain`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/domains/patch/domains/%7Bdomain_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateDomainRequest {
@@ -244,53 +176,19 @@ impl UpdateDomainRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::PATCH, "/domains/{domain_id}")
             .path_param("domain_id", &self.domain_id)
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::Domain, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(UpdateDomainRequest => crate::models::Domain);
+crate::macros::request_builder!(UpdateDomainRequest => crate::models::Domain);
 
 /// Builder for `DELETE /domains/{domain_id}` (Delete a satellite domain).
 ///
-/// Operation `DeleteDomain`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/domains/delete//domains/{domain_id}).
+/// Operation `DeleteDomain`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/domains/delete/domains/%7Bdomain_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteDomainRequest {
@@ -308,48 +206,14 @@ impl DeleteDomainRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::DELETE, "/domains/{domain_id}")
             .path_param("domain_id", &self.domain_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::DeletedObject, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(DeleteDomainRequest => crate::models::DeletedObject);
+crate::macros::request_builder!(DeleteDomainRequest => crate::models::DeletedObject);
 
 /// `AddDomainBody`: request body of `AddDomain`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -365,9 +229,9 @@ pub(crate) struct AddDomainBody {
 
 impl AddDomainBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(name: String, is_satellite: bool) -> Self {
+    pub(crate) fn new(name: impl Into<String>, is_satellite: bool) -> Self {
         Self {
-            name,
+            name: name.into(),
             is_satellite,
             proxy_url: None,
         }

@@ -78,7 +78,7 @@ impl EmailAddressesApi {
 
 /// Builder for `POST /email_addresses` (Create an email address).
 ///
-/// Operation `CreateEmailAddress`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/email-addresses/post//email_addresses).
+/// Operation `CreateEmailAddress`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/email-addresses/post/email_addresses).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateEmailAddressRequest {
@@ -140,53 +140,19 @@ impl CreateEmailAddressRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/email_addresses")
             .require("email_address", self.body.email_address.is_some())
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::EmailAddress, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(CreateEmailAddressRequest => crate::models::EmailAddress);
+crate::macros::request_builder!(CreateEmailAddressRequest => crate::models::EmailAddress);
 
 /// Builder for `GET /email_addresses/{email_address_id}` (Retrieve an email address).
 ///
-/// Operation `GetEmailAddress`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/email-addresses/get//email_addresses/{email_address_id}).
+/// Operation `GetEmailAddress`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/email-addresses/get/email_addresses/%7Bemail_address_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetEmailAddressRequest {
@@ -204,52 +170,18 @@ impl GetEmailAddressRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/email_addresses/{email_address_id}")
             .path_param("email_address_id", &self.email_address_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::EmailAddress, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(GetEmailAddressRequest => crate::models::EmailAddress);
+crate::macros::request_builder!(GetEmailAddressRequest => crate::models::EmailAddress);
 
 /// Builder for `PATCH /email_addresses/{email_address_id}` (Update an email address).
 ///
-/// Operation `UpdateEmailAddress`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/email-addresses/patch//email_addresses/{email_address_id}).
+/// Operation `UpdateEmailAddress`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/email-addresses/patch/email_addresses/%7Bemail_address_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateEmailAddressRequest {
@@ -305,53 +237,19 @@ impl UpdateEmailAddressRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::PATCH, "/email_addresses/{email_address_id}")
             .path_param("email_address_id", &self.email_address_id)
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::EmailAddress, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(UpdateEmailAddressRequest => crate::models::EmailAddress);
+crate::macros::request_builder!(UpdateEmailAddressRequest => crate::models::EmailAddress);
 
 /// Builder for `DELETE /email_addresses/{email_address_id}` (Delete an email address).
 ///
-/// Operation `DeleteEmailAddress`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/email-addresses/delete//email_addresses/{email_address_id}).
+/// Operation `DeleteEmailAddress`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/email-addresses/delete/email_addresses/%7Bemail_address_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteEmailAddressRequest {
@@ -369,52 +267,18 @@ impl DeleteEmailAddressRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::DELETE, "/email_addresses/{email_address_id}")
             .path_param("email_address_id", &self.email_address_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::DeletedObject, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(DeleteEmailAddressRequest => crate::models::DeletedObject);
+crate::macros::request_builder!(DeleteEmailAddressRequest => crate::models::DeletedObject);
 
 /// Builder for `POST /email_addresses/{email_address_id}/prepare_verification` (Send a verification code to an email address).
 ///
-/// Operation `PrepareEmailAddressVerification`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/email-addresses/post//email_addresses/{email_address_id}/prepare_verification).
+/// Operation `PrepareEmailAddressVerification`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/email-addresses/post/email_addresses/%7Bemail_address_id%7D/prepare_verification).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct PrepareEmailAddressVerificationRequest {
@@ -432,20 +296,6 @@ impl PrepareEmailAddressVerificationRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(
             Method::POST,
@@ -454,33 +304,13 @@ impl PrepareEmailAddressVerificationRequest {
         .path_param("email_address_id", &self.email_address_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::VerificationResponse, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(PrepareEmailAddressVerificationRequest => crate::models::VerificationResponse);
+crate::macros::request_builder!(PrepareEmailAddressVerificationRequest => crate::models::VerificationResponse);
 
 /// Builder for `POST /email_addresses/{email_address_id}/attempt_verification` (Verify a code sent to an email address).
 ///
-/// Operation `AttemptEmailAddressVerification`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/email-addresses/post//email_addresses/{email_address_id}/attempt_verification).
+/// Operation `AttemptEmailAddressVerification`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/email-addresses/post/email_addresses/%7Bemail_address_id%7D/attempt_verification).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct AttemptEmailAddressVerificationRequest {
@@ -516,20 +346,6 @@ impl AttemptEmailAddressVerificationRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(
             Method::POST,
@@ -541,37 +357,17 @@ impl AttemptEmailAddressVerificationRequest {
         .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::VerificationResponse, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(AttemptEmailAddressVerificationRequest => crate::models::VerificationResponse);
+crate::macros::request_builder!(AttemptEmailAddressVerificationRequest => crate::models::VerificationResponse);
 
 /// `AttemptEmailAddressVerificationBody`: request body of `AttemptEmailAddressVerification`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct AttemptEmailAddressVerificationBody {
-    /// `verification_id` (optional).
+    /// `verification_id` (required: set it with its setter; a request sent without it fails before any I/O).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) verification_id: Option<String>,
-    /// `code` (optional).
+    /// `code` (required: set it with its setter; a request sent without it fails before any I/O).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) code: Option<String>,
 }
@@ -600,7 +396,7 @@ impl AttemptEmailAddressVerificationBody {
 pub(crate) struct CreateEmailAddressBody {
     /// `user_id` (required).
     pub(crate) user_id: String,
-    /// `email_address` (optional).
+    /// `email_address` (required: set it with its setter; a request sent without it fails before any I/O).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) email_address: Option<String>,
     /// `verified` (optional, nullable).
@@ -616,9 +412,9 @@ pub(crate) struct CreateEmailAddressBody {
 
 impl CreateEmailAddressBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(user_id: String) -> Self {
+    pub(crate) fn new(user_id: impl Into<String>) -> Self {
         Self {
-            user_id,
+            user_id: user_id.into(),
             email_address: None,
             verified: None,
             primary: None,

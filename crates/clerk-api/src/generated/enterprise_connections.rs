@@ -100,7 +100,7 @@ impl EnterpriseConnectionsApi {
 
 /// Builder for `GET /enterprise_connections` (List enterprise connections).
 ///
-/// Operation `ListEnterpriseConnections`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/enterprise-connections/get//enterprise_connections).
+/// Operation `ListEnterpriseConnections`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/enterprise-connections/get/enterprise_connections).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListEnterpriseConnectionsRequest {
@@ -148,20 +148,6 @@ impl ListEnterpriseConnectionsRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/enterprise_connections")
             .query("limit", self.limit)
@@ -169,28 +155,6 @@ impl ListEnterpriseConnectionsRequest {
             .query("organization_id", &self.organization_id)
             .query("active", self.active);
         request.timeouts(self.timeouts)
-    }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(
-        self,
-    ) -> Result<clerk_core::Page<crate::models::EnterpriseConnection>, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
     }
 
     /// Every item of every page, fetched lazily page by page (offset-driven).
@@ -230,11 +194,11 @@ impl clerk_core::Paginated for ListEnterpriseConnectionsRequest {
     }
 }
 
-crate::macros::into_future!(ListEnterpriseConnectionsRequest => clerk_core::Page<crate::models::EnterpriseConnection>);
+crate::macros::request_builder!(ListEnterpriseConnectionsRequest => clerk_core::Page<crate::models::EnterpriseConnection>);
 
 /// Builder for `POST /enterprise_connections` (Create an enterprise connection).
 ///
-/// Operation `CreateEnterpriseConnection`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/enterprise-connections/post//enterprise_connections).
+/// Operation `CreateEnterpriseConnection`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/enterprise-connections/post/enterprise_connections).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateEnterpriseConnectionRequest {
@@ -350,54 +314,26 @@ impl CreateEnterpriseConnectionRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/enterprise_connections")
             .require("provider", self.body.provider.is_some())
             .require("domains", self.body.domains.is_some())
+            .require_nested(
+                std::iter::once(&self.body.custom_attributes)
+                    .flatten()
+                    .flatten()
+                    .find_map(|item| item.missing_required()),
+            )
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::EnterpriseConnection, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(CreateEnterpriseConnectionRequest => crate::models::EnterpriseConnection);
+crate::macros::request_builder!(CreateEnterpriseConnectionRequest => crate::models::EnterpriseConnection);
 
 /// Builder for `GET /enterprise_connections/{enterprise_connection_id}` (Retrieve an enterprise connection).
 ///
-/// Operation `GetEnterpriseConnection`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/enterprise-connections/get//enterprise_connections/{enterprise_connection_id}).
+/// Operation `GetEnterpriseConnection`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/enterprise-connections/get/enterprise_connections/%7Benterprise_connection_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetEnterpriseConnectionRequest {
@@ -415,20 +351,6 @@ impl GetEnterpriseConnectionRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(
             Method::GET,
@@ -437,33 +359,13 @@ impl GetEnterpriseConnectionRequest {
         .path_param("enterprise_connection_id", &self.enterprise_connection_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::EnterpriseConnection, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(GetEnterpriseConnectionRequest => crate::models::EnterpriseConnection);
+crate::macros::request_builder!(GetEnterpriseConnectionRequest => crate::models::EnterpriseConnection);
 
 /// Builder for `PATCH /enterprise_connections/{enterprise_connection_id}` (Update an enterprise connection).
 ///
-/// Operation `UpdateEnterpriseConnection`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/enterprise-connections/patch//enterprise_connections/{enterprise_connection_id}).
+/// Operation `UpdateEnterpriseConnection`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/enterprise-connections/patch/enterprise_connections/%7Benterprise_connection_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateEnterpriseConnectionRequest {
@@ -611,56 +513,29 @@ impl UpdateEnterpriseConnectionRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(
             Method::PATCH,
             "/enterprise_connections/{enterprise_connection_id}",
         )
+        .require_nested(
+            std::iter::once(&self.body.custom_attributes)
+                .flatten()
+                .flatten()
+                .flatten()
+                .find_map(|item| item.missing_required()),
+        )
         .path_param("enterprise_connection_id", &self.enterprise_connection_id)
         .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::EnterpriseConnection, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(UpdateEnterpriseConnectionRequest => crate::models::EnterpriseConnection);
+crate::macros::request_builder!(UpdateEnterpriseConnectionRequest => crate::models::EnterpriseConnection);
 
 /// Builder for `DELETE /enterprise_connections/{enterprise_connection_id}` (Delete an enterprise connection).
 ///
-/// Operation `DeleteEnterpriseConnection`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/enterprise-connections/delete//enterprise_connections/{enterprise_connection_id}).
+/// Operation `DeleteEnterpriseConnection`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/enterprise-connections/delete/enterprise_connections/%7Benterprise_connection_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteEnterpriseConnectionRequest {
@@ -678,20 +553,6 @@ impl DeleteEnterpriseConnectionRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(
             Method::DELETE,
@@ -700,33 +561,13 @@ impl DeleteEnterpriseConnectionRequest {
         .path_param("enterprise_connection_id", &self.enterprise_connection_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::DeletedObject, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(DeleteEnterpriseConnectionRequest => crate::models::DeletedObject);
+crate::macros::request_builder!(DeleteEnterpriseConnectionRequest => crate::models::DeletedObject);
 
 /// Builder for `GET /enterprise_connections/{enterprise_connection_id}/test_runs` (List enterprise connection test runs).
 ///
-/// Operation `ListEnterpriseConnectionTestRuns`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/enterprise-connections/get//enterprise_connections/{enterprise_connection_id}/test_runs).
+/// Operation `ListEnterpriseConnectionTestRuns`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/enterprise-connections/get/enterprise_connections/%7Benterprise_connection_id%7D/test_runs).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListEnterpriseConnectionTestRunsRequest {
@@ -771,20 +612,6 @@ impl ListEnterpriseConnectionTestRunsRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(
             Method::GET,
@@ -795,28 +622,6 @@ impl ListEnterpriseConnectionTestRunsRequest {
         .query("limit", self.limit)
         .query("offset", self.offset);
         request.timeouts(self.timeouts)
-    }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(
-        self,
-    ) -> Result<clerk_core::Page<crate::models::EnterpriseConnectionTestRun>, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
     }
 
     /// Every item of every page, fetched lazily page by page (offset-driven).
@@ -856,11 +661,11 @@ impl clerk_core::Paginated for ListEnterpriseConnectionTestRunsRequest {
     }
 }
 
-crate::macros::into_future!(ListEnterpriseConnectionTestRunsRequest => clerk_core::Page<crate::models::EnterpriseConnectionTestRun>);
+crate::macros::request_builder!(ListEnterpriseConnectionTestRunsRequest => clerk_core::Page<crate::models::EnterpriseConnectionTestRun>);
 
 /// Builder for `POST /enterprise_connections/{enterprise_connection_id}/test_runs` (Create an enterprise connection test run).
 ///
-/// Operation `CreateEnterpriseConnectionTestRun`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/enterprise-connections/post//enterprise_connections/{enterprise_connection_id}/test_runs).
+/// Operation `CreateEnterpriseConnectionTestRun`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/enterprise-connections/post/enterprise_connections/%7Benterprise_connection_id%7D/test_runs).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateEnterpriseConnectionTestRunRequest {
@@ -878,20 +683,6 @@ impl CreateEnterpriseConnectionTestRunRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(
             Method::POST,
@@ -900,37 +691,18 @@ impl CreateEnterpriseConnectionTestRunRequest {
         .path_param("enterprise_connection_id", &self.enterprise_connection_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::EnterpriseConnectionTestRunResponse, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(CreateEnterpriseConnectionTestRunRequest => crate::models::EnterpriseConnectionTestRunResponse);
+crate::macros::request_builder!(CreateEnterpriseConnectionTestRunRequest => crate::models::EnterpriseConnectionTestRunResponse);
 
 /// `CreateCustomAttribute`: inline schema `CreateEnterpriseConnectionCustomAttributesItem`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateCustomAttribute {
     /// `name` (required).
     pub name: String,
-    /// `key` (required).
-    pub key: String,
+    /// `key` (required: set it with its setter; a request sent without it fails before any I/O).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
     /// `sso_path` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sso_path: Option<String>,
@@ -947,15 +719,22 @@ pub struct CreateCustomAttribute {
 
 impl CreateCustomAttribute {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(name: String, key: String) -> Self {
+    pub fn new(name: impl Into<String>) -> Self {
         Self {
-            name,
-            key,
+            name: name.into(),
+            key: None,
             sso_path: None,
             scim_path: None,
             directory_path: None,
             multi_valued: None,
         }
+    }
+
+    /// Sets `key`.
+    #[must_use]
+    pub fn key(mut self, value: impl Into<String>) -> Self {
+        self.key = Some(value.into());
+        self
     }
 
     /// Sets `sso_path`.
@@ -985,6 +764,14 @@ impl CreateCustomAttribute {
         self.multi_valued = Some(value);
         self
     }
+
+    /// The JSON name of the first required field not set yet, if any.
+    pub(crate) fn missing_required(&self) -> Option<&'static str> {
+        if self.key.is_none() {
+            return Some("key");
+        }
+        None
+    }
 }
 
 /// `CreateEnterpriseConnectionBody`: request body of `CreateEnterpriseConnection`.
@@ -992,10 +779,10 @@ impl CreateCustomAttribute {
 pub(crate) struct CreateEnterpriseConnectionBody {
     /// `name` (required).
     pub(crate) name: String,
-    /// `provider` (optional).
+    /// `provider` (required: set it with its setter; a request sent without it fails before any I/O).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) provider: Option<CreateEnterpriseConnectionProvider>,
-    /// `domains` (optional).
+    /// `domains` (required: set it with its setter; a request sent without it fails before any I/O).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) domains: Option<Vec<String>>,
     /// `organization_id` (optional, nullable).
@@ -1026,9 +813,9 @@ pub(crate) struct CreateEnterpriseConnectionBody {
 
 impl CreateEnterpriseConnectionBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(name: String) -> Self {
+    pub(crate) fn new(name: impl Into<String>) -> Self {
         Self {
-            name,
+            name: name.into(),
             provider: None,
             domains: None,
             organization_id: None,
@@ -1430,8 +1217,11 @@ pub struct CreateEnterpriseConnectionSamlLoginHint {
 
 impl CreateEnterpriseConnectionSamlLoginHint {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(mode: crate::models::LoginHintMode) -> Self {
-        Self { mode, source: None }
+    pub fn new(mode: impl Into<crate::models::LoginHintMode>) -> Self {
+        Self {
+            mode: mode.into(),
+            source: None,
+        }
     }
 
     /// Sets `source`.
@@ -1532,8 +1322,9 @@ impl CreateSamlAttributeMapping {
 pub struct UpdateCustomAttribute {
     /// `name` (required).
     pub name: String,
-    /// `key` (required).
-    pub key: String,
+    /// `key` (required: set it with its setter; a request sent without it fails before any I/O).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
     /// `sso_path` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sso_path: Option<String>,
@@ -1550,15 +1341,22 @@ pub struct UpdateCustomAttribute {
 
 impl UpdateCustomAttribute {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(name: String, key: String) -> Self {
+    pub fn new(name: impl Into<String>) -> Self {
         Self {
-            name,
-            key,
+            name: name.into(),
+            key: None,
             sso_path: None,
             scim_path: None,
             directory_path: None,
             multi_valued: None,
         }
+    }
+
+    /// Sets `key`.
+    #[must_use]
+    pub fn key(mut self, value: impl Into<String>) -> Self {
+        self.key = Some(value.into());
+        self
     }
 
     /// Sets `sso_path`.
@@ -1587,6 +1385,14 @@ impl UpdateCustomAttribute {
     pub fn multi_valued(mut self, value: bool) -> Self {
         self.multi_valued = Some(value);
         self
+    }
+
+    /// The JSON name of the first required field not set yet, if any.
+    pub(crate) fn missing_required(&self) -> Option<&'static str> {
+        if self.key.is_none() {
+            return Some("key");
+        }
+        None
     }
 }
 
@@ -2026,8 +1832,11 @@ pub struct UpdateEnterpriseConnectionSamlLoginHint {
 
 impl UpdateEnterpriseConnectionSamlLoginHint {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(mode: crate::models::LoginHintMode) -> Self {
-        Self { mode, source: None }
+    pub fn new(mode: impl Into<crate::models::LoginHintMode>) -> Self {
+        Self {
+            mode: mode.into(),
+            source: None,
+        }
     }
 
     /// Sets `source`.

@@ -118,7 +118,7 @@ impl InstanceApi {
 
 /// Builder for `GET /instance` (Fetch the current instance).
 ///
-/// Operation `GetInstance`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/instance-settings/get//instance).
+/// Operation `GetInstance`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/instance-settings/get/instance).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetInstanceRequest {
@@ -134,51 +134,17 @@ impl GetInstanceRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/instance");
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::Instance, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(GetInstanceRequest => crate::models::Instance);
+crate::macros::request_builder!(GetInstanceRequest => crate::models::Instance);
 
 /// Builder for `PATCH /instance` (Update instance settings).
 ///
-/// Operation `UpdateInstance`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/instance-settings/patch//instance).
+/// Operation `UpdateInstance`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/instance-settings/patch/instance).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateInstanceRequest {
@@ -315,20 +281,6 @@ impl UpdateInstanceRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::PATCH, "/instance").json(&self.body);
         request.timeouts(self.timeouts)
@@ -338,8 +290,8 @@ impl UpdateInstanceRequest {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
+    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout
+    /// and invalid-request errors described on [`Error`].
     pub async fn send(self) -> Result<(), Error> {
         self.client
             .execute::<serde::de::IgnoredAny>(self.build())
@@ -348,11 +300,12 @@ impl UpdateInstanceRequest {
     }
 }
 
+crate::macros::request_builder!(@options UpdateInstanceRequest);
 crate::macros::into_future!(UpdateInstanceRequest => ());
 
 /// Builder for `PATCH /instance/restrictions` (Update instance restrictions).
 ///
-/// Operation `UpdateInstanceRestrictions`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/instance-settings/patch//instance/restrictions).
+/// Operation `UpdateInstanceRestrictions`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/instance-settings/patch/instance/restrictions).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateInstanceRestrictionsRequest {
@@ -444,51 +397,17 @@ impl UpdateInstanceRestrictionsRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::PATCH, "/instance/restrictions").json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::InstanceRestrictions, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(UpdateInstanceRestrictionsRequest => crate::models::InstanceRestrictions);
+crate::macros::request_builder!(UpdateInstanceRestrictionsRequest => crate::models::InstanceRestrictions);
 
 /// Builder for `GET /instance/protect` (Get instance protect settings).
 ///
-/// Operation `GetInstanceProtect`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/instance-settings/get//instance/protect).
+/// Operation `GetInstanceProtect`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/instance-settings/get/instance/protect).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetInstanceProtectRequest {
@@ -504,51 +423,17 @@ impl GetInstanceProtectRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/instance/protect");
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::InstanceProtect, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(GetInstanceProtectRequest => crate::models::InstanceProtect);
+crate::macros::request_builder!(GetInstanceProtectRequest => crate::models::InstanceProtect);
 
 /// Builder for `PATCH /instance/protect` (Update instance protect settings).
 ///
-/// Operation `UpdateInstanceProtect`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/instance-settings/patch//instance/protect).
+/// Operation `UpdateInstanceProtect`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/instance-settings/patch/instance/protect).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateInstanceProtectRequest {
@@ -590,51 +475,17 @@ impl UpdateInstanceProtectRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::PATCH, "/instance/protect").json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::InstanceProtect, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(UpdateInstanceProtectRequest => crate::models::InstanceProtect);
+crate::macros::request_builder!(UpdateInstanceProtectRequest => crate::models::InstanceProtect);
 
 /// Builder for `GET /instance/communication` (Get instance communication settings).
 ///
-/// Operation `GetInstanceCommunication`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/instance-settings/get//instance/communication).
+/// Operation `GetInstanceCommunication`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/instance-settings/get/instance/communication).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetInstanceCommunicationRequest {
@@ -650,51 +501,17 @@ impl GetInstanceCommunicationRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/instance/communication");
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::InstanceCommunication, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(GetInstanceCommunicationRequest => crate::models::InstanceCommunication);
+crate::macros::request_builder!(GetInstanceCommunicationRequest => crate::models::InstanceCommunication);
 
 /// Builder for `PATCH /instance/communication` (Update instance communication settings).
 ///
-/// Operation `UpdateInstanceCommunication`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/instance-settings/patch//instance/communication).
+/// Operation `UpdateInstanceCommunication`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/instance-settings/patch/instance/communication).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateInstanceCommunicationRequest {
@@ -727,51 +544,17 @@ impl UpdateInstanceCommunicationRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::PATCH, "/instance/communication").json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::InstanceCommunication, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(UpdateInstanceCommunicationRequest => crate::models::InstanceCommunication);
+crate::macros::request_builder!(UpdateInstanceCommunicationRequest => crate::models::InstanceCommunication);
 
 /// Builder for `GET /instance/oauth_application_settings` (Get OAuth application settings).
 ///
-/// Operation `GetInstanceOAuthApplicationSettings`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/instance-settings/get//instance/oauth_application_settings).
+/// Operation `GetInstanceOAuthApplicationSettings`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/instance-settings/get/instance/oauth_application_settings).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetOAuthApplicationSettingsRequest {
@@ -787,51 +570,17 @@ impl GetOAuthApplicationSettingsRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/instance/oauth_application_settings");
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::OAuthApplicationSettings, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(GetOAuthApplicationSettingsRequest => crate::models::OAuthApplicationSettings);
+crate::macros::request_builder!(GetOAuthApplicationSettingsRequest => crate::models::OAuthApplicationSettings);
 
 /// Builder for `PATCH /instance/oauth_application_settings` (Update OAuth application settings).
 ///
-/// Operation `UpdateInstanceOAuthApplicationSettings`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/instance-settings/patch//instance/oauth_application_settings).
+/// Operation `UpdateInstanceOAuthApplicationSettings`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/instance-settings/patch/instance/oauth_application_settings).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateOAuthApplicationSettingsRequest {
@@ -931,52 +680,18 @@ impl UpdateOAuthApplicationSettingsRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request =
             Request::new(Method::PATCH, "/instance/oauth_application_settings").json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::OAuthApplicationSettings, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(UpdateOAuthApplicationSettingsRequest => crate::models::OAuthApplicationSettings);
+crate::macros::request_builder!(UpdateOAuthApplicationSettingsRequest => crate::models::OAuthApplicationSettings);
 
 /// Builder for `POST /instance/change_domain` (Update production instance domain).
 ///
-/// Operation `ChangeProductionInstanceDomain`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/beta-features/post//instance/change_domain).
+/// Operation `ChangeProductionInstanceDomain`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/beta-features/post/instance/change_domain).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ChangeProductionInstanceDomainRequest {
@@ -1006,20 +721,6 @@ impl ChangeProductionInstanceDomainRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/instance/change_domain").json(&self.body);
         request.timeouts(self.timeouts)
@@ -1029,8 +730,8 @@ impl ChangeProductionInstanceDomainRequest {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
+    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout
+    /// and invalid-request errors described on [`Error`].
     pub async fn send(self) -> Result<(), Error> {
         self.client
             .execute::<serde::de::IgnoredAny>(self.build())
@@ -1039,11 +740,12 @@ impl ChangeProductionInstanceDomainRequest {
     }
 }
 
+crate::macros::request_builder!(@options ChangeProductionInstanceDomainRequest);
 crate::macros::into_future!(ChangeProductionInstanceDomainRequest => ());
 
 /// Builder for `GET /instance/organization_settings` (Get instance organization settings).
 ///
-/// Operation `GetInstanceOrganizationSettings`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/instance-settings/get//instance/organization_settings).
+/// Operation `GetInstanceOrganizationSettings`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/instance-settings/get/instance/organization_settings).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetInstanceOrganizationSettingsRequest {
@@ -1059,51 +761,17 @@ impl GetInstanceOrganizationSettingsRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/instance/organization_settings");
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::OrganizationSettings, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(GetInstanceOrganizationSettingsRequest => crate::models::OrganizationSettings);
+crate::macros::request_builder!(GetInstanceOrganizationSettingsRequest => crate::models::OrganizationSettings);
 
 /// Builder for `PATCH /instance/organization_settings` (Update instance organization settings).
 ///
-/// Operation `UpdateInstanceOrganizationSettings`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/instance-settings/patch//instance/organization_settings).
+/// Operation `UpdateInstanceOrganizationSettings`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/instance-settings/patch/instance/organization_settings).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateOrganizationSettingsRequest {
@@ -1214,48 +882,14 @@ impl UpdateOrganizationSettingsRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request =
             Request::new(Method::PATCH, "/instance/organization_settings").json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::OrganizationSettings, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(UpdateOrganizationSettingsRequest => crate::models::OrganizationSettings);
+crate::macros::request_builder!(UpdateOrganizationSettingsRequest => crate::models::OrganizationSettings);
 
 /// `ChangeProductionInstanceDomainBody`: request body of `ChangeProductionInstanceDomain`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

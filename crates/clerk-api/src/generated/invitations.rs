@@ -57,7 +57,7 @@ impl InvitationsApi {
 
 /// Builder for `GET /invitations` (List all invitations).
 ///
-/// Operation `ListInvitations`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/invitations/get//invitations).
+/// Operation `ListInvitations`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/invitations/get/invitations).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListInvitationsRequest {
@@ -113,20 +113,6 @@ impl ListInvitationsRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/invitations")
             .query("status", crate::query::Enums(&self.status))
@@ -136,26 +122,6 @@ impl ListInvitationsRequest {
             .query("offset", self.offset)
             .query("paginated", true);
         request.timeouts(self.timeouts)
-    }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<clerk_core::Page<crate::models::Invitation>, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
     }
 
     /// Every item of every page, fetched lazily page by page (offset-driven).
@@ -194,11 +160,11 @@ impl clerk_core::Paginated for ListInvitationsRequest {
     }
 }
 
-crate::macros::into_future!(ListInvitationsRequest => clerk_core::Page<crate::models::Invitation>);
+crate::macros::request_builder!(ListInvitationsRequest => clerk_core::Page<crate::models::Invitation>);
 
 /// Builder for `POST /invitations` (Create an invitation).
 ///
-/// Operation `CreateInvitation`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/invitations/post//invitations).
+/// Operation `CreateInvitation`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/invitations/post/invitations).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateInvitationRequest {
@@ -273,51 +239,17 @@ impl CreateInvitationRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/invitations").json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::Invitation, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(CreateInvitationRequest => crate::models::Invitation);
+crate::macros::request_builder!(CreateInvitationRequest => crate::models::Invitation);
 
 /// Builder for `POST /invitations/bulk` (Create multiple invitations).
 ///
-/// Operation `CreateBulkInvitations`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/invitations/post//invitations/bulk).
+/// Operation `CreateBulkInvitations`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/invitations/post/invitations/bulk).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateBulkInvitationsRequest {
@@ -335,51 +267,17 @@ impl CreateBulkInvitationsRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/invitations/bulk").json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<clerk_core::Page<crate::models::Invitation>, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(CreateBulkInvitationsRequest => clerk_core::Page<crate::models::Invitation>);
+crate::macros::request_builder!(CreateBulkInvitationsRequest => clerk_core::Page<crate::models::Invitation>);
 
 /// Builder for `POST /invitations/{invitation_id}/revoke` (Revokes an invitation).
 ///
-/// Operation `RevokeInvitation`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/invitations/post//invitations/{invitation_id}/revoke).
+/// Operation `RevokeInvitation`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/invitations/post/invitations/%7Binvitation_id%7D/revoke).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct RevokeInvitationRequest {
@@ -397,48 +295,14 @@ impl RevokeInvitationRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/invitations/{invitation_id}/revoke")
             .path_param("invitation_id", &self.invitation_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::InvitationRevoked, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(RevokeInvitationRequest => crate::models::InvitationRevoked);
+crate::macros::request_builder!(RevokeInvitationRequest => crate::models::InvitationRevoked);
 
 /// `CreateBulkInvitationsItem`: inline schema `CreateBulkInvitationsItem`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -467,9 +331,9 @@ pub struct CreateBulkInvitationsItem {
 
 impl CreateBulkInvitationsItem {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(email_address: String) -> Self {
+    pub fn new(email_address: impl Into<String>) -> Self {
         Self {
-            email_address,
+            email_address: email_address.into(),
             public_metadata: None,
             redirect_url: None,
             notify: None,
@@ -587,9 +451,9 @@ pub(crate) struct CreateInvitationBody {
 
 impl CreateInvitationBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(email_address: String) -> Self {
+    pub(crate) fn new(email_address: impl Into<String>) -> Self {
         Self {
-            email_address,
+            email_address: email_address.into(),
             public_metadata: None,
             redirect_url: None,
             notify: None,

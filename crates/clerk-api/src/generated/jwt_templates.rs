@@ -71,7 +71,7 @@ impl JwtTemplatesApi {
 
 /// Builder for `GET /jwt_templates` (List all templates).
 ///
-/// Operation `ListJWTTemplates`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/jwt-templates/get//jwt_templates).
+/// Operation `ListJWTTemplates`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/jwt-templates/get/jwt_templates).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListJwtTemplatesRequest {
@@ -103,46 +103,12 @@ impl ListJwtTemplatesRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/jwt_templates")
             .query("limit", self.limit)
             .query("offset", self.offset)
             .query("paginated", true);
         request.timeouts(self.timeouts)
-    }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<clerk_core::Page<crate::models::JwtTemplate>, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
     }
 
     /// Every item of every page, fetched lazily page by page (offset-driven).
@@ -181,11 +147,11 @@ impl clerk_core::Paginated for ListJwtTemplatesRequest {
     }
 }
 
-crate::macros::into_future!(ListJwtTemplatesRequest => clerk_core::Page<crate::models::JwtTemplate>);
+crate::macros::request_builder!(ListJwtTemplatesRequest => clerk_core::Page<crate::models::JwtTemplate>);
 
 /// Builder for `POST /jwt_templates` (Create a JWT template).
 ///
-/// Operation `CreateJWTTemplate`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/jwt-templates/post//jwt_templates).
+/// Operation `CreateJWTTemplate`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/jwt-templates/post/jwt_templates).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateJwtTemplateRequest {
@@ -257,51 +223,17 @@ impl CreateJwtTemplateRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/jwt_templates").json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::JwtTemplate, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(CreateJwtTemplateRequest => crate::models::JwtTemplate);
+crate::macros::request_builder!(CreateJwtTemplateRequest => crate::models::JwtTemplate);
 
 /// Builder for `GET /jwt_templates/{template_id}` (Retrieve a template).
 ///
-/// Operation `GetJWTTemplate`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/jwt-templates/get//jwt_templates/{template_id}).
+/// Operation `GetJWTTemplate`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/jwt-templates/get/jwt_templates/%7Btemplate_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetJwtTemplateRequest {
@@ -319,52 +251,18 @@ impl GetJwtTemplateRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/jwt_templates/{template_id}")
             .path_param("template_id", &self.template_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::JwtTemplate, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(GetJwtTemplateRequest => crate::models::JwtTemplate);
+crate::macros::request_builder!(GetJwtTemplateRequest => crate::models::JwtTemplate);
 
 /// Builder for `PATCH /jwt_templates/{template_id}` (Update a JWT template).
 ///
-/// Operation `UpdateJWTTemplate`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/jwt-templates/patch//jwt_templates/{template_id}).
+/// Operation `UpdateJWTTemplate`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/jwt-templates/patch/jwt_templates/%7Btemplate_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateJwtTemplateRequest {
@@ -446,20 +344,6 @@ impl UpdateJwtTemplateRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::PATCH, "/jwt_templates/{template_id}")
             .require("name", self.body.name.is_some())
@@ -467,33 +351,13 @@ impl UpdateJwtTemplateRequest {
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::JwtTemplate, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(UpdateJwtTemplateRequest => crate::models::JwtTemplate);
+crate::macros::request_builder!(UpdateJwtTemplateRequest => crate::models::JwtTemplate);
 
 /// Builder for `DELETE /jwt_templates/{template_id}` (Delete a Template).
 ///
-/// Operation `DeleteJWTTemplate`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/jwt-templates/delete//jwt_templates/{template_id}).
+/// Operation `DeleteJWTTemplate`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/jwt-templates/delete/jwt_templates/%7Btemplate_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteJwtTemplateRequest {
@@ -511,48 +375,14 @@ impl DeleteJwtTemplateRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::DELETE, "/jwt_templates/{template_id}")
             .path_param("template_id", &self.template_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::DeletedObject, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(DeleteJwtTemplateRequest => crate::models::DeletedObject);
+crate::macros::request_builder!(DeleteJwtTemplateRequest => crate::models::DeletedObject);
 
 /// `CreateJwtTemplateBody`: request body of `CreateJWTTemplate`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -580,9 +410,9 @@ pub(crate) struct CreateJwtTemplateBody {
 
 impl CreateJwtTemplateBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(name: String, claims: serde_json::Value) -> Self {
+    pub(crate) fn new(name: impl Into<String>, claims: serde_json::Value) -> Self {
         Self {
-            name,
+            name: name.into(),
             claims,
             lifetime: None,
             allowed_clock_skew: None,
@@ -596,7 +426,7 @@ impl CreateJwtTemplateBody {
 /// `UpdateJwtTemplateBody`: request body of `UpdateJWTTemplate`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct UpdateJwtTemplateBody {
-    /// `name` (optional).
+    /// `name` (required: set it with its setter; a request sent without it fails before any I/O).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) name: Option<String>,
     /// `claims` (required).

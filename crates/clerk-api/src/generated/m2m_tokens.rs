@@ -54,7 +54,7 @@ impl M2mTokensApi {
 
 /// Builder for `GET /m2m_tokens` (Get M2M Tokens).
 ///
-/// Operation `getM2MTokens`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/m2m-tokens/get//m2m_tokens).
+/// Operation `getM2MTokens`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/m2m-tokens/get/m2m_tokens).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetM2MTokensRequest {
@@ -113,20 +113,6 @@ impl GetM2MTokensRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/m2m_tokens")
             .versioned(false)
@@ -140,26 +126,6 @@ impl GetM2MTokensRequest {
             None => request,
         };
         request.timeouts(self.timeouts)
-    }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<clerk_core::Page<GetM2MTokensItem>, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
     }
 
     /// Every item of every page, fetched lazily page by page (offset-driven).
@@ -197,11 +163,11 @@ impl clerk_core::Paginated for GetM2MTokensRequest {
     }
 }
 
-crate::macros::into_future!(GetM2MTokensRequest => clerk_core::Page<GetM2MTokensItem>);
+crate::macros::request_builder!(GetM2MTokensRequest => clerk_core::Page<GetM2MTokensItem>);
 
 /// Builder for `POST /m2m_tokens` (Create a M2M Token).
 ///
-/// Operation `createM2MToken`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/m2m-tokens/post//m2m_tokens).
+/// Operation `createM2MToken`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/m2m-tokens/post/m2m_tokens).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateM2MTokenRequest {
@@ -264,20 +230,6 @@ impl CreateM2MTokenRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/m2m_tokens")
             .versioned(false)
@@ -288,33 +240,13 @@ impl CreateM2MTokenRequest {
         };
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<CreateM2MTokenResponse, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(CreateM2MTokenRequest => CreateM2MTokenResponse);
+crate::macros::request_builder!(CreateM2MTokenRequest => CreateM2MTokenResponse);
 
 /// Builder for `POST /m2m_tokens/{m2m_token_id}/revoke` (Revoke a M2M Token).
 ///
-/// Operation `revokeM2MToken`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/m2m-tokens/post//m2m_tokens/{m2m_token_id}/revoke).
+/// Operation `revokeM2MToken`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/m2m-tokens/post/m2m_tokens/%7Bm2m_token_id%7D/revoke).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct RevokeM2MTokenRequest {
@@ -355,20 +287,6 @@ impl RevokeM2MTokenRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/m2m_tokens/{m2m_token_id}/revoke")
             .versioned(false)
@@ -380,33 +298,13 @@ impl RevokeM2MTokenRequest {
         };
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<RevokeM2MTokenResponse, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(RevokeM2MTokenRequest => RevokeM2MTokenResponse);
+crate::macros::request_builder!(RevokeM2MTokenRequest => RevokeM2MTokenResponse);
 
 /// Builder for `POST /m2m_tokens/verify` (Verify a M2M Token).
 ///
-/// Operation `verifyM2MToken`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/m2m-tokens/post//m2m_tokens/verify).
+/// Operation `verifyM2MToken`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/m2m-tokens/post/m2m_tokens/verify).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct VerifyM2MTokenRequest {
@@ -433,20 +331,6 @@ impl VerifyM2MTokenRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/m2m_tokens/verify")
             .versioned(false)
@@ -457,29 +341,9 @@ impl VerifyM2MTokenRequest {
         };
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<VerifyM2MTokenResponse, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(VerifyM2MTokenRequest => VerifyM2MTokenResponse);
+crate::macros::request_builder!(VerifyM2MTokenRequest => VerifyM2MTokenResponse);
 
 /// `CreateM2MTokenBody`: request body of `createM2MToken`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -687,8 +551,10 @@ impl std::fmt::Debug for VerifyM2MTokenBody {
 
 impl VerifyM2MTokenBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(token: String) -> Self {
-        Self { token }
+    pub(crate) fn new(token: impl Into<String>) -> Self {
+        Self {
+            token: token.into(),
+        }
     }
 }
 

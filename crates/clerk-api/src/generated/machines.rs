@@ -104,7 +104,7 @@ impl MachinesApi {
 
 /// Builder for `GET /machines` (Get a list of machines for an instance).
 ///
-/// Operation `ListMachines`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/machines/get//machines).
+/// Operation `ListMachines`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/machines/get/machines).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListMachinesRequest {
@@ -152,20 +152,6 @@ impl ListMachinesRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/machines")
             .query("limit", self.limit)
@@ -173,26 +159,6 @@ impl ListMachinesRequest {
             .query("query", &self.query)
             .query("order_by", &self.order_by);
         request.timeouts(self.timeouts)
-    }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<clerk_core::Page<crate::models::Machine>, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
     }
 
     /// Every item of every page, fetched lazily page by page (offset-driven).
@@ -231,11 +197,11 @@ impl clerk_core::Paginated for ListMachinesRequest {
     }
 }
 
-crate::macros::into_future!(ListMachinesRequest => clerk_core::Page<crate::models::Machine>);
+crate::macros::request_builder!(ListMachinesRequest => clerk_core::Page<crate::models::Machine>);
 
 /// Builder for `POST /machines` (Create a machine).
 ///
-/// Operation `CreateMachine`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/machines/post//machines).
+/// Operation `CreateMachine`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/machines/post/machines).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateMachineRequest {
@@ -265,51 +231,17 @@ impl CreateMachineRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/machines").json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::MachineCreated, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(CreateMachineRequest => crate::models::MachineCreated);
+crate::macros::request_builder!(CreateMachineRequest => crate::models::MachineCreated);
 
 /// Builder for `GET /machines/{machine_id}` (Retrieve a machine).
 ///
-/// Operation `GetMachine`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/machines/get//machines/{machine_id}).
+/// Operation `GetMachine`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/machines/get/machines/%7Bmachine_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetMachineRequest {
@@ -327,52 +259,18 @@ impl GetMachineRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/machines/{machine_id}")
             .path_param("machine_id", &self.machine_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::Machine, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(GetMachineRequest => crate::models::Machine);
+crate::macros::request_builder!(GetMachineRequest => crate::models::Machine);
 
 /// Builder for `PATCH /machines/{machine_id}` (Update a machine).
 ///
-/// Operation `UpdateMachine`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/machines/patch//machines/{machine_id}).
+/// Operation `UpdateMachine`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/machines/patch/machines/%7Bmachine_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateMachineRequest {
@@ -404,53 +302,19 @@ impl UpdateMachineRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::PATCH, "/machines/{machine_id}")
             .path_param("machine_id", &self.machine_id)
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::Machine, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(UpdateMachineRequest => crate::models::Machine);
+crate::macros::request_builder!(UpdateMachineRequest => crate::models::Machine);
 
 /// Builder for `DELETE /machines/{machine_id}` (Delete a machine).
 ///
-/// Operation `DeleteMachine`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/machines/delete//machines/{machine_id}).
+/// Operation `DeleteMachine`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/machines/delete/machines/%7Bmachine_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteMachineRequest {
@@ -468,52 +332,18 @@ impl DeleteMachineRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::DELETE, "/machines/{machine_id}")
             .path_param("machine_id", &self.machine_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::MachineDeleted, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(DeleteMachineRequest => crate::models::MachineDeleted);
+crate::macros::request_builder!(DeleteMachineRequest => crate::models::MachineDeleted);
 
 /// Builder for `GET /machines/{machine_id}/secret_key` (Retrieve a machine secret key).
 ///
-/// Operation `GetMachineSecretKey`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/machines/get//machines/{machine_id}/secret_key).
+/// Operation `GetMachineSecretKey`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/machines/get/machines/%7Bmachine_id%7D/secret_key).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetMachineSecretKeyRequest {
@@ -531,52 +361,18 @@ impl GetMachineSecretKeyRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/machines/{machine_id}/secret_key")
             .path_param("machine_id", &self.machine_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::MachineSecretKey, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(GetMachineSecretKeyRequest => crate::models::MachineSecretKey);
+crate::macros::request_builder!(GetMachineSecretKeyRequest => crate::models::MachineSecretKey);
 
 /// Builder for `POST /machines/{machine_id}/secret_key/rotate` (Rotate a machine's secret key).
 ///
-/// Operation `RotateMachineSecretKey`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/machines/post//machines/{machine_id}/secret_key/rotate).
+/// Operation `RotateMachineSecretKey`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/machines/post/machines/%7Bmachine_id%7D/secret_key/rotate).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct RotateMachineSecretKeyRequest {
@@ -596,53 +392,19 @@ impl RotateMachineSecretKeyRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/machines/{machine_id}/secret_key/rotate")
             .path_param("machine_id", &self.machine_id)
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::MachineSecretKey, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(RotateMachineSecretKeyRequest => crate::models::MachineSecretKey);
+crate::macros::request_builder!(RotateMachineSecretKeyRequest => crate::models::MachineSecretKey);
 
 /// Builder for `POST /machines/{machine_id}/scopes` (Create a machine scope).
 ///
-/// Operation `CreateMachineScope`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/machines/post//machines/{machine_id}/scopes).
+/// Operation `CreateMachineScope`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/machines/post/machines/%7Bmachine_id%7D/scopes).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateMachineScopeRequest {
@@ -670,20 +432,6 @@ impl CreateMachineScopeRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/machines/{machine_id}/scopes")
             .require("to_machine_id", self.body.to_machine_id.is_some())
@@ -691,33 +439,13 @@ impl CreateMachineScopeRequest {
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::MachineScope, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(CreateMachineScopeRequest => crate::models::MachineScope);
+crate::macros::request_builder!(CreateMachineScopeRequest => crate::models::MachineScope);
 
 /// Builder for `DELETE /machines/{machine_id}/scopes/{other_machine_id}` (Delete a machine scope).
 ///
-/// Operation `DeleteMachineScope`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/machines/delete//machines/{machine_id}/scopes/{other_machine_id}).
+/// Operation `DeleteMachineScope`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/machines/delete/machines/%7Bmachine_id%7D/scopes/%7Bother_machine_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteMachineScopeRequest {
@@ -745,20 +473,6 @@ impl DeleteMachineScopeRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let other_machine_id = self.other_machine_id.as_deref().unwrap_or_default();
         let request = Request::new(
@@ -770,29 +484,9 @@ impl DeleteMachineScopeRequest {
         .path_param("other_machine_id", other_machine_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::MachineScopeDeleted, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(DeleteMachineScopeRequest => crate::models::MachineScopeDeleted);
+crate::macros::request_builder!(DeleteMachineScopeRequest => crate::models::MachineScopeDeleted);
 
 /// `CreateMachineBody`: request body of `CreateMachine`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -809,9 +503,9 @@ pub(crate) struct CreateMachineBody {
 
 impl CreateMachineBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(name: String) -> Self {
+    pub(crate) fn new(name: impl Into<String>) -> Self {
         Self {
-            name,
+            name: name.into(),
             scoped_machines: None,
             default_token_ttl: None,
         }
@@ -821,7 +515,7 @@ impl CreateMachineBody {
 /// `CreateMachineScopeBody`: request body of `CreateMachineScope`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct CreateMachineScopeBody {
-    /// `to_machine_id` (optional).
+    /// `to_machine_id` (required: set it with its setter; a request sent without it fails before any I/O).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) to_machine_id: Option<String>,
 }

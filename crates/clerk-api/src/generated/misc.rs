@@ -30,7 +30,7 @@ impl MiscApi {
 
 /// Builder for `GET /public/interstitial` (Returns the markup for the interstitial page).
 ///
-/// Operation `GetPublicInterstitial`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/miscellaneous/get//public/interstitial).
+/// Operation `GetPublicInterstitial`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/miscellaneous/get/public/interstitial).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetPublicInterstitialRequest {
@@ -102,20 +102,6 @@ impl GetPublicInterstitialRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/public/interstitial")
             .query("frontend_api", &self.frontend_api)
@@ -132,12 +118,13 @@ impl GetPublicInterstitialRequest {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
+    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout
+    /// and invalid-request errors described on [`Error`].
     pub async fn send(self) -> Result<String, Error> {
         let response = self.client.execute_raw(self.build()).await?;
         Ok(String::from_utf8_lossy(response.body()).into_owned())
     }
 }
 
+crate::macros::request_builder!(@options GetPublicInterstitialRequest);
 crate::macros::into_future!(GetPublicInterstitialRequest => String);

@@ -101,7 +101,7 @@ impl OAuthApplicationsApi {
 
 /// Builder for `GET /oauth_applications` (Get a list of OAuth applications for an instance).
 ///
-/// Operation `ListOAuthApplications`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/oauth-applications/get//oauth_applications).
+/// Operation `ListOAuthApplications`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/oauth-applications/get/oauth_applications).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListOAuthApplicationsRequest {
@@ -149,20 +149,6 @@ impl ListOAuthApplicationsRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/oauth_applications")
             .query("limit", self.limit)
@@ -170,26 +156,6 @@ impl ListOAuthApplicationsRequest {
             .query("order_by", &self.order_by)
             .query("name_query", &self.name_query);
         request.timeouts(self.timeouts)
-    }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<clerk_core::Page<crate::models::OAuthApplication>, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
     }
 
     /// Every item of every page, fetched lazily page by page (offset-driven).
@@ -228,11 +194,11 @@ impl clerk_core::Paginated for ListOAuthApplicationsRequest {
     }
 }
 
-crate::macros::into_future!(ListOAuthApplicationsRequest => clerk_core::Page<crate::models::OAuthApplication>);
+crate::macros::request_builder!(ListOAuthApplicationsRequest => clerk_core::Page<crate::models::OAuthApplication>);
 
 /// Builder for `POST /oauth_applications` (Create an OAuth application).
 ///
-/// Operation `CreateOAuthApplication`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/oauth-applications/post//oauth_applications).
+/// Operation `CreateOAuthApplication`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/oauth-applications/post/oauth_applications).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateOAuthApplicationRequest {
@@ -322,51 +288,17 @@ impl CreateOAuthApplicationRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/oauth_applications").json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::OAuthApplicationWithSecret, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(CreateOAuthApplicationRequest => crate::models::OAuthApplicationWithSecret);
+crate::macros::request_builder!(CreateOAuthApplicationRequest => crate::models::OAuthApplicationWithSecret);
 
 /// Builder for `GET /oauth_applications/{oauth_application_id}` (Retrieve an OAuth application by ID).
 ///
-/// Operation `GetOAuthApplication`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/oauth-applications/get//oauth_applications/{oauth_application_id}).
+/// Operation `GetOAuthApplication`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/oauth-applications/get/oauth_applications/%7Boauth_application_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetOAuthApplicationRequest {
@@ -384,52 +316,18 @@ impl GetOAuthApplicationRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/oauth_applications/{oauth_application_id}")
             .path_param("oauth_application_id", &self.oauth_application_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::OAuthApplication, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(GetOAuthApplicationRequest => crate::models::OAuthApplication);
+crate::macros::request_builder!(GetOAuthApplicationRequest => crate::models::OAuthApplication);
 
 /// Builder for `PATCH /oauth_applications/{oauth_application_id}` (Update an OAuth application).
 ///
-/// Operation `UpdateOAuthApplication`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/oauth-applications/patch//oauth_applications/{oauth_application_id}).
+/// Operation `UpdateOAuthApplication`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/oauth-applications/patch/oauth_applications/%7Boauth_application_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateOAuthApplicationRequest {
@@ -533,53 +431,19 @@ impl UpdateOAuthApplicationRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::PATCH, "/oauth_applications/{oauth_application_id}")
             .path_param("oauth_application_id", &self.oauth_application_id)
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::OAuthApplication, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(UpdateOAuthApplicationRequest => crate::models::OAuthApplication);
+crate::macros::request_builder!(UpdateOAuthApplicationRequest => crate::models::OAuthApplication);
 
 /// Builder for `DELETE /oauth_applications/{oauth_application_id}` (Delete an OAuth application).
 ///
-/// Operation `DeleteOAuthApplication`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/oauth-applications/delete//oauth_applications/{oauth_application_id}).
+/// Operation `DeleteOAuthApplication`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/oauth-applications/delete/oauth_applications/%7Boauth_application_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteOAuthApplicationRequest {
@@ -597,52 +461,18 @@ impl DeleteOAuthApplicationRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::DELETE, "/oauth_applications/{oauth_application_id}")
             .path_param("oauth_application_id", &self.oauth_application_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::DeletedObject, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(DeleteOAuthApplicationRequest => crate::models::DeletedObject);
+crate::macros::request_builder!(DeleteOAuthApplicationRequest => crate::models::DeletedObject);
 
 /// Builder for `PUT /oauth_applications/{oauth_application_id}/logo` (Upload a logo for the OAuth application).
 ///
-/// Operation `UploadOAuthApplicationLogo`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/oauth-applications/put//oauth_applications/{oauth_application_id}/logo).
+/// Operation `UploadOAuthApplicationLogo`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/oauth-applications/put/oauth_applications/%7Boauth_application_id%7D/logo).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UploadOAuthApplicationLogoRequest {
@@ -674,20 +504,6 @@ impl UploadOAuthApplicationLogoRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let mut form = clerk_core::Multipart::new();
         if let Some(value) = &self.uploader_user_id {
@@ -702,33 +518,13 @@ impl UploadOAuthApplicationLogoRequest {
         .multipart(form);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::OAuthApplication, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(UploadOAuthApplicationLogoRequest => crate::models::OAuthApplication);
+crate::macros::request_builder!(UploadOAuthApplicationLogoRequest => crate::models::OAuthApplication);
 
 /// Builder for `POST /oauth_applications/{oauth_application_id}/rotate_secret` (Rotate the client secret of the given OAuth application).
 ///
-/// Operation `RotateOAuthApplicationSecret`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/oauth-applications/post//oauth_applications/{oauth_application_id}/rotate_secret).
+/// Operation `RotateOAuthApplicationSecret`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/oauth-applications/post/oauth_applications/%7Boauth_application_id%7D/rotate_secret).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct RotateOAuthApplicationSecretRequest {
@@ -746,20 +542,6 @@ impl RotateOAuthApplicationSecretRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(
             Method::POST,
@@ -768,33 +550,13 @@ impl RotateOAuthApplicationSecretRequest {
         .path_param("oauth_application_id", &self.oauth_application_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::OAuthApplicationWithSecret, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(RotateOAuthApplicationSecretRequest => crate::models::OAuthApplicationWithSecret);
+crate::macros::request_builder!(RotateOAuthApplicationSecretRequest => crate::models::OAuthApplicationWithSecret);
 
 /// Builder for `POST /oauth_applications/{oauth_application_id}/revoke_token` (Revoke an OAuth application token).
 ///
-/// Operation `RevokeOAuthApplicationToken`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/oauth-applications/post//oauth_applications/{oauth_application_id}/revoke_token).
+/// Operation `RevokeOAuthApplicationToken`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/oauth-applications/post/oauth_applications/%7Boauth_application_id%7D/revoke_token).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct RevokeOAuthApplicationTokenRequest {
@@ -822,20 +584,6 @@ impl RevokeOAuthApplicationTokenRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(
             Method::POST,
@@ -851,8 +599,8 @@ impl RevokeOAuthApplicationTokenRequest {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
+    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout
+    /// and invalid-request errors described on [`Error`].
     pub async fn send(self) -> Result<(), Error> {
         self.client
             .execute::<serde::de::IgnoredAny>(self.build())
@@ -861,6 +609,7 @@ impl RevokeOAuthApplicationTokenRequest {
     }
 }
 
+crate::macros::request_builder!(@options RevokeOAuthApplicationTokenRequest);
 crate::macros::into_future!(RevokeOAuthApplicationTokenRequest => ());
 
 /// `CreateOAuthApplicationBody`: request body of `CreateOAuthApplication`.
@@ -890,9 +639,9 @@ pub(crate) struct CreateOAuthApplicationBody {
 
 impl CreateOAuthApplicationBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(name: String) -> Self {
+    pub(crate) fn new(name: impl Into<String>) -> Self {
         Self {
-            name,
+            name: name.into(),
             redirect_uris: None,
             callback_url: None,
             scopes: None,
@@ -906,7 +655,7 @@ impl CreateOAuthApplicationBody {
 /// `RevokeOAuthApplicationTokenBody`: request body of `RevokeOAuthApplicationToken`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct RevokeOAuthApplicationTokenBody {
-    /// `token` (optional).
+    /// `token` (required: set it with its setter; a request sent without it fails before any I/O).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) token: Option<String>,
 }

@@ -345,7 +345,7 @@ impl OrganizationsMembershipsApi {
 
 /// Builder for `GET /organization_invitations` (Get a list of organization invitations for the current instance).
 ///
-/// Operation `ListInstanceOrganizationInvitations`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-invitations/get//organization_invitations).
+/// Operation `ListInstanceOrganizationInvitations`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-invitations/get/organization_invitations).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListAllOrgInvitationsRequest {
@@ -407,20 +407,6 @@ impl ListAllOrgInvitationsRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/organization_invitations")
             .query("order_by", &self.order_by)
@@ -429,28 +415,6 @@ impl ListAllOrgInvitationsRequest {
             .query("limit", self.limit)
             .query("offset", self.offset);
         request.timeouts(self.timeouts)
-    }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(
-        self,
-    ) -> Result<clerk_core::Page<crate::models::UserOrganizationInvitation>, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
     }
 
     /// Every item of every page, fetched lazily page by page (offset-driven).
@@ -490,11 +454,11 @@ impl clerk_core::Paginated for ListAllOrgInvitationsRequest {
     }
 }
 
-crate::macros::into_future!(ListAllOrgInvitationsRequest => clerk_core::Page<crate::models::UserOrganizationInvitation>);
+crate::macros::request_builder!(ListAllOrgInvitationsRequest => clerk_core::Page<crate::models::UserOrganizationInvitation>);
 
 /// Builder for `GET /organizations` (Get a list of organizations for an instance).
 ///
-/// Operation `ListOrganizations`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organizations/get//organizations).
+/// Operation `ListOrganizations`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organizations/get/organizations).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListOrganizationsRequest {
@@ -574,20 +538,6 @@ impl ListOrganizationsRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/organizations")
             .query("include_members_count", self.include_members_count)
@@ -602,26 +552,6 @@ impl ListOrganizationsRequest {
             .query("limit", self.limit)
             .query("offset", self.offset);
         request.timeouts(self.timeouts)
-    }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<clerk_core::Page<crate::models::Organization>, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
     }
 
     /// Every item of every page, fetched lazily page by page (offset-driven).
@@ -660,11 +590,11 @@ impl clerk_core::Paginated for ListOrganizationsRequest {
     }
 }
 
-crate::macros::into_future!(ListOrganizationsRequest => clerk_core::Page<crate::models::Organization>);
+crate::macros::request_builder!(ListOrganizationsRequest => clerk_core::Page<crate::models::Organization>);
 
 /// Builder for `POST /organizations` (Create an organization).
 ///
-/// Operation `CreateOrganization`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organizations/post//organizations).
+/// Operation `CreateOrganization`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organizations/post/organizations).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateOrganizationRequest {
@@ -766,51 +696,17 @@ impl CreateOrganizationRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/organizations").json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::Organization, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(CreateOrganizationRequest => crate::models::Organization);
+crate::macros::request_builder!(CreateOrganizationRequest => crate::models::Organization);
 
 /// Builder for `GET /organizations/{organization_id}` (Retrieve an organization by ID or slug).
 ///
-/// Operation `GetOrganization`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organizations/get//organizations/{organization_id}).
+/// Operation `GetOrganization`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organizations/get/organizations/%7Borganization_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetOrganizationRequest {
@@ -844,20 +740,6 @@ impl GetOrganizationRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/organizations/{organization_id}")
             .path_param("organization_id", &self.organization_id)
@@ -868,33 +750,13 @@ impl GetOrganizationRequest {
             );
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::Organization, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(GetOrganizationRequest => crate::models::Organization);
+crate::macros::request_builder!(GetOrganizationRequest => crate::models::Organization);
 
 /// Builder for `PATCH /organizations/{organization_id}` (Update an organization).
 ///
-/// Operation `UpdateOrganization`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organizations/patch//organizations/{organization_id}).
+/// Operation `UpdateOrganization`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organizations/patch/organizations/%7Borganization_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateOrganizationRequest {
@@ -986,53 +848,19 @@ impl UpdateOrganizationRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::PATCH, "/organizations/{organization_id}")
             .path_param("organization_id", &self.organization_id)
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::Organization, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(UpdateOrganizationRequest => crate::models::Organization);
+crate::macros::request_builder!(UpdateOrganizationRequest => crate::models::Organization);
 
 /// Builder for `DELETE /organizations/{organization_id}` (Delete an organization).
 ///
-/// Operation `DeleteOrganization`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organizations/delete//organizations/{organization_id}).
+/// Operation `DeleteOrganization`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organizations/delete/organizations/%7Borganization_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteOrganizationRequest {
@@ -1050,52 +878,18 @@ impl DeleteOrganizationRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::DELETE, "/organizations/{organization_id}")
             .path_param("organization_id", &self.organization_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::DeletedObject, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(DeleteOrganizationRequest => crate::models::DeletedObject);
+crate::macros::request_builder!(DeleteOrganizationRequest => crate::models::DeletedObject);
 
 /// Builder for `PUT /organizations/{organization_id}/metadata` (Replace metadata for an organization).
 ///
-/// Operation `ReplaceOrganizationMetadata`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organizations/put//organizations/{organization_id}/metadata).
+/// Operation `ReplaceOrganizationMetadata`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organizations/put/organizations/%7Borganization_id%7D/metadata).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ReplaceOrganizationMetadataRequest {
@@ -1127,53 +921,19 @@ impl ReplaceOrganizationMetadataRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::PUT, "/organizations/{organization_id}/metadata")
             .path_param("organization_id", &self.organization_id)
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::Organization, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(ReplaceOrganizationMetadataRequest => crate::models::Organization);
+crate::macros::request_builder!(ReplaceOrganizationMetadataRequest => crate::models::Organization);
 
 /// Builder for `PATCH /organizations/{organization_id}/metadata` (Merge and update metadata for an organization).
 ///
-/// Operation `MergeOrganizationMetadata`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organizations/patch//organizations/{organization_id}/metadata).
+/// Operation `MergeOrganizationMetadata`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organizations/patch/organizations/%7Borganization_id%7D/metadata).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct MergeOrganizationMetadataRequest {
@@ -1205,53 +965,19 @@ impl MergeOrganizationMetadataRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::PATCH, "/organizations/{organization_id}/metadata")
             .path_param("organization_id", &self.organization_id)
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::Organization, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(MergeOrganizationMetadataRequest => crate::models::Organization);
+crate::macros::request_builder!(MergeOrganizationMetadataRequest => crate::models::Organization);
 
 /// Builder for `PUT /organizations/{organization_id}/logo` (Upload a logo for the organization).
 ///
-/// Operation `UploadOrganizationLogo`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organizations/put//organizations/{organization_id}/logo).
+/// Operation `UploadOrganizationLogo`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organizations/put/organizations/%7Borganization_id%7D/logo).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UploadOrganizationLogoRequest {
@@ -1279,20 +1005,6 @@ impl UploadOrganizationLogoRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let mut form = clerk_core::Multipart::new();
         if let Some(value) = &self.uploader_user_id {
@@ -1304,33 +1016,13 @@ impl UploadOrganizationLogoRequest {
             .multipart(form);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::OrganizationWithLogo, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(UploadOrganizationLogoRequest => crate::models::OrganizationWithLogo);
+crate::macros::request_builder!(UploadOrganizationLogoRequest => crate::models::OrganizationWithLogo);
 
 /// Builder for `DELETE /organizations/{organization_id}/logo` (Delete the organization's logo.).
 ///
-/// Operation `DeleteOrganizationLogo`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organizations/delete//organizations/{organization_id}/logo).
+/// Operation `DeleteOrganizationLogo`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organizations/delete/organizations/%7Borganization_id%7D/logo).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteOrganizationLogoRequest {
@@ -1348,52 +1040,18 @@ impl DeleteOrganizationLogoRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::DELETE, "/organizations/{organization_id}/logo")
             .path_param("organization_id", &self.organization_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::Organization, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(DeleteOrganizationLogoRequest => crate::models::Organization);
+crate::macros::request_builder!(DeleteOrganizationLogoRequest => crate::models::Organization);
 
 /// Builder for `GET /organizations/{organization_id}/invitations` (Get a list of organization invitations).
 ///
-/// Operation `ListOrganizationInvitations`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-invitations/get//organizations/{organization_id}/invitations).
+/// Operation `ListOrganizationInvitations`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-invitations/get/organizations/%7Borganization_id%7D/invitations).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListOrganizationInvitationsRequest {
@@ -1457,20 +1115,6 @@ impl ListOrganizationInvitationsRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/organizations/{organization_id}/invitations")
             .path_param("organization_id", &self.organization_id)
@@ -1480,28 +1124,6 @@ impl ListOrganizationInvitationsRequest {
             .query("limit", self.limit)
             .query("offset", self.offset);
         request.timeouts(self.timeouts)
-    }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(
-        self,
-    ) -> Result<clerk_core::Page<crate::models::OrganizationInvitation>, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
     }
 
     /// Every item of every page, fetched lazily page by page (offset-driven).
@@ -1541,11 +1163,11 @@ impl clerk_core::Paginated for ListOrganizationInvitationsRequest {
     }
 }
 
-crate::macros::into_future!(ListOrganizationInvitationsRequest => clerk_core::Page<crate::models::OrganizationInvitation>);
+crate::macros::request_builder!(ListOrganizationInvitationsRequest => clerk_core::Page<crate::models::OrganizationInvitation>);
 
 /// Builder for `POST /organizations/{organization_id}/invitations` (Create and send an organization invitation).
 ///
-/// Operation `CreateOrganizationInvitation`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-invitations/post//organizations/{organization_id}/invitations).
+/// Operation `CreateOrganizationInvitation`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-invitations/post/organizations/%7Borganization_id%7D/invitations).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateOrganizationInvitationRequest {
@@ -1653,20 +1275,6 @@ impl CreateOrganizationInvitationRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/organizations/{organization_id}/invitations")
             .require("email_address", self.body.email_address.is_some())
@@ -1675,33 +1283,13 @@ impl CreateOrganizationInvitationRequest {
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::OrganizationInvitation, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(CreateOrganizationInvitationRequest => crate::models::OrganizationInvitation);
+crate::macros::request_builder!(CreateOrganizationInvitationRequest => crate::models::OrganizationInvitation);
 
 /// Builder for `POST /organizations/{organization_id}/invitations/bulk` (Bulk create and send organization invitations).
 ///
-/// Operation `CreateOrganizationInvitationBulk`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-invitations/post//organizations/{organization_id}/invitations/bulk).
+/// Operation `CreateOrganizationInvitationBulk`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-invitations/post/organizations/%7Borganization_id%7D/invitations/bulk).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateOrganizationInvitationBulkRequest {
@@ -1725,58 +1313,27 @@ impl CreateOrganizationInvitationBulkRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(
             Method::POST,
             "/organizations/{organization_id}/invitations/bulk",
         )
+        .require_nested(
+            std::iter::once(&self.body)
+                .flatten()
+                .find_map(|item| item.missing_required()),
+        )
         .path_param("organization_id", &self.organization_id)
         .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(
-        self,
-    ) -> Result<clerk_core::Page<crate::models::OrganizationInvitation>, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(CreateOrganizationInvitationBulkRequest => clerk_core::Page<crate::models::OrganizationInvitation>);
+crate::macros::request_builder!(CreateOrganizationInvitationBulkRequest => clerk_core::Page<crate::models::OrganizationInvitation>);
 
 /// Builder for `GET /organizations/{organization_id}/invitations/pending` (Get a list of pending organization invitations).
 ///
-/// Operation `ListPendingOrganizationInvitations`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-invitations/get//organizations/{organization_id}/invitations/pending).
+/// Operation `ListPendingOrganizationInvitations`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-invitations/get/organizations/%7Borganization_id%7D/invitations/pending).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListPendingOrgInvitationsRequest {
@@ -1810,20 +1367,6 @@ impl ListPendingOrgInvitationsRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(
             Method::GET,
@@ -1833,28 +1376,6 @@ impl ListPendingOrgInvitationsRequest {
         .query("limit", self.limit)
         .query("offset", self.offset);
         request.timeouts(self.timeouts)
-    }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(
-        self,
-    ) -> Result<clerk_core::Page<crate::models::OrganizationInvitation>, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
     }
 
     /// Every item of every page, fetched lazily page by page (offset-driven).
@@ -1894,11 +1415,11 @@ impl clerk_core::Paginated for ListPendingOrgInvitationsRequest {
     }
 }
 
-crate::macros::into_future!(ListPendingOrgInvitationsRequest => clerk_core::Page<crate::models::OrganizationInvitation>);
+crate::macros::request_builder!(ListPendingOrgInvitationsRequest => clerk_core::Page<crate::models::OrganizationInvitation>);
 
 /// Builder for `GET /organizations/{organization_id}/invitations/{invitation_id}` (Retrieve an organization invitation by ID).
 ///
-/// Operation `GetOrganizationInvitation`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-invitations/get//organizations/{organization_id}/invitations/{invitation_id}).
+/// Operation `GetOrganizationInvitation`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-invitations/get/organizations/%7Borganization_id%7D/invitations/%7Binvitation_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetOrganizationInvitationRequest {
@@ -1926,20 +1447,6 @@ impl GetOrganizationInvitationRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let invitation_id = self.invitation_id.as_deref().unwrap_or_default();
         let request = Request::new(
@@ -1951,33 +1458,13 @@ impl GetOrganizationInvitationRequest {
         .path_param("invitation_id", invitation_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::OrganizationInvitation, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(GetOrganizationInvitationRequest => crate::models::OrganizationInvitation);
+crate::macros::request_builder!(GetOrganizationInvitationRequest => crate::models::OrganizationInvitation);
 
 /// Builder for `POST /organizations/{organization_id}/invitations/{invitation_id}/revoke` (Revoke a pending organization invitation).
 ///
-/// Operation `RevokeOrganizationInvitation`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-invitations/post//organizations/{organization_id}/invitations/{invitation_id}/revoke).
+/// Operation `RevokeOrganizationInvitation`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-invitations/post/organizations/%7Borganization_id%7D/invitations/%7Binvitation_id%7D/revoke).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct RevokeOrganizationInvitationRequest {
@@ -2019,20 +1506,6 @@ impl RevokeOrganizationInvitationRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let invitation_id = self.invitation_id.as_deref().unwrap_or_default();
         let request = Request::new(
@@ -2045,33 +1518,13 @@ impl RevokeOrganizationInvitationRequest {
         .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::OrganizationInvitation, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(RevokeOrganizationInvitationRequest => crate::models::OrganizationInvitation);
+crate::macros::request_builder!(RevokeOrganizationInvitationRequest => crate::models::OrganizationInvitation);
 
 /// Builder for `GET /organizations/{organization_id}/memberships` (Get a list of all members of an organization).
 ///
-/// Operation `ListOrganizationMemberships`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-memberships/get//organizations/{organization_id}/memberships).
+/// Operation `ListOrganizationMemberships`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-memberships/get/organizations/%7Borganization_id%7D/memberships).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListOrganizationMembershipsRequest {
@@ -2233,20 +1686,6 @@ impl ListOrganizationMembershipsRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/organizations/{organization_id}/memberships")
             .path_param("organization_id", &self.organization_id)
@@ -2269,28 +1708,6 @@ impl ListOrganizationMembershipsRequest {
             .query("limit", self.limit)
             .query("offset", self.offset);
         request.timeouts(self.timeouts)
-    }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(
-        self,
-    ) -> Result<clerk_core::Page<crate::models::OrganizationMembership>, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
     }
 
     /// Every item of every page, fetched lazily page by page (offset-driven).
@@ -2330,11 +1747,11 @@ impl clerk_core::Paginated for ListOrganizationMembershipsRequest {
     }
 }
 
-crate::macros::into_future!(ListOrganizationMembershipsRequest => clerk_core::Page<crate::models::OrganizationMembership>);
+crate::macros::request_builder!(ListOrganizationMembershipsRequest => clerk_core::Page<crate::models::OrganizationMembership>);
 
 /// Builder for `POST /organizations/{organization_id}/memberships` (Create a new organization membership).
 ///
-/// Operation `CreateOrganizationMembership`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-memberships/post//organizations/{organization_id}/memberships).
+/// Operation `CreateOrganizationMembership`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-memberships/post/organizations/%7Borganization_id%7D/memberships).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateOrganizationMembershipRequest {
@@ -2394,20 +1811,6 @@ impl CreateOrganizationMembershipRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/organizations/{organization_id}/memberships")
             .require("user_id", self.body.user_id.is_some())
@@ -2416,33 +1819,13 @@ impl CreateOrganizationMembershipRequest {
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::OrganizationMembership, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(CreateOrganizationMembershipRequest => crate::models::OrganizationMembership);
+crate::macros::request_builder!(CreateOrganizationMembershipRequest => crate::models::OrganizationMembership);
 
 /// Builder for `PATCH /organizations/{organization_id}/memberships/{user_id}` (Update an organization membership).
 ///
-/// Operation `UpdateOrganizationMembership`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-memberships/patch//organizations/{organization_id}/memberships/{user_id}).
+/// Operation `UpdateOrganizationMembership`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-memberships/patch/organizations/%7Borganization_id%7D/memberships/%7Buser_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateOrganizationMembershipRequest {
@@ -2480,20 +1863,6 @@ impl UpdateOrganizationMembershipRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let user_id = self.user_id.as_deref().unwrap_or_default();
         let request = Request::new(
@@ -2507,33 +1876,13 @@ impl UpdateOrganizationMembershipRequest {
         .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::OrganizationMembership, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(UpdateOrganizationMembershipRequest => crate::models::OrganizationMembership);
+crate::macros::request_builder!(UpdateOrganizationMembershipRequest => crate::models::OrganizationMembership);
 
 /// Builder for `DELETE /organizations/{organization_id}/memberships/{user_id}` (Remove a member from an organization).
 ///
-/// Operation `DeleteOrganizationMembership`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-memberships/delete//organizations/{organization_id}/memberships/{user_id}).
+/// Operation `DeleteOrganizationMembership`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-memberships/delete/organizations/%7Borganization_id%7D/memberships/%7Buser_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteOrganizationMembershipRequest {
@@ -2561,20 +1910,6 @@ impl DeleteOrganizationMembershipRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let user_id = self.user_id.as_deref().unwrap_or_default();
         let request = Request::new(
@@ -2586,33 +1921,13 @@ impl DeleteOrganizationMembershipRequest {
         .path_param("user_id", user_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::OrganizationMembership, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(DeleteOrganizationMembershipRequest => crate::models::OrganizationMembership);
+crate::macros::request_builder!(DeleteOrganizationMembershipRequest => crate::models::OrganizationMembership);
 
 /// Builder for `PATCH /organizations/{organization_id}/memberships/{user_id}/metadata` (Merge and update organization membership metadata).
 ///
-/// Operation `UpdateOrganizationMembershipMetadata`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-memberships/patch//organizations/{organization_id}/memberships/{user_id}/metadata).
+/// Operation `UpdateOrganizationMembershipMetadata`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-memberships/patch/organizations/%7Borganization_id%7D/memberships/%7Buser_id%7D/metadata).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct MergeMembershipMetadataRequest {
@@ -2654,20 +1969,6 @@ impl MergeMembershipMetadataRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let user_id = self.user_id.as_deref().unwrap_or_default();
         let request = Request::new(
@@ -2680,33 +1981,13 @@ impl MergeMembershipMetadataRequest {
         .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::OrganizationMembership, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(MergeMembershipMetadataRequest => crate::models::OrganizationMembership);
+crate::macros::request_builder!(MergeMembershipMetadataRequest => crate::models::OrganizationMembership);
 
 /// Builder for `GET /organizations/{organization_id}/domains` (Get a list of all domains of an organization.).
 ///
-/// Operation `ListOrganizationDomains`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-domains/get//organizations/{organization_id}/domains).
+/// Operation `ListOrganizationDomains`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-domains/get/organizations/%7Borganization_id%7D/domains).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListOrganizationDomainsRequest {
@@ -2756,20 +2037,6 @@ impl ListOrganizationDomainsRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/organizations/{organization_id}/domains")
             .path_param("organization_id", &self.organization_id)
@@ -2778,26 +2045,6 @@ impl ListOrganizationDomainsRequest {
             .query("limit", self.limit)
             .query("offset", self.offset);
         request.timeouts(self.timeouts)
-    }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<clerk_core::Page<crate::models::OrganizationDomain>, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
     }
 
     /// Every item of every page, fetched lazily page by page (offset-driven).
@@ -2837,11 +2084,11 @@ impl clerk_core::Paginated for ListOrganizationDomainsRequest {
     }
 }
 
-crate::macros::into_future!(ListOrganizationDomainsRequest => clerk_core::Page<crate::models::OrganizationDomain>);
+crate::macros::request_builder!(ListOrganizationDomainsRequest => clerk_core::Page<crate::models::OrganizationDomain>);
 
 /// Builder for `POST /organizations/{organization_id}/domains` (Create a new organization domain.).
 ///
-/// Operation `CreateOrganizationDomain`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-domains/post//organizations/{organization_id}/domains).
+/// Operation `CreateOrganizationDomain`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-domains/post/organizations/%7Borganization_id%7D/domains).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateOrganizationDomainRequest {
@@ -2885,53 +2132,19 @@ impl CreateOrganizationDomainRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/organizations/{organization_id}/domains")
             .path_param("organization_id", &self.organization_id)
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::OrganizationDomain, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(CreateOrganizationDomainRequest => crate::models::OrganizationDomain);
+crate::macros::request_builder!(CreateOrganizationDomainRequest => crate::models::OrganizationDomain);
 
 /// Builder for `PATCH /organizations/{organization_id}/domains/{domain_id}` (Update an organization domain.).
 ///
-/// Operation `UpdateOrganizationDomain`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-domains/patch//organizations/{organization_id}/domains/{domain_id}).
+/// Operation `UpdateOrganizationDomain`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-domains/patch/organizations/%7Borganization_id%7D/domains/%7Bdomain_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateOrganizationDomainRequest {
@@ -2985,20 +2198,6 @@ impl UpdateOrganizationDomainRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let domain_id = self.domain_id.as_deref().unwrap_or_default();
         let request = Request::new(
@@ -3011,33 +2210,13 @@ impl UpdateOrganizationDomainRequest {
         .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::OrganizationDomain, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(UpdateOrganizationDomainRequest => crate::models::OrganizationDomain);
+crate::macros::request_builder!(UpdateOrganizationDomainRequest => crate::models::OrganizationDomain);
 
 /// Builder for `DELETE /organizations/{organization_id}/domains/{domain_id}` (Remove a domain from an organization.).
 ///
-/// Operation `DeleteOrganizationDomain`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-domains/delete//organizations/{organization_id}/domains/{domain_id}).
+/// Operation `DeleteOrganizationDomain`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-domains/delete/organizations/%7Borganization_id%7D/domains/%7Bdomain_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteOrganizationDomainRequest {
@@ -3065,20 +2244,6 @@ impl DeleteOrganizationDomainRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let domain_id = self.domain_id.as_deref().unwrap_or_default();
         let request = Request::new(
@@ -3090,33 +2255,13 @@ impl DeleteOrganizationDomainRequest {
         .path_param("domain_id", domain_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::DeletedObject, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(DeleteOrganizationDomainRequest => crate::models::DeletedObject);
+crate::macros::request_builder!(DeleteOrganizationDomainRequest => crate::models::DeletedObject);
 
 /// Builder for `POST /organizations/{organization_id}/domains/{domain_id}/verify_ownership` (Mark an organization domain's ownership as verified).
 ///
-/// Operation `VerifyOrganizationDomainOwnership`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-domains/post//organizations/{organization_id}/domains/{domain_id}/verify_ownership).
+/// Operation `VerifyOrganizationDomainOwnership`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-domains/post/organizations/%7Borganization_id%7D/domains/%7Bdomain_id%7D/verify_ownership).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct VerifyOrganizationDomainOwnershipRequest {
@@ -3144,20 +2289,6 @@ impl VerifyOrganizationDomainOwnershipRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let domain_id = self.domain_id.as_deref().unwrap_or_default();
         let request = Request::new(
@@ -3169,33 +2300,13 @@ impl VerifyOrganizationDomainOwnershipRequest {
         .path_param("domain_id", domain_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::OrganizationDomain, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(VerifyOrganizationDomainOwnershipRequest => crate::models::OrganizationDomain);
+crate::macros::request_builder!(VerifyOrganizationDomainOwnershipRequest => crate::models::OrganizationDomain);
 
 /// Builder for `GET /organization_domains` (List all organization domains).
 ///
-/// Operation `ListAllOrganizationDomains`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-domains/get//organization_domains).
+/// Operation `ListAllOrganizationDomains`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-domains/get/organization_domains).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListAllOrganizationDomainsRequest {
@@ -3278,20 +2389,6 @@ impl ListAllOrganizationDomainsRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/organization_domains")
             .query("organization_id", &self.organization_id)
@@ -3306,26 +2403,6 @@ impl ListAllOrganizationDomainsRequest {
             .query("offset", self.offset)
             .query("limit", self.limit);
         request.timeouts(self.timeouts)
-    }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<clerk_core::Page<crate::models::OrganizationDomain>, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
     }
 
     /// Every item of every page, fetched lazily page by page (offset-driven).
@@ -3365,11 +2442,11 @@ impl clerk_core::Paginated for ListAllOrganizationDomainsRequest {
     }
 }
 
-crate::macros::into_future!(ListAllOrganizationDomainsRequest => clerk_core::Page<crate::models::OrganizationDomain>);
+crate::macros::request_builder!(ListAllOrganizationDomainsRequest => clerk_core::Page<crate::models::OrganizationDomain>);
 
 /// Builder for `GET /organization_memberships` (Get a list of all organization memberships within an instance.).
 ///
-/// Operation `InstanceGetOrganizationMemberships`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-memberships/get//organization_memberships).
+/// Operation `InstanceGetOrganizationMemberships`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-memberships/get/organization_memberships).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListAllMembershipsRequest {
@@ -3409,48 +2486,12 @@ impl ListAllMembershipsRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/organization_memberships")
             .query("order_by", &self.order_by)
             .query("limit", self.limit)
             .query("offset", self.offset);
         request.timeouts(self.timeouts)
-    }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(
-        self,
-    ) -> Result<clerk_core::Page<crate::models::OrganizationMembership>, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
     }
 
     /// Every item of every page, fetched lazily page by page (offset-driven).
@@ -3490,7 +2531,7 @@ impl clerk_core::Paginated for ListAllMembershipsRequest {
     }
 }
 
-crate::macros::into_future!(ListAllMembershipsRequest => clerk_core::Page<crate::models::OrganizationMembership>);
+crate::macros::request_builder!(ListAllMembershipsRequest => clerk_core::Page<crate::models::OrganizationMembership>);
 
 /// `CreateOrganizationBody`: request body of `CreateOrganization`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -3522,9 +2563,9 @@ pub(crate) struct CreateOrganizationBody {
 
 impl CreateOrganizationBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(name: String) -> Self {
+    pub(crate) fn new(name: impl Into<String>) -> Self {
         Self {
-            name,
+            name: name.into(),
             created_by: None,
             private_metadata: None,
             public_metadata: None,
@@ -3564,13 +2605,13 @@ impl CreateOrganizationDomainBody {
 /// `CreateOrganizationInvitationBody`: request body of `CreateOrganizationInvitation`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct CreateOrganizationInvitationBody {
-    /// `email_address` (optional).
+    /// `email_address` (required: set it with its setter; a request sent without it fails before any I/O).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) email_address: Option<String>,
     /// `inviter_user_id` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) inviter_user_id: Option<Option<String>>,
-    /// `role` (optional).
+    /// `role` (required: set it with its setter; a request sent without it fails before any I/O).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) role: Option<String>,
     /// `public_metadata` (optional, nullable).
@@ -3614,8 +2655,9 @@ pub struct CreateOrganizationInvitationBulkItem {
     /// `inviter_user_id` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub inviter_user_id: Option<Option<String>>,
-    /// `role` (required).
-    pub role: String,
+    /// `role` (required: set it with its setter; a request sent without it fails before any I/O).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
     /// `public_metadata` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub public_metadata: Option<Option<serde_json::Value>>,
@@ -3635,11 +2677,11 @@ pub struct CreateOrganizationInvitationBulkItem {
 
 impl CreateOrganizationInvitationBulkItem {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(email_address: String, role: String) -> Self {
+    pub fn new(email_address: impl Into<String>) -> Self {
         Self {
-            email_address,
+            email_address: email_address.into(),
             inviter_user_id: None,
-            role,
+            role: None,
             public_metadata: None,
             private_metadata: None,
             redirect_url: None,
@@ -3659,6 +2701,13 @@ impl CreateOrganizationInvitationBulkItem {
     #[must_use]
     pub fn clear_inviter_user_id(mut self) -> Self {
         self.inviter_user_id = Some(None);
+        self
+    }
+
+    /// Sets `role`.
+    #[must_use]
+    pub fn role(mut self, value: impl Into<String>) -> Self {
+        self.role = Some(value.into());
         self
     }
 
@@ -3731,15 +2780,23 @@ impl CreateOrganizationInvitationBulkItem {
         self.notify = Some(None);
         self
     }
+
+    /// The JSON name of the first required field not set yet, if any.
+    pub(crate) fn missing_required(&self) -> Option<&'static str> {
+        if self.role.is_none() {
+            return Some("role");
+        }
+        None
+    }
 }
 
 /// `CreateOrganizationMembershipBody`: request body of `CreateOrganizationMembership`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct CreateOrganizationMembershipBody {
-    /// `user_id` (optional).
+    /// `user_id` (required: set it with its setter; a request sent without it fails before any I/O).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) user_id: Option<String>,
-    /// `role` (optional).
+    /// `role` (required: set it with its setter; a request sent without it fails before any I/O).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) role: Option<String>,
     /// `public_metadata` (optional, nullable).
@@ -3910,7 +2967,7 @@ impl UpdateOrganizationDomainBody {
 /// `UpdateOrganizationMembershipBody`: request body of `UpdateOrganizationMembership`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct UpdateOrganizationMembershipBody {
-    /// `role` (optional).
+    /// `role` (required: set it with its setter; a request sent without it fails before any I/O).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) role: Option<String>,
 }

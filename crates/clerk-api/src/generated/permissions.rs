@@ -63,7 +63,7 @@ impl PermissionsApi {
 
 /// Builder for `GET /organization_permissions` (Get a list of all organization permissions).
 ///
-/// Operation `ListOrganizationPermissions`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-permissions/get//organization_permissions).
+/// Operation `ListOrganizationPermissions`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-permissions/get/organization_permissions).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListOrganizationPermissionsRequest {
@@ -111,20 +111,6 @@ impl ListOrganizationPermissionsRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/organization_permissions")
             .query("query", &self.query)
@@ -132,26 +118,6 @@ impl ListOrganizationPermissionsRequest {
             .query("limit", self.limit)
             .query("offset", self.offset);
         request.timeouts(self.timeouts)
-    }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<clerk_core::Page<crate::models::Permission>, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
     }
 
     /// Every item of every page, fetched lazily page by page (offset-driven).
@@ -190,11 +156,11 @@ impl clerk_core::Paginated for ListOrganizationPermissionsRequest {
     }
 }
 
-crate::macros::into_future!(ListOrganizationPermissionsRequest => clerk_core::Page<crate::models::Permission>);
+crate::macros::request_builder!(ListOrganizationPermissionsRequest => clerk_core::Page<crate::models::Permission>);
 
 /// Builder for `POST /organization_permissions` (Create a new organization permission).
 ///
-/// Operation `CreateOrganizationPermission`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-permissions/post//organization_permissions).
+/// Operation `CreateOrganizationPermission`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-permissions/post/organization_permissions).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateOrganizationPermissionRequest {
@@ -226,53 +192,19 @@ impl CreateOrganizationPermissionRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/organization_permissions")
             .require("key", self.body.key.is_some())
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::Permission, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(CreateOrganizationPermissionRequest => crate::models::Permission);
+crate::macros::request_builder!(CreateOrganizationPermissionRequest => crate::models::Permission);
 
 /// Builder for `GET /organization_permissions/{permission_id}` (Get an organization permission).
 ///
-/// Operation `GetOrganizationPermission`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-permissions/get//organization_permissions/{permission_id}).
+/// Operation `GetOrganizationPermission`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-permissions/get/organization_permissions/%7Bpermission_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetOrganizationPermissionRequest {
@@ -290,52 +222,18 @@ impl GetOrganizationPermissionRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/organization_permissions/{permission_id}")
             .path_param("permission_id", &self.permission_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::Permission, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(GetOrganizationPermissionRequest => crate::models::Permission);
+crate::macros::request_builder!(GetOrganizationPermissionRequest => crate::models::Permission);
 
 /// Builder for `PATCH /organization_permissions/{permission_id}` (Update an organization permission).
 ///
-/// Operation `UpdateOrganizationPermission`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-permissions/patch//organization_permissions/{permission_id}).
+/// Operation `UpdateOrganizationPermission`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-permissions/patch/organization_permissions/%7Bpermission_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateOrganizationPermissionRequest {
@@ -373,53 +271,19 @@ impl UpdateOrganizationPermissionRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::PATCH, "/organization_permissions/{permission_id}")
             .path_param("permission_id", &self.permission_id)
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::Permission, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(UpdateOrganizationPermissionRequest => crate::models::Permission);
+crate::macros::request_builder!(UpdateOrganizationPermissionRequest => crate::models::Permission);
 
 /// Builder for `DELETE /organization_permissions/{permission_id}` (Delete an organization permission).
 ///
-/// Operation `DeleteOrganizationPermission`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-permissions/delete//organization_permissions/{permission_id}).
+/// Operation `DeleteOrganizationPermission`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-permissions/delete/organization_permissions/%7Bpermission_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteOrganizationPermissionRequest {
@@ -437,55 +301,21 @@ impl DeleteOrganizationPermissionRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::DELETE, "/organization_permissions/{permission_id}")
             .path_param("permission_id", &self.permission_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::DeletedObject, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(DeleteOrganizationPermissionRequest => crate::models::DeletedObject);
+crate::macros::request_builder!(DeleteOrganizationPermissionRequest => crate::models::DeletedObject);
 
 /// `CreateOrganizationPermissionBody`: request body of `CreateOrganizationPermission`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct CreateOrganizationPermissionBody {
     /// `name` (required).
     pub(crate) name: String,
-    /// `key` (optional).
+    /// `key` (required: set it with its setter; a request sent without it fails before any I/O).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) key: Option<String>,
     /// `description` (optional).
@@ -495,9 +325,9 @@ pub(crate) struct CreateOrganizationPermissionBody {
 
 impl CreateOrganizationPermissionBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(name: String) -> Self {
+    pub(crate) fn new(name: impl Into<String>) -> Self {
         Self {
-            name,
+            name: name.into(),
             key: None,
             description: None,
         }

@@ -78,7 +78,7 @@ impl PhoneNumbersApi {
 
 /// Builder for `POST /phone_numbers` (Create a phone number).
 ///
-/// Operation `CreatePhoneNumber`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/phone-numbers/post//phone_numbers).
+/// Operation `CreatePhoneNumber`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/phone-numbers/post/phone_numbers).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreatePhoneNumberRequest {
@@ -140,53 +140,19 @@ impl CreatePhoneNumberRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/phone_numbers")
             .require("phone_number", self.body.phone_number.is_some())
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::PhoneNumber, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(CreatePhoneNumberRequest => crate::models::PhoneNumber);
+crate::macros::request_builder!(CreatePhoneNumberRequest => crate::models::PhoneNumber);
 
 /// Builder for `GET /phone_numbers/{phone_number_id}` (Retrieve a phone number).
 ///
-/// Operation `GetPhoneNumber`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/phone-numbers/get//phone_numbers/{phone_number_id}).
+/// Operation `GetPhoneNumber`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/phone-numbers/get/phone_numbers/%7Bphone_number_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetPhoneNumberRequest {
@@ -204,52 +170,18 @@ impl GetPhoneNumberRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/phone_numbers/{phone_number_id}")
             .path_param("phone_number_id", &self.phone_number_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::PhoneNumber, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(GetPhoneNumberRequest => crate::models::PhoneNumber);
+crate::macros::request_builder!(GetPhoneNumberRequest => crate::models::PhoneNumber);
 
 /// Builder for `PATCH /phone_numbers/{phone_number_id}` (Update a phone number).
 ///
-/// Operation `UpdatePhoneNumber`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/phone-numbers/patch//phone_numbers/{phone_number_id}).
+/// Operation `UpdatePhoneNumber`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/phone-numbers/patch/phone_numbers/%7Bphone_number_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdatePhoneNumberRequest {
@@ -305,53 +237,19 @@ impl UpdatePhoneNumberRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::PATCH, "/phone_numbers/{phone_number_id}")
             .path_param("phone_number_id", &self.phone_number_id)
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::PhoneNumber, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(UpdatePhoneNumberRequest => crate::models::PhoneNumber);
+crate::macros::request_builder!(UpdatePhoneNumberRequest => crate::models::PhoneNumber);
 
 /// Builder for `DELETE /phone_numbers/{phone_number_id}` (Delete a phone number).
 ///
-/// Operation `DeletePhoneNumber`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/phone-numbers/delete//phone_numbers/{phone_number_id}).
+/// Operation `DeletePhoneNumber`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/phone-numbers/delete/phone_numbers/%7Bphone_number_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeletePhoneNumberRequest {
@@ -369,52 +267,18 @@ impl DeletePhoneNumberRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::DELETE, "/phone_numbers/{phone_number_id}")
             .path_param("phone_number_id", &self.phone_number_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::DeletedObject, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(DeletePhoneNumberRequest => crate::models::DeletedObject);
+crate::macros::request_builder!(DeletePhoneNumberRequest => crate::models::DeletedObject);
 
 /// Builder for `POST /phone_numbers/{phone_number_id}/prepare_verification` (Send a verification code to a phone number).
 ///
-/// Operation `PreparePhoneNumberVerification`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/phone-numbers/post//phone_numbers/{phone_number_id}/prepare_verification).
+/// Operation `PreparePhoneNumberVerification`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/phone-numbers/post/phone_numbers/%7Bphone_number_id%7D/prepare_verification).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct PreparePhoneNumberVerificationRequest {
@@ -432,20 +296,6 @@ impl PreparePhoneNumberVerificationRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(
             Method::POST,
@@ -454,33 +304,13 @@ impl PreparePhoneNumberVerificationRequest {
         .path_param("phone_number_id", &self.phone_number_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::VerificationResponse, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(PreparePhoneNumberVerificationRequest => crate::models::VerificationResponse);
+crate::macros::request_builder!(PreparePhoneNumberVerificationRequest => crate::models::VerificationResponse);
 
 /// Builder for `POST /phone_numbers/{phone_number_id}/attempt_verification` (Verify a code sent to a phone number).
 ///
-/// Operation `AttemptPhoneNumberVerification`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/phone-numbers/post//phone_numbers/{phone_number_id}/attempt_verification).
+/// Operation `AttemptPhoneNumberVerification`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/phone-numbers/post/phone_numbers/%7Bphone_number_id%7D/attempt_verification).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct AttemptPhoneNumberVerificationRequest {
@@ -516,20 +346,6 @@ impl AttemptPhoneNumberVerificationRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(
             Method::POST,
@@ -541,37 +357,17 @@ impl AttemptPhoneNumberVerificationRequest {
         .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::VerificationResponse, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(AttemptPhoneNumberVerificationRequest => crate::models::VerificationResponse);
+crate::macros::request_builder!(AttemptPhoneNumberVerificationRequest => crate::models::VerificationResponse);
 
 /// `AttemptPhoneNumberVerificationBody`: request body of `AttemptPhoneNumberVerification`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct AttemptPhoneNumberVerificationBody {
-    /// `verification_id` (optional).
+    /// `verification_id` (required: set it with its setter; a request sent without it fails before any I/O).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) verification_id: Option<String>,
-    /// `code` (optional).
+    /// `code` (required: set it with its setter; a request sent without it fails before any I/O).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) code: Option<String>,
 }
@@ -600,7 +396,7 @@ impl AttemptPhoneNumberVerificationBody {
 pub(crate) struct CreatePhoneNumberBody {
     /// `user_id` (required).
     pub(crate) user_id: String,
-    /// `phone_number` (optional).
+    /// `phone_number` (required: set it with its setter; a request sent without it fails before any I/O).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) phone_number: Option<String>,
     /// `verified` (optional, nullable).
@@ -616,9 +412,9 @@ pub(crate) struct CreatePhoneNumberBody {
 
 impl CreatePhoneNumberBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(user_id: String) -> Self {
+    pub(crate) fn new(user_id: impl Into<String>) -> Self {
         Self {
-            user_id,
+            user_id: user_id.into(),
             phone_number: None,
             verified: None,
             primary: None,

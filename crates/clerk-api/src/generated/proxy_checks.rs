@@ -30,7 +30,7 @@ impl ProxyChecksApi {
 
 /// Builder for `POST /proxy_checks` (Verify the proxy configuration for your domain).
 ///
-/// Operation `VerifyDomainProxy`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/proxy-checks/post//proxy_checks).
+/// Operation `VerifyDomainProxy`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/proxy-checks/post/proxy_checks).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct VerifyDomainProxyRequest {
@@ -60,47 +60,13 @@ impl VerifyDomainProxyRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/proxy_checks").json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::ProxyCheck, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(VerifyDomainProxyRequest => crate::models::ProxyCheck);
+crate::macros::request_builder!(VerifyDomainProxyRequest => crate::models::ProxyCheck);
 
 /// `VerifyDomainProxyBody`: request body of `VerifyDomainProxy`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -54,7 +54,7 @@ impl RedirectUrlsApi {
 
 /// Builder for `GET /redirect_urls` (List all redirect URLs).
 ///
-/// Operation `ListRedirectURLs`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/redirect-urls/get//redirect_urls).
+/// Operation `ListRedirectURLs`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/redirect-urls/get/redirect_urls).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListRedirectUrLsRequest {
@@ -86,46 +86,12 @@ impl ListRedirectUrLsRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/redirect_urls")
             .query("limit", self.limit)
             .query("offset", self.offset)
             .query("paginated", true);
         request.timeouts(self.timeouts)
-    }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<clerk_core::Page<crate::models::RedirectUrl>, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
     }
 
     /// Every item of every page, fetched lazily page by page (offset-driven).
@@ -164,11 +130,11 @@ impl clerk_core::Paginated for ListRedirectUrLsRequest {
     }
 }
 
-crate::macros::into_future!(ListRedirectUrLsRequest => clerk_core::Page<crate::models::RedirectUrl>);
+crate::macros::request_builder!(ListRedirectUrLsRequest => clerk_core::Page<crate::models::RedirectUrl>);
 
 /// Builder for `POST /redirect_urls` (Create a redirect URL).
 ///
-/// Operation `CreateRedirectURL`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/redirect-urls/post//redirect_urls).
+/// Operation `CreateRedirectURL`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/redirect-urls/post/redirect_urls).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateRedirectUrlRequest {
@@ -186,51 +152,17 @@ impl CreateRedirectUrlRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/redirect_urls").json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::RedirectUrl, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(CreateRedirectUrlRequest => crate::models::RedirectUrl);
+crate::macros::request_builder!(CreateRedirectUrlRequest => crate::models::RedirectUrl);
 
 /// Builder for `GET /redirect_urls/{id}` (Retrieve a redirect URL).
 ///
-/// Operation `GetRedirectURL`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/redirect-urls/get//redirect_urls/{id}).
+/// Operation `GetRedirectURL`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/redirect-urls/get/redirect_urls/%7Bid%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetRedirectUrlRequest {
@@ -248,51 +180,17 @@ impl GetRedirectUrlRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/redirect_urls/{id}").path_param("id", &self.id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::RedirectUrl, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(GetRedirectUrlRequest => crate::models::RedirectUrl);
+crate::macros::request_builder!(GetRedirectUrlRequest => crate::models::RedirectUrl);
 
 /// Builder for `DELETE /redirect_urls/{id}` (Delete a redirect URL).
 ///
-/// Operation `DeleteRedirectURL`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/redirect-urls/delete//redirect_urls/{id}).
+/// Operation `DeleteRedirectURL`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/redirect-urls/delete/redirect_urls/%7Bid%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteRedirectUrlRequest {
@@ -310,48 +208,14 @@ impl DeleteRedirectUrlRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request =
             Request::new(Method::DELETE, "/redirect_urls/{id}").path_param("id", &self.id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::DeletedObject, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(DeleteRedirectUrlRequest => crate::models::DeletedObject);
+crate::macros::request_builder!(DeleteRedirectUrlRequest => crate::models::DeletedObject);
 
 /// `CreateRedirectUrlBody`: request body of `CreateRedirectURL`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -362,7 +226,7 @@ pub(crate) struct CreateRedirectUrlBody {
 
 impl CreateRedirectUrlBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(url: String) -> Self {
-        Self { url }
+    pub(crate) fn new(url: impl Into<String>) -> Self {
+        Self { url: url.into() }
     }
 }

@@ -85,7 +85,7 @@ impl RoleSetsApi {
 
 /// Builder for `GET /role_sets` (Get a list of role sets).
 ///
-/// Operation `ListRoleSets`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/role-sets/get//role_sets).
+/// Operation `ListRoleSets`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/role-sets/get/role_sets).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListRoleSetsRequest {
@@ -133,20 +133,6 @@ impl ListRoleSetsRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/role_sets")
             .query("query", &self.query)
@@ -154,26 +140,6 @@ impl ListRoleSetsRequest {
             .query("limit", self.limit)
             .query("offset", self.offset);
         request.timeouts(self.timeouts)
-    }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<clerk_core::Page<crate::models::RoleSet>, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
     }
 
     /// Every item of every page, fetched lazily page by page (offset-driven).
@@ -212,11 +178,11 @@ impl clerk_core::Paginated for ListRoleSetsRequest {
     }
 }
 
-crate::macros::into_future!(ListRoleSetsRequest => clerk_core::Page<crate::models::RoleSet>);
+crate::macros::request_builder!(ListRoleSetsRequest => clerk_core::Page<crate::models::RoleSet>);
 
 /// Builder for `POST /role_sets` (Create a role set).
 ///
-/// Operation `CreateRoleSet`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/role-sets/post//role_sets).
+/// Operation `CreateRoleSet`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/role-sets/post/role_sets).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateRoleSetRequest {
@@ -282,20 +248,6 @@ impl CreateRoleSetRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/role_sets")
             .require("default_role_key", self.body.default_role_key.is_some())
@@ -304,33 +256,13 @@ impl CreateRoleSetRequest {
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::RoleSet, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(CreateRoleSetRequest => crate::models::RoleSet);
+crate::macros::request_builder!(CreateRoleSetRequest => crate::models::RoleSet);
 
 /// Builder for `GET /role_sets/{role_set_key_or_id}` (Retrieve a role set).
 ///
-/// Operation `GetRoleSet`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/role-sets/get//role_sets/{role_set_key_or_id}).
+/// Operation `GetRoleSet`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/role-sets/get/role_sets/%7Brole_set_key_or_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetRoleSetRequest {
@@ -348,52 +280,18 @@ impl GetRoleSetRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/role_sets/{role_set_key_or_id}")
             .path_param("role_set_key_or_id", &self.role_set_key_or_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::RoleSet, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(GetRoleSetRequest => crate::models::RoleSet);
+crate::macros::request_builder!(GetRoleSetRequest => crate::models::RoleSet);
 
 /// Builder for `PATCH /role_sets/{role_set_key_or_id}` (Update a role set).
 ///
-/// Operation `UpdateRoleSet`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/role-sets/patch//role_sets/{role_set_key_or_id}).
+/// Operation `UpdateRoleSet`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/role-sets/patch/role_sets/%7Brole_set_key_or_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateRoleSetRequest {
@@ -485,53 +383,19 @@ impl UpdateRoleSetRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::PATCH, "/role_sets/{role_set_key_or_id}")
             .path_param("role_set_key_or_id", &self.role_set_key_or_id)
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::RoleSet, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(UpdateRoleSetRequest => crate::models::RoleSet);
+crate::macros::request_builder!(UpdateRoleSetRequest => crate::models::RoleSet);
 
 /// Builder for `POST /role_sets/{role_set_key_or_id}/replace` (Replace a role set).
 ///
-/// Operation `ReplaceRoleSet`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/role-sets/post//role_sets/{role_set_key_or_id}/replace).
+/// Operation `ReplaceRoleSet`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/role-sets/post/role_sets/%7Brole_set_key_or_id%7D/replace).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ReplaceRoleSetRequest {
@@ -565,20 +429,6 @@ impl ReplaceRoleSetRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/role_sets/{role_set_key_or_id}/replace")
             .require("dest_role_set_key", self.body.dest_role_set_key.is_some())
@@ -586,33 +436,13 @@ impl ReplaceRoleSetRequest {
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::DeletedObject, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(ReplaceRoleSetRequest => crate::models::DeletedObject);
+crate::macros::request_builder!(ReplaceRoleSetRequest => crate::models::DeletedObject);
 
 /// Builder for `POST /role_sets/{role_set_key_or_id}/roles` (Add roles to a role set).
 ///
-/// Operation `AddRolesToRoleSet`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/role-sets/post//role_sets/{role_set_key_or_id}/roles).
+/// Operation `AddRolesToRoleSet`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/role-sets/post/role_sets/%7Brole_set_key_or_id%7D/roles).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct AddRolesToRoleSetRequest {
@@ -652,20 +482,6 @@ impl AddRolesToRoleSetRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/role_sets/{role_set_key_or_id}/roles")
             .require("role_keys", self.body.role_keys.is_some())
@@ -673,33 +489,13 @@ impl AddRolesToRoleSetRequest {
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::RoleSet, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(AddRolesToRoleSetRequest => crate::models::RoleSet);
+crate::macros::request_builder!(AddRolesToRoleSetRequest => crate::models::RoleSet);
 
 /// Builder for `POST /role_sets/{role_set_key_or_id}/roles/replace` (Replace a role in a role set).
 ///
-/// Operation `ReplaceRoleInRoleSet`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/role-sets/post//role_sets/{role_set_key_or_id}/roles/replace).
+/// Operation `ReplaceRoleInRoleSet`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/role-sets/post/role_sets/%7Brole_set_key_or_id%7D/roles/replace).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ReplaceRoleInRoleSetRequest {
@@ -735,20 +531,6 @@ impl ReplaceRoleInRoleSetRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(
             Method::POST,
@@ -760,34 +542,14 @@ impl ReplaceRoleInRoleSetRequest {
         .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::RoleSet, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(ReplaceRoleInRoleSetRequest => crate::models::RoleSet);
+crate::macros::request_builder!(ReplaceRoleInRoleSetRequest => crate::models::RoleSet);
 
 /// `AddRolesToRoleSetBody`: request body of `AddRolesToRoleSet`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct AddRolesToRoleSetBody {
-    /// `role_keys` (optional).
+    /// `role_keys` (required: set it with its setter; a request sent without it fails before any I/O).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) role_keys: Option<Vec<String>>,
     /// `default_role_key` (optional).
@@ -820,25 +582,25 @@ pub(crate) struct CreateRoleSetBody {
     /// `description` (optional, nullable).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) description: Option<Option<String>>,
-    /// `default_role_key` (optional).
+    /// `default_role_key` (required: set it with its setter; a request sent without it fails before any I/O).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) default_role_key: Option<String>,
-    /// `creator_role_key` (optional).
+    /// `creator_role_key` (required: set it with its setter; a request sent without it fails before any I/O).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) creator_role_key: Option<String>,
     /// `type` (optional).
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub(crate) type_: Option<crate::models::RoleSetType>,
-    /// `roles` (optional).
+    /// `roles` (required: set it with its setter; a request sent without it fails before any I/O).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) roles: Option<Vec<String>>,
 }
 
 impl CreateRoleSetBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(name: String) -> Self {
+    pub(crate) fn new(name: impl Into<String>) -> Self {
         Self {
-            name,
+            name: name.into(),
             key: None,
             description: None,
             default_role_key: None,
@@ -852,10 +614,10 @@ impl CreateRoleSetBody {
 /// `ReplaceRoleInRoleSetBody`: request body of `ReplaceRoleInRoleSet`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct ReplaceRoleInRoleSetBody {
-    /// `role_key` (optional).
+    /// `role_key` (required: set it with its setter; a request sent without it fails before any I/O).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) role_key: Option<String>,
-    /// `to_role_key` (optional).
+    /// `to_role_key` (required: set it with its setter; a request sent without it fails before any I/O).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) to_role_key: Option<String>,
 }
@@ -873,7 +635,7 @@ impl ReplaceRoleInRoleSetBody {
 /// `ReplaceRoleSetBody`: request body of `ReplaceRoleSet`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct ReplaceRoleSetBody {
-    /// `dest_role_set_key` (optional).
+    /// `dest_role_set_key` (required: set it with its setter; a request sent without it fails before any I/O).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) dest_role_set_key: Option<String>,
     /// `reassignment_mappings` (optional).

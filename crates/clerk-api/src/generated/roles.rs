@@ -87,7 +87,7 @@ impl RolesApi {
 
 /// Builder for `GET /organization_roles` (Get a list of organization roles).
 ///
-/// Operation `ListOrganizationRoles`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-roles/get//organization_roles).
+/// Operation `ListOrganizationRoles`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-roles/get/organization_roles).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListOrganizationRolesRequest {
@@ -135,20 +135,6 @@ impl ListOrganizationRolesRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/organization_roles")
             .query("query", &self.query)
@@ -156,26 +142,6 @@ impl ListOrganizationRolesRequest {
             .query("limit", self.limit)
             .query("offset", self.offset);
         request.timeouts(self.timeouts)
-    }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<clerk_core::Page<crate::models::Role>, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
     }
 
     /// Every item of every page, fetched lazily page by page (offset-driven).
@@ -213,11 +179,11 @@ impl clerk_core::Paginated for ListOrganizationRolesRequest {
     }
 }
 
-crate::macros::into_future!(ListOrganizationRolesRequest => clerk_core::Page<crate::models::Role>);
+crate::macros::request_builder!(ListOrganizationRolesRequest => clerk_core::Page<crate::models::Role>);
 
 /// Builder for `POST /organization_roles` (Create an organization role).
 ///
-/// Operation `CreateOrganizationRole`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-roles/post//organization_roles).
+/// Operation `CreateOrganizationRole`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-roles/post/organization_roles).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateOrganizationRoleRequest {
@@ -279,53 +245,19 @@ impl CreateOrganizationRoleRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/organization_roles")
             .require("key", self.body.key.is_some())
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::Role, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(CreateOrganizationRoleRequest => crate::models::Role);
+crate::macros::request_builder!(CreateOrganizationRoleRequest => crate::models::Role);
 
 /// Builder for `GET /organization_roles/{organization_role_id}` (Retrieve an organization role).
 ///
-/// Operation `GetOrganizationRole`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-roles/get//organization_roles/{organization_role_id}).
+/// Operation `GetOrganizationRole`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-roles/get/organization_roles/%7Borganization_role_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetOrganizationRoleRequest {
@@ -343,52 +275,18 @@ impl GetOrganizationRoleRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/organization_roles/{organization_role_id}")
             .path_param("organization_role_id", &self.organization_role_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::Role, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(GetOrganizationRoleRequest => crate::models::Role);
+crate::macros::request_builder!(GetOrganizationRoleRequest => crate::models::Role);
 
 /// Builder for `PATCH /organization_roles/{organization_role_id}` (Update an organization role).
 ///
-/// Operation `UpdateOrganizationRole`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-roles/patch//organization_roles/{organization_role_id}).
+/// Operation `UpdateOrganizationRole`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-roles/patch/organization_roles/%7Borganization_role_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateOrganizationRoleRequest {
@@ -456,53 +354,19 @@ impl UpdateOrganizationRoleRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::PATCH, "/organization_roles/{organization_role_id}")
             .path_param("organization_role_id", &self.organization_role_id)
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::Role, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(UpdateOrganizationRoleRequest => crate::models::Role);
+crate::macros::request_builder!(UpdateOrganizationRoleRequest => crate::models::Role);
 
 /// Builder for `DELETE /organization_roles/{organization_role_id}` (Delete an organization role).
 ///
-/// Operation `DeleteOrganizationRole`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-roles/delete//organization_roles/{organization_role_id}).
+/// Operation `DeleteOrganizationRole`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-roles/delete/organization_roles/%7Borganization_role_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteOrganizationRoleRequest {
@@ -520,52 +384,18 @@ impl DeleteOrganizationRoleRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::DELETE, "/organization_roles/{organization_role_id}")
             .path_param("organization_role_id", &self.organization_role_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::DeletedObject, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(DeleteOrganizationRoleRequest => crate::models::DeletedObject);
+crate::macros::request_builder!(DeleteOrganizationRoleRequest => crate::models::DeletedObject);
 
 /// Builder for `POST /organization_roles/{organization_role_id}/permissions/{permission_id}` (Assign a permission to an organization role).
 ///
-/// Operation `AssignPermissionToOrganizationRole`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-roles/post//organization_roles/{organization_role_id}/permissions/{permission_id}).
+/// Operation `AssignPermissionToOrganizationRole`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-roles/post/organization_roles/%7Borganization_role_id%7D/permissions/%7Bpermission_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct AssignRolePermissionRequest {
@@ -593,20 +423,6 @@ impl AssignRolePermissionRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let permission_id = self.permission_id.as_deref().unwrap_or_default();
         let request = Request::new(
@@ -618,33 +434,13 @@ impl AssignRolePermissionRequest {
         .path_param("permission_id", permission_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::Role, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(AssignRolePermissionRequest => crate::models::Role);
+crate::macros::request_builder!(AssignRolePermissionRequest => crate::models::Role);
 
 /// Builder for `DELETE /organization_roles/{organization_role_id}/permissions/{permission_id}` (Remove a permission from an organization role).
 ///
-/// Operation `RemovePermissionFromOrganizationRole`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-roles/delete//organization_roles/{organization_role_id}/permissions/{permission_id}).
+/// Operation `RemovePermissionFromOrganizationRole`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/organization-roles/delete/organization_roles/%7Borganization_role_id%7D/permissions/%7Bpermission_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct RemoveRolePermissionRequest {
@@ -672,20 +468,6 @@ impl RemoveRolePermissionRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let permission_id = self.permission_id.as_deref().unwrap_or_default();
         let request = Request::new(
@@ -697,36 +479,16 @@ impl RemoveRolePermissionRequest {
         .path_param("permission_id", permission_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::Role, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(RemoveRolePermissionRequest => crate::models::Role);
+crate::macros::request_builder!(RemoveRolePermissionRequest => crate::models::Role);
 
 /// `CreateOrganizationRoleBody`: request body of `CreateOrganizationRole`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct CreateOrganizationRoleBody {
     /// `name` (required).
     pub(crate) name: String,
-    /// `key` (optional).
+    /// `key` (required: set it with its setter; a request sent without it fails before any I/O).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) key: Option<String>,
     /// `description` (optional, nullable).
@@ -742,9 +504,9 @@ pub(crate) struct CreateOrganizationRoleBody {
 
 impl CreateOrganizationRoleBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(name: String) -> Self {
+    pub(crate) fn new(name: impl Into<String>) -> Self {
         Self {
-            name,
+            name: name.into(),
             key: None,
             description: None,
             permissions: None,

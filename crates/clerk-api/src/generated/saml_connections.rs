@@ -73,7 +73,7 @@ impl SamlConnectionsApi {
 
 /// Builder for `GET /saml_connections` (Get a list of SAML Connections for an instance).
 ///
-/// Operation `ListSAMLConnections`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/saml-connections/get//saml_connections).
+/// Operation `ListSAMLConnections`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/saml-connections/get/saml_connections).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListSamlConnectionsRequest {
@@ -129,20 +129,6 @@ impl ListSamlConnectionsRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/saml_connections")
             .query("limit", self.limit)
@@ -151,26 +137,6 @@ impl ListSamlConnectionsRequest {
             .query("order_by", &self.order_by)
             .query("organization_id", &self.organization_id);
         request.timeouts(self.timeouts)
-    }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<clerk_core::Page<crate::models::SamlConnection>, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
     }
 
     /// Every item of every page, fetched lazily page by page (offset-driven).
@@ -209,11 +175,11 @@ impl clerk_core::Paginated for ListSamlConnectionsRequest {
     }
 }
 
-crate::macros::into_future!(ListSamlConnectionsRequest => clerk_core::Page<crate::models::SamlConnection>);
+crate::macros::request_builder!(ListSamlConnectionsRequest => clerk_core::Page<crate::models::SamlConnection>);
 
 /// Builder for `POST /saml_connections` (Create a SAML Connection).
 ///
-/// Operation `CreateSAMLConnection`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/saml-connections/post//saml_connections).
+/// Operation `CreateSAMLConnection`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/saml-connections/post/saml_connections).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateSamlConnectionRequest {
@@ -353,53 +319,19 @@ impl CreateSamlConnectionRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/saml_connections")
             .require("provider", self.body.provider.is_some())
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::SamlConnection, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(CreateSamlConnectionRequest => crate::models::SamlConnection);
+crate::macros::request_builder!(CreateSamlConnectionRequest => crate::models::SamlConnection);
 
 /// Builder for `GET /saml_connections/{saml_connection_id}` (Retrieve a SAML Connection by ID).
 ///
-/// Operation `GetSAMLConnection`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/saml-connections/get//saml_connections/{saml_connection_id}).
+/// Operation `GetSAMLConnection`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/saml-connections/get/saml_connections/%7Bsaml_connection_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetSamlConnectionRequest {
@@ -417,52 +349,18 @@ impl GetSamlConnectionRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/saml_connections/{saml_connection_id}")
             .path_param("saml_connection_id", &self.saml_connection_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::SamlConnection, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(GetSamlConnectionRequest => crate::models::SamlConnection);
+crate::macros::request_builder!(GetSamlConnectionRequest => crate::models::SamlConnection);
 
 /// Builder for `PATCH /saml_connections/{saml_connection_id}` (Update a SAML Connection).
 ///
-/// Operation `UpdateSAMLConnection`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/saml-connections/patch//saml_connections/{saml_connection_id}).
+/// Operation `UpdateSAMLConnection`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/saml-connections/patch/saml_connections/%7Bsaml_connection_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateSamlConnectionRequest {
@@ -712,53 +610,19 @@ impl UpdateSamlConnectionRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::PATCH, "/saml_connections/{saml_connection_id}")
             .path_param("saml_connection_id", &self.saml_connection_id)
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::SamlConnection, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(UpdateSamlConnectionRequest => crate::models::SamlConnection);
+crate::macros::request_builder!(UpdateSamlConnectionRequest => crate::models::SamlConnection);
 
 /// Builder for `DELETE /saml_connections/{saml_connection_id}` (Delete a SAML Connection).
 ///
-/// Operation `DeleteSAMLConnection`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/saml-connections/delete//saml_connections/{saml_connection_id}).
+/// Operation `DeleteSAMLConnection`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/saml-connections/delete/saml_connections/%7Bsaml_connection_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteSamlConnectionRequest {
@@ -776,48 +640,14 @@ impl DeleteSamlConnectionRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::DELETE, "/saml_connections/{saml_connection_id}")
             .path_param("saml_connection_id", &self.saml_connection_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::DeletedObject, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(DeleteSamlConnectionRequest => crate::models::DeletedObject);
+crate::macros::request_builder!(DeleteSamlConnectionRequest => crate::models::DeletedObject);
 
 /// `CreateSamlConnectionAttributeMapping`: inline schema `CreateSamlConnectionAttributeMapping`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -887,7 +717,7 @@ pub(crate) struct CreateSamlConnectionBody {
     /// `domains` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) domains: Option<Vec<String>>,
-    /// `provider` (optional).
+    /// `provider` (required: set it with its setter; a request sent without it fails before any I/O).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) provider: Option<CreateSamlConnectionProvider>,
     /// `idp_entity_id` (optional, nullable).
@@ -921,9 +751,9 @@ pub(crate) struct CreateSamlConnectionBody {
 
 impl CreateSamlConnectionBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(name: String) -> Self {
+    pub(crate) fn new(name: impl Into<String>) -> Self {
         Self {
-            name,
+            name: name.into(),
             domain: None,
             domains: None,
             provider: None,
@@ -952,8 +782,11 @@ pub struct CreateSamlConnectionLoginHint {
 
 impl CreateSamlConnectionLoginHint {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(mode: crate::models::LoginHintMode) -> Self {
-        Self { mode, source: None }
+    pub fn new(mode: impl Into<crate::models::LoginHintMode>) -> Self {
+        Self {
+            mode: mode.into(),
+            source: None,
+        }
     }
 
     /// Sets `source`.
@@ -1146,8 +979,11 @@ pub struct UpdateSamlConnectionLoginHint {
 
 impl UpdateSamlConnectionLoginHint {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(mode: crate::models::LoginHintMode) -> Self {
-        Self { mode, source: None }
+    pub fn new(mode: impl Into<crate::models::LoginHintMode>) -> Self {
+        Self {
+            mode: mode.into(),
+            source: None,
+        }
     }
 
     /// Sets `source`.

@@ -128,7 +128,7 @@ impl ScimDirectoriesApi {
 
 /// Builder for `GET /scim_directories` (List all directories).
 ///
-/// Operation `ListSCIMDirectories`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/scim-directories/get//scim_directories).
+/// Operation `ListSCIMDirectories`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/scim-directories/get/scim_directories).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListScimDirectoriesRequest {
@@ -160,45 +160,11 @@ impl ListScimDirectoriesRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/scim_directories")
             .query("limit", self.limit)
             .query("offset", self.offset);
         request.timeouts(self.timeouts)
-    }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<clerk_core::Page<crate::models::ScimDirectory>, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
     }
 
     /// Every item of every page, fetched lazily page by page (offset-driven).
@@ -237,11 +203,11 @@ impl clerk_core::Paginated for ListScimDirectoriesRequest {
     }
 }
 
-crate::macros::into_future!(ListScimDirectoriesRequest => clerk_core::Page<crate::models::ScimDirectory>);
+crate::macros::request_builder!(ListScimDirectoriesRequest => clerk_core::Page<crate::models::ScimDirectory>);
 
 /// Builder for `POST /scim_directories` (Create a directory).
 ///
-/// Operation `CreateSCIMDirectory`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/scim-directories/post//scim_directories).
+/// Operation `CreateSCIMDirectory`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/scim-directories/post/scim_directories).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateScimDirectoryRequest {
@@ -282,53 +248,25 @@ impl CreateScimDirectoryRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/scim_directories")
             .require("provider", self.body.provider.is_some())
+            .require_nested(
+                std::iter::once(&self.body.group_role_mappings)
+                    .flatten()
+                    .flatten()
+                    .find_map(|item| item.missing_required()),
+            )
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::ScimDirectory, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(CreateScimDirectoryRequest => crate::models::ScimDirectory);
+crate::macros::request_builder!(CreateScimDirectoryRequest => crate::models::ScimDirectory);
 
 /// Builder for `GET /scim_directories/{scim_directory_id}` (Retrieve a directory).
 ///
-/// Operation `GetSCIMDirectory`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/scim-directories/get//scim_directories/{scim_directory_id}).
+/// Operation `GetSCIMDirectory`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/scim-directories/get/scim_directories/%7Bscim_directory_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetScimDirectoryRequest {
@@ -346,52 +284,18 @@ impl GetScimDirectoryRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/scim_directories/{scim_directory_id}")
             .path_param("scim_directory_id", &self.scim_directory_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::ScimDirectory, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(GetScimDirectoryRequest => crate::models::ScimDirectory);
+crate::macros::request_builder!(GetScimDirectoryRequest => crate::models::ScimDirectory);
 
 /// Builder for `PATCH /scim_directories/{scim_directory_id}` (Update a directory).
 ///
-/// Operation `UpdateSCIMDirectory`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/scim-directories/patch//scim_directories/{scim_directory_id}).
+/// Operation `UpdateSCIMDirectory`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/scim-directories/patch/scim_directories/%7Bscim_directory_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateScimDirectoryRequest {
@@ -444,53 +348,19 @@ impl UpdateScimDirectoryRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::PATCH, "/scim_directories/{scim_directory_id}")
             .path_param("scim_directory_id", &self.scim_directory_id)
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::ScimDirectory, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(UpdateScimDirectoryRequest => crate::models::ScimDirectory);
+crate::macros::request_builder!(UpdateScimDirectoryRequest => crate::models::ScimDirectory);
 
 /// Builder for `DELETE /scim_directories/{scim_directory_id}` (Delete a directory).
 ///
-/// Operation `DeleteSCIMDirectory`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/scim-directories/delete//scim_directories/{scim_directory_id}).
+/// Operation `DeleteSCIMDirectory`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/scim-directories/delete/scim_directories/%7Bscim_directory_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteScimDirectoryRequest {
@@ -508,52 +378,18 @@ impl DeleteScimDirectoryRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::DELETE, "/scim_directories/{scim_directory_id}")
             .path_param("scim_directory_id", &self.scim_directory_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::DeletedObject, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(DeleteScimDirectoryRequest => crate::models::DeletedObject);
+crate::macros::request_builder!(DeleteScimDirectoryRequest => crate::models::DeletedObject);
 
 /// Builder for `POST /scim_directories/{scim_directory_id}/rotate_api_key` (Rotate a directory's API key).
 ///
-/// Operation `RotateSCIMDirectoryAPIKey`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/scim-directories/post//scim_directories/{scim_directory_id}/rotate_api_key).
+/// Operation `RotateSCIMDirectoryAPIKey`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/scim-directories/post/scim_directories/%7Bscim_directory_id%7D/rotate_api_key).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct RotateScimDirectoryApiKeyRequest {
@@ -571,20 +407,6 @@ impl RotateScimDirectoryApiKeyRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(
             Method::POST,
@@ -593,33 +415,13 @@ impl RotateScimDirectoryApiKeyRequest {
         .path_param("scim_directory_id", &self.scim_directory_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::ScimDirectory, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(RotateScimDirectoryApiKeyRequest => crate::models::ScimDirectory);
+crate::macros::request_builder!(RotateScimDirectoryApiKeyRequest => crate::models::ScimDirectory);
 
 /// Builder for `GET /scim_directories/{scim_directory_id}/group_role_mappings` (List SCIM group role mappings).
 ///
-/// Operation `ListSCIMGroupRoleMappings`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/scim-directories/get//scim_directories/{scim_directory_id}/group_role_mappings).
+/// Operation `ListSCIMGroupRoleMappings`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/scim-directories/get/scim_directories/%7Bscim_directory_id%7D/group_role_mappings).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListScimGroupRoleMappingsRequest {
@@ -637,20 +439,6 @@ impl ListScimGroupRoleMappingsRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(
             Method::GET,
@@ -659,35 +447,13 @@ impl ListScimGroupRoleMappingsRequest {
         .path_param("scim_directory_id", &self.scim_directory_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(
-        self,
-    ) -> Result<clerk_core::Page<crate::models::ScimGroupRoleMapping>, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(ListScimGroupRoleMappingsRequest => clerk_core::Page<crate::models::ScimGroupRoleMapping>);
+crate::macros::request_builder!(ListScimGroupRoleMappingsRequest => clerk_core::Page<crate::models::ScimGroupRoleMapping>);
 
 /// Builder for `POST /scim_directories/{scim_directory_id}/group_role_mappings` (Create a SCIM group role mapping).
 ///
-/// Operation `CreateSCIMGroupRoleMapping`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/scim-directories/post//scim_directories/{scim_directory_id}/group_role_mappings).
+/// Operation `CreateSCIMGroupRoleMapping`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/scim-directories/post/scim_directories/%7Bscim_directory_id%7D/group_role_mappings).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateScimGroupRoleMappingRequest {
@@ -729,20 +495,6 @@ impl CreateScimGroupRoleMappingRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(
             Method::POST,
@@ -754,33 +506,13 @@ impl CreateScimGroupRoleMappingRequest {
         .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::ScimGroupRoleMapping, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(CreateScimGroupRoleMappingRequest => crate::models::ScimGroupRoleMapping);
+crate::macros::request_builder!(CreateScimGroupRoleMappingRequest => crate::models::ScimGroupRoleMapping);
 
 /// Builder for `PUT /scim_directories/{scim_directory_id}/group_role_mappings` (Replace SCIM group role mappings).
 ///
-/// Operation `ReplaceSCIMGroupRoleMappings`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/scim-directories/put//scim_directories/{scim_directory_id}/group_role_mappings).
+/// Operation `ReplaceSCIMGroupRoleMappings`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/scim-directories/put/scim_directories/%7Bscim_directory_id%7D/group_role_mappings).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ReplaceScimGroupRoleMappingsRequest {
@@ -804,58 +536,27 @@ impl ReplaceScimGroupRoleMappingsRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(
             Method::PUT,
             "/scim_directories/{scim_directory_id}/group_role_mappings",
         )
+        .require_nested(
+            std::iter::once(&self.body.mappings)
+                .flatten()
+                .find_map(|item| item.missing_required()),
+        )
         .path_param("scim_directory_id", &self.scim_directory_id)
         .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(
-        self,
-    ) -> Result<clerk_core::Page<crate::models::ScimGroupRoleMapping>, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(ReplaceScimGroupRoleMappingsRequest => clerk_core::Page<crate::models::ScimGroupRoleMapping>);
+crate::macros::request_builder!(ReplaceScimGroupRoleMappingsRequest => clerk_core::Page<crate::models::ScimGroupRoleMapping>);
 
 /// Builder for `DELETE /scim_directories/{scim_directory_id}/group_role_mappings/{mapping_id}` (Delete a SCIM group role mapping).
 ///
-/// Operation `DeleteSCIMGroupRoleMapping`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/scim-directories/delete//scim_directories/{scim_directory_id}/group_role_mappings/{mapping_id}).
+/// Operation `DeleteSCIMGroupRoleMapping`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/scim-directories/delete/scim_directories/%7Bscim_directory_id%7D/group_role_mappings/%7Bmapping_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteScimGroupRoleMappingRequest {
@@ -883,20 +584,6 @@ impl DeleteScimGroupRoleMappingRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let mapping_id = self.mapping_id.as_deref().unwrap_or_default();
         let request = Request::new(
@@ -908,29 +595,9 @@ impl DeleteScimGroupRoleMappingRequest {
         .path_param("mapping_id", mapping_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::ScimGroupRoleMappingDeleted, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(DeleteScimGroupRoleMappingRequest => crate::models::ScimGroupRoleMappingDeleted);
+crate::macros::request_builder!(DeleteScimGroupRoleMappingRequest => crate::models::ScimGroupRoleMappingDeleted);
 
 /// `CreateScimDirectoryBody`: request body of `CreateSCIMDirectory`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -940,7 +607,7 @@ pub(crate) struct CreateScimDirectoryBody {
     /// `name` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) name: Option<String>,
-    /// `provider` (optional).
+    /// `provider` (required: set it with its setter; a request sent without it fails before any I/O).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) provider: Option<String>,
     /// `group_role_mappings` (optional).
@@ -950,9 +617,9 @@ pub(crate) struct CreateScimDirectoryBody {
 
 impl CreateScimDirectoryBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(enterprise_connection_id: String) -> Self {
+    pub(crate) fn new(enterprise_connection_id: impl Into<String>) -> Self {
         Self {
-            enterprise_connection_id,
+            enterprise_connection_id: enterprise_connection_id.into(),
             name: None,
             provider: None,
             group_role_mappings: None,
@@ -968,8 +635,9 @@ pub struct CreateScimDirectoryGroupRoleMappingsItem {
     /// `scim_group_display_name` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scim_group_display_name: Option<String>,
-    /// `role_id` (required).
-    pub role_id: String,
+    /// `role_id` (required: set it with its setter; a request sent without it fails before any I/O).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role_id: Option<String>,
     /// `precedence` (optional).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub precedence: Option<i64>,
@@ -977,11 +645,11 @@ pub struct CreateScimDirectoryGroupRoleMappingsItem {
 
 impl CreateScimDirectoryGroupRoleMappingsItem {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(scim_group_id: String, role_id: String) -> Self {
+    pub fn new(scim_group_id: impl Into<String>) -> Self {
         Self {
-            scim_group_id,
+            scim_group_id: scim_group_id.into(),
             scim_group_display_name: None,
-            role_id,
+            role_id: None,
             precedence: None,
         }
     }
@@ -993,21 +661,36 @@ impl CreateScimDirectoryGroupRoleMappingsItem {
         self
     }
 
+    /// Sets `role_id`.
+    #[must_use]
+    pub fn role_id(mut self, value: impl Into<String>) -> Self {
+        self.role_id = Some(value.into());
+        self
+    }
+
     /// Sets `precedence`.
     #[must_use]
     pub fn precedence(mut self, value: i64) -> Self {
         self.precedence = Some(value);
         self
     }
+
+    /// The JSON name of the first required field not set yet, if any.
+    pub(crate) fn missing_required(&self) -> Option<&'static str> {
+        if self.role_id.is_none() {
+            return Some("role_id");
+        }
+        None
+    }
 }
 
 /// `CreateScimGroupRoleMappingBody`: request body of `CreateSCIMGroupRoleMapping`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct CreateScimGroupRoleMappingBody {
-    /// `scim_group_id` (optional).
+    /// `scim_group_id` (required: set it with its setter; a request sent without it fails before any I/O).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) scim_group_id: Option<String>,
-    /// `role_id` (optional).
+    /// `role_id` (required: set it with its setter; a request sent without it fails before any I/O).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) role_id: Option<String>,
     /// `precedence` (optional).
@@ -1045,17 +728,33 @@ impl ReplaceScimGroupRoleMappingsBody {
 pub struct ReplaceScimGroupRoleMappingsMappingsItem {
     /// `scim_group_id` (required).
     pub scim_group_id: String,
-    /// `role_id` (required).
-    pub role_id: String,
+    /// `role_id` (required: set it with its setter; a request sent without it fails before any I/O).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role_id: Option<String>,
 }
 
 impl ReplaceScimGroupRoleMappingsMappingsItem {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(scim_group_id: String, role_id: String) -> Self {
+    pub fn new(scim_group_id: impl Into<String>) -> Self {
         Self {
-            scim_group_id,
-            role_id,
+            scim_group_id: scim_group_id.into(),
+            role_id: None,
         }
+    }
+
+    /// Sets `role_id`.
+    #[must_use]
+    pub fn role_id(mut self, value: impl Into<String>) -> Self {
+        self.role_id = Some(value.into());
+        self
+    }
+
+    /// The JSON name of the first required field not set yet, if any.
+    pub(crate) fn missing_required(&self) -> Option<&'static str> {
+        if self.role_id.is_none() {
+            return Some("role_id");
+        }
+        None
     }
 }
 

@@ -83,7 +83,7 @@ impl SessionsApi {
 
 /// Builder for `GET /sessions` (List all sessions).
 ///
-/// Operation `GetSessionList`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/sessions/get//sessions).
+/// Operation `GetSessionList`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/sessions/get/sessions).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetSessionListRequest {
@@ -139,20 +139,6 @@ impl GetSessionListRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/sessions")
             .query("client_id", &self.client_id)
@@ -162,26 +148,6 @@ impl GetSessionListRequest {
             .query("offset", self.offset)
             .query("paginated", true);
         request.timeouts(self.timeouts)
-    }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<clerk_core::Page<crate::models::Session>, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
     }
 
     /// Every item of every page, fetched lazily page by page (offset-driven).
@@ -220,11 +186,11 @@ impl clerk_core::Paginated for GetSessionListRequest {
     }
 }
 
-crate::macros::into_future!(GetSessionListRequest => clerk_core::Page<crate::models::Session>);
+crate::macros::request_builder!(GetSessionListRequest => clerk_core::Page<crate::models::Session>);
 
 /// Builder for `POST /sessions` (Create a new active session).
 ///
-/// Operation `createSession`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/sessions/post//sessions).
+/// Operation `createSession`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/sessions/post/sessions).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateSessionRequest {
@@ -248,51 +214,17 @@ impl CreateSessionRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/sessions").json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::Session, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(CreateSessionRequest => crate::models::Session);
+crate::macros::request_builder!(CreateSessionRequest => crate::models::Session);
 
 /// Builder for `GET /sessions/{session_id}` (Retrieve a session).
 ///
-/// Operation `GetSession`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/sessions/get//sessions/{session_id}).
+/// Operation `GetSession`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/sessions/get/sessions/%7Bsession_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetSessionRequest {
@@ -310,52 +242,18 @@ impl GetSessionRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/sessions/{session_id}")
             .path_param("session_id", &self.session_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::Session, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(GetSessionRequest => crate::models::Session);
+crate::macros::request_builder!(GetSessionRequest => crate::models::Session);
 
 /// Builder for `POST /sessions/{session_id}/refresh` (Refresh a session).
 ///
-/// Operation `RefreshSession`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/sessions/post//sessions/{session_id}/refresh).
+/// Operation `RefreshSession`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/sessions/post/sessions/%7Bsession_id%7D/refresh).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct RefreshSessionRequest {
@@ -445,20 +343,6 @@ impl RefreshSessionRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/sessions/{session_id}/refresh")
             .require("expired_token", self.body.expired_token.is_some())
@@ -469,33 +353,13 @@ impl RefreshSessionRequest {
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::SessionRefresh, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(RefreshSessionRequest => crate::models::SessionRefresh);
+crate::macros::request_builder!(RefreshSessionRequest => crate::models::SessionRefresh);
 
 /// Builder for `POST /sessions/{session_id}/revoke` (Revoke a session).
 ///
-/// Operation `RevokeSession`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/sessions/post//sessions/{session_id}/revoke).
+/// Operation `RevokeSession`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/sessions/post/sessions/%7Bsession_id%7D/revoke).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct RevokeSessionRequest {
@@ -513,52 +377,18 @@ impl RevokeSessionRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/sessions/{session_id}/revoke")
             .path_param("session_id", &self.session_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::Session, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(RevokeSessionRequest => crate::models::Session);
+crate::macros::request_builder!(RevokeSessionRequest => crate::models::Session);
 
 /// Builder for `POST /sessions/{session_id}/tokens` (Create a session token).
 ///
-/// Operation `CreateSessionToken`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/sessions/post//sessions/{session_id}/tokens).
+/// Operation `CreateSessionToken`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/sessions/post/sessions/%7Bsession_id%7D/tokens).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateSessionTokenRequest {
@@ -590,53 +420,19 @@ impl CreateSessionTokenRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/sessions/{session_id}/tokens")
             .path_param("session_id", &self.session_id)
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<CreateSessionTokenResponse, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(CreateSessionTokenRequest => CreateSessionTokenResponse);
+crate::macros::request_builder!(CreateSessionTokenRequest => CreateSessionTokenResponse);
 
 /// Builder for `POST /sessions/{session_id}/tokens/{template_name}` (Create a session token from a JWT template).
 ///
-/// Operation `CreateSessionTokenFromTemplate`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/sessions/post//sessions/{session_id}/tokens/{template_name}).
+/// Operation `CreateSessionTokenFromTemplate`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/sessions/post/sessions/%7Bsession_id%7D/tokens/%7Btemplate_name%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateSessionTokenFromTemplateRequest {
@@ -678,20 +474,6 @@ impl CreateSessionTokenFromTemplateRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let template_name = self.template_name.as_deref().unwrap_or_default();
         let request = Request::new(
@@ -704,29 +486,9 @@ impl CreateSessionTokenFromTemplateRequest {
         .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<CreateSessionTokenFromTemplateResponse, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(CreateSessionTokenFromTemplateRequest => CreateSessionTokenFromTemplateResponse);
+crate::macros::request_builder!(CreateSessionTokenFromTemplateRequest => CreateSessionTokenFromTemplateResponse);
 
 /// `CreateSessionBody`: request body of `createSession`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -740,9 +502,9 @@ pub(crate) struct CreateSessionBody {
 
 impl CreateSessionBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(user_id: String) -> Self {
+    pub(crate) fn new(user_id: impl Into<String>) -> Self {
         Self {
-            user_id,
+            user_id: user_id.into(),
             active_organization_id: None,
         }
     }
@@ -827,13 +589,13 @@ impl std::fmt::Debug for CreateSessionTokenResponse {
 /// `RefreshSessionBody`: request body of `RefreshSession`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct RefreshSessionBody {
-    /// `expired_token` (optional).
+    /// `expired_token` (required: set it with its setter; a request sent without it fails before any I/O).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) expired_token: Option<String>,
-    /// `refresh_token` (optional).
+    /// `refresh_token` (required: set it with its setter; a request sent without it fails before any I/O).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) refresh_token: Option<String>,
-    /// `request_origin` (optional).
+    /// `request_origin` (required: set it with its setter; a request sent without it fails before any I/O).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) request_origin: Option<String>,
     /// `request_headers` (optional, nullable).

@@ -38,7 +38,7 @@ impl SignInTokensApi {
 
 /// Builder for `POST /sign_in_tokens` (Create sign-in token).
 ///
-/// Operation `CreateSignInToken`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/sign-in-tokens/post//sign_in_tokens).
+/// Operation `CreateSignInToken`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/sign-in-tokens/post/sign_in_tokens).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateSignInTokenRequest {
@@ -80,51 +80,17 @@ impl CreateSignInTokenRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/sign_in_tokens").json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::SignInToken, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(CreateSignInTokenRequest => crate::models::SignInToken);
+crate::macros::request_builder!(CreateSignInTokenRequest => crate::models::SignInToken);
 
 /// Builder for `POST /sign_in_tokens/{sign_in_token_id}/revoke` (Revoke the given sign-in token).
 ///
-/// Operation `RevokeSignInToken`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/sign-in-tokens/post//sign_in_tokens/{sign_in_token_id}/revoke).
+/// Operation `RevokeSignInToken`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/sign-in-tokens/post/sign_in_tokens/%7Bsign_in_token_id%7D/revoke).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct RevokeSignInTokenRequest {
@@ -142,48 +108,14 @@ impl RevokeSignInTokenRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/sign_in_tokens/{sign_in_token_id}/revoke")
             .path_param("sign_in_token_id", &self.sign_in_token_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::SignInToken, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(RevokeSignInTokenRequest => crate::models::SignInToken);
+crate::macros::request_builder!(RevokeSignInTokenRequest => crate::models::SignInToken);
 
 /// `CreateSignInTokenBody`: request body of `CreateSignInToken`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -200,9 +132,9 @@ pub(crate) struct CreateSignInTokenBody {
 
 impl CreateSignInTokenBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(user_id: String) -> Self {
+    pub(crate) fn new(user_id: impl Into<String>) -> Self {
         Self {
-            user_id,
+            user_id: user_id.into(),
             org_id: None,
             expires_in_seconds: None,
         }

@@ -38,7 +38,7 @@ impl SignUpsApi {
 
 /// Builder for `GET /sign_ups/{id}` (Retrieve a sign-up by ID).
 ///
-/// Operation `GetSignUp`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/sign-ups/get//sign_ups/{id}).
+/// Operation `GetSignUp`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/sign-ups/get/sign_ups/%7Bid%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetSignUpRequest {
@@ -56,51 +56,17 @@ impl GetSignUpRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/sign_ups/{id}").path_param("id", &self.id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::SignUp, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(GetSignUpRequest => crate::models::SignUp);
+crate::macros::request_builder!(GetSignUpRequest => crate::models::SignUp);
 
 /// Builder for `PATCH /sign_ups/{id}` (Update a sign-up).
 ///
-/// Operation `UpdateSignUp`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/sign-ups/patch//sign_ups/{id}).
+/// Operation `UpdateSignUp`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/sign-ups/patch/sign_ups/%7Bid%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateSignUpRequest {
@@ -144,49 +110,15 @@ impl UpdateSignUpRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::PATCH, "/sign_ups/{id}")
             .path_param("id", &self.id)
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::SignUp, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(UpdateSignUpRequest => crate::models::SignUp);
+crate::macros::request_builder!(UpdateSignUpRequest => crate::models::SignUp);
 
 /// `UpdateSignUpBody`: request body of `UpdateSignUp`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -90,7 +90,7 @@ impl TemplatesApi {
 
 /// Builder for `GET /templates/{template_type}` (List all templates).
 ///
-/// Operation `GetTemplateList`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/email-sms-templates/get//templates/{template_type}).
+/// Operation `GetTemplateList`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/email-sms-templates/get/templates/%7Btemplate_type%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetTemplateListRequest {
@@ -124,20 +124,6 @@ impl GetTemplateListRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/templates/{template_type}")
             .path_param("template_type", &self.template_type)
@@ -145,26 +131,6 @@ impl GetTemplateListRequest {
             .query("offset", self.offset)
             .query("paginated", true);
         request.timeouts(self.timeouts)
-    }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<clerk_core::Page<crate::models::Template>, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
     }
 
     /// Every item of every page, fetched lazily page by page (offset-driven).
@@ -203,11 +169,11 @@ impl clerk_core::Paginated for GetTemplateListRequest {
     }
 }
 
-crate::macros::into_future!(GetTemplateListRequest => clerk_core::Page<crate::models::Template>);
+crate::macros::request_builder!(GetTemplateListRequest => clerk_core::Page<crate::models::Template>);
 
 /// Builder for `GET /templates/{template_type}/{slug}` (Retrieve a template).
 ///
-/// Operation `GetTemplate`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/email-sms-templates/get//templates/{template_type}/{slug}).
+/// Operation `GetTemplate`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/email-sms-templates/get/templates/%7Btemplate_type%7D/%7Bslug%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetTemplateRequest {
@@ -235,20 +201,6 @@ impl GetTemplateRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let slug = self.slug.as_deref().unwrap_or_default();
         let request = Request::new(Method::GET, "/templates/{template_type}/{slug}")
@@ -257,33 +209,13 @@ impl GetTemplateRequest {
             .path_param("slug", slug);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::Template, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(GetTemplateRequest => crate::models::Template);
+crate::macros::request_builder!(GetTemplateRequest => crate::models::Template);
 
 /// Builder for `PUT /templates/{template_type}/{slug}` (Update a template for a given type and slug).
 ///
-/// Operation `UpsertTemplate`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/email-sms-templates/put//templates/{template_type}/{slug}).
+/// Operation `UpsertTemplate`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/email-sms-templates/put/templates/%7Btemplate_type%7D/%7Bslug%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpsertTemplateRequest {
@@ -373,20 +305,6 @@ impl UpsertTemplateRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let slug = self.slug.as_deref().unwrap_or_default();
         let request = Request::new(Method::PUT, "/templates/{template_type}/{slug}")
@@ -396,33 +314,13 @@ impl UpsertTemplateRequest {
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::Template, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(UpsertTemplateRequest => crate::models::Template);
+crate::macros::request_builder!(UpsertTemplateRequest => crate::models::Template);
 
 /// Builder for `POST /templates/{template_type}/{slug}/revert` (Revert a template).
 ///
-/// Operation `RevertTemplate`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/email-sms-templates/post//templates/{template_type}/{slug}/revert).
+/// Operation `RevertTemplate`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/email-sms-templates/post/templates/%7Btemplate_type%7D/%7Bslug%7D/revert).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct RevertTemplateRequest {
@@ -450,20 +348,6 @@ impl RevertTemplateRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let slug = self.slug.as_deref().unwrap_or_default();
         let request = Request::new(Method::POST, "/templates/{template_type}/{slug}/revert")
@@ -472,33 +356,13 @@ impl RevertTemplateRequest {
             .path_param("slug", slug);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::Template, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(RevertTemplateRequest => crate::models::Template);
+crate::macros::request_builder!(RevertTemplateRequest => crate::models::Template);
 
 /// Builder for `POST /templates/{template_type}/{slug}/preview` (Preview changes to a template).
 ///
-/// Operation `PreviewTemplate`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/email-sms-templates/post//templates/{template_type}/{slug}/preview).
+/// Operation `PreviewTemplate`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/email-sms-templates/post/templates/%7Btemplate_type%7D/%7Bslug%7D/preview).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct PreviewTemplateRequest {
@@ -558,20 +422,6 @@ impl PreviewTemplateRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let slug = self.slug.as_deref().unwrap_or_default();
         let request = Request::new(Method::POST, "/templates/{template_type}/{slug}/preview")
@@ -581,33 +431,13 @@ impl PreviewTemplateRequest {
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<serde_json::Value, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(PreviewTemplateRequest => serde_json::Value);
+crate::macros::request_builder!(PreviewTemplateRequest => serde_json::Value);
 
 /// Builder for `POST /templates/{template_type}/{slug}/toggle_delivery` (Toggle the delivery by Clerk for a template of a given type and slug).
 ///
-/// Operation `ToggleTemplateDelivery`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/email-sms-templates/post//templates/{template_type}/{slug}/toggle_delivery).
+/// Operation `ToggleTemplateDelivery`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/email-sms-templates/post/templates/%7Btemplate_type%7D/%7Bslug%7D/toggle_delivery).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ToggleTemplateDeliveryRequest {
@@ -643,20 +473,6 @@ impl ToggleTemplateDeliveryRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let slug = self.slug.as_deref().unwrap_or_default();
         let request = Request::new(
@@ -669,29 +485,9 @@ impl ToggleTemplateDeliveryRequest {
         .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::Template, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(ToggleTemplateDeliveryRequest => crate::models::Template);
+crate::macros::request_builder!(ToggleTemplateDeliveryRequest => crate::models::Template);
 
 /// `PreviewTemplateBody`: request body of `PreviewTemplate`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

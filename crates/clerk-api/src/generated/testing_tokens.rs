@@ -30,7 +30,7 @@ impl TestingTokensApi {
 
 /// Builder for `POST /testing_tokens` (Retrieve a new testing token).
 ///
-/// Operation `CreateTestingToken`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/testing-tokens/post//testing_tokens).
+/// Operation `CreateTestingToken`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/testing-tokens/post/testing_tokens).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateTestingTokenRequest {
@@ -46,44 +46,10 @@ impl CreateTestingTokenRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/testing_tokens");
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::TestingToken, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(CreateTestingTokenRequest => crate::models::TestingToken);
+crate::macros::request_builder!(CreateTestingTokenRequest => crate::models::TestingToken);

@@ -346,7 +346,7 @@ impl UsersApi {
 
 /// Builder for `PUT /users/{user_id}/email_address` (Replace a user's email address).
 ///
-/// Operation `ReplaceUserEmailAddress`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/email-addresses/put//users/{user_id}/email_address).
+/// Operation `ReplaceUserEmailAddress`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/email-addresses/put/users/%7Buser_id%7D/email_address).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ReplaceUserEmailAddressRequest {
@@ -395,20 +395,6 @@ impl ReplaceUserEmailAddressRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::PUT, "/users/{user_id}/email_address")
             .require("email_address", self.body.email_address.is_some())
@@ -416,33 +402,13 @@ impl ReplaceUserEmailAddressRequest {
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::EmailAddress, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(ReplaceUserEmailAddressRequest => crate::models::EmailAddress);
+crate::macros::request_builder!(ReplaceUserEmailAddressRequest => crate::models::EmailAddress);
 
 /// Builder for `PUT /users/{user_id}/phone_number` (Replace a user's phone number).
 ///
-/// Operation `ReplaceUserPhoneNumber`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/phone-numbers/put//users/{user_id}/phone_number).
+/// Operation `ReplaceUserPhoneNumber`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/phone-numbers/put/users/%7Buser_id%7D/phone_number).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ReplaceUserPhoneNumberRequest {
@@ -479,20 +445,6 @@ impl ReplaceUserPhoneNumberRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::PUT, "/users/{user_id}/phone_number")
             .require("phone_number", self.body.phone_number.is_some())
@@ -500,33 +452,13 @@ impl ReplaceUserPhoneNumberRequest {
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::PhoneNumber, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(ReplaceUserPhoneNumberRequest => crate::models::PhoneNumber);
+crate::macros::request_builder!(ReplaceUserPhoneNumberRequest => crate::models::PhoneNumber);
 
 /// Builder for `GET /users` (List all users).
 ///
-/// Operation `GetUserList`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/get//users).
+/// Operation `GetUserList`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/get/users).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetUserListRequest {
@@ -750,20 +682,6 @@ impl GetUserListRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/users")
             .query("email_address", &self.email_address)
@@ -793,26 +711,6 @@ impl GetUserListRequest {
             .query("starting_after", &self.starting_after)
             .query("order_by", &self.order_by);
         request.timeouts(self.timeouts)
-    }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<clerk_core::Page<crate::models::User>, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
     }
 
     /// Every item of every page, fetched lazily page by page (offset-driven).
@@ -873,7 +771,7 @@ impl clerk_core::Paginated for GetUserListRequest {
     }
 }
 
-crate::macros::into_future!(GetUserListRequest => clerk_core::Page<crate::models::User>);
+crate::macros::request_builder!(GetUserListRequest => clerk_core::Page<crate::models::User>);
 
 impl GetUserListRequest {
     /// The `GET /users/count` request with this list's filters (paging and ordering aside).
@@ -907,7 +805,7 @@ impl GetUserListRequest {
 
 /// Builder for `POST /users` (Create a new user).
 ///
-/// Operation `CreateUser`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/post//users).
+/// Operation `CreateUser`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/post/users).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateUserRequest {
@@ -1241,51 +1139,17 @@ impl CreateUserRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/users").json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::User, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(CreateUserRequest => crate::models::User);
+crate::macros::request_builder!(CreateUserRequest => crate::models::User);
 
 /// Builder for `GET /users/count` (Count users).
 ///
-/// Operation `GetUsersCount`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/get//users/count).
+/// Operation `GetUsersCount`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/get/users/count).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetUsersCountRequest {
@@ -1477,20 +1341,6 @@ impl GetUsersCountRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/users/count")
             .query("email_address", &self.email_address)
@@ -1517,33 +1367,13 @@ impl GetUsersCountRequest {
             .query("provider_user_id", &self.provider_user_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::TotalCount, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(GetUsersCountRequest => crate::models::TotalCount);
+crate::macros::request_builder!(GetUsersCountRequest => crate::models::TotalCount);
 
 /// Builder for `GET /users/{user_id}` (Retrieve a user).
 ///
-/// Operation `GetUser`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/get//users/{user_id}).
+/// Operation `GetUser`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/get/users/%7Buser_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetUserRequest {
@@ -1561,52 +1391,18 @@ impl GetUserRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request =
             Request::new(Method::GET, "/users/{user_id}").path_param("user_id", &self.user_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::User, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(GetUserRequest => crate::models::User);
+crate::macros::request_builder!(GetUserRequest => crate::models::User);
 
 /// Builder for `PATCH /users/{user_id}` (Update a user).
 ///
-/// Operation `UpdateUser`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/patch//users/{user_id}).
+/// Operation `UpdateUser`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/patch/users/%7Buser_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateUserRequest {
@@ -1904,53 +1700,19 @@ impl UpdateUserRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::PATCH, "/users/{user_id}")
             .path_param("user_id", &self.user_id)
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::User, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(UpdateUserRequest => crate::models::User);
+crate::macros::request_builder!(UpdateUserRequest => crate::models::User);
 
 /// Builder for `DELETE /users/{user_id}` (Delete a user).
 ///
-/// Operation `DeleteUser`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/delete//users/{user_id}).
+/// Operation `DeleteUser`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/delete/users/%7Buser_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteUserRequest {
@@ -1968,52 +1730,18 @@ impl DeleteUserRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request =
             Request::new(Method::DELETE, "/users/{user_id}").path_param("user_id", &self.user_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::DeletedObject, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(DeleteUserRequest => crate::models::DeletedObject);
+crate::macros::request_builder!(DeleteUserRequest => crate::models::DeletedObject);
 
 /// Builder for `POST /users/{user_id}/ban` (Ban a user).
 ///
-/// Operation `BanUser`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/post//users/{user_id}/ban).
+/// Operation `BanUser`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/post/users/%7Buser_id%7D/ban).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct BanUserRequest {
@@ -2031,52 +1759,18 @@ impl BanUserRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request =
             Request::new(Method::POST, "/users/{user_id}/ban").path_param("user_id", &self.user_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::User, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(BanUserRequest => crate::models::User);
+crate::macros::request_builder!(BanUserRequest => crate::models::User);
 
 /// Builder for `POST /users/{user_id}/unban` (Unban a user).
 ///
-/// Operation `UnbanUser`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/post//users/{user_id}/unban).
+/// Operation `UnbanUser`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/post/users/%7Buser_id%7D/unban).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UnbanUserRequest {
@@ -2094,52 +1788,18 @@ impl UnbanUserRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/users/{user_id}/unban")
             .path_param("user_id", &self.user_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::User, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(UnbanUserRequest => crate::models::User);
+crate::macros::request_builder!(UnbanUserRequest => crate::models::User);
 
 /// Builder for `POST /users/ban` (Ban multiple users).
 ///
-/// Operation `UsersBan`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/post//users/ban).
+/// Operation `UsersBan`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/post/users/ban).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UsersBanRequest {
@@ -2157,51 +1817,17 @@ impl UsersBanRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/users/ban").json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<clerk_core::Page<crate::models::User>, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(UsersBanRequest => clerk_core::Page<crate::models::User>);
+crate::macros::request_builder!(UsersBanRequest => clerk_core::Page<crate::models::User>);
 
 /// Builder for `POST /users/unban` (Unban multiple users).
 ///
-/// Operation `UsersUnban`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/post//users/unban).
+/// Operation `UsersUnban`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/post/users/unban).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UsersUnbanRequest {
@@ -2219,51 +1845,17 @@ impl UsersUnbanRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/users/unban").json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<clerk_core::Page<crate::models::User>, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(UsersUnbanRequest => clerk_core::Page<crate::models::User>);
+crate::macros::request_builder!(UsersUnbanRequest => clerk_core::Page<crate::models::User>);
 
 /// Builder for `POST /users/{user_id}/lock` (Lock a user).
 ///
-/// Operation `LockUser`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/post//users/{user_id}/lock).
+/// Operation `LockUser`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/post/users/%7Buser_id%7D/lock).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct LockUserRequest {
@@ -2281,52 +1873,18 @@ impl LockUserRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/users/{user_id}/lock")
             .path_param("user_id", &self.user_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::User, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(LockUserRequest => crate::models::User);
+crate::macros::request_builder!(LockUserRequest => crate::models::User);
 
 /// Builder for `POST /users/{user_id}/unlock` (Unlock a user).
 ///
-/// Operation `UnlockUser`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/post//users/{user_id}/unlock).
+/// Operation `UnlockUser`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/post/users/%7Buser_id%7D/unlock).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UnlockUserRequest {
@@ -2344,52 +1902,18 @@ impl UnlockUserRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/users/{user_id}/unlock")
             .path_param("user_id", &self.user_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::User, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(UnlockUserRequest => crate::models::User);
+crate::macros::request_builder!(UnlockUserRequest => crate::models::User);
 
 /// Builder for `POST /users/{user_id}/profile_image` (Set user profile image).
 ///
-/// Operation `SetUserProfileImage`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/post//users/{user_id}/profile_image).
+/// Operation `SetUserProfileImage`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/post/users/%7Buser_id%7D/profile_image).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct SetUserProfileImageRequest {
@@ -2409,20 +1933,6 @@ impl SetUserProfileImageRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let mut form = clerk_core::Multipart::new();
         form = form.file("file", self.file.clone());
@@ -2431,33 +1941,13 @@ impl SetUserProfileImageRequest {
             .multipart(form);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::User, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(SetUserProfileImageRequest => crate::models::User);
+crate::macros::request_builder!(SetUserProfileImageRequest => crate::models::User);
 
 /// Builder for `DELETE /users/{user_id}/profile_image` (Delete user profile image).
 ///
-/// Operation `DeleteUserProfileImage`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/delete//users/{user_id}/profile_image).
+/// Operation `DeleteUserProfileImage`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/delete/users/%7Buser_id%7D/profile_image).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteUserProfileImageRequest {
@@ -2475,52 +1965,18 @@ impl DeleteUserProfileImageRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::DELETE, "/users/{user_id}/profile_image")
             .path_param("user_id", &self.user_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::User, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(DeleteUserProfileImageRequest => crate::models::User);
+crate::macros::request_builder!(DeleteUserProfileImageRequest => crate::models::User);
 
 /// Builder for `PUT /users/{user_id}/metadata` (Replace a user's metadata).
 ///
-/// Operation `ReplaceUserMetadata`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/put//users/{user_id}/metadata).
+/// Operation `ReplaceUserMetadata`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/put/users/%7Buser_id%7D/metadata).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ReplaceUserMetadataRequest {
@@ -2558,53 +2014,19 @@ impl ReplaceUserMetadataRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::PUT, "/users/{user_id}/metadata")
             .path_param("user_id", &self.user_id)
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::User, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(ReplaceUserMetadataRequest => crate::models::User);
+crate::macros::request_builder!(ReplaceUserMetadataRequest => crate::models::User);
 
 /// Builder for `PATCH /users/{user_id}/metadata` (Merge and update a user's metadata).
 ///
-/// Operation `UpdateUserMetadata`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/patch//users/{user_id}/metadata).
+/// Operation `UpdateUserMetadata`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/patch/users/%7Buser_id%7D/metadata).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UpdateUserMetadataRequest {
@@ -2642,53 +2064,19 @@ impl UpdateUserMetadataRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::PATCH, "/users/{user_id}/metadata")
             .path_param("user_id", &self.user_id)
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::User, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(UpdateUserMetadataRequest => crate::models::User);
+crate::macros::request_builder!(UpdateUserMetadataRequest => crate::models::User);
 
 /// Builder for `GET /users/{user_id}/oauth_access_tokens/{provider}` (Retrieve the OAuth access token of a user).
 ///
-/// Operation `GetOAuthAccessToken`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/get//users/{user_id}/oauth_access_tokens/{provider}).
+/// Operation `GetOAuthAccessToken`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/get/users/%7Buser_id%7D/oauth_access_tokens/%7Bprovider%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetOAuthAccessTokenRequest {
@@ -2732,20 +2120,6 @@ impl GetOAuthAccessTokenRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let provider = self.provider.as_deref().unwrap_or_default();
         let request = Request::new(
@@ -2766,26 +2140,6 @@ impl GetOAuthAccessTokenRequest {
         .query("offset", self.offset)
         .query("paginated", true);
         request.timeouts(self.timeouts)
-    }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<clerk_core::Page<GetOAuthAccessTokenItem>, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
     }
 
     /// Every item of every page, fetched lazily page by page (offset-driven).
@@ -2824,11 +2178,11 @@ impl clerk_core::Paginated for GetOAuthAccessTokenRequest {
     }
 }
 
-crate::macros::into_future!(GetOAuthAccessTokenRequest => clerk_core::Page<GetOAuthAccessTokenItem>);
+crate::macros::request_builder!(GetOAuthAccessTokenRequest => clerk_core::Page<GetOAuthAccessTokenItem>);
 
 /// Builder for `GET /users/{user_id}/organization_memberships` (Retrieve all memberships for a user).
 ///
-/// Operation `UsersGetOrganizationMemberships`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/get//users/{user_id}/organization_memberships).
+/// Operation `UsersGetOrganizationMemberships`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/get/users/%7Buser_id%7D/organization_memberships).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UsersGetOrganizationMembershipsRequest {
@@ -2862,48 +2216,12 @@ impl UsersGetOrganizationMembershipsRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/users/{user_id}/organization_memberships")
             .path_param("user_id", &self.user_id)
             .query("limit", self.limit)
             .query("offset", self.offset);
         request.timeouts(self.timeouts)
-    }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(
-        self,
-    ) -> Result<clerk_core::Page<crate::models::OrganizationMembership>, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
     }
 
     /// Every item of every page, fetched lazily page by page (offset-driven).
@@ -2943,11 +2261,11 @@ impl clerk_core::Paginated for UsersGetOrganizationMembershipsRequest {
     }
 }
 
-crate::macros::into_future!(UsersGetOrganizationMembershipsRequest => clerk_core::Page<crate::models::OrganizationMembership>);
+crate::macros::request_builder!(UsersGetOrganizationMembershipsRequest => clerk_core::Page<crate::models::OrganizationMembership>);
 
 /// Builder for `GET /users/{user_id}/organization_invitations` (Retrieve all invitations for a user).
 ///
-/// Operation `UsersGetOrganizationInvitations`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/get//users/{user_id}/organization_invitations).
+/// Operation `UsersGetOrganizationInvitations`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/get/users/%7Buser_id%7D/organization_invitations).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UsersGetOrganizationInvitationsRequest {
@@ -2989,20 +2307,6 @@ impl UsersGetOrganizationInvitationsRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/users/{user_id}/organization_invitations")
             .path_param("user_id", &self.user_id)
@@ -3010,28 +2314,6 @@ impl UsersGetOrganizationInvitationsRequest {
             .query("offset", self.offset)
             .query("status", crate::query::Enums(&self.status));
         request.timeouts(self.timeouts)
-    }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(
-        self,
-    ) -> Result<clerk_core::Page<crate::models::UserOrganizationInvitation>, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
     }
 
     /// Every item of every page, fetched lazily page by page (offset-driven).
@@ -3071,11 +2353,11 @@ impl clerk_core::Paginated for UsersGetOrganizationInvitationsRequest {
     }
 }
 
-crate::macros::into_future!(UsersGetOrganizationInvitationsRequest => clerk_core::Page<crate::models::UserOrganizationInvitation>);
+crate::macros::request_builder!(UsersGetOrganizationInvitationsRequest => clerk_core::Page<crate::models::UserOrganizationInvitation>);
 
 /// Builder for `POST /users/{user_id}/remove_password` (Remove a user's password).
 ///
-/// Operation `RemoveUserPassword`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/post//users/{user_id}/remove_password).
+/// Operation `RemoveUserPassword`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/post/users/%7Buser_id%7D/remove_password).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct RemoveUserPasswordRequest {
@@ -3101,53 +2383,19 @@ impl RemoveUserPasswordRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/users/{user_id}/remove_password")
             .path_param("user_id", &self.user_id)
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::User, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(RemoveUserPasswordRequest => crate::models::User);
+crate::macros::request_builder!(RemoveUserPasswordRequest => crate::models::User);
 
 /// Builder for `POST /users/{user_id}/verify_password` (Verify the password of a user).
 ///
-/// Operation `VerifyPassword`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/post//users/{user_id}/verify_password).
+/// Operation `VerifyPassword`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/post/users/%7Buser_id%7D/verify_password).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct VerifyPasswordRequest {
@@ -3175,20 +2423,6 @@ impl VerifyPasswordRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/users/{user_id}/verify_password")
             .require("password", self.body.password.is_some())
@@ -3196,33 +2430,13 @@ impl VerifyPasswordRequest {
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<VerifyPasswordResponse, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(VerifyPasswordRequest => VerifyPasswordResponse);
+crate::macros::request_builder!(VerifyPasswordRequest => VerifyPasswordResponse);
 
 /// Builder for `POST /users/{user_id}/verify_totp` (Verify a TOTP or backup code for a user).
 ///
-/// Operation `VerifyTOTP`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/post//users/{user_id}/verify_totp).
+/// Operation `VerifyTOTP`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/post/users/%7Buser_id%7D/verify_totp).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct VerifyTotpRequest {
@@ -3250,20 +2464,6 @@ impl VerifyTotpRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/users/{user_id}/verify_totp")
             .require("code", self.body.code.is_some())
@@ -3271,33 +2471,13 @@ impl VerifyTotpRequest {
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<VerifyTotpResponse, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(VerifyTotpRequest => VerifyTotpResponse);
+crate::macros::request_builder!(VerifyTotpRequest => VerifyTotpResponse);
 
 /// Builder for `DELETE /users/{user_id}/mfa` (Disable a user's MFA methods).
 ///
-/// Operation `DisableMFA`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/delete//users/{user_id}/mfa).
+/// Operation `DisableMFA`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/delete/users/%7Buser_id%7D/mfa).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DisableMfaRequest {
@@ -3315,52 +2495,18 @@ impl DisableMfaRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::DELETE, "/users/{user_id}/mfa")
             .path_param("user_id", &self.user_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<DisableMfaResponse, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(DisableMfaRequest => DisableMfaResponse);
+crate::macros::request_builder!(DisableMfaRequest => DisableMfaResponse);
 
 /// Builder for `DELETE /users/{user_id}/backup_code` (Disable all user's Backup codes).
 ///
-/// Operation `DeleteBackupCode`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/delete//users/{user_id}/backup_code).
+/// Operation `DeleteBackupCode`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/delete/users/%7Buser_id%7D/backup_code).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteBackupCodeRequest {
@@ -3378,52 +2524,18 @@ impl DeleteBackupCodeRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::DELETE, "/users/{user_id}/backup_code")
             .path_param("user_id", &self.user_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<DeleteBackupCodeResponse, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(DeleteBackupCodeRequest => DeleteBackupCodeResponse);
+crate::macros::request_builder!(DeleteBackupCodeRequest => DeleteBackupCodeResponse);
 
 /// Builder for `DELETE /users/{user_id}/passkeys/{passkey_identification_id}` (Delete a user passkey).
 ///
-/// Operation `UserPasskeyDelete`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/delete//users/{user_id}/passkeys/{passkey_identification_id}).
+/// Operation `UserPasskeyDelete`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/delete/users/%7Buser_id%7D/passkeys/%7Bpasskey_identification_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UserPasskeyDeleteRequest {
@@ -3451,20 +2563,6 @@ impl UserPasskeyDeleteRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let passkey_identification_id = self
             .passkey_identification_id
@@ -3482,33 +2580,13 @@ impl UserPasskeyDeleteRequest {
         .path_param("passkey_identification_id", passkey_identification_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::DeletedObject, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(UserPasskeyDeleteRequest => crate::models::DeletedObject);
+crate::macros::request_builder!(UserPasskeyDeleteRequest => crate::models::DeletedObject);
 
 /// Builder for `GET /users/{user_id}/trusted_devices` (List a user's trusted devices).
 ///
-/// Operation `ListUserTrustedDevices`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/get//users/{user_id}/trusted_devices).
+/// Operation `ListUserTrustedDevices`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/get/users/%7Buser_id%7D/trusted_devices).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListUserTrustedDevicesRequest {
@@ -3526,52 +2604,18 @@ impl ListUserTrustedDevicesRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/users/{user_id}/trusted_devices")
             .path_param("user_id", &self.user_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<clerk_core::Page<crate::models::TrustedDevice>, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(ListUserTrustedDevicesRequest => clerk_core::Page<crate::models::TrustedDevice>);
+crate::macros::request_builder!(ListUserTrustedDevicesRequest => clerk_core::Page<crate::models::TrustedDevice>);
 
 /// Builder for `DELETE /users/{user_id}/trusted_devices/{trusted_device_id}` (Revoke a user's trusted device).
 ///
-/// Operation `RevokeUserTrustedDevice`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/delete//users/{user_id}/trusted_devices/{trusted_device_id}).
+/// Operation `RevokeUserTrustedDevice`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/delete/users/%7Buser_id%7D/trusted_devices/%7Btrusted_device_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct RevokeUserTrustedDeviceRequest {
@@ -3599,20 +2643,6 @@ impl RevokeUserTrustedDeviceRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let trusted_device_id = self.trusted_device_id.as_deref().unwrap_or_default();
         let request = Request::new(
@@ -3624,33 +2654,13 @@ impl RevokeUserTrustedDeviceRequest {
         .path_param("trusted_device_id", trusted_device_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::TrustedDevice, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(RevokeUserTrustedDeviceRequest => crate::models::TrustedDevice);
+crate::macros::request_builder!(RevokeUserTrustedDeviceRequest => crate::models::TrustedDevice);
 
 /// Builder for `DELETE /users/{user_id}/web3_wallets/{web3_wallet_identification_id}` (Delete a user web3 wallet).
 ///
-/// Operation `UserWeb3WalletDelete`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/delete//users/{user_id}/web3_wallets/{web3_wallet_identification_id}).
+/// Operation `UserWeb3WalletDelete`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/delete/users/%7Buser_id%7D/web3_wallets/%7Bweb3_wallet_identification_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UserWeb3WalletDeleteRequest {
@@ -3678,20 +2688,6 @@ impl UserWeb3WalletDeleteRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let web3_wallet_identification_id = self
             .web3_wallet_identification_id
@@ -3712,33 +2708,13 @@ impl UserWeb3WalletDeleteRequest {
         );
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::DeletedObject, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(UserWeb3WalletDeleteRequest => crate::models::DeletedObject);
+crate::macros::request_builder!(UserWeb3WalletDeleteRequest => crate::models::DeletedObject);
 
 /// Builder for `DELETE /users/{user_id}/totp` (Delete all the user's TOTPs).
 ///
-/// Operation `DeleteTOTP`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/delete//users/{user_id}/totp).
+/// Operation `DeleteTOTP`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/delete/users/%7Buser_id%7D/totp).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteTotpRequest {
@@ -3756,52 +2732,18 @@ impl DeleteTotpRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::DELETE, "/users/{user_id}/totp")
             .path_param("user_id", &self.user_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<DeleteTotpResponse, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(DeleteTotpRequest => DeleteTotpResponse);
+crate::macros::request_builder!(DeleteTotpRequest => DeleteTotpResponse);
 
 /// Builder for `DELETE /users/{user_id}/external_accounts/{external_account_id}` (Delete External Account).
 ///
-/// Operation `DeleteExternalAccount`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/delete//users/{user_id}/external_accounts/{external_account_id}).
+/// Operation `DeleteExternalAccount`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/delete/users/%7Buser_id%7D/external_accounts/%7Bexternal_account_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteExternalAccountRequest {
@@ -3829,20 +2771,6 @@ impl DeleteExternalAccountRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let external_account_id = self.external_account_id.as_deref().unwrap_or_default();
         let request = Request::new(
@@ -3854,33 +2782,13 @@ impl DeleteExternalAccountRequest {
         .path_param("external_account_id", external_account_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::DeletedObject, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(DeleteExternalAccountRequest => crate::models::DeletedObject);
+crate::macros::request_builder!(DeleteExternalAccountRequest => crate::models::DeletedObject);
 
 /// Builder for `POST /users/{user_id}/password/set_compromised` (Set a user's password as compromised).
 ///
-/// Operation `SetUserPasswordCompromised`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/post//users/{user_id}/password/set_compromised).
+/// Operation `SetUserPasswordCompromised`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/post/users/%7Buser_id%7D/password/set_compromised).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct SetUserPasswordCompromisedRequest {
@@ -3912,53 +2820,19 @@ impl SetUserPasswordCompromisedRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/users/{user_id}/password/set_compromised")
             .path_param("user_id", &self.user_id)
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::User, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(SetUserPasswordCompromisedRequest => crate::models::User);
+crate::macros::request_builder!(SetUserPasswordCompromisedRequest => crate::models::User);
 
 /// Builder for `POST /users/{user_id}/password/unset_compromised` (Unset a user's password as compromised).
 ///
-/// Operation `UnsetUserPasswordCompromised`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/post//users/{user_id}/password/unset_compromised).
+/// Operation `UnsetUserPasswordCompromised`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/users/post/users/%7Buser_id%7D/password/unset_compromised).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct UnsetUserPasswordCompromisedRequest {
@@ -3976,48 +2850,14 @@ impl UnsetUserPasswordCompromisedRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/users/{user_id}/password/unset_compromised")
             .path_param("user_id", &self.user_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::User, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(UnsetUserPasswordCompromisedRequest => crate::models::User);
+crate::macros::request_builder!(UnsetUserPasswordCompromisedRequest => crate::models::User);
 
 /// `CreateUserBody`: request body of `CreateUser`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
@@ -4328,7 +3168,7 @@ impl RemoveUserPasswordBody {
 /// `ReplaceUserEmailAddressBody`: request body of `ReplaceUserEmailAddress`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct ReplaceUserEmailAddressBody {
-    /// `email_address` (optional).
+    /// `email_address` (required: set it with its setter; a request sent without it fails before any I/O).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) email_address: Option<String>,
     /// `identification_status` (optional).
@@ -4378,7 +3218,7 @@ impl ReplaceUserMetadataBody {
 /// `ReplaceUserPhoneNumberBody`: request body of `ReplaceUserPhoneNumber`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct ReplaceUserPhoneNumberBody {
-    /// `phone_number` (optional).
+    /// `phone_number` (required: set it with its setter; a request sent without it fails before any I/O).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) phone_number: Option<String>,
     /// `identification_status` (optional).
@@ -4619,8 +3459,10 @@ pub(crate) struct UsersBanBody {
 
 impl UsersBanBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(user_ids: Vec<String>) -> Self {
-        Self { user_ids }
+    pub(crate) fn new(user_ids: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        Self {
+            user_ids: user_ids.into_iter().map(Into::into).collect(),
+        }
     }
 }
 
@@ -4633,15 +3475,17 @@ pub(crate) struct UsersUnbanBody {
 
 impl UsersUnbanBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(user_ids: Vec<String>) -> Self {
-        Self { user_ids }
+    pub(crate) fn new(user_ids: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        Self {
+            user_ids: user_ids.into_iter().map(Into::into).collect(),
+        }
     }
 }
 
 /// `VerifyPasswordBody`: request body of `VerifyPassword`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct VerifyPasswordBody {
-    /// `password` (optional).
+    /// `password` (required: set it with its setter; a request sent without it fails before any I/O).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) password: Option<String>,
 }
@@ -4676,7 +3520,7 @@ pub struct VerifyPasswordResponse {
 /// `VerifyTotpBody`: request body of `VerifyTOTP`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct VerifyTotpBody {
-    /// `code` (optional).
+    /// `code` (required: set it with its setter; a request sent without it fails before any I/O).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) code: Option<String>,
 }

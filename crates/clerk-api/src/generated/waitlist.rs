@@ -73,7 +73,7 @@ impl WaitlistApi {
 
 /// Builder for `GET /waitlist_entries` (List all waitlist entries).
 ///
-/// Operation `ListWaitlistEntries`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/waitlist-entries/get//waitlist_entries).
+/// Operation `ListWaitlistEntries`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/waitlist-entries/get/waitlist_entries).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListWaitlistEntriesRequest {
@@ -129,20 +129,6 @@ impl ListWaitlistEntriesRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::GET, "/waitlist_entries")
             .query("limit", self.limit)
@@ -151,26 +137,6 @@ impl ListWaitlistEntriesRequest {
             .query("status", crate::query::Enums(&self.status))
             .query("order_by", &self.order_by);
         request.timeouts(self.timeouts)
-    }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<clerk_core::Page<crate::models::WaitlistEntry>, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
     }
 
     /// Every item of every page, fetched lazily page by page (offset-driven).
@@ -209,11 +175,11 @@ impl clerk_core::Paginated for ListWaitlistEntriesRequest {
     }
 }
 
-crate::macros::into_future!(ListWaitlistEntriesRequest => clerk_core::Page<crate::models::WaitlistEntry>);
+crate::macros::request_builder!(ListWaitlistEntriesRequest => clerk_core::Page<crate::models::WaitlistEntry>);
 
 /// Builder for `POST /waitlist_entries` (Create a waitlist entry).
 ///
-/// Operation `CreateWaitlistEntry`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/waitlist-entries/post//waitlist_entries).
+/// Operation `CreateWaitlistEntry`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/waitlist-entries/post/waitlist_entries).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateWaitlistEntryRequest {
@@ -243,51 +209,17 @@ impl CreateWaitlistEntryRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/waitlist_entries").json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::WaitlistEntry, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(CreateWaitlistEntryRequest => crate::models::WaitlistEntry);
+crate::macros::request_builder!(CreateWaitlistEntryRequest => crate::models::WaitlistEntry);
 
 /// Builder for `POST /waitlist_entries/bulk` (Create multiple waitlist entries).
 ///
-/// Operation `CreateBulkWaitlistEntries`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/waitlist-entries/post//waitlist_entries/bulk).
+/// Operation `CreateBulkWaitlistEntries`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/waitlist-entries/post/waitlist_entries/bulk).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateBulkWaitlistEntriesRequest {
@@ -305,51 +237,17 @@ impl CreateBulkWaitlistEntriesRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/waitlist_entries/bulk").json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<clerk_core::Page<crate::models::WaitlistEntry>, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(CreateBulkWaitlistEntriesRequest => clerk_core::Page<crate::models::WaitlistEntry>);
+crate::macros::request_builder!(CreateBulkWaitlistEntriesRequest => clerk_core::Page<crate::models::WaitlistEntry>);
 
 /// Builder for `DELETE /waitlist_entries/{waitlist_entry_id}` (Delete a pending waitlist entry).
 ///
-/// Operation `DeleteWaitlistEntry`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/waitlist-entries/delete//waitlist_entries/{waitlist_entry_id}).
+/// Operation `DeleteWaitlistEntry`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/waitlist-entries/delete/waitlist_entries/%7Bwaitlist_entry_id%7D).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteWaitlistEntryRequest {
@@ -367,52 +265,18 @@ impl DeleteWaitlistEntryRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::DELETE, "/waitlist_entries/{waitlist_entry_id}")
             .path_param("waitlist_entry_id", &self.waitlist_entry_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::DeletedObject, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(DeleteWaitlistEntryRequest => crate::models::DeletedObject);
+crate::macros::request_builder!(DeleteWaitlistEntryRequest => crate::models::DeletedObject);
 
 /// Builder for `POST /waitlist_entries/{waitlist_entry_id}/invite` (Invite a waitlist entry).
 ///
-/// Operation `InviteWaitlistEntry`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/waitlist-entries/post//waitlist_entries/{waitlist_entry_id}/invite).
+/// Operation `InviteWaitlistEntry`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/waitlist-entries/post/waitlist_entries/%7Bwaitlist_entry_id%7D/invite).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct InviteWaitlistEntryRequest {
@@ -444,53 +308,19 @@ impl InviteWaitlistEntryRequest {
         self
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/waitlist_entries/{waitlist_entry_id}/invite")
             .path_param("waitlist_entry_id", &self.waitlist_entry_id)
             .json(&self.body);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::WaitlistEntry, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(InviteWaitlistEntryRequest => crate::models::WaitlistEntry);
+crate::macros::request_builder!(InviteWaitlistEntryRequest => crate::models::WaitlistEntry);
 
 /// Builder for `POST /waitlist_entries/{waitlist_entry_id}/reject` (Reject a waitlist entry).
 ///
-/// Operation `RejectWaitlistEntry`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/waitlist-entries/post//waitlist_entries/{waitlist_entry_id}/reject).
+/// Operation `RejectWaitlistEntry`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/waitlist-entries/post/waitlist_entries/%7Bwaitlist_entry_id%7D/reject).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct RejectWaitlistEntryRequest {
@@ -508,48 +338,14 @@ impl RejectWaitlistEntryRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/waitlist_entries/{waitlist_entry_id}/reject")
             .path_param("waitlist_entry_id", &self.waitlist_entry_id);
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::WaitlistEntry, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(RejectWaitlistEntryRequest => crate::models::WaitlistEntry);
+crate::macros::request_builder!(RejectWaitlistEntryRequest => crate::models::WaitlistEntry);
 
 /// `CreateBulkWaitlistEntriesItem`: inline schema `CreateBulkWaitlistEntriesItem`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -563,9 +359,9 @@ pub struct CreateBulkWaitlistEntriesItem {
 
 impl CreateBulkWaitlistEntriesItem {
     /// A value with the required fields set and every optional field unset.
-    pub fn new(email_address: String) -> Self {
+    pub fn new(email_address: impl Into<String>) -> Self {
         Self {
-            email_address,
+            email_address: email_address.into(),
             notify: None,
         }
     }
@@ -597,9 +393,9 @@ pub(crate) struct CreateWaitlistEntryBody {
 
 impl CreateWaitlistEntryBody {
     /// A value with the required fields set and every optional field unset.
-    pub(crate) fn new(email_address: String) -> Self {
+    pub(crate) fn new(email_address: impl Into<String>) -> Self {
         Self {
-            email_address,
+            email_address: email_address.into(),
             notify: None,
         }
     }

@@ -46,7 +46,7 @@ impl WebhooksApi {
 
 /// Builder for `POST /webhooks/svix` (Create a Svix app).
 ///
-/// Operation `CreateSvixApp`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/webhooks/post//webhooks/svix).
+/// Operation `CreateSvixApp`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/webhooks/post/webhooks/svix).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateSvixAppRequest {
@@ -62,51 +62,17 @@ impl CreateSvixAppRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/webhooks/svix");
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::SvixUrl, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(CreateSvixAppRequest => crate::models::SvixUrl);
+crate::macros::request_builder!(CreateSvixAppRequest => crate::models::SvixUrl);
 
 /// Builder for `DELETE /webhooks/svix` (Delete a Svix app).
 ///
-/// Operation `DeleteSvixApp`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/webhooks/delete//webhooks/svix).
+/// Operation `DeleteSvixApp`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/webhooks/delete/webhooks/svix).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteSvixAppRequest {
@@ -122,20 +88,6 @@ impl DeleteSvixAppRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::DELETE, "/webhooks/svix");
         request.timeouts(self.timeouts)
@@ -145,8 +97,8 @@ impl DeleteSvixAppRequest {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
+    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout
+    /// and invalid-request errors described on [`Error`].
     pub async fn send(self) -> Result<(), Error> {
         self.client
             .execute::<serde::de::IgnoredAny>(self.build())
@@ -155,11 +107,12 @@ impl DeleteSvixAppRequest {
     }
 }
 
+crate::macros::request_builder!(@options DeleteSvixAppRequest);
 crate::macros::into_future!(DeleteSvixAppRequest => ());
 
 /// Builder for `POST /webhooks/svix_url` (Create a Svix Dashboard URL).
 ///
-/// Operation `GenerateSvixAuthURL`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/webhooks/post//webhooks/svix_url).
+/// Operation `GenerateSvixAuthURL`; see the [Clerk reference](https://clerk.com/docs/reference/backend-api/tag/webhooks/post/webhooks/svix_url).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GenerateSvixAuthUrlRequest {
@@ -175,44 +128,10 @@ impl GenerateSvixAuthUrlRequest {
         }
     }
 
-    /// The time allowed for each attempt of this call, instead of the client's
-    /// `attempt_timeout`.
-    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.attempt = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this whole call, retries and waits included, instead of the
-    /// client's `call_timeout`.
-    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeouts.call = Some(timeout);
-        self
-    }
-
     fn build(&self) -> Request {
         let request = Request::new(Method::POST, "/webhooks/svix_url");
         request.timeouts(self.timeouts)
     }
-
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`] when Clerk answers with an error status, and the transport, timeout,
-    /// decode and invalid-request errors described on [`Error`].
-    pub async fn send(self) -> Result<crate::models::SvixUrl, Error> {
-        self.client.execute(self.build()).await
-    }
-
-    /// Sends the request and decodes the answer into a type of your own: a leaner struct, or
-    /// one with fields this SDK version does not model.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](Self::send); [`Error::Decode`] when the answer does not fit `T`.
-    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        self.client.execute(self.build()).await
-    }
 }
 
-crate::macros::into_future!(GenerateSvixAuthUrlRequest => crate::models::SvixUrl);
+crate::macros::request_builder!(GenerateSvixAuthUrlRequest => crate::models::SvixUrl);

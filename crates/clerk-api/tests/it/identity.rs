@@ -298,15 +298,12 @@ async fn bulk_invitations_send_a_json_array() {
         )
         .create_async()
         .await;
-    let b = CreateBulkInvitationsItem::new("b@example.com".into())
+    let b = CreateBulkInvitationsItem::new("b@example.com")
         .notify(false)
         .clear_expires_in_days();
     let page = clerk
         .invitations()
-        .create_bulk(vec![
-            CreateBulkInvitationsItem::new("a@example.com".into()),
-            b,
-        ])
+        .create_bulk(vec![CreateBulkInvitationsItem::new("a@example.com"), b])
         .await
         .unwrap();
     mock.assert_async().await;
@@ -412,12 +409,9 @@ async fn waitlist_operations() {
         .unwrap();
     assert_eq!(page.data[0].status, WaitlistEntryStatus::Pending);
     api.create("early@example.com").notify(false).await.unwrap();
-    let b = CreateBulkWaitlistEntriesItem::new("b@example.com".into()).notify(true);
+    let b = CreateBulkWaitlistEntriesItem::new("b@example.com").notify(true);
     let page = api
-        .create_bulk(vec![
-            CreateBulkWaitlistEntriesItem::new("a@example.com".into()),
-            b,
-        ])
+        .create_bulk(vec![CreateBulkWaitlistEntriesItem::new("a@example.com"), b])
         .await
         .unwrap();
     assert_eq!(page.len(), 2);
@@ -987,10 +981,8 @@ async fn scim_directories_operations() {
             .map(String::as_str),
         Some("email_address")
     );
-    let mut mapping = CreateScimDirectoryGroupRoleMappingsItem::new(
-        "grp_engineering".into(),
-        "role_2member".into(),
-    );
+    let mut mapping =
+        CreateScimDirectoryGroupRoleMappingsItem::new("grp_engineering").role_id("role_2member");
     mapping.precedence = Some(1);
     let d = api
         .create("ec_2abc")
@@ -1031,10 +1023,10 @@ async fn scim_directories_operations() {
     let page = api
         .replace_group_role_mappings(
             "scimdir_2abc",
-            vec![ReplaceScimGroupRoleMappingsMappingsItem::new(
-                "grp_engineering".into(),
-                "role_2admin".into(),
-            )],
+            vec![
+                ReplaceScimGroupRoleMappingsMappingsItem::new("grp_engineering")
+                    .role_id("role_2admin"),
+            ],
         )
         .await
         .unwrap();
@@ -1162,7 +1154,7 @@ async fn directories_operations() {
         page.data[0].endpoint_url,
         "https://api.clerk.com/scim/v2/dir_2abc"
     );
-    let mut m = CreateDirectoryGroupRoleMappingsItem::new("role_2member".into());
+    let mut m = CreateDirectoryGroupRoleMappingsItem::new("role_2member");
     m.directory_group_id = Some("grp_engineering".into());
     api.create("ec_2abc")
         .provider("okta")
@@ -1184,7 +1176,7 @@ async fn directories_operations() {
         .precedence(3)
         .await
         .unwrap();
-    let mut item = GroupRoleMappingInput::new("role_2admin".into());
+    let mut item = GroupRoleMappingInput::new("role_2admin");
     item.directory_group_id = Some("grp_engineering".into());
     api.replace_group_role_mappings("dir_2abc", vec![item])
         .await

@@ -629,20 +629,18 @@ async fn create_organization_invitations_in_bulk() {
     .create_async()
     .await;
 
-    let eve =
-        CreateOrganizationInvitationBulkItem::new("eve@example.com".into(), "org:admin".into())
-            .inviter_user_id("user_2ada")
-            .clear_notify();
+    // One positional string: the e-mail address; the role is a named setter.
+    let eve = CreateOrganizationInvitationBulkItem::new("eve@example.com")
+        .role("org:admin")
+        .inviter_user_id("user_2ada")
+        .clear_notify();
     let page = clerk
         .organizations()
         .invitations()
         .create_bulk(
             "org_2acme",
             vec![
-                CreateOrganizationInvitationBulkItem::new(
-                    "bob@example.com".into(),
-                    "org:member".into(),
-                ),
+                CreateOrganizationInvitationBulkItem::new("bob@example.com").role("org:member"),
                 eve,
             ],
         )
@@ -652,6 +650,39 @@ async fn create_organization_invitations_in_bulk() {
     assert_eq!(page.total_count, None);
     let ids: Vec<_> = page.iter().map(|i| i.id.as_str()).collect();
     assert_eq!(ids, ["orginv_2bob", "orginv_2eve"]);
+}
+
+#[tokio::test]
+async fn a_bulk_invitation_without_its_role_fails_before_sending() {
+    let (mut server, clerk) = setup().await;
+    let never = server
+        .mock("POST", mockito::Matcher::Any)
+        .expect(0)
+        .create_async()
+        .await;
+    let error = clerk
+        .organizations()
+        .invitations()
+        .create_bulk(
+            "org_2acme",
+            vec![
+                CreateOrganizationInvitationBulkItem::new("bob@example.com").role("org:member"),
+                CreateOrganizationInvitationBulkItem::new("eve@example.com"),
+            ],
+        )
+        .await
+        .unwrap_err();
+    never.assert_async().await;
+    let clerk_api::Error::InvalidRequest(invalid) = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(
+        invalid.kind(),
+        &InvalidRequestKind::MissingParam {
+            name: "role".to_owned()
+        }
+    );
+    assert!(error.to_string().contains("`role` is required"), "{error}");
 }
 
 #[tokio::test]

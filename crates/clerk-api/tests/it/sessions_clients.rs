@@ -518,7 +518,7 @@ async fn actor_token_carries_extra_claims() {
         .create_async()
         .await;
 
-    let actor = CreateActorTokenActor::new("user_2support".into())
+    let actor = CreateActorTokenActor::new("user_2support")
         .with_extra("reason", "ticket 4242")
         .with_extra("scopes", json!(["read"]))
         .with_extra("level", 2)
@@ -576,10 +576,7 @@ async fn actor_tokens_create_and_revoke() {
 
     let t = clerk
         .actor_tokens()
-        .create(
-            "user_2ada",
-            CreateActorTokenActor::new("user_2support".into()),
-        )
+        .create("user_2ada", CreateActorTokenActor::new("user_2support"))
         .expires_in_seconds(3600)
         .session_max_duration_in_seconds(1800)
         .await

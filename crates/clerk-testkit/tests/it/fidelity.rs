@@ -344,14 +344,8 @@ async fn every_emulated_operation_matches_its_response_schema() {
         invitations.create_bulk(
             &org.id,
             vec![
-                CreateOrganizationInvitationBulkItem::new(
-                    "b1@example.com".into(),
-                    "org:member".into()
-                ),
-                CreateOrganizationInvitationBulkItem::new(
-                    "grace@example.com".into(),
-                    "org:admin".into()
-                ),
+                CreateOrganizationInvitationBulkItem::new("b1@example.com").role("org:member"),
+                CreateOrganizationInvitationBulkItem::new("grace@example.com").role("org:admin"),
             ]
         )
     );
@@ -478,8 +472,8 @@ async fn every_emulated_operation_matches_its_response_schema() {
         c,
         "CreateBulkInvitations",
         clerk.invitations().create_bulk(vec![
-            CreateBulkInvitationsItem::new("bulk1@example.com".into()),
-            CreateBulkInvitationsItem::new("bulk2@example.com".into()),
+            CreateBulkInvitationsItem::new("bulk1@example.com"),
+            CreateBulkInvitationsItem::new("bulk2@example.com"),
         ])
     );
     call!(c, "ListInvitations", clerk.invitations().list());
