@@ -2746,31 +2746,63 @@ fn holds_text(ty: &Ty) -> bool {
 /// Chainable setters of a request-side struct users build (`Saml::new().idp_entity_id("…")`):
 /// one per optional field, taking what the operation builders' setters take, and `clear_…` for
 /// a nullable one (sends `null`), so nobody writes `Some(Some(…))`.
-fn render_struct_setters(out: &mut String, fields: &[Field], enums: &BTreeSet<String>) {
-    for f in fields.iter().filter(|f| !f.required) {
+/// The doc note of a setter for a required value (a named one).
+const REQUIRED_NOTE: &str = "\n    ///\n    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.";
+
+/// Whose fields a setter fills.
+#[derive(Clone, Copy, PartialEq)]
+enum SetterTarget {
+    /// A request object users build (`CreateUserSaml::new(…).idp_entity_id(…)`).
+    Struct,
+    /// An operation builder's JSON body (`users().create().first_name(…)`).
+    Body,
+}
+
+/// The chainable setters of the fields not taken by a constructor or handle method (optional,
+/// nullable, or required and named), with `clear_*` for the nullable optional ones (sends
+/// `null`): one renderer for request objects and for builders' bodies.
+fn render_field_setters(
+    out: &mut String,
+    fields: &[Field],
+    enums: &BTreeSet<String>,
+    target: SetterTarget,
+) {
+    let (place, attrs, stores) = match target {
+        SetterTarget::Struct => ("", "    #[must_use]\n", "self"),
+        SetterTarget::Body => (" in the request body", "", "self.body"),
+    };
+    for f in fields.iter().filter(|f| !f.required || f.nullable) {
         let (arg, conv) = arg_type(&f.ty, enums);
         let value = conv.replace("{}", "value");
-        let stored = if f.nullable {
+        let stored = if f.nullable && !f.required {
             format!("Some(Some({value}))")
         } else {
             format!("Some({value})")
         };
-        let _ = writeln!(
-            out,
-            "\n    /// Sets `{}`.{}\n    #[must_use]\n    pub fn {}(mut self, value: {arg}) -> Self {{\n        self.{} = {stored};\n        self\n    }}",
-            f.json,
+        let notes = [
+            if f.named { REQUIRED_NOTE } else { "" },
             if f.deprecated {
                 " Clerk marks this field as deprecated."
             } else {
                 ""
             },
-            f.rust,
-            f.rust
+            if f.beyond_spec {
+                "\n    ///\n    /// Not in the OpenAPI spec: the live API takes it (see `codegen/overlay.txt`)."
+            } else {
+                ""
+            },
+        ]
+        .concat();
+        let _ = writeln!(
+            out,
+            "\n    /// Sets `{}`{place}.{notes}\n{attrs}    pub fn {rust}(mut self, value: {arg}) -> Self {{\n        {stores}.{rust} = {stored};\n        self\n    }}",
+            f.json,
+            rust = f.rust
         );
-        if f.nullable {
+        if f.nullable && !f.required {
             let _ = writeln!(
                 out,
-                "\n    /// Sends `{}: null`, clearing the stored value.\n    #[must_use]\n    pub fn clear_{}(mut self) -> Self {{\n        self.{} = Some(None);\n        self\n    }}",
+                "\n    /// Sends `{}: null`{place}, clearing the stored value.\n{attrs}    pub fn clear_{}(mut self) -> Self {{\n        {stores}.{} = Some(None);\n        self\n    }}",
                 f.json,
                 f.rust.trim_end_matches('_'),
                 f.rust
@@ -2898,7 +2930,7 @@ fn render_struct(
         }
         out.push_str("        }\n    }\n");
         if !model.body {
-            render_struct_setters(out, fields, enums);
+            render_field_setters(out, fields, enums, SetterTarget::Struct);
         }
         let named: Vec<&Field> = fields.iter().filter(|f| f.named).collect();
         if !model.body && !named.is_empty() {
@@ -3237,7 +3269,6 @@ fn render_builder(out: &mut String, op: &Operation, enums: &BTreeSet<String>) {
     if op.flags.contains("machine_auth") {
         out.push_str("    /// Authenticates with a machine secret key (`ak_…`) instead of the client's secret key, as\n    /// Clerk requires for machine-to-machine tokens. The key is redacted in `Debug`.\n    pub fn machine_secret_key(mut self, key: clerk_core::SecretKey) -> Self {\n        self.machine_secret_key = Some(key);\n        self\n    }\n\n");
     }
-    const REQUIRED_NOTE: &str = "\n    ///\n    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.";
     for p in op.path_params.iter().filter(|p| p.named) {
         let _ = writeln!(
             out,
@@ -3284,44 +3315,8 @@ fn render_builder(out: &mut String, op: &Operation, enums: &BTreeSet<String>) {
         out.push_str("    /// Adds a member beyond the declared fields to the request body (its schema allows\n    /// additional properties); see the body's `extra` map.\n    pub fn with_extra(mut self, key: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {\n        self.body.extra.insert(key.into(), value.into());\n        self\n    }\n\n");
     }
     if let Body::Object(_, fields, _) = &op.body {
-        for f in fields.iter().filter(|f| !f.required || f.nullable) {
-            let (arg, conv) = arg_type(&f.ty, enums);
-            let value = conv.replace("{}", "value");
-            let stored = if f.required {
-                format!("Some({value})")
-            } else if f.nullable {
-                format!("Some(Some({value}))")
-            } else {
-                format!("Some({value})")
-            };
-            let _ = writeln!(
-                out,
-                "    /// Sets `{}` in the request body.{}{}{}\n    pub fn {}(mut self, value: {arg}) -> Self {{\n        self.body.{} = {stored};\n        self\n    }}\n",
-                f.json,
-                if f.named { REQUIRED_NOTE } else { "" },
-                if f.deprecated {
-                    " Clerk marks this field as deprecated."
-                } else {
-                    ""
-                },
-                if f.beyond_spec {
-                    "\n    ///\n    /// Not in the OpenAPI spec: the live API takes it (see `codegen/overlay.txt`)."
-                } else {
-                    ""
-                },
-                f.rust,
-                f.rust
-            );
-            if f.nullable && !f.required {
-                let _ = writeln!(
-                    out,
-                    "    /// Sends `{}: null` in the request body, clearing the stored value.\n    pub fn clear_{}(mut self) -> Self {{\n        self.body.{} = Some(None);\n        self\n    }}\n",
-                    f.json,
-                    f.rust.trim_end_matches('_'),
-                    f.rust
-                );
-            }
-        }
+        render_field_setters(out, fields, enums, SetterTarget::Body);
+        out.push('\n');
     }
     if let Body::Multipart(parts) = &op.body {
         for p in parts.iter().filter(|p| !p.required || p.named) {

@@ -731,6 +731,8 @@ impl CreateCustomAttribute {
     }
 
     /// Sets `key`.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
     #[must_use]
     pub fn key(mut self, value: impl Into<String>) -> Self {
         self.key = Some(value.into());
@@ -1353,6 +1355,8 @@ impl UpdateCustomAttribute {
     }
 
     /// Sets `key`.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
     #[must_use]
     pub fn key(mut self, value: impl Into<String>) -> Self {
         self.key = Some(value.into());

@@ -2705,6 +2705,8 @@ impl CreateOrganizationInvitationBulkItem {
     }
 
     /// Sets `role`.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
     #[must_use]
     pub fn role(mut self, value: impl Into<String>) -> Self {
         self.role = Some(value.into());

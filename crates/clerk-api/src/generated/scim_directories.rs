@@ -662,6 +662,8 @@ impl CreateScimDirectoryGroupRoleMappingsItem {
     }
 
     /// Sets `role_id`.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
     #[must_use]
     pub fn role_id(mut self, value: impl Into<String>) -> Self {
         self.role_id = Some(value.into());
@@ -743,6 +745,8 @@ impl ReplaceScimGroupRoleMappingsMappingsItem {
     }
 
     /// Sets `role_id`.
+    ///
+    /// Required: sending without it fails with `Error::InvalidRequest`, before any I/O.
     #[must_use]
     pub fn role_id(mut self, value: impl Into<String>) -> Self {
         self.role_id = Some(value.into());
