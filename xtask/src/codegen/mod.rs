@@ -2362,6 +2362,11 @@ fn print_report(generator: &Generator<'_>) {
         generator.operations.len(),
         generator.component_count
     );
+    let (shared, own) = generator.webhook_type_counts();
+    println!(
+        "webhooks: {} event types; their payloads reach {shared} API types and {own} webhook-only types",
+        generator.events.len()
+    );
     for (handle, count) in by_handle {
         println!("  {handle:<32} {count}");
     }

@@ -330,6 +330,13 @@ impl<'a> Generator<'a> {
         }
     }
 
+    /// How many of the types the events reach are the API's, and how many are webhook-only.
+    pub(super) fn webhook_type_counts(&self) -> (usize, usize) {
+        let types = self.webhook_types();
+        let shared = types.iter().filter(|(in_models, _)| *in_models).count();
+        (shared, types.len() - shared)
+    }
+
     /// Every named type reachable from the events' payloads: `(in models, name)`.
     fn webhook_types(&self) -> BTreeSet<(bool, String)> {
         let mut seen = BTreeSet::new();
