@@ -9,6 +9,7 @@
 mod actix;
 mod builder;
 mod emulator;
+mod models;
 mod requests;
 mod support;
 mod verification;
