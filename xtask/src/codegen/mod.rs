@@ -3078,20 +3078,61 @@ fn named_required(op: &Operation) -> Vec<(String, String)> {
     named
 }
 
-/// The start of a handle method's builder sentence: the named setters that must be called,
-/// then the optional ones.
-fn required_setters_doc(op: &Operation) -> String {
+/// A handle method's builder sentence: the named setters that must be called, how many
+/// optional ones there are, and what awaiting the builder gives.
+fn builder_sentence(op: &Operation) -> String {
     let named: Vec<String> = named_required(op)
         .into_iter()
         .map(|(_, rust)| format!("[`{rust}`]({}Request::{rust})", op.rust_name))
         .collect();
-    match named.as_slice() {
-        [] => "set optional parameters, ".to_owned(),
-        [one] => format!("set {one}\n    /// (required) and any optional parameters, "),
-        [init @ .., last] => format!(
-            "set {} and\n    /// {last} (required) and any optional parameters, ",
-            init.join(", ")
+    let optional = op.query_params.iter().filter(|p| !p.required).count()
+        + match &op.body {
+            Body::Object(_, fields, _) => fields.iter().filter(|f| !f.required && !f.named).count(),
+            Body::Multipart(parts) => parts.iter().filter(|p| !p.required).count(),
+            Body::Whole(_) | Body::None => 0,
+        };
+    let optional = match optional {
+        0 => String::new(),
+        1 => "one optional setter".to_owned(),
+        n => format!("{n} optional setters"),
+    };
+    let set = match (named.as_slice(), optional.is_empty()) {
+        ([], true) => String::new(),
+        ([], false) => format!(" ({optional})"),
+        ([one], true) => format!(": set {one} (required)"),
+        ([one], false) => format!(": set {one} (required; {optional})"),
+        ([init @ .., last], true) => format!(": set {} and {last} (required)", init.join(", ")),
+        ([init @ .., last], false) => {
+            format!(
+                ": set {} and {last} (required; {optional})",
+                init.join(", ")
+            )
+        }
+    };
+    let answer = match &op.response {
+        Response::Unit => "awaiting it sends the call (its answer carries no data)".to_owned(),
+        Response::Text => "awaiting it gives the answer's text".to_owned(),
+        Response::Json(ty) => format!("awaiting it gives {}", ty_phrase(ty)),
+        Response::Page(ty) => format!(
+            "awaiting it gives a [`Page`](clerk_core::Page) of {}",
+            ty_phrase(ty)
         ),
+    };
+    format!(
+        "Returns a [`{}Request`]{set};\n    /// {answer}.",
+        op.rust_name
+    )
+}
+
+/// A type as a doc phrase with a link: "[`User`](crate::models::User)", "a list of …".
+fn ty_phrase(ty: &Ty) -> String {
+    match ty {
+        Ty::Named(name, _) => format!("[`{name}`]({})", ty.rust(false)),
+        Ty::Vec(inner) => format!("a list of {}", ty_phrase(inner)),
+        Ty::Map(inner) => format!("a map of {}", ty_phrase(inner)),
+        Ty::Nullable(inner) => format!("an optional {}", ty_phrase(inner)),
+        Ty::Json => "the JSON answer".to_owned(),
+        other => format!("`{}`", other.rust(false)),
     }
 }
 
@@ -3103,7 +3144,7 @@ fn render_handle_method(out: &mut String, op: &Operation, enums: &BTreeSet<Strin
         .collect();
     let _ = writeln!(
         out,
-        "    /// {} — `{} {}`.\n    ///\n    /// Returns a [`{}Request`] builder: {}then `.await` it\n    /// (or call `.send()`).{}\n    pub fn {}(&self{}{}) -> {}Request {{",
+        "    /// {} — `{} {}`.\n    ///\n    /// {}{}\n    pub fn {}(&self{}{}) -> {}Request {{",
         if op.summary.is_empty() {
             op.id.as_str()
         } else {
@@ -3111,8 +3152,7 @@ fn render_handle_method(out: &mut String, op: &Operation, enums: &BTreeSet<Strin
         },
         op.http_method,
         op.path,
-        op.rust_name,
-        required_setters_doc(op),
+        builder_sentence(op),
         if op.deprecated {
             "\n    ///\n    /// Clerk marks this operation as deprecated."
         } else {

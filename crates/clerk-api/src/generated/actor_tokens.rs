@@ -21,8 +21,8 @@ pub struct ActorTokensApi {
 impl ActorTokensApi {
     /// Create actor token — `POST /actor_tokens`.
     ///
-    /// Returns a [`CreateActorTokenRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`CreateActorTokenRequest`] (2 optional setters);
+    /// awaiting it gives [`ActorToken`](crate::models::ActorToken).
     pub fn create(
         &self,
         user_id: impl Into<String>,
@@ -33,8 +33,8 @@ impl ActorTokensApi {
 
     /// Revoke actor token — `POST /actor_tokens/{actor_token_id}/revoke`.
     ///
-    /// Returns a [`RevokeActorTokenRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`RevokeActorTokenRequest`];
+    /// awaiting it gives [`ActorToken`](crate::models::ActorToken).
     pub fn revoke(&self, actor_token_id: impl Into<String>) -> RevokeActorTokenRequest {
         RevokeActorTokenRequest::new(self.client.clone(), actor_token_id.into())
     }

@@ -21,16 +21,16 @@ pub struct AdminPortalLinkTokensApi {
 impl AdminPortalLinkTokensApi {
     /// Create an Admin Portal Link Token — `POST /admin_portal_link_tokens`.
     ///
-    /// Returns a [`CreateAdminPortalLinkTokenRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`CreateAdminPortalLinkTokenRequest`] (4 optional setters);
+    /// awaiting it gives [`CreateAdminPortalLinkTokenResponse`](CreateAdminPortalLinkTokenResponse).
     pub fn create(&self) -> CreateAdminPortalLinkTokenRequest {
         CreateAdminPortalLinkTokenRequest::new(self.client.clone())
     }
 
     /// Revoke an Admin Portal Link Token — `POST /admin_portal_link_tokens/{adminPortalLinkTokenID}/revoke`.
     ///
-    /// Returns a [`RevokeAdminPortalLinkTokenRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`RevokeAdminPortalLinkTokenRequest`] (one optional setter);
+    /// awaiting it gives [`RevokeAdminPortalLinkTokenResponse`](RevokeAdminPortalLinkTokenResponse).
     pub fn revoke(
         &self,
         admin_portal_link_token_id: impl Into<String>,

@@ -21,9 +21,8 @@ pub struct AgentTasksApi {
 impl AgentTasksApi {
     /// Create agent task — `POST /agents/tasks`.
     ///
-    /// Returns a [`CreateAgentTaskRequest`] builder: set [`agent_name`](CreateAgentTaskRequest::agent_name), [`task_description`](CreateAgentTaskRequest::task_description) and
-    /// [`redirect_url`](CreateAgentTaskRequest::redirect_url) (required) and any optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`CreateAgentTaskRequest`]: set [`agent_name`](CreateAgentTaskRequest::agent_name), [`task_description`](CreateAgentTaskRequest::task_description) and [`redirect_url`](CreateAgentTaskRequest::redirect_url) (required; one optional setter);
+    /// awaiting it gives [`AgentTask`](crate::models::AgentTask).
     pub fn create(
         &self,
         on_behalf_of: CreateAgentTaskOnBehalfOf,
@@ -34,8 +33,8 @@ impl AgentTasksApi {
 
     /// Revoke agent task — `POST /agents/tasks/{agent_task_id}/revoke`.
     ///
-    /// Returns a [`RevokeAgentTaskRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`RevokeAgentTaskRequest`];
+    /// awaiting it gives [`AgentTask`](crate::models::AgentTask).
     pub fn revoke(&self, agent_task_id: impl Into<String>) -> RevokeAgentTaskRequest {
         RevokeAgentTaskRequest::new(self.client.clone(), agent_task_id.into())
     }

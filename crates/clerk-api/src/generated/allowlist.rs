@@ -21,24 +21,24 @@ pub struct AllowlistApi {
 impl AllowlistApi {
     /// List all identifiers on the allow-list — `GET /allowlist_identifiers`.
     ///
-    /// Returns a [`ListAllowlistIdentifiersRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`ListAllowlistIdentifiersRequest`] (2 optional setters);
+    /// awaiting it gives a [`Page`](clerk_core::Page) of [`AllowlistIdentifier`](crate::models::AllowlistIdentifier).
     pub fn list(&self) -> ListAllowlistIdentifiersRequest {
         ListAllowlistIdentifiersRequest::new(self.client.clone())
     }
 
     /// Add identifier to the allow-list — `POST /allowlist_identifiers`.
     ///
-    /// Returns a [`CreateAllowlistIdentifierRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`CreateAllowlistIdentifierRequest`] (one optional setter);
+    /// awaiting it gives [`AllowlistIdentifier`](crate::models::AllowlistIdentifier).
     pub fn create(&self, identifier: impl Into<String>) -> CreateAllowlistIdentifierRequest {
         CreateAllowlistIdentifierRequest::new(self.client.clone(), identifier.into())
     }
 
     /// Delete identifier from allow-list — `DELETE /allowlist_identifiers/{identifier_id}`.
     ///
-    /// Returns a [`DeleteAllowlistIdentifierRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`DeleteAllowlistIdentifierRequest`];
+    /// awaiting it gives [`DeletedObject`](crate::models::DeletedObject).
     pub fn delete(&self, identifier_id: impl Into<String>) -> DeleteAllowlistIdentifierRequest {
         DeleteAllowlistIdentifierRequest::new(self.client.clone(), identifier_id.into())
     }

@@ -21,65 +21,64 @@ pub struct ApiKeysApi {
 impl ApiKeysApi {
     /// Get API Keys — `GET /api_keys`.
     ///
-    /// Returns a [`GetApiKeysRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`GetApiKeysRequest`] (5 optional setters);
+    /// awaiting it gives a [`Page`](clerk_core::Page) of [`GetApiKeysItem`](GetApiKeysItem).
     pub fn list(&self, subject: impl Into<String>) -> GetApiKeysRequest {
         GetApiKeysRequest::new(self.client.clone(), subject.into())
     }
 
     /// Create an API Key — `POST /api_keys`.
     ///
-    /// Returns a [`CreateApiKeyRequest`] builder: set [`subject`](CreateApiKeyRequest::subject)
-    /// (required) and any optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`CreateApiKeyRequest`]: set [`subject`](CreateApiKeyRequest::subject) (required; 6 optional setters);
+    /// awaiting it gives [`CreateApiKeyResponse`](CreateApiKeyResponse).
     pub fn create(&self, name: impl Into<String>) -> CreateApiKeyRequest {
         CreateApiKeyRequest::new(self.client.clone(), name.into())
     }
 
     /// Get an API Key by ID — `GET /api_keys/{apiKeyID}`.
     ///
-    /// Returns a [`GetApiKeyRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`GetApiKeyRequest`];
+    /// awaiting it gives [`GetApiKeyResponse`](GetApiKeyResponse).
     pub fn get(&self, api_key_id: impl Into<String>) -> GetApiKeyRequest {
         GetApiKeyRequest::new(self.client.clone(), api_key_id.into())
     }
 
     /// Update an API Key — `PATCH /api_keys/{apiKeyID}`.
     ///
-    /// Returns a [`UpdateApiKeyRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`UpdateApiKeyRequest`] (5 optional setters);
+    /// awaiting it gives [`UpdateApiKeyResponse`](UpdateApiKeyResponse).
     pub fn update(&self, api_key_id: impl Into<String>) -> UpdateApiKeyRequest {
         UpdateApiKeyRequest::new(self.client.clone(), api_key_id.into())
     }
 
     /// Delete an API Key — `DELETE /api_keys/{apiKeyID}`.
     ///
-    /// Returns a [`DeleteApiKeyRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`DeleteApiKeyRequest`];
+    /// awaiting it gives [`DeleteApiKeyResponse`](DeleteApiKeyResponse).
     pub fn delete(&self, api_key_id: impl Into<String>) -> DeleteApiKeyRequest {
         DeleteApiKeyRequest::new(self.client.clone(), api_key_id.into())
     }
 
     /// Get an API Key Secret — `GET /api_keys/{apiKeyID}/secret`.
     ///
-    /// Returns a [`GetApiKeySecretRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`GetApiKeySecretRequest`];
+    /// awaiting it gives [`GetApiKeySecretResponse`](GetApiKeySecretResponse).
     pub fn secret(&self, api_key_id: impl Into<String>) -> GetApiKeySecretRequest {
         GetApiKeySecretRequest::new(self.client.clone(), api_key_id.into())
     }
 
     /// Revoke an API Key — `POST /api_keys/{apiKeyID}/revoke`.
     ///
-    /// Returns a [`RevokeApiKeyRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`RevokeApiKeyRequest`] (one optional setter);
+    /// awaiting it gives [`RevokeApiKeyResponse`](RevokeApiKeyResponse).
     pub fn revoke(&self, api_key_id: impl Into<String>) -> RevokeApiKeyRequest {
         RevokeApiKeyRequest::new(self.client.clone(), api_key_id.into())
     }
 
     /// Verify an API Key — `POST /api_keys/verify`.
     ///
-    /// Returns a [`VerifyApiKeyRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`VerifyApiKeyRequest`];
+    /// awaiting it gives [`VerifyApiKeyResponse`](VerifyApiKeyResponse).
     pub fn verify(&self, secret: impl Into<String>) -> VerifyApiKeyRequest {
         VerifyApiKeyRequest::new(self.client.clone(), secret.into())
     }

@@ -21,16 +21,16 @@ pub struct BetaFeaturesApi {
 impl BetaFeaturesApi {
     /// Update instance settings — `PATCH /beta_features/instance_settings`.
     ///
-    /// Returns a [`UpdateInstanceAuthConfigRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`UpdateInstanceAuthConfigRequest`] (4 optional setters);
+    /// awaiting it gives [`InstanceSettings`](crate::models::InstanceSettings).
     pub fn update_instance_settings(&self) -> UpdateInstanceAuthConfigRequest {
         UpdateInstanceAuthConfigRequest::new(self.client.clone())
     }
 
     /// Update production instance domain — `PUT /beta_features/domain`.
     ///
-    /// Returns a [`UpdateProductionInstanceDomainRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`UpdateProductionInstanceDomainRequest`] (2 optional setters);
+    /// awaiting it sends the call (its answer carries no data).
     ///
     /// Clerk marks this operation as deprecated.
     pub fn update_production_domain(&self) -> UpdateProductionInstanceDomainRequest {

@@ -21,8 +21,8 @@ pub struct BillingApi {
 impl BillingApi {
     /// Retrieve a user's billing subscription — `GET /users/{user_id}/billing/subscription`.
     ///
-    /// Returns a [`GetUserBillingSubscriptionRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`GetUserBillingSubscriptionRequest`];
+    /// awaiting it gives [`CommerceSubscription`](crate::models::CommerceSubscription).
     pub fn user_subscription(
         &self,
         user_id: impl Into<String>,
@@ -32,8 +32,8 @@ impl BillingApi {
 
     /// Retrieve a user's credit balance — `GET /users/{user_id}/billing/credits`.
     ///
-    /// Returns a [`GetUserBillingCreditBalanceRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`GetUserBillingCreditBalanceRequest`];
+    /// awaiting it gives [`CommerceCreditBalanceResponse`](crate::models::CommerceCreditBalanceResponse).
     pub fn user_credit_balance(
         &self,
         user_id: impl Into<String>,
@@ -43,8 +43,8 @@ impl BillingApi {
 
     /// Adjust a user's credit balance — `POST /users/{user_id}/billing/credits`.
     ///
-    /// Returns a [`AdjustUserBillingCreditBalanceRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`AdjustUserBillingCreditBalanceRequest`];
+    /// awaiting it gives [`CommerceCreditLedgerResponse`](crate::models::CommerceCreditLedgerResponse).
     pub fn adjust_user_credit_balance(
         &self,
         user_id: impl Into<String>,
@@ -55,8 +55,8 @@ impl BillingApi {
 
     /// Retrieve an organization's billing subscription — `GET /organizations/{organization_id}/billing/subscription`.
     ///
-    /// Returns a [`GetOrgSubscriptionRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`GetOrgSubscriptionRequest`];
+    /// awaiting it gives [`CommerceSubscription`](crate::models::CommerceSubscription).
     pub fn organization_subscription(
         &self,
         organization_id: impl Into<String>,
@@ -66,8 +66,8 @@ impl BillingApi {
 
     /// Retrieve an organization's credit balance — `GET /organizations/{organization_id}/billing/credits`.
     ///
-    /// Returns a [`GetOrgCreditBalanceRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`GetOrgCreditBalanceRequest`];
+    /// awaiting it gives [`CommerceCreditBalanceResponse`](crate::models::CommerceCreditBalanceResponse).
     pub fn organization_credit_balance(
         &self,
         organization_id: impl Into<String>,
@@ -77,8 +77,8 @@ impl BillingApi {
 
     /// Adjust an organization's credit balance — `POST /organizations/{organization_id}/billing/credits`.
     ///
-    /// Returns a [`AdjustOrgCreditBalanceRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`AdjustOrgCreditBalanceRequest`];
+    /// awaiting it gives [`CommerceCreditLedgerResponse`](crate::models::CommerceCreditLedgerResponse).
     pub fn adjust_organization_credit_balance(
         &self,
         organization_id: impl Into<String>,
@@ -89,24 +89,24 @@ impl BillingApi {
 
     /// List all billing plans — `GET /billing/plans`.
     ///
-    /// Returns a [`GetCommercePlanListRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`GetCommercePlanListRequest`] (3 optional setters);
+    /// awaiting it gives a [`Page`](clerk_core::Page) of [`CommercePlan`](crate::models::CommercePlan).
     pub fn plans(&self) -> GetCommercePlanListRequest {
         GetCommercePlanListRequest::new(self.client.clone())
     }
 
     /// List all billing prices — `GET /billing/prices`.
     ///
-    /// Returns a [`GetBillingPriceListRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`GetBillingPriceListRequest`] (3 optional setters);
+    /// awaiting it gives a [`Page`](clerk_core::Page) of [`BillingPriceResponse`](crate::models::BillingPriceResponse).
     pub fn prices(&self) -> GetBillingPriceListRequest {
         GetBillingPriceListRequest::new(self.client.clone())
     }
 
     /// Create a custom billing price — `POST /billing/prices`.
     ///
-    /// Returns a [`CreateBillingPriceRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`CreateBillingPriceRequest`];
+    /// awaiting it gives [`BillingPriceResponse`](crate::models::BillingPriceResponse).
     pub fn create_price(
         &self,
         body: crate::models::CreateBillingPriceInput,
@@ -116,16 +116,16 @@ impl BillingApi {
 
     /// List all subscription items — `GET /billing/subscription_items`.
     ///
-    /// Returns a [`GetCommerceSubscriptionItemListRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`GetCommerceSubscriptionItemListRequest`] (7 optional setters);
+    /// awaiting it gives a [`Page`](clerk_core::Page) of [`CommerceSubscriptionItem`](crate::models::CommerceSubscriptionItem).
     pub fn subscription_items(&self) -> GetCommerceSubscriptionItemListRequest {
         GetCommerceSubscriptionItemListRequest::new(self.client.clone())
     }
 
     /// Cancel a subscription item — `DELETE /billing/subscription_items/{subscription_item_id}`.
     ///
-    /// Returns a [`CancelCommerceSubscriptionItemRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`CancelCommerceSubscriptionItemRequest`] (one optional setter);
+    /// awaiting it gives [`CommerceSubscriptionItem`](crate::models::CommerceSubscriptionItem).
     pub fn cancel_subscription_item(
         &self,
         subscription_item_id: impl Into<String>,
@@ -135,8 +135,8 @@ impl BillingApi {
 
     /// Extend free trial for a subscription item — `POST /billing/subscription_items/{subscription_item_id}/extend_free_trial`.
     ///
-    /// Returns a [`ExtendFreeTrialRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`ExtendFreeTrialRequest`];
+    /// awaiting it gives [`CommerceSubscriptionItem2`](crate::models::CommerceSubscriptionItem2).
     pub fn extend_free_trial(
         &self,
         subscription_item_id: impl Into<String>,
@@ -147,8 +147,8 @@ impl BillingApi {
 
     /// Create a price transition for a subscription item — `POST /billing/subscription_items/{subscription_item_id}/price_transition`.
     ///
-    /// Returns a [`CreateBillingPriceTransitionRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`CreateBillingPriceTransitionRequest`];
+    /// awaiting it gives [`CommercePriceTransitionResponse`](crate::models::CommercePriceTransitionResponse).
     pub fn create_price_transition(
         &self,
         subscription_item_id: impl Into<String>,
@@ -163,8 +163,8 @@ impl BillingApi {
 
     /// Apply a discount to a subscription item — `POST /billing/subscription_items/{subscription_item_id}/discounts`.
     ///
-    /// Returns a [`ApplyDiscountRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`ApplyDiscountRequest`];
+    /// awaiting it gives [`CommerceDiscountRedemptionResponse`](crate::models::CommerceDiscountRedemptionResponse).
     pub fn apply_discount(
         &self,
         subscription_item_id: impl Into<String>,
@@ -175,9 +175,8 @@ impl BillingApi {
 
     /// Remove a discount from a subscription item — `DELETE /billing/subscription_items/{subscription_item_id}/discounts/{discount_id}`.
     ///
-    /// Returns a [`RemoveDiscountRequest`] builder: set [`discount_id`](RemoveDiscountRequest::discount_id)
-    /// (required) and any optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`RemoveDiscountRequest`]: set [`discount_id`](RemoveDiscountRequest::discount_id) (required);
+    /// awaiting it gives [`CommerceDiscountRedemptionResponse`](crate::models::CommerceDiscountRedemptionResponse).
     pub fn remove_discount(
         &self,
         subscription_item_id: impl Into<String>,
@@ -187,24 +186,24 @@ impl BillingApi {
 
     /// List all billing statements — `GET /billing/statements`.
     ///
-    /// Returns a [`GetBillingStatementListRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`GetBillingStatementListRequest`] (2 optional setters);
+    /// awaiting it gives a [`Page`](clerk_core::Page) of [`BillingStatement`](crate::models::BillingStatement).
     pub fn statements(&self) -> GetBillingStatementListRequest {
         GetBillingStatementListRequest::new(self.client.clone())
     }
 
     /// Retrieve a billing statement — `GET /billing/statements/{statementID}`.
     ///
-    /// Returns a [`GetBillingStatementRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`GetBillingStatementRequest`];
+    /// awaiting it gives [`BillingStatement`](crate::models::BillingStatement).
     pub fn statement(&self, statement_id: impl Into<String>) -> GetBillingStatementRequest {
         GetBillingStatementRequest::new(self.client.clone(), statement_id.into())
     }
 
     /// List payment attempts for a billing statement — `GET /billing/statements/{statementID}/payment_attempts`.
     ///
-    /// Returns a [`StatementPaymentAttemptsRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`StatementPaymentAttemptsRequest`] (2 optional setters);
+    /// awaiting it gives a [`Page`](clerk_core::Page) of [`BillingPaymentAttempt`](crate::models::BillingPaymentAttempt).
     pub fn statement_payment_attempts(
         &self,
         statement_id: impl Into<String>,

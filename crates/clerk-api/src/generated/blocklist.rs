@@ -21,24 +21,24 @@ pub struct BlocklistApi {
 impl BlocklistApi {
     /// List all identifiers on the block-list — `GET /blocklist_identifiers`.
     ///
-    /// Returns a [`ListBlocklistIdentifiersRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`ListBlocklistIdentifiersRequest`];
+    /// awaiting it gives a [`Page`](clerk_core::Page) of [`BlocklistIdentifier`](crate::models::BlocklistIdentifier).
     pub fn list(&self) -> ListBlocklistIdentifiersRequest {
         ListBlocklistIdentifiersRequest::new(self.client.clone())
     }
 
     /// Add identifier to the block-list — `POST /blocklist_identifiers`.
     ///
-    /// Returns a [`CreateBlocklistIdentifierRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`CreateBlocklistIdentifierRequest`];
+    /// awaiting it gives [`BlocklistIdentifier`](crate::models::BlocklistIdentifier).
     pub fn create(&self, identifier: impl Into<String>) -> CreateBlocklistIdentifierRequest {
         CreateBlocklistIdentifierRequest::new(self.client.clone(), identifier.into())
     }
 
     /// Delete identifier from block-list — `DELETE /blocklist_identifiers/{identifier_id}`.
     ///
-    /// Returns a [`DeleteBlocklistIdentifierRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`DeleteBlocklistIdentifierRequest`];
+    /// awaiting it gives [`DeletedObject`](crate::models::DeletedObject).
     pub fn delete(&self, identifier_id: impl Into<String>) -> DeleteBlocklistIdentifierRequest {
         DeleteBlocklistIdentifierRequest::new(self.client.clone(), identifier_id.into())
     }

@@ -21,8 +21,8 @@ pub struct ClientsApi {
 impl ClientsApi {
     /// List all clients — `GET /clients`.
     ///
-    /// Returns a [`GetClientListRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`GetClientListRequest`] (2 optional setters);
+    /// awaiting it gives a [`Page`](clerk_core::Page) of [`Client`](crate::models::Client).
     ///
     /// Clerk marks this operation as deprecated.
     pub fn list(&self) -> GetClientListRequest {
@@ -31,16 +31,16 @@ impl ClientsApi {
 
     /// Verify a client — `POST /clients/verify`.
     ///
-    /// Returns a [`VerifyClientRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`VerifyClientRequest`];
+    /// awaiting it gives [`Client`](crate::models::Client).
     pub fn verify(&self, token: impl Into<String>) -> VerifyClientRequest {
         VerifyClientRequest::new(self.client.clone(), token.into())
     }
 
     /// Get a client — `GET /clients/{client_id}`.
     ///
-    /// Returns a [`GetClientRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`GetClientRequest`];
+    /// awaiting it gives [`Client`](crate::models::Client).
     pub fn get(&self, client_id: impl Into<String>) -> GetClientRequest {
         GetClientRequest::new(self.client.clone(), client_id.into())
     }

@@ -21,57 +21,56 @@ pub struct DirectoriesApi {
 impl DirectoriesApi {
     /// List all directories — `GET /directories`.
     ///
-    /// Returns a [`ListDirectoriesRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`ListDirectoriesRequest`] (2 optional setters);
+    /// awaiting it gives a [`Page`](clerk_core::Page) of [`Directory`](crate::models::Directory).
     pub fn list(&self) -> ListDirectoriesRequest {
         ListDirectoriesRequest::new(self.client.clone())
     }
 
     /// Create a directory — `POST /directories`.
     ///
-    /// Returns a [`CreateDirectoryRequest`] builder: set [`provider`](CreateDirectoryRequest::provider)
-    /// (required) and any optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`CreateDirectoryRequest`]: set [`provider`](CreateDirectoryRequest::provider) (required; 2 optional setters);
+    /// awaiting it gives [`Directory`](crate::models::Directory).
     pub fn create(&self, enterprise_connection_id: impl Into<String>) -> CreateDirectoryRequest {
         CreateDirectoryRequest::new(self.client.clone(), enterprise_connection_id.into())
     }
 
     /// Retrieve a directory — `GET /directories/{directory_id}`.
     ///
-    /// Returns a [`GetDirectoryRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`GetDirectoryRequest`];
+    /// awaiting it gives [`Directory`](crate::models::Directory).
     pub fn get(&self, directory_id: impl Into<String>) -> GetDirectoryRequest {
         GetDirectoryRequest::new(self.client.clone(), directory_id.into())
     }
 
     /// Update a directory — `PATCH /directories/{directory_id}`.
     ///
-    /// Returns a [`UpdateDirectoryRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`UpdateDirectoryRequest`] (5 optional setters);
+    /// awaiting it gives [`Directory`](crate::models::Directory).
     pub fn update(&self, directory_id: impl Into<String>) -> UpdateDirectoryRequest {
         UpdateDirectoryRequest::new(self.client.clone(), directory_id.into())
     }
 
     /// Delete a directory — `DELETE /directories/{directory_id}`.
     ///
-    /// Returns a [`DeleteDirectoryRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`DeleteDirectoryRequest`];
+    /// awaiting it gives [`DeletedObject`](crate::models::DeletedObject).
     pub fn delete(&self, directory_id: impl Into<String>) -> DeleteDirectoryRequest {
         DeleteDirectoryRequest::new(self.client.clone(), directory_id.into())
     }
 
     /// Rotate a directory's API key — `POST /directories/{directory_id}/rotate_api_key`.
     ///
-    /// Returns a [`RotateDirectoryApiKeyRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`RotateDirectoryApiKeyRequest`];
+    /// awaiting it gives [`Directory`](crate::models::Directory).
     pub fn rotate_api_key(&self, directory_id: impl Into<String>) -> RotateDirectoryApiKeyRequest {
         RotateDirectoryApiKeyRequest::new(self.client.clone(), directory_id.into())
     }
 
     /// List directory group role mappings — `GET /directories/{directory_id}/group_role_mappings`.
     ///
-    /// Returns a [`ListDirectoryGroupRoleMappingsRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`ListDirectoryGroupRoleMappingsRequest`];
+    /// awaiting it gives a [`Page`](clerk_core::Page) of [`DirectoryGroupRoleMapping`](crate::models::DirectoryGroupRoleMapping).
     pub fn group_role_mappings(
         &self,
         directory_id: impl Into<String>,
@@ -81,9 +80,8 @@ impl DirectoriesApi {
 
     /// Create a directory group role mapping — `POST /directories/{directory_id}/group_role_mappings`.
     ///
-    /// Returns a [`CreateDirectoryGroupRoleMappingRequest`] builder: set [`role_id`](CreateDirectoryGroupRoleMappingRequest::role_id)
-    /// (required) and any optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`CreateDirectoryGroupRoleMappingRequest`]: set [`role_id`](CreateDirectoryGroupRoleMappingRequest::role_id) (required; 3 optional setters);
+    /// awaiting it gives [`DirectoryGroupRoleMapping`](crate::models::DirectoryGroupRoleMapping).
     pub fn create_group_role_mapping(
         &self,
         directory_id: impl Into<String>,
@@ -93,8 +91,8 @@ impl DirectoriesApi {
 
     /// Replace directory group role mappings — `PUT /directories/{directory_id}/group_role_mappings`.
     ///
-    /// Returns a [`ReplaceDirectoryGroupRoleMappingsRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`ReplaceDirectoryGroupRoleMappingsRequest`];
+    /// awaiting it gives a [`Page`](clerk_core::Page) of [`DirectoryGroupRoleMapping`](crate::models::DirectoryGroupRoleMapping).
     pub fn replace_group_role_mappings(
         &self,
         directory_id: impl Into<String>,
@@ -109,9 +107,8 @@ impl DirectoriesApi {
 
     /// Delete a directory group role mapping — `DELETE /directories/{directory_id}/group_role_mappings/{mapping_id}`.
     ///
-    /// Returns a [`DeleteDirectoryGroupRoleMappingRequest`] builder: set [`mapping_id`](DeleteDirectoryGroupRoleMappingRequest::mapping_id)
-    /// (required) and any optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`DeleteDirectoryGroupRoleMappingRequest`]: set [`mapping_id`](DeleteDirectoryGroupRoleMappingRequest::mapping_id) (required);
+    /// awaiting it gives [`DirectoryGroupRoleMappingDeleted`](crate::models::DirectoryGroupRoleMappingDeleted).
     pub fn delete_group_role_mapping(
         &self,
         directory_id: impl Into<String>,

@@ -21,32 +21,32 @@ pub struct DomainsApi {
 impl DomainsApi {
     /// List all instance domains — `GET /domains`.
     ///
-    /// Returns a [`ListDomainsRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`ListDomainsRequest`];
+    /// awaiting it gives a [`Page`](clerk_core::Page) of [`Domain`](crate::models::Domain).
     pub fn list(&self) -> ListDomainsRequest {
         ListDomainsRequest::new(self.client.clone())
     }
 
     /// Add a domain — `POST /domains`.
     ///
-    /// Returns a [`AddDomainRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`AddDomainRequest`] (one optional setter);
+    /// awaiting it gives [`Domain`](crate::models::Domain).
     pub fn add(&self, name: impl Into<String>, is_satellite: bool) -> AddDomainRequest {
         AddDomainRequest::new(self.client.clone(), name.into(), is_satellite)
     }
 
     /// Update a domain — `PATCH /domains/{domain_id}`.
     ///
-    /// Returns a [`UpdateDomainRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`UpdateDomainRequest`] (3 optional setters);
+    /// awaiting it gives [`Domain`](crate::models::Domain).
     pub fn update(&self, domain_id: impl Into<String>) -> UpdateDomainRequest {
         UpdateDomainRequest::new(self.client.clone(), domain_id.into())
     }
 
     /// Delete a satellite domain — `DELETE /domains/{domain_id}`.
     ///
-    /// Returns a [`DeleteDomainRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`DeleteDomainRequest`];
+    /// awaiting it gives [`DeletedObject`](crate::models::DeletedObject).
     pub fn delete(&self, domain_id: impl Into<String>) -> DeleteDomainRequest {
         DeleteDomainRequest::new(self.client.clone(), domain_id.into())
     }

@@ -21,41 +21,40 @@ pub struct EmailAddressesApi {
 impl EmailAddressesApi {
     /// Create an email address — `POST /email_addresses`.
     ///
-    /// Returns a [`CreateEmailAddressRequest`] builder: set [`email_address`](CreateEmailAddressRequest::email_address)
-    /// (required) and any optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`CreateEmailAddressRequest`]: set [`email_address`](CreateEmailAddressRequest::email_address) (required; 3 optional setters);
+    /// awaiting it gives [`EmailAddress`](crate::models::EmailAddress).
     pub fn create(&self, user_id: impl Into<String>) -> CreateEmailAddressRequest {
         CreateEmailAddressRequest::new(self.client.clone(), user_id.into())
     }
 
     /// Retrieve an email address — `GET /email_addresses/{email_address_id}`.
     ///
-    /// Returns a [`GetEmailAddressRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`GetEmailAddressRequest`];
+    /// awaiting it gives [`EmailAddress`](crate::models::EmailAddress).
     pub fn get(&self, email_address_id: impl Into<String>) -> GetEmailAddressRequest {
         GetEmailAddressRequest::new(self.client.clone(), email_address_id.into())
     }
 
     /// Update an email address — `PATCH /email_addresses/{email_address_id}`.
     ///
-    /// Returns a [`UpdateEmailAddressRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`UpdateEmailAddressRequest`] (3 optional setters);
+    /// awaiting it gives [`EmailAddress`](crate::models::EmailAddress).
     pub fn update(&self, email_address_id: impl Into<String>) -> UpdateEmailAddressRequest {
         UpdateEmailAddressRequest::new(self.client.clone(), email_address_id.into())
     }
 
     /// Delete an email address — `DELETE /email_addresses/{email_address_id}`.
     ///
-    /// Returns a [`DeleteEmailAddressRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`DeleteEmailAddressRequest`];
+    /// awaiting it gives [`DeletedObject`](crate::models::DeletedObject).
     pub fn delete(&self, email_address_id: impl Into<String>) -> DeleteEmailAddressRequest {
         DeleteEmailAddressRequest::new(self.client.clone(), email_address_id.into())
     }
 
     /// Send a verification code to an email address — `POST /email_addresses/{email_address_id}/prepare_verification`.
     ///
-    /// Returns a [`PrepareEmailAddressVerificationRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`PrepareEmailAddressVerificationRequest`];
+    /// awaiting it gives [`VerificationResponse`](crate::models::VerificationResponse).
     pub fn prepare_verification(
         &self,
         email_address_id: impl Into<String>,
@@ -65,9 +64,8 @@ impl EmailAddressesApi {
 
     /// Verify a code sent to an email address — `POST /email_addresses/{email_address_id}/attempt_verification`.
     ///
-    /// Returns a [`AttemptEmailAddressVerificationRequest`] builder: set [`verification_id`](AttemptEmailAddressVerificationRequest::verification_id) and
-    /// [`code`](AttemptEmailAddressVerificationRequest::code) (required) and any optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`AttemptEmailAddressVerificationRequest`]: set [`verification_id`](AttemptEmailAddressVerificationRequest::verification_id) and [`code`](AttemptEmailAddressVerificationRequest::code) (required);
+    /// awaiting it gives [`VerificationResponse`](crate::models::VerificationResponse).
     pub fn attempt_verification(
         &self,
         email_address_id: impl Into<String>,

@@ -21,25 +21,24 @@ pub struct EnterpriseConnectionsApi {
 impl EnterpriseConnectionsApi {
     /// List enterprise connections — `GET /enterprise_connections`.
     ///
-    /// Returns a [`ListEnterpriseConnectionsRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`ListEnterpriseConnectionsRequest`] (4 optional setters);
+    /// awaiting it gives a [`Page`](clerk_core::Page) of [`EnterpriseConnection`](crate::models::EnterpriseConnection).
     pub fn list(&self) -> ListEnterpriseConnectionsRequest {
         ListEnterpriseConnectionsRequest::new(self.client.clone())
     }
 
     /// Create an enterprise connection — `POST /enterprise_connections`.
     ///
-    /// Returns a [`CreateEnterpriseConnectionRequest`] builder: set [`provider`](CreateEnterpriseConnectionRequest::provider) and
-    /// [`domains`](CreateEnterpriseConnectionRequest::domains) (required) and any optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`CreateEnterpriseConnectionRequest`]: set [`provider`](CreateEnterpriseConnectionRequest::provider) and [`domains`](CreateEnterpriseConnectionRequest::domains) (required; 8 optional setters);
+    /// awaiting it gives [`EnterpriseConnection`](crate::models::EnterpriseConnection).
     pub fn create(&self, name: impl Into<String>) -> CreateEnterpriseConnectionRequest {
         CreateEnterpriseConnectionRequest::new(self.client.clone(), name.into())
     }
 
     /// Retrieve an enterprise connection — `GET /enterprise_connections/{enterprise_connection_id}`.
     ///
-    /// Returns a [`GetEnterpriseConnectionRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`GetEnterpriseConnectionRequest`];
+    /// awaiting it gives [`EnterpriseConnection`](crate::models::EnterpriseConnection).
     pub fn get(
         &self,
         enterprise_connection_id: impl Into<String>,
@@ -49,8 +48,8 @@ impl EnterpriseConnectionsApi {
 
     /// Update an enterprise connection — `PATCH /enterprise_connections/{enterprise_connection_id}`.
     ///
-    /// Returns a [`UpdateEnterpriseConnectionRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`UpdateEnterpriseConnectionRequest`] (11 optional setters);
+    /// awaiting it gives [`EnterpriseConnection`](crate::models::EnterpriseConnection).
     pub fn update(
         &self,
         enterprise_connection_id: impl Into<String>,
@@ -60,8 +59,8 @@ impl EnterpriseConnectionsApi {
 
     /// Delete an enterprise connection — `DELETE /enterprise_connections/{enterprise_connection_id}`.
     ///
-    /// Returns a [`DeleteEnterpriseConnectionRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`DeleteEnterpriseConnectionRequest`];
+    /// awaiting it gives [`DeletedObject`](crate::models::DeletedObject).
     pub fn delete(
         &self,
         enterprise_connection_id: impl Into<String>,
@@ -71,8 +70,8 @@ impl EnterpriseConnectionsApi {
 
     /// List enterprise connection test runs — `GET /enterprise_connections/{enterprise_connection_id}/test_runs`.
     ///
-    /// Returns a [`ListEnterpriseConnectionTestRunsRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`ListEnterpriseConnectionTestRunsRequest`] (3 optional setters);
+    /// awaiting it gives a [`Page`](clerk_core::Page) of [`EnterpriseConnectionTestRun`](crate::models::EnterpriseConnectionTestRun).
     pub fn test_runs(
         &self,
         enterprise_connection_id: impl Into<String>,
@@ -85,8 +84,8 @@ impl EnterpriseConnectionsApi {
 
     /// Create an enterprise connection test run — `POST /enterprise_connections/{enterprise_connection_id}/test_runs`.
     ///
-    /// Returns a [`CreateEnterpriseConnectionTestRunRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`CreateEnterpriseConnectionTestRunRequest`];
+    /// awaiting it gives [`EnterpriseConnectionTestRunResponse`](crate::models::EnterpriseConnectionTestRunResponse).
     pub fn create_test_run(
         &self,
         enterprise_connection_id: impl Into<String>,

@@ -21,96 +21,96 @@ pub struct InstanceApi {
 impl InstanceApi {
     /// Fetch the current instance — `GET /instance`.
     ///
-    /// Returns a [`GetInstanceRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`GetInstanceRequest`];
+    /// awaiting it gives [`Instance`](crate::models::Instance).
     pub fn get(&self) -> GetInstanceRequest {
         GetInstanceRequest::new(self.client.clone())
     }
 
     /// Update instance settings — `PATCH /instance`.
     ///
-    /// Returns a [`UpdateInstanceRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`UpdateInstanceRequest`] (10 optional setters);
+    /// awaiting it sends the call (its answer carries no data).
     pub fn update(&self) -> UpdateInstanceRequest {
         UpdateInstanceRequest::new(self.client.clone())
     }
 
     /// Update instance restrictions — `PATCH /instance/restrictions`.
     ///
-    /// Returns a [`UpdateInstanceRestrictionsRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`UpdateInstanceRestrictionsRequest`] (6 optional setters);
+    /// awaiting it gives [`InstanceRestrictions`](crate::models::InstanceRestrictions).
     pub fn update_restrictions(&self) -> UpdateInstanceRestrictionsRequest {
         UpdateInstanceRestrictionsRequest::new(self.client.clone())
     }
 
     /// Get instance protect settings — `GET /instance/protect`.
     ///
-    /// Returns a [`GetInstanceProtectRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`GetInstanceProtectRequest`];
+    /// awaiting it gives [`InstanceProtect`](crate::models::InstanceProtect).
     pub fn protect(&self) -> GetInstanceProtectRequest {
         GetInstanceProtectRequest::new(self.client.clone())
     }
 
     /// Update instance protect settings — `PATCH /instance/protect`.
     ///
-    /// Returns a [`UpdateInstanceProtectRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`UpdateInstanceProtectRequest`] (2 optional setters);
+    /// awaiting it gives [`InstanceProtect`](crate::models::InstanceProtect).
     pub fn update_protect(&self) -> UpdateInstanceProtectRequest {
         UpdateInstanceProtectRequest::new(self.client.clone())
     }
 
     /// Get instance communication settings — `GET /instance/communication`.
     ///
-    /// Returns a [`GetInstanceCommunicationRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`GetInstanceCommunicationRequest`];
+    /// awaiting it gives [`InstanceCommunication`](crate::models::InstanceCommunication).
     pub fn communication(&self) -> GetInstanceCommunicationRequest {
         GetInstanceCommunicationRequest::new(self.client.clone())
     }
 
     /// Update instance communication settings — `PATCH /instance/communication`.
     ///
-    /// Returns a [`UpdateInstanceCommunicationRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`UpdateInstanceCommunicationRequest`] (one optional setter);
+    /// awaiting it gives [`InstanceCommunication`](crate::models::InstanceCommunication).
     pub fn update_communication(&self) -> UpdateInstanceCommunicationRequest {
         UpdateInstanceCommunicationRequest::new(self.client.clone())
     }
 
     /// Get OAuth application settings — `GET /instance/oauth_application_settings`.
     ///
-    /// Returns a [`GetOAuthApplicationSettingsRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`GetOAuthApplicationSettingsRequest`];
+    /// awaiting it gives [`OAuthApplicationSettings`](crate::models::OAuthApplicationSettings).
     pub fn oauth_application_settings(&self) -> GetOAuthApplicationSettingsRequest {
         GetOAuthApplicationSettingsRequest::new(self.client.clone())
     }
 
     /// Update OAuth application settings — `PATCH /instance/oauth_application_settings`.
     ///
-    /// Returns a [`UpdateOAuthApplicationSettingsRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`UpdateOAuthApplicationSettingsRequest`] (6 optional setters);
+    /// awaiting it gives [`OAuthApplicationSettings`](crate::models::OAuthApplicationSettings).
     pub fn update_oauth_application_settings(&self) -> UpdateOAuthApplicationSettingsRequest {
         UpdateOAuthApplicationSettingsRequest::new(self.client.clone())
     }
 
     /// Update production instance domain — `POST /instance/change_domain`.
     ///
-    /// Returns a [`ChangeProductionInstanceDomainRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`ChangeProductionInstanceDomainRequest`] (2 optional setters);
+    /// awaiting it sends the call (its answer carries no data).
     pub fn change_domain(&self) -> ChangeProductionInstanceDomainRequest {
         ChangeProductionInstanceDomainRequest::new(self.client.clone())
     }
 
     /// Get instance organization settings — `GET /instance/organization_settings`.
     ///
-    /// Returns a [`GetInstanceOrganizationSettingsRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`GetInstanceOrganizationSettingsRequest`];
+    /// awaiting it gives [`OrganizationSettings`](crate::models::OrganizationSettings).
     pub fn organization_settings(&self) -> GetInstanceOrganizationSettingsRequest {
         GetInstanceOrganizationSettingsRequest::new(self.client.clone())
     }
 
     /// Update instance organization settings — `PATCH /instance/organization_settings`.
     ///
-    /// Returns a [`UpdateOrganizationSettingsRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`UpdateOrganizationSettingsRequest`] (8 optional setters);
+    /// awaiting it gives [`OrganizationSettings`](crate::models::OrganizationSettings).
     pub fn update_organization_settings(&self) -> UpdateOrganizationSettingsRequest {
         UpdateOrganizationSettingsRequest::new(self.client.clone())
     }

@@ -21,24 +21,24 @@ pub struct InvitationsApi {
 impl InvitationsApi {
     /// List all invitations — `GET /invitations`.
     ///
-    /// Returns a [`ListInvitationsRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`ListInvitationsRequest`] (5 optional setters);
+    /// awaiting it gives a [`Page`](clerk_core::Page) of [`Invitation`](crate::models::Invitation).
     pub fn list(&self) -> ListInvitationsRequest {
         ListInvitationsRequest::new(self.client.clone())
     }
 
     /// Create an invitation — `POST /invitations`.
     ///
-    /// Returns a [`CreateInvitationRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`CreateInvitationRequest`] (6 optional setters);
+    /// awaiting it gives [`Invitation`](crate::models::Invitation).
     pub fn create(&self, email_address: impl Into<String>) -> CreateInvitationRequest {
         CreateInvitationRequest::new(self.client.clone(), email_address.into())
     }
 
     /// Create multiple invitations — `POST /invitations/bulk`.
     ///
-    /// Returns a [`CreateBulkInvitationsRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`CreateBulkInvitationsRequest`];
+    /// awaiting it gives a [`Page`](clerk_core::Page) of [`Invitation`](crate::models::Invitation).
     pub fn create_bulk(
         &self,
         body: Vec<CreateBulkInvitationsItem>,
@@ -48,8 +48,8 @@ impl InvitationsApi {
 
     /// Revokes an invitation — `POST /invitations/{invitation_id}/revoke`.
     ///
-    /// Returns a [`RevokeInvitationRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`RevokeInvitationRequest`];
+    /// awaiting it gives [`InvitationRevoked`](crate::models::InvitationRevoked).
     pub fn revoke(&self, invitation_id: impl Into<String>) -> RevokeInvitationRequest {
         RevokeInvitationRequest::new(self.client.clone(), invitation_id.into())
     }

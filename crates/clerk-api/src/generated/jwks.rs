@@ -21,8 +21,8 @@ pub struct JwksApi {
 impl JwksApi {
     /// Retrieve the JSON Web Key Set of the instance — `GET /jwks`.
     ///
-    /// Returns a [`GetJwksRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`GetJwksRequest`];
+    /// awaiting it gives [`Jwks`](crate::models::Jwks).
     pub fn get(&self) -> GetJwksRequest {
         GetJwksRequest::new(self.client.clone())
     }

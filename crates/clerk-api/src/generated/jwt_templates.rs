@@ -21,16 +21,16 @@ pub struct JwtTemplatesApi {
 impl JwtTemplatesApi {
     /// List all templates — `GET /jwt_templates`.
     ///
-    /// Returns a [`ListJwtTemplatesRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`ListJwtTemplatesRequest`] (2 optional setters);
+    /// awaiting it gives a [`Page`](clerk_core::Page) of [`JwtTemplate`](crate::models::JwtTemplate).
     pub fn list(&self) -> ListJwtTemplatesRequest {
         ListJwtTemplatesRequest::new(self.client.clone())
     }
 
     /// Create a JWT template — `POST /jwt_templates`.
     ///
-    /// Returns a [`CreateJwtTemplateRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`CreateJwtTemplateRequest`] (5 optional setters);
+    /// awaiting it gives [`JwtTemplate`](crate::models::JwtTemplate).
     pub fn create(
         &self,
         name: impl Into<String>,
@@ -41,17 +41,16 @@ impl JwtTemplatesApi {
 
     /// Retrieve a template — `GET /jwt_templates/{template_id}`.
     ///
-    /// Returns a [`GetJwtTemplateRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`GetJwtTemplateRequest`];
+    /// awaiting it gives [`JwtTemplate`](crate::models::JwtTemplate).
     pub fn get(&self, template_id: impl Into<String>) -> GetJwtTemplateRequest {
         GetJwtTemplateRequest::new(self.client.clone(), template_id.into())
     }
 
     /// Update a JWT template — `PATCH /jwt_templates/{template_id}`.
     ///
-    /// Returns a [`UpdateJwtTemplateRequest`] builder: set [`name`](UpdateJwtTemplateRequest::name)
-    /// (required) and any optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`UpdateJwtTemplateRequest`]: set [`name`](UpdateJwtTemplateRequest::name) (required; 5 optional setters);
+    /// awaiting it gives [`JwtTemplate`](crate::models::JwtTemplate).
     pub fn update(
         &self,
         template_id: impl Into<String>,
@@ -62,8 +61,8 @@ impl JwtTemplatesApi {
 
     /// Delete a Template — `DELETE /jwt_templates/{template_id}`.
     ///
-    /// Returns a [`DeleteJwtTemplateRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`DeleteJwtTemplateRequest`];
+    /// awaiting it gives [`DeletedObject`](crate::models::DeletedObject).
     pub fn delete(&self, template_id: impl Into<String>) -> DeleteJwtTemplateRequest {
         DeleteJwtTemplateRequest::new(self.client.clone(), template_id.into())
     }

@@ -21,32 +21,32 @@ pub struct M2mTokensApi {
 impl M2mTokensApi {
     /// Get M2M Tokens — `GET /m2m_tokens`.
     ///
-    /// Returns a [`GetM2MTokensRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`GetM2MTokensRequest`] (4 optional setters);
+    /// awaiting it gives a [`Page`](clerk_core::Page) of [`GetM2MTokensItem`](GetM2MTokensItem).
     pub fn list(&self, subject: impl Into<String>) -> GetM2MTokensRequest {
         GetM2MTokensRequest::new(self.client.clone(), subject.into())
     }
 
     /// Create a M2M Token — `POST /m2m_tokens`.
     ///
-    /// Returns a [`CreateM2MTokenRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`CreateM2MTokenRequest`] (4 optional setters);
+    /// awaiting it gives [`CreateM2MTokenResponse`](CreateM2MTokenResponse).
     pub fn create(&self) -> CreateM2MTokenRequest {
         CreateM2MTokenRequest::new(self.client.clone())
     }
 
     /// Revoke a M2M Token — `POST /m2m_tokens/{m2m_token_id}/revoke`.
     ///
-    /// Returns a [`RevokeM2MTokenRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`RevokeM2MTokenRequest`] (one optional setter);
+    /// awaiting it gives [`RevokeM2MTokenResponse`](RevokeM2MTokenResponse).
     pub fn revoke(&self, m2m_token_id: impl Into<String>) -> RevokeM2MTokenRequest {
         RevokeM2MTokenRequest::new(self.client.clone(), m2m_token_id.into())
     }
 
     /// Verify a M2M Token — `POST /m2m_tokens/verify`.
     ///
-    /// Returns a [`VerifyM2MTokenRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`VerifyM2MTokenRequest`];
+    /// awaiting it gives [`VerifyM2MTokenResponse`](VerifyM2MTokenResponse).
     pub fn verify(&self, token: impl Into<String>) -> VerifyM2MTokenRequest {
         VerifyM2MTokenRequest::new(self.client.clone(), token.into())
     }

@@ -21,56 +21,56 @@ pub struct MachinesApi {
 impl MachinesApi {
     /// Get a list of machines for an instance — `GET /machines`.
     ///
-    /// Returns a [`ListMachinesRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`ListMachinesRequest`] (4 optional setters);
+    /// awaiting it gives a [`Page`](clerk_core::Page) of [`Machine`](crate::models::Machine).
     pub fn list(&self) -> ListMachinesRequest {
         ListMachinesRequest::new(self.client.clone())
     }
 
     /// Create a machine — `POST /machines`.
     ///
-    /// Returns a [`CreateMachineRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`CreateMachineRequest`] (2 optional setters);
+    /// awaiting it gives [`MachineCreated`](crate::models::MachineCreated).
     pub fn create(&self, name: impl Into<String>) -> CreateMachineRequest {
         CreateMachineRequest::new(self.client.clone(), name.into())
     }
 
     /// Retrieve a machine — `GET /machines/{machine_id}`.
     ///
-    /// Returns a [`GetMachineRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`GetMachineRequest`];
+    /// awaiting it gives [`Machine`](crate::models::Machine).
     pub fn get(&self, machine_id: impl Into<String>) -> GetMachineRequest {
         GetMachineRequest::new(self.client.clone(), machine_id.into())
     }
 
     /// Update a machine — `PATCH /machines/{machine_id}`.
     ///
-    /// Returns a [`UpdateMachineRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`UpdateMachineRequest`] (2 optional setters);
+    /// awaiting it gives [`Machine`](crate::models::Machine).
     pub fn update(&self, machine_id: impl Into<String>) -> UpdateMachineRequest {
         UpdateMachineRequest::new(self.client.clone(), machine_id.into())
     }
 
     /// Delete a machine — `DELETE /machines/{machine_id}`.
     ///
-    /// Returns a [`DeleteMachineRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`DeleteMachineRequest`];
+    /// awaiting it gives [`MachineDeleted`](crate::models::MachineDeleted).
     pub fn delete(&self, machine_id: impl Into<String>) -> DeleteMachineRequest {
         DeleteMachineRequest::new(self.client.clone(), machine_id.into())
     }
 
     /// Retrieve a machine secret key — `GET /machines/{machine_id}/secret_key`.
     ///
-    /// Returns a [`GetMachineSecretKeyRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`GetMachineSecretKeyRequest`];
+    /// awaiting it gives [`MachineSecretKey`](crate::models::MachineSecretKey).
     pub fn secret_key(&self, machine_id: impl Into<String>) -> GetMachineSecretKeyRequest {
         GetMachineSecretKeyRequest::new(self.client.clone(), machine_id.into())
     }
 
     /// Rotate a machine's secret key — `POST /machines/{machine_id}/secret_key/rotate`.
     ///
-    /// Returns a [`RotateMachineSecretKeyRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`RotateMachineSecretKeyRequest`];
+    /// awaiting it gives [`MachineSecretKey`](crate::models::MachineSecretKey).
     pub fn rotate_secret_key(
         &self,
         machine_id: impl Into<String>,
@@ -85,18 +85,16 @@ impl MachinesApi {
 
     /// Create a machine scope — `POST /machines/{machine_id}/scopes`.
     ///
-    /// Returns a [`CreateMachineScopeRequest`] builder: set [`to_machine_id`](CreateMachineScopeRequest::to_machine_id)
-    /// (required) and any optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`CreateMachineScopeRequest`]: set [`to_machine_id`](CreateMachineScopeRequest::to_machine_id) (required);
+    /// awaiting it gives [`MachineScope`](crate::models::MachineScope).
     pub fn create_scope(&self, machine_id: impl Into<String>) -> CreateMachineScopeRequest {
         CreateMachineScopeRequest::new(self.client.clone(), machine_id.into())
     }
 
     /// Delete a machine scope — `DELETE /machines/{machine_id}/scopes/{other_machine_id}`.
     ///
-    /// Returns a [`DeleteMachineScopeRequest`] builder: set [`other_machine_id`](DeleteMachineScopeRequest::other_machine_id)
-    /// (required) and any optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`DeleteMachineScopeRequest`]: set [`other_machine_id`](DeleteMachineScopeRequest::other_machine_id) (required);
+    /// awaiting it gives [`MachineScopeDeleted`](crate::models::MachineScopeDeleted).
     pub fn delete_scope(&self, machine_id: impl Into<String>) -> DeleteMachineScopeRequest {
         DeleteMachineScopeRequest::new(self.client.clone(), machine_id.into())
     }

@@ -21,8 +21,8 @@ pub struct MiscApi {
 impl MiscApi {
     /// Returns the markup for the interstitial page — `GET /public/interstitial`.
     ///
-    /// Returns a [`GetPublicInterstitialRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`GetPublicInterstitialRequest`] (7 optional setters);
+    /// awaiting it gives the answer's text.
     pub fn public_interstitial(&self) -> GetPublicInterstitialRequest {
         GetPublicInterstitialRequest::new(self.client.clone())
     }

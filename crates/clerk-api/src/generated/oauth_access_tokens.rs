@@ -21,8 +21,8 @@ pub struct OAuthAccessTokensApi {
 impl OAuthAccessTokensApi {
     /// Verify an OAuth Access Token — `POST /oauth_applications/access_tokens/verify`.
     ///
-    /// Returns a [`VerifyOAuthAccessTokenRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`VerifyOAuthAccessTokenRequest`] (2 optional setters);
+    /// awaiting it gives [`VerifyOAuthAccessTokenResponse`](VerifyOAuthAccessTokenResponse).
     pub fn verify(&self) -> VerifyOAuthAccessTokenRequest {
         VerifyOAuthAccessTokenRequest::new(self.client.clone())
     }

@@ -21,48 +21,48 @@ pub struct OAuthApplicationsApi {
 impl OAuthApplicationsApi {
     /// Get a list of OAuth applications for an instance — `GET /oauth_applications`.
     ///
-    /// Returns a [`ListOAuthApplicationsRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`ListOAuthApplicationsRequest`] (4 optional setters);
+    /// awaiting it gives a [`Page`](clerk_core::Page) of [`OAuthApplication`](crate::models::OAuthApplication).
     pub fn list(&self) -> ListOAuthApplicationsRequest {
         ListOAuthApplicationsRequest::new(self.client.clone())
     }
 
     /// Create an OAuth application — `POST /oauth_applications`.
     ///
-    /// Returns a [`CreateOAuthApplicationRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`CreateOAuthApplicationRequest`] (6 optional setters);
+    /// awaiting it gives [`OAuthApplicationWithSecret`](crate::models::OAuthApplicationWithSecret).
     pub fn create(&self, name: impl Into<String>) -> CreateOAuthApplicationRequest {
         CreateOAuthApplicationRequest::new(self.client.clone(), name.into())
     }
 
     /// Retrieve an OAuth application by ID — `GET /oauth_applications/{oauth_application_id}`.
     ///
-    /// Returns a [`GetOAuthApplicationRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`GetOAuthApplicationRequest`];
+    /// awaiting it gives [`OAuthApplication`](crate::models::OAuthApplication).
     pub fn get(&self, oauth_application_id: impl Into<String>) -> GetOAuthApplicationRequest {
         GetOAuthApplicationRequest::new(self.client.clone(), oauth_application_id.into())
     }
 
     /// Update an OAuth application — `PATCH /oauth_applications/{oauth_application_id}`.
     ///
-    /// Returns a [`UpdateOAuthApplicationRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`UpdateOAuthApplicationRequest`] (7 optional setters);
+    /// awaiting it gives [`OAuthApplication`](crate::models::OAuthApplication).
     pub fn update(&self, oauth_application_id: impl Into<String>) -> UpdateOAuthApplicationRequest {
         UpdateOAuthApplicationRequest::new(self.client.clone(), oauth_application_id.into())
     }
 
     /// Delete an OAuth application — `DELETE /oauth_applications/{oauth_application_id}`.
     ///
-    /// Returns a [`DeleteOAuthApplicationRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`DeleteOAuthApplicationRequest`];
+    /// awaiting it gives [`DeletedObject`](crate::models::DeletedObject).
     pub fn delete(&self, oauth_application_id: impl Into<String>) -> DeleteOAuthApplicationRequest {
         DeleteOAuthApplicationRequest::new(self.client.clone(), oauth_application_id.into())
     }
 
     /// Upload a logo for the OAuth application — `PUT /oauth_applications/{oauth_application_id}/logo`.
     ///
-    /// Returns a [`UploadOAuthApplicationLogoRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`UploadOAuthApplicationLogoRequest`] (one optional setter);
+    /// awaiting it gives [`OAuthApplication`](crate::models::OAuthApplication).
     pub fn upload_logo(
         &self,
         oauth_application_id: impl Into<String>,
@@ -77,8 +77,8 @@ impl OAuthApplicationsApi {
 
     /// Rotate the client secret of the given OAuth application — `POST /oauth_applications/{oauth_application_id}/rotate_secret`.
     ///
-    /// Returns a [`RotateOAuthApplicationSecretRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`RotateOAuthApplicationSecretRequest`];
+    /// awaiting it gives [`OAuthApplicationWithSecret`](crate::models::OAuthApplicationWithSecret).
     pub fn rotate_secret(
         &self,
         oauth_application_id: impl Into<String>,
@@ -88,9 +88,8 @@ impl OAuthApplicationsApi {
 
     /// Revoke an OAuth application token — `POST /oauth_applications/{oauth_application_id}/revoke_token`.
     ///
-    /// Returns a [`RevokeOAuthApplicationTokenRequest`] builder: set [`token`](RevokeOAuthApplicationTokenRequest::token)
-    /// (required) and any optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`RevokeOAuthApplicationTokenRequest`]: set [`token`](RevokeOAuthApplicationTokenRequest::token) (required);
+    /// awaiting it sends the call (its answer carries no data).
     pub fn revoke_token(
         &self,
         oauth_application_id: impl Into<String>,

@@ -42,48 +42,48 @@ impl OrganizationsApi {
 
     /// Get a list of organizations for an instance — `GET /organizations`.
     ///
-    /// Returns a [`ListOrganizationsRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`ListOrganizationsRequest`] (8 optional setters);
+    /// awaiting it gives a [`Page`](clerk_core::Page) of [`Organization`](crate::models::Organization).
     pub fn list(&self) -> ListOrganizationsRequest {
         ListOrganizationsRequest::new(self.client.clone())
     }
 
     /// Create an organization — `POST /organizations`.
     ///
-    /// Returns a [`CreateOrganizationRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`CreateOrganizationRequest`] (7 optional setters);
+    /// awaiting it gives [`Organization`](crate::models::Organization).
     pub fn create(&self, name: impl Into<String>) -> CreateOrganizationRequest {
         CreateOrganizationRequest::new(self.client.clone(), name.into())
     }
 
     /// Retrieve an organization by ID or slug — `GET /organizations/{organization_id}`.
     ///
-    /// Returns a [`GetOrganizationRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`GetOrganizationRequest`] (2 optional setters);
+    /// awaiting it gives [`Organization`](crate::models::Organization).
     pub fn get(&self, organization_id: impl Into<String>) -> GetOrganizationRequest {
         GetOrganizationRequest::new(self.client.clone(), organization_id.into())
     }
 
     /// Update an organization — `PATCH /organizations/{organization_id}`.
     ///
-    /// Returns a [`UpdateOrganizationRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`UpdateOrganizationRequest`] (6 optional setters);
+    /// awaiting it gives [`Organization`](crate::models::Organization).
     pub fn update(&self, organization_id: impl Into<String>) -> UpdateOrganizationRequest {
         UpdateOrganizationRequest::new(self.client.clone(), organization_id.into())
     }
 
     /// Delete an organization — `DELETE /organizations/{organization_id}`.
     ///
-    /// Returns a [`DeleteOrganizationRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`DeleteOrganizationRequest`];
+    /// awaiting it gives [`DeletedObject`](crate::models::DeletedObject).
     pub fn delete(&self, organization_id: impl Into<String>) -> DeleteOrganizationRequest {
         DeleteOrganizationRequest::new(self.client.clone(), organization_id.into())
     }
 
     /// Replace metadata for an organization — `PUT /organizations/{organization_id}/metadata`.
     ///
-    /// Returns a [`ReplaceOrganizationMetadataRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`ReplaceOrganizationMetadataRequest`] (2 optional setters);
+    /// awaiting it gives [`Organization`](crate::models::Organization).
     pub fn replace_metadata(
         &self,
         organization_id: impl Into<String>,
@@ -93,8 +93,8 @@ impl OrganizationsApi {
 
     /// Merge and update metadata for an organization — `PATCH /organizations/{organization_id}/metadata`.
     ///
-    /// Returns a [`MergeOrganizationMetadataRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`MergeOrganizationMetadataRequest`] (2 optional setters);
+    /// awaiting it gives [`Organization`](crate::models::Organization).
     pub fn merge_metadata(
         &self,
         organization_id: impl Into<String>,
@@ -104,8 +104,8 @@ impl OrganizationsApi {
 
     /// Upload a logo for the organization — `PUT /organizations/{organization_id}/logo`.
     ///
-    /// Returns a [`UploadOrganizationLogoRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`UploadOrganizationLogoRequest`] (one optional setter);
+    /// awaiting it gives [`OrganizationWithLogo`](crate::models::OrganizationWithLogo).
     pub fn upload_logo(
         &self,
         organization_id: impl Into<String>,
@@ -116,8 +116,8 @@ impl OrganizationsApi {
 
     /// Delete the organization's logo. — `DELETE /organizations/{organization_id}/logo`.
     ///
-    /// Returns a [`DeleteOrganizationLogoRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`DeleteOrganizationLogoRequest`];
+    /// awaiting it gives [`Organization`](crate::models::Organization).
     pub fn delete_logo(&self, organization_id: impl Into<String>) -> DeleteOrganizationLogoRequest {
         DeleteOrganizationLogoRequest::new(self.client.clone(), organization_id.into())
     }
@@ -132,43 +132,40 @@ pub struct OrganizationsDomainsApi {
 impl OrganizationsDomainsApi {
     /// Get a list of all domains of an organization. — `GET /organizations/{organization_id}/domains`.
     ///
-    /// Returns a [`ListOrganizationDomainsRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`ListOrganizationDomainsRequest`] (4 optional setters);
+    /// awaiting it gives a [`Page`](clerk_core::Page) of [`OrganizationDomain`](crate::models::OrganizationDomain).
     pub fn list(&self, organization_id: impl Into<String>) -> ListOrganizationDomainsRequest {
         ListOrganizationDomainsRequest::new(self.client.clone(), organization_id.into())
     }
 
     /// Create a new organization domain. — `POST /organizations/{organization_id}/domains`.
     ///
-    /// Returns a [`CreateOrganizationDomainRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`CreateOrganizationDomainRequest`] (3 optional setters);
+    /// awaiting it gives [`OrganizationDomain`](crate::models::OrganizationDomain).
     pub fn create(&self, organization_id: impl Into<String>) -> CreateOrganizationDomainRequest {
         CreateOrganizationDomainRequest::new(self.client.clone(), organization_id.into())
     }
 
     /// Update an organization domain. — `PATCH /organizations/{organization_id}/domains/{domain_id}`.
     ///
-    /// Returns a [`UpdateOrganizationDomainRequest`] builder: set [`domain_id`](UpdateOrganizationDomainRequest::domain_id)
-    /// (required) and any optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`UpdateOrganizationDomainRequest`]: set [`domain_id`](UpdateOrganizationDomainRequest::domain_id) (required; 2 optional setters);
+    /// awaiting it gives [`OrganizationDomain`](crate::models::OrganizationDomain).
     pub fn update(&self, organization_id: impl Into<String>) -> UpdateOrganizationDomainRequest {
         UpdateOrganizationDomainRequest::new(self.client.clone(), organization_id.into())
     }
 
     /// Remove a domain from an organization. — `DELETE /organizations/{organization_id}/domains/{domain_id}`.
     ///
-    /// Returns a [`DeleteOrganizationDomainRequest`] builder: set [`domain_id`](DeleteOrganizationDomainRequest::domain_id)
-    /// (required) and any optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`DeleteOrganizationDomainRequest`]: set [`domain_id`](DeleteOrganizationDomainRequest::domain_id) (required);
+    /// awaiting it gives [`DeletedObject`](crate::models::DeletedObject).
     pub fn delete(&self, organization_id: impl Into<String>) -> DeleteOrganizationDomainRequest {
         DeleteOrganizationDomainRequest::new(self.client.clone(), organization_id.into())
     }
 
     /// Mark an organization domain's ownership as verified — `POST /organizations/{organization_id}/domains/{domain_id}/verify_ownership`.
     ///
-    /// Returns a [`VerifyOrganizationDomainOwnershipRequest`] builder: set [`domain_id`](VerifyOrganizationDomainOwnershipRequest::domain_id)
-    /// (required) and any optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`VerifyOrganizationDomainOwnershipRequest`]: set [`domain_id`](VerifyOrganizationDomainOwnershipRequest::domain_id) (required);
+    /// awaiting it gives [`OrganizationDomain`](crate::models::OrganizationDomain).
     pub fn verify_ownership(
         &self,
         organization_id: impl Into<String>,
@@ -178,8 +175,8 @@ impl OrganizationsDomainsApi {
 
     /// List all organization domains — `GET /organization_domains`.
     ///
-    /// Returns a [`ListAllOrganizationDomainsRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`ListAllOrganizationDomainsRequest`] (8 optional setters);
+    /// awaiting it gives a [`Page`](clerk_core::Page) of [`OrganizationDomain`](crate::models::OrganizationDomain).
     pub fn list_all(&self) -> ListAllOrganizationDomainsRequest {
         ListAllOrganizationDomainsRequest::new(self.client.clone())
     }
@@ -194,25 +191,24 @@ pub struct OrganizationsInvitationsApi {
 impl OrganizationsInvitationsApi {
     /// Get a list of organization invitations for the current instance — `GET /organization_invitations`.
     ///
-    /// Returns a [`ListAllOrgInvitationsRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`ListAllOrgInvitationsRequest`] (5 optional setters);
+    /// awaiting it gives a [`Page`](clerk_core::Page) of [`UserOrganizationInvitation`](crate::models::UserOrganizationInvitation).
     pub fn list_all(&self) -> ListAllOrgInvitationsRequest {
         ListAllOrgInvitationsRequest::new(self.client.clone())
     }
 
     /// Get a list of organization invitations — `GET /organizations/{organization_id}/invitations`.
     ///
-    /// Returns a [`ListOrganizationInvitationsRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`ListOrganizationInvitationsRequest`] (5 optional setters);
+    /// awaiting it gives a [`Page`](clerk_core::Page) of [`OrganizationInvitation`](crate::models::OrganizationInvitation).
     pub fn list(&self, organization_id: impl Into<String>) -> ListOrganizationInvitationsRequest {
         ListOrganizationInvitationsRequest::new(self.client.clone(), organization_id.into())
     }
 
     /// Create and send an organization invitation — `POST /organizations/{organization_id}/invitations`.
     ///
-    /// Returns a [`CreateOrganizationInvitationRequest`] builder: set [`email_address`](CreateOrganizationInvitationRequest::email_address) and
-    /// [`role`](CreateOrganizationInvitationRequest::role) (required) and any optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`CreateOrganizationInvitationRequest`]: set [`email_address`](CreateOrganizationInvitationRequest::email_address) and [`role`](CreateOrganizationInvitationRequest::role) (required; 6 optional setters);
+    /// awaiting it gives [`OrganizationInvitation`](crate::models::OrganizationInvitation).
     pub fn create(
         &self,
         organization_id: impl Into<String>,
@@ -222,8 +218,8 @@ impl OrganizationsInvitationsApi {
 
     /// Bulk create and send organization invitations — `POST /organizations/{organization_id}/invitations/bulk`.
     ///
-    /// Returns a [`CreateOrganizationInvitationBulkRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`CreateOrganizationInvitationBulkRequest`];
+    /// awaiting it gives a [`Page`](clerk_core::Page) of [`OrganizationInvitation`](crate::models::OrganizationInvitation).
     pub fn create_bulk(
         &self,
         organization_id: impl Into<String>,
@@ -238,8 +234,8 @@ impl OrganizationsInvitationsApi {
 
     /// Get a list of pending organization invitations — `GET /organizations/{organization_id}/invitations/pending`.
     ///
-    /// Returns a [`ListPendingOrgInvitationsRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`ListPendingOrgInvitationsRequest`] (2 optional setters);
+    /// awaiting it gives a [`Page`](clerk_core::Page) of [`OrganizationInvitation`](crate::models::OrganizationInvitation).
     ///
     /// Clerk marks this operation as deprecated.
     pub fn list_pending(
@@ -251,18 +247,16 @@ impl OrganizationsInvitationsApi {
 
     /// Retrieve an organization invitation by ID — `GET /organizations/{organization_id}/invitations/{invitation_id}`.
     ///
-    /// Returns a [`GetOrganizationInvitationRequest`] builder: set [`invitation_id`](GetOrganizationInvitationRequest::invitation_id)
-    /// (required) and any optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`GetOrganizationInvitationRequest`]: set [`invitation_id`](GetOrganizationInvitationRequest::invitation_id) (required);
+    /// awaiting it gives [`OrganizationInvitation`](crate::models::OrganizationInvitation).
     pub fn get(&self, organization_id: impl Into<String>) -> GetOrganizationInvitationRequest {
         GetOrganizationInvitationRequest::new(self.client.clone(), organization_id.into())
     }
 
     /// Revoke a pending organization invitation — `POST /organizations/{organization_id}/invitations/{invitation_id}/revoke`.
     ///
-    /// Returns a [`RevokeOrganizationInvitationRequest`] builder: set [`invitation_id`](RevokeOrganizationInvitationRequest::invitation_id)
-    /// (required) and any optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`RevokeOrganizationInvitationRequest`]: set [`invitation_id`](RevokeOrganizationInvitationRequest::invitation_id) (required; one optional setter);
+    /// awaiting it gives [`OrganizationInvitation`](crate::models::OrganizationInvitation).
     pub fn revoke(
         &self,
         organization_id: impl Into<String>,
@@ -280,17 +274,16 @@ pub struct OrganizationsMembershipsApi {
 impl OrganizationsMembershipsApi {
     /// Get a list of all members of an organization — `GET /organizations/{organization_id}/memberships`.
     ///
-    /// Returns a [`ListOrganizationMembershipsRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`ListOrganizationMembershipsRequest`] (18 optional setters);
+    /// awaiting it gives a [`Page`](clerk_core::Page) of [`OrganizationMembership`](crate::models::OrganizationMembership).
     pub fn list(&self, organization_id: impl Into<String>) -> ListOrganizationMembershipsRequest {
         ListOrganizationMembershipsRequest::new(self.client.clone(), organization_id.into())
     }
 
     /// Create a new organization membership — `POST /organizations/{organization_id}/memberships`.
     ///
-    /// Returns a [`CreateOrganizationMembershipRequest`] builder: set [`user_id`](CreateOrganizationMembershipRequest::user_id) and
-    /// [`role`](CreateOrganizationMembershipRequest::role) (required) and any optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`CreateOrganizationMembershipRequest`]: set [`user_id`](CreateOrganizationMembershipRequest::user_id) and [`role`](CreateOrganizationMembershipRequest::role) (required; 2 optional setters);
+    /// awaiting it gives [`OrganizationMembership`](crate::models::OrganizationMembership).
     pub fn create(
         &self,
         organization_id: impl Into<String>,
@@ -300,9 +293,8 @@ impl OrganizationsMembershipsApi {
 
     /// Update an organization membership — `PATCH /organizations/{organization_id}/memberships/{user_id}`.
     ///
-    /// Returns a [`UpdateOrganizationMembershipRequest`] builder: set [`user_id`](UpdateOrganizationMembershipRequest::user_id) and
-    /// [`role`](UpdateOrganizationMembershipRequest::role) (required) and any optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`UpdateOrganizationMembershipRequest`]: set [`user_id`](UpdateOrganizationMembershipRequest::user_id) and [`role`](UpdateOrganizationMembershipRequest::role) (required);
+    /// awaiting it gives [`OrganizationMembership`](crate::models::OrganizationMembership).
     pub fn update(
         &self,
         organization_id: impl Into<String>,
@@ -312,9 +304,8 @@ impl OrganizationsMembershipsApi {
 
     /// Remove a member from an organization — `DELETE /organizations/{organization_id}/memberships/{user_id}`.
     ///
-    /// Returns a [`DeleteOrganizationMembershipRequest`] builder: set [`user_id`](DeleteOrganizationMembershipRequest::user_id)
-    /// (required) and any optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`DeleteOrganizationMembershipRequest`]: set [`user_id`](DeleteOrganizationMembershipRequest::user_id) (required);
+    /// awaiting it gives [`OrganizationMembership`](crate::models::OrganizationMembership).
     pub fn delete(
         &self,
         organization_id: impl Into<String>,
@@ -324,9 +315,8 @@ impl OrganizationsMembershipsApi {
 
     /// Merge and update organization membership metadata — `PATCH /organizations/{organization_id}/memberships/{user_id}/metadata`.
     ///
-    /// Returns a [`MergeMembershipMetadataRequest`] builder: set [`user_id`](MergeMembershipMetadataRequest::user_id)
-    /// (required) and any optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`MergeMembershipMetadataRequest`]: set [`user_id`](MergeMembershipMetadataRequest::user_id) (required; 2 optional setters);
+    /// awaiting it gives [`OrganizationMembership`](crate::models::OrganizationMembership).
     pub fn merge_metadata(
         &self,
         organization_id: impl Into<String>,
@@ -336,8 +326,8 @@ impl OrganizationsMembershipsApi {
 
     /// Get a list of all organization memberships within an instance. — `GET /organization_memberships`.
     ///
-    /// Returns a [`ListAllMembershipsRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`ListAllMembershipsRequest`] (3 optional setters);
+    /// awaiting it gives a [`Page`](clerk_core::Page) of [`OrganizationMembership`](crate::models::OrganizationMembership).
     pub fn list_all(&self) -> ListAllMembershipsRequest {
         ListAllMembershipsRequest::new(self.client.clone())
     }

@@ -21,41 +21,40 @@ pub struct PermissionsApi {
 impl PermissionsApi {
     /// Get a list of all organization permissions — `GET /organization_permissions`.
     ///
-    /// Returns a [`ListOrganizationPermissionsRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`ListOrganizationPermissionsRequest`] (4 optional setters);
+    /// awaiting it gives a [`Page`](clerk_core::Page) of [`Permission`](crate::models::Permission).
     pub fn list(&self) -> ListOrganizationPermissionsRequest {
         ListOrganizationPermissionsRequest::new(self.client.clone())
     }
 
     /// Create a new organization permission — `POST /organization_permissions`.
     ///
-    /// Returns a [`CreateOrganizationPermissionRequest`] builder: set [`key`](CreateOrganizationPermissionRequest::key)
-    /// (required) and any optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`CreateOrganizationPermissionRequest`]: set [`key`](CreateOrganizationPermissionRequest::key) (required; one optional setter);
+    /// awaiting it gives [`Permission`](crate::models::Permission).
     pub fn create(&self, name: impl Into<String>) -> CreateOrganizationPermissionRequest {
         CreateOrganizationPermissionRequest::new(self.client.clone(), name.into())
     }
 
     /// Get an organization permission — `GET /organization_permissions/{permission_id}`.
     ///
-    /// Returns a [`GetOrganizationPermissionRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`GetOrganizationPermissionRequest`];
+    /// awaiting it gives [`Permission`](crate::models::Permission).
     pub fn get(&self, permission_id: impl Into<String>) -> GetOrganizationPermissionRequest {
         GetOrganizationPermissionRequest::new(self.client.clone(), permission_id.into())
     }
 
     /// Update an organization permission — `PATCH /organization_permissions/{permission_id}`.
     ///
-    /// Returns a [`UpdateOrganizationPermissionRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`UpdateOrganizationPermissionRequest`] (3 optional setters);
+    /// awaiting it gives [`Permission`](crate::models::Permission).
     pub fn update(&self, permission_id: impl Into<String>) -> UpdateOrganizationPermissionRequest {
         UpdateOrganizationPermissionRequest::new(self.client.clone(), permission_id.into())
     }
 
     /// Delete an organization permission — `DELETE /organization_permissions/{permission_id}`.
     ///
-    /// Returns a [`DeleteOrganizationPermissionRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`DeleteOrganizationPermissionRequest`];
+    /// awaiting it gives [`DeletedObject`](crate::models::DeletedObject).
     pub fn delete(&self, permission_id: impl Into<String>) -> DeleteOrganizationPermissionRequest {
         DeleteOrganizationPermissionRequest::new(self.client.clone(), permission_id.into())
     }

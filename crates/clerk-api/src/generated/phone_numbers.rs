@@ -21,41 +21,40 @@ pub struct PhoneNumbersApi {
 impl PhoneNumbersApi {
     /// Create a phone number — `POST /phone_numbers`.
     ///
-    /// Returns a [`CreatePhoneNumberRequest`] builder: set [`phone_number`](CreatePhoneNumberRequest::phone_number)
-    /// (required) and any optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`CreatePhoneNumberRequest`]: set [`phone_number`](CreatePhoneNumberRequest::phone_number) (required; 3 optional setters);
+    /// awaiting it gives [`PhoneNumber`](crate::models::PhoneNumber).
     pub fn create(&self, user_id: impl Into<String>) -> CreatePhoneNumberRequest {
         CreatePhoneNumberRequest::new(self.client.clone(), user_id.into())
     }
 
     /// Retrieve a phone number — `GET /phone_numbers/{phone_number_id}`.
     ///
-    /// Returns a [`GetPhoneNumberRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`GetPhoneNumberRequest`];
+    /// awaiting it gives [`PhoneNumber`](crate::models::PhoneNumber).
     pub fn get(&self, phone_number_id: impl Into<String>) -> GetPhoneNumberRequest {
         GetPhoneNumberRequest::new(self.client.clone(), phone_number_id.into())
     }
 
     /// Update a phone number — `PATCH /phone_numbers/{phone_number_id}`.
     ///
-    /// Returns a [`UpdatePhoneNumberRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`UpdatePhoneNumberRequest`] (3 optional setters);
+    /// awaiting it gives [`PhoneNumber`](crate::models::PhoneNumber).
     pub fn update(&self, phone_number_id: impl Into<String>) -> UpdatePhoneNumberRequest {
         UpdatePhoneNumberRequest::new(self.client.clone(), phone_number_id.into())
     }
 
     /// Delete a phone number — `DELETE /phone_numbers/{phone_number_id}`.
     ///
-    /// Returns a [`DeletePhoneNumberRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`DeletePhoneNumberRequest`];
+    /// awaiting it gives [`DeletedObject`](crate::models::DeletedObject).
     pub fn delete(&self, phone_number_id: impl Into<String>) -> DeletePhoneNumberRequest {
         DeletePhoneNumberRequest::new(self.client.clone(), phone_number_id.into())
     }
 
     /// Send a verification code to a phone number — `POST /phone_numbers/{phone_number_id}/prepare_verification`.
     ///
-    /// Returns a [`PreparePhoneNumberVerificationRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`PreparePhoneNumberVerificationRequest`];
+    /// awaiting it gives [`VerificationResponse`](crate::models::VerificationResponse).
     pub fn prepare_verification(
         &self,
         phone_number_id: impl Into<String>,
@@ -65,9 +64,8 @@ impl PhoneNumbersApi {
 
     /// Verify a code sent to a phone number — `POST /phone_numbers/{phone_number_id}/attempt_verification`.
     ///
-    /// Returns a [`AttemptPhoneNumberVerificationRequest`] builder: set [`verification_id`](AttemptPhoneNumberVerificationRequest::verification_id) and
-    /// [`code`](AttemptPhoneNumberVerificationRequest::code) (required) and any optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`AttemptPhoneNumberVerificationRequest`]: set [`verification_id`](AttemptPhoneNumberVerificationRequest::verification_id) and [`code`](AttemptPhoneNumberVerificationRequest::code) (required);
+    /// awaiting it gives [`VerificationResponse`](crate::models::VerificationResponse).
     pub fn attempt_verification(
         &self,
         phone_number_id: impl Into<String>,

@@ -21,8 +21,8 @@ pub struct ProxyChecksApi {
 impl ProxyChecksApi {
     /// Verify the proxy configuration for your domain — `POST /proxy_checks`.
     ///
-    /// Returns a [`VerifyDomainProxyRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`VerifyDomainProxyRequest`] (2 optional setters);
+    /// awaiting it gives [`ProxyCheck`](crate::models::ProxyCheck).
     pub fn verify(&self) -> VerifyDomainProxyRequest {
         VerifyDomainProxyRequest::new(self.client.clone())
     }

@@ -21,32 +21,32 @@ pub struct RedirectUrlsApi {
 impl RedirectUrlsApi {
     /// List all redirect URLs — `GET /redirect_urls`.
     ///
-    /// Returns a [`ListRedirectUrLsRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`ListRedirectUrLsRequest`] (2 optional setters);
+    /// awaiting it gives a [`Page`](clerk_core::Page) of [`RedirectUrl`](crate::models::RedirectUrl).
     pub fn list(&self) -> ListRedirectUrLsRequest {
         ListRedirectUrLsRequest::new(self.client.clone())
     }
 
     /// Create a redirect URL — `POST /redirect_urls`.
     ///
-    /// Returns a [`CreateRedirectUrlRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`CreateRedirectUrlRequest`];
+    /// awaiting it gives [`RedirectUrl`](crate::models::RedirectUrl).
     pub fn create(&self, url: impl Into<String>) -> CreateRedirectUrlRequest {
         CreateRedirectUrlRequest::new(self.client.clone(), url.into())
     }
 
     /// Retrieve a redirect URL — `GET /redirect_urls/{id}`.
     ///
-    /// Returns a [`GetRedirectUrlRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`GetRedirectUrlRequest`];
+    /// awaiting it gives [`RedirectUrl`](crate::models::RedirectUrl).
     pub fn get(&self, id: impl Into<String>) -> GetRedirectUrlRequest {
         GetRedirectUrlRequest::new(self.client.clone(), id.into())
     }
 
     /// Delete a redirect URL — `DELETE /redirect_urls/{id}`.
     ///
-    /// Returns a [`DeleteRedirectUrlRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`DeleteRedirectUrlRequest`];
+    /// awaiting it gives [`DeletedObject`](crate::models::DeletedObject).
     pub fn delete(&self, id: impl Into<String>) -> DeleteRedirectUrlRequest {
         DeleteRedirectUrlRequest::new(self.client.clone(), id.into())
     }

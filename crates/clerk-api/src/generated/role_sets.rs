@@ -21,60 +21,56 @@ pub struct RoleSetsApi {
 impl RoleSetsApi {
     /// Get a list of role sets — `GET /role_sets`.
     ///
-    /// Returns a [`ListRoleSetsRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`ListRoleSetsRequest`] (4 optional setters);
+    /// awaiting it gives a [`Page`](clerk_core::Page) of [`RoleSet`](crate::models::RoleSet).
     pub fn list(&self) -> ListRoleSetsRequest {
         ListRoleSetsRequest::new(self.client.clone())
     }
 
     /// Create a role set — `POST /role_sets`.
     ///
-    /// Returns a [`CreateRoleSetRequest`] builder: set [`default_role_key`](CreateRoleSetRequest::default_role_key), [`creator_role_key`](CreateRoleSetRequest::creator_role_key) and
-    /// [`roles`](CreateRoleSetRequest::roles) (required) and any optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`CreateRoleSetRequest`]: set [`default_role_key`](CreateRoleSetRequest::default_role_key), [`creator_role_key`](CreateRoleSetRequest::creator_role_key) and [`roles`](CreateRoleSetRequest::roles) (required; 3 optional setters);
+    /// awaiting it gives [`RoleSet`](crate::models::RoleSet).
     pub fn create(&self, name: impl Into<String>) -> CreateRoleSetRequest {
         CreateRoleSetRequest::new(self.client.clone(), name.into())
     }
 
     /// Retrieve a role set — `GET /role_sets/{role_set_key_or_id}`.
     ///
-    /// Returns a [`GetRoleSetRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`GetRoleSetRequest`];
+    /// awaiting it gives [`RoleSet`](crate::models::RoleSet).
     pub fn get(&self, role_set_key_or_id: impl Into<String>) -> GetRoleSetRequest {
         GetRoleSetRequest::new(self.client.clone(), role_set_key_or_id.into())
     }
 
     /// Update a role set — `PATCH /role_sets/{role_set_key_or_id}`.
     ///
-    /// Returns a [`UpdateRoleSetRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`UpdateRoleSetRequest`] (6 optional setters);
+    /// awaiting it gives [`RoleSet`](crate::models::RoleSet).
     pub fn update(&self, role_set_key_or_id: impl Into<String>) -> UpdateRoleSetRequest {
         UpdateRoleSetRequest::new(self.client.clone(), role_set_key_or_id.into())
     }
 
     /// Replace a role set — `POST /role_sets/{role_set_key_or_id}/replace`.
     ///
-    /// Returns a [`ReplaceRoleSetRequest`] builder: set [`dest_role_set_key`](ReplaceRoleSetRequest::dest_role_set_key)
-    /// (required) and any optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`ReplaceRoleSetRequest`]: set [`dest_role_set_key`](ReplaceRoleSetRequest::dest_role_set_key) (required; one optional setter);
+    /// awaiting it gives [`DeletedObject`](crate::models::DeletedObject).
     pub fn replace(&self, role_set_key_or_id: impl Into<String>) -> ReplaceRoleSetRequest {
         ReplaceRoleSetRequest::new(self.client.clone(), role_set_key_or_id.into())
     }
 
     /// Add roles to a role set — `POST /role_sets/{role_set_key_or_id}/roles`.
     ///
-    /// Returns a [`AddRolesToRoleSetRequest`] builder: set [`role_keys`](AddRolesToRoleSetRequest::role_keys)
-    /// (required) and any optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`AddRolesToRoleSetRequest`]: set [`role_keys`](AddRolesToRoleSetRequest::role_keys) (required; 2 optional setters);
+    /// awaiting it gives [`RoleSet`](crate::models::RoleSet).
     pub fn add_roles(&self, role_set_key_or_id: impl Into<String>) -> AddRolesToRoleSetRequest {
         AddRolesToRoleSetRequest::new(self.client.clone(), role_set_key_or_id.into())
     }
 
     /// Replace a role in a role set — `POST /role_sets/{role_set_key_or_id}/roles/replace`.
     ///
-    /// Returns a [`ReplaceRoleInRoleSetRequest`] builder: set [`role_key`](ReplaceRoleInRoleSetRequest::role_key) and
-    /// [`to_role_key`](ReplaceRoleInRoleSetRequest::to_role_key) (required) and any optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`ReplaceRoleInRoleSetRequest`]: set [`role_key`](ReplaceRoleInRoleSetRequest::role_key) and [`to_role_key`](ReplaceRoleInRoleSetRequest::to_role_key) (required);
+    /// awaiting it gives [`RoleSet`](crate::models::RoleSet).
     pub fn replace_role(
         &self,
         role_set_key_or_id: impl Into<String>,

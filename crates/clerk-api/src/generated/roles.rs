@@ -21,50 +21,48 @@ pub struct RolesApi {
 impl RolesApi {
     /// Get a list of organization roles — `GET /organization_roles`.
     ///
-    /// Returns a [`ListOrganizationRolesRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`ListOrganizationRolesRequest`] (4 optional setters);
+    /// awaiting it gives a [`Page`](clerk_core::Page) of [`Role`](crate::models::Role).
     pub fn list(&self) -> ListOrganizationRolesRequest {
         ListOrganizationRolesRequest::new(self.client.clone())
     }
 
     /// Create an organization role — `POST /organization_roles`.
     ///
-    /// Returns a [`CreateOrganizationRoleRequest`] builder: set [`key`](CreateOrganizationRoleRequest::key)
-    /// (required) and any optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`CreateOrganizationRoleRequest`]: set [`key`](CreateOrganizationRoleRequest::key) (required; 3 optional setters);
+    /// awaiting it gives [`Role`](crate::models::Role).
     pub fn create(&self, name: impl Into<String>) -> CreateOrganizationRoleRequest {
         CreateOrganizationRoleRequest::new(self.client.clone(), name.into())
     }
 
     /// Retrieve an organization role — `GET /organization_roles/{organization_role_id}`.
     ///
-    /// Returns a [`GetOrganizationRoleRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`GetOrganizationRoleRequest`];
+    /// awaiting it gives [`Role`](crate::models::Role).
     pub fn get(&self, organization_role_id: impl Into<String>) -> GetOrganizationRoleRequest {
         GetOrganizationRoleRequest::new(self.client.clone(), organization_role_id.into())
     }
 
     /// Update an organization role — `PATCH /organization_roles/{organization_role_id}`.
     ///
-    /// Returns a [`UpdateOrganizationRoleRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`UpdateOrganizationRoleRequest`] (4 optional setters);
+    /// awaiting it gives [`Role`](crate::models::Role).
     pub fn update(&self, organization_role_id: impl Into<String>) -> UpdateOrganizationRoleRequest {
         UpdateOrganizationRoleRequest::new(self.client.clone(), organization_role_id.into())
     }
 
     /// Delete an organization role — `DELETE /organization_roles/{organization_role_id}`.
     ///
-    /// Returns a [`DeleteOrganizationRoleRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`DeleteOrganizationRoleRequest`];
+    /// awaiting it gives [`DeletedObject`](crate::models::DeletedObject).
     pub fn delete(&self, organization_role_id: impl Into<String>) -> DeleteOrganizationRoleRequest {
         DeleteOrganizationRoleRequest::new(self.client.clone(), organization_role_id.into())
     }
 
     /// Assign a permission to an organization role — `POST /organization_roles/{organization_role_id}/permissions/{permission_id}`.
     ///
-    /// Returns a [`AssignRolePermissionRequest`] builder: set [`permission_id`](AssignRolePermissionRequest::permission_id)
-    /// (required) and any optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`AssignRolePermissionRequest`]: set [`permission_id`](AssignRolePermissionRequest::permission_id) (required);
+    /// awaiting it gives [`Role`](crate::models::Role).
     pub fn assign_permission(
         &self,
         organization_role_id: impl Into<String>,
@@ -74,9 +72,8 @@ impl RolesApi {
 
     /// Remove a permission from an organization role — `DELETE /organization_roles/{organization_role_id}/permissions/{permission_id}`.
     ///
-    /// Returns a [`RemoveRolePermissionRequest`] builder: set [`permission_id`](RemoveRolePermissionRequest::permission_id)
-    /// (required) and any optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`RemoveRolePermissionRequest`]: set [`permission_id`](RemoveRolePermissionRequest::permission_id) (required);
+    /// awaiting it gives [`Role`](crate::models::Role).
     pub fn remove_permission(
         &self,
         organization_role_id: impl Into<String>,

@@ -21,8 +21,8 @@ pub struct SamlConnectionsApi {
 impl SamlConnectionsApi {
     /// Get a list of SAML Connections for an instance — `GET /saml_connections`.
     ///
-    /// Returns a [`ListSamlConnectionsRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`ListSamlConnectionsRequest`] (5 optional setters);
+    /// awaiting it gives a [`Page`](clerk_core::Page) of [`SamlConnection`](crate::models::SamlConnection).
     ///
     /// Clerk marks this operation as deprecated.
     pub fn list(&self) -> ListSamlConnectionsRequest {
@@ -31,9 +31,8 @@ impl SamlConnectionsApi {
 
     /// Create a SAML Connection — `POST /saml_connections`.
     ///
-    /// Returns a [`CreateSamlConnectionRequest`] builder: set [`provider`](CreateSamlConnectionRequest::provider)
-    /// (required) and any optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`CreateSamlConnectionRequest`]: set [`provider`](CreateSamlConnectionRequest::provider) (required; 11 optional setters);
+    /// awaiting it gives [`SamlConnection`](crate::models::SamlConnection).
     ///
     /// Clerk marks this operation as deprecated.
     pub fn create(&self, name: impl Into<String>) -> CreateSamlConnectionRequest {
@@ -42,8 +41,8 @@ impl SamlConnectionsApi {
 
     /// Retrieve a SAML Connection by ID — `GET /saml_connections/{saml_connection_id}`.
     ///
-    /// Returns a [`GetSamlConnectionRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`GetSamlConnectionRequest`];
+    /// awaiting it gives [`SamlConnection`](crate::models::SamlConnection).
     ///
     /// Clerk marks this operation as deprecated.
     pub fn get(&self, saml_connection_id: impl Into<String>) -> GetSamlConnectionRequest {
@@ -52,8 +51,8 @@ impl SamlConnectionsApi {
 
     /// Update a SAML Connection — `PATCH /saml_connections/{saml_connection_id}`.
     ///
-    /// Returns a [`UpdateSamlConnectionRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`UpdateSamlConnectionRequest`] (20 optional setters);
+    /// awaiting it gives [`SamlConnection`](crate::models::SamlConnection).
     ///
     /// Clerk marks this operation as deprecated.
     pub fn update(&self, saml_connection_id: impl Into<String>) -> UpdateSamlConnectionRequest {
@@ -62,8 +61,8 @@ impl SamlConnectionsApi {
 
     /// Delete a SAML Connection — `DELETE /saml_connections/{saml_connection_id}`.
     ///
-    /// Returns a [`DeleteSamlConnectionRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`DeleteSamlConnectionRequest`];
+    /// awaiting it gives [`DeletedObject`](crate::models::DeletedObject).
     ///
     /// Clerk marks this operation as deprecated.
     pub fn delete(&self, saml_connection_id: impl Into<String>) -> DeleteSamlConnectionRequest {

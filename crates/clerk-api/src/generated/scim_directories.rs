@@ -21,17 +21,16 @@ pub struct ScimDirectoriesApi {
 impl ScimDirectoriesApi {
     /// List all directories — `GET /scim_directories`.
     ///
-    /// Returns a [`ListScimDirectoriesRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`ListScimDirectoriesRequest`] (2 optional setters);
+    /// awaiting it gives a [`Page`](clerk_core::Page) of [`ScimDirectory`](crate::models::ScimDirectory).
     pub fn list(&self) -> ListScimDirectoriesRequest {
         ListScimDirectoriesRequest::new(self.client.clone())
     }
 
     /// Create a directory — `POST /scim_directories`.
     ///
-    /// Returns a [`CreateScimDirectoryRequest`] builder: set [`provider`](CreateScimDirectoryRequest::provider)
-    /// (required) and any optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`CreateScimDirectoryRequest`]: set [`provider`](CreateScimDirectoryRequest::provider) (required; 2 optional setters);
+    /// awaiting it gives [`ScimDirectory`](crate::models::ScimDirectory).
     pub fn create(
         &self,
         enterprise_connection_id: impl Into<String>,
@@ -41,32 +40,32 @@ impl ScimDirectoriesApi {
 
     /// Retrieve a directory — `GET /scim_directories/{scim_directory_id}`.
     ///
-    /// Returns a [`GetScimDirectoryRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`GetScimDirectoryRequest`];
+    /// awaiting it gives [`ScimDirectory`](crate::models::ScimDirectory).
     pub fn get(&self, scim_directory_id: impl Into<String>) -> GetScimDirectoryRequest {
         GetScimDirectoryRequest::new(self.client.clone(), scim_directory_id.into())
     }
 
     /// Update a directory — `PATCH /scim_directories/{scim_directory_id}`.
     ///
-    /// Returns a [`UpdateScimDirectoryRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`UpdateScimDirectoryRequest`] (5 optional setters);
+    /// awaiting it gives [`ScimDirectory`](crate::models::ScimDirectory).
     pub fn update(&self, scim_directory_id: impl Into<String>) -> UpdateScimDirectoryRequest {
         UpdateScimDirectoryRequest::new(self.client.clone(), scim_directory_id.into())
     }
 
     /// Delete a directory — `DELETE /scim_directories/{scim_directory_id}`.
     ///
-    /// Returns a [`DeleteScimDirectoryRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`DeleteScimDirectoryRequest`];
+    /// awaiting it gives [`DeletedObject`](crate::models::DeletedObject).
     pub fn delete(&self, scim_directory_id: impl Into<String>) -> DeleteScimDirectoryRequest {
         DeleteScimDirectoryRequest::new(self.client.clone(), scim_directory_id.into())
     }
 
     /// Rotate a directory's API key — `POST /scim_directories/{scim_directory_id}/rotate_api_key`.
     ///
-    /// Returns a [`RotateScimDirectoryApiKeyRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`RotateScimDirectoryApiKeyRequest`];
+    /// awaiting it gives [`ScimDirectory`](crate::models::ScimDirectory).
     pub fn rotate_api_key(
         &self,
         scim_directory_id: impl Into<String>,
@@ -76,8 +75,8 @@ impl ScimDirectoriesApi {
 
     /// List SCIM group role mappings — `GET /scim_directories/{scim_directory_id}/group_role_mappings`.
     ///
-    /// Returns a [`ListScimGroupRoleMappingsRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`ListScimGroupRoleMappingsRequest`];
+    /// awaiting it gives a [`Page`](clerk_core::Page) of [`ScimGroupRoleMapping`](crate::models::ScimGroupRoleMapping).
     pub fn group_role_mappings(
         &self,
         scim_directory_id: impl Into<String>,
@@ -87,9 +86,8 @@ impl ScimDirectoriesApi {
 
     /// Create a SCIM group role mapping — `POST /scim_directories/{scim_directory_id}/group_role_mappings`.
     ///
-    /// Returns a [`CreateScimGroupRoleMappingRequest`] builder: set [`scim_group_id`](CreateScimGroupRoleMappingRequest::scim_group_id) and
-    /// [`role_id`](CreateScimGroupRoleMappingRequest::role_id) (required) and any optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`CreateScimGroupRoleMappingRequest`]: set [`scim_group_id`](CreateScimGroupRoleMappingRequest::scim_group_id) and [`role_id`](CreateScimGroupRoleMappingRequest::role_id) (required; one optional setter);
+    /// awaiting it gives [`ScimGroupRoleMapping`](crate::models::ScimGroupRoleMapping).
     pub fn create_group_role_mapping(
         &self,
         scim_directory_id: impl Into<String>,
@@ -99,8 +97,8 @@ impl ScimDirectoriesApi {
 
     /// Replace SCIM group role mappings — `PUT /scim_directories/{scim_directory_id}/group_role_mappings`.
     ///
-    /// Returns a [`ReplaceScimGroupRoleMappingsRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`ReplaceScimGroupRoleMappingsRequest`];
+    /// awaiting it gives a [`Page`](clerk_core::Page) of [`ScimGroupRoleMapping`](crate::models::ScimGroupRoleMapping).
     pub fn replace_group_role_mappings(
         &self,
         scim_directory_id: impl Into<String>,
@@ -115,9 +113,8 @@ impl ScimDirectoriesApi {
 
     /// Delete a SCIM group role mapping — `DELETE /scim_directories/{scim_directory_id}/group_role_mappings/{mapping_id}`.
     ///
-    /// Returns a [`DeleteScimGroupRoleMappingRequest`] builder: set [`mapping_id`](DeleteScimGroupRoleMappingRequest::mapping_id)
-    /// (required) and any optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`DeleteScimGroupRoleMappingRequest`]: set [`mapping_id`](DeleteScimGroupRoleMappingRequest::mapping_id) (required);
+    /// awaiting it gives [`ScimGroupRoleMappingDeleted`](crate::models::ScimGroupRoleMappingDeleted).
     pub fn delete_group_role_mapping(
         &self,
         scim_directory_id: impl Into<String>,

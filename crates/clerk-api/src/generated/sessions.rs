@@ -21,58 +21,56 @@ pub struct SessionsApi {
 impl SessionsApi {
     /// List all sessions — `GET /sessions`.
     ///
-    /// Returns a [`GetSessionListRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`GetSessionListRequest`] (5 optional setters);
+    /// awaiting it gives a [`Page`](clerk_core::Page) of [`Session`](crate::models::Session).
     pub fn list(&self) -> GetSessionListRequest {
         GetSessionListRequest::new(self.client.clone())
     }
 
     /// Create a new active session — `POST /sessions`.
     ///
-    /// Returns a [`CreateSessionRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`CreateSessionRequest`] (one optional setter);
+    /// awaiting it gives [`Session`](crate::models::Session).
     pub fn create(&self, user_id: impl Into<String>) -> CreateSessionRequest {
         CreateSessionRequest::new(self.client.clone(), user_id.into())
     }
 
     /// Retrieve a session — `GET /sessions/{session_id}`.
     ///
-    /// Returns a [`GetSessionRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`GetSessionRequest`];
+    /// awaiting it gives [`Session`](crate::models::Session).
     pub fn get(&self, session_id: impl Into<String>) -> GetSessionRequest {
         GetSessionRequest::new(self.client.clone(), session_id.into())
     }
 
     /// Refresh a session — `POST /sessions/{session_id}/refresh`.
     ///
-    /// Returns a [`RefreshSessionRequest`] builder: set [`expired_token`](RefreshSessionRequest::expired_token), [`refresh_token`](RefreshSessionRequest::refresh_token) and
-    /// [`request_origin`](RefreshSessionRequest::request_origin) (required) and any optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`RefreshSessionRequest`]: set [`expired_token`](RefreshSessionRequest::expired_token), [`refresh_token`](RefreshSessionRequest::refresh_token) and [`request_origin`](RefreshSessionRequest::request_origin) (required; 4 optional setters);
+    /// awaiting it gives [`SessionRefresh`](crate::models::SessionRefresh).
     pub fn refresh(&self, session_id: impl Into<String>) -> RefreshSessionRequest {
         RefreshSessionRequest::new(self.client.clone(), session_id.into())
     }
 
     /// Revoke a session — `POST /sessions/{session_id}/revoke`.
     ///
-    /// Returns a [`RevokeSessionRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`RevokeSessionRequest`];
+    /// awaiting it gives [`Session`](crate::models::Session).
     pub fn revoke(&self, session_id: impl Into<String>) -> RevokeSessionRequest {
         RevokeSessionRequest::new(self.client.clone(), session_id.into())
     }
 
     /// Create a session token — `POST /sessions/{session_id}/tokens`.
     ///
-    /// Returns a [`CreateSessionTokenRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`CreateSessionTokenRequest`] (one optional setter);
+    /// awaiting it gives [`CreateSessionTokenResponse`](CreateSessionTokenResponse).
     pub fn create_token(&self, session_id: impl Into<String>) -> CreateSessionTokenRequest {
         CreateSessionTokenRequest::new(self.client.clone(), session_id.into())
     }
 
     /// Create a session token from a JWT template — `POST /sessions/{session_id}/tokens/{template_name}`.
     ///
-    /// Returns a [`CreateSessionTokenFromTemplateRequest`] builder: set [`template_name`](CreateSessionTokenFromTemplateRequest::template_name)
-    /// (required) and any optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`CreateSessionTokenFromTemplateRequest`]: set [`template_name`](CreateSessionTokenFromTemplateRequest::template_name) (required; one optional setter);
+    /// awaiting it gives [`CreateSessionTokenFromTemplateResponse`](CreateSessionTokenFromTemplateResponse).
     pub fn create_token_from_template(
         &self,
         session_id: impl Into<String>,

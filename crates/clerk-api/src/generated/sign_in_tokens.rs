@@ -21,16 +21,16 @@ pub struct SignInTokensApi {
 impl SignInTokensApi {
     /// Create sign-in token — `POST /sign_in_tokens`.
     ///
-    /// Returns a [`CreateSignInTokenRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`CreateSignInTokenRequest`] (2 optional setters);
+    /// awaiting it gives [`SignInToken`](crate::models::SignInToken).
     pub fn create(&self, user_id: impl Into<String>) -> CreateSignInTokenRequest {
         CreateSignInTokenRequest::new(self.client.clone(), user_id.into())
     }
 
     /// Revoke the given sign-in token — `POST /sign_in_tokens/{sign_in_token_id}/revoke`.
     ///
-    /// Returns a [`RevokeSignInTokenRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`RevokeSignInTokenRequest`];
+    /// awaiting it gives [`SignInToken`](crate::models::SignInToken).
     pub fn revoke(&self, sign_in_token_id: impl Into<String>) -> RevokeSignInTokenRequest {
         RevokeSignInTokenRequest::new(self.client.clone(), sign_in_token_id.into())
     }

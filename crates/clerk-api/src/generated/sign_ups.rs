@@ -21,16 +21,16 @@ pub struct SignUpsApi {
 impl SignUpsApi {
     /// Retrieve a sign-up by ID — `GET /sign_ups/{id}`.
     ///
-    /// Returns a [`GetSignUpRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`GetSignUpRequest`];
+    /// awaiting it gives [`SignUp`](crate::models::SignUp).
     pub fn get(&self, id: impl Into<String>) -> GetSignUpRequest {
         GetSignUpRequest::new(self.client.clone(), id.into())
     }
 
     /// Update a sign-up — `PATCH /sign_ups/{id}`.
     ///
-    /// Returns a [`UpdateSignUpRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`UpdateSignUpRequest`] (2 optional setters);
+    /// awaiting it gives [`SignUp`](crate::models::SignUp).
     pub fn update(&self, id: impl Into<String>) -> UpdateSignUpRequest {
         UpdateSignUpRequest::new(self.client.clone(), id.into())
     }

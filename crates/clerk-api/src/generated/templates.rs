@@ -21,8 +21,8 @@ pub struct TemplatesApi {
 impl TemplatesApi {
     /// List all templates — `GET /templates/{template_type}`.
     ///
-    /// Returns a [`GetTemplateListRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`GetTemplateListRequest`] (2 optional setters);
+    /// awaiting it gives a [`Page`](clerk_core::Page) of [`Template`](crate::models::Template).
     ///
     /// Clerk marks this operation as deprecated.
     pub fn list(&self, template_type: impl Into<String>) -> GetTemplateListRequest {
@@ -31,9 +31,8 @@ impl TemplatesApi {
 
     /// Retrieve a template — `GET /templates/{template_type}/{slug}`.
     ///
-    /// Returns a [`GetTemplateRequest`] builder: set [`slug`](GetTemplateRequest::slug)
-    /// (required) and any optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`GetTemplateRequest`]: set [`slug`](GetTemplateRequest::slug) (required);
+    /// awaiting it gives [`Template`](crate::models::Template).
     ///
     /// Clerk marks this operation as deprecated.
     pub fn get(&self, template_type: impl Into<String>) -> GetTemplateRequest {
@@ -42,9 +41,8 @@ impl TemplatesApi {
 
     /// Update a template for a given type and slug — `PUT /templates/{template_type}/{slug}`.
     ///
-    /// Returns a [`UpsertTemplateRequest`] builder: set [`slug`](UpsertTemplateRequest::slug)
-    /// (required) and any optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`UpsertTemplateRequest`]: set [`slug`](UpsertTemplateRequest::slug) (required; 7 optional setters);
+    /// awaiting it gives [`Template`](crate::models::Template).
     ///
     /// Clerk marks this operation as deprecated.
     pub fn upsert(&self, template_type: impl Into<String>) -> UpsertTemplateRequest {
@@ -53,9 +51,8 @@ impl TemplatesApi {
 
     /// Revert a template — `POST /templates/{template_type}/{slug}/revert`.
     ///
-    /// Returns a [`RevertTemplateRequest`] builder: set [`slug`](RevertTemplateRequest::slug)
-    /// (required) and any optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`RevertTemplateRequest`]: set [`slug`](RevertTemplateRequest::slug) (required);
+    /// awaiting it gives [`Template`](crate::models::Template).
     ///
     /// Clerk marks this operation as deprecated.
     pub fn revert(&self, template_type: impl Into<String>) -> RevertTemplateRequest {
@@ -64,9 +61,8 @@ impl TemplatesApi {
 
     /// Preview changes to a template — `POST /templates/{template_type}/{slug}/preview`.
     ///
-    /// Returns a [`PreviewTemplateRequest`] builder: set [`slug`](PreviewTemplateRequest::slug)
-    /// (required) and any optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`PreviewTemplateRequest`]: set [`slug`](PreviewTemplateRequest::slug) (required; 4 optional setters);
+    /// awaiting it gives the JSON answer.
     ///
     /// Clerk marks this operation as deprecated.
     pub fn preview(&self, template_type: impl Into<String>) -> PreviewTemplateRequest {
@@ -75,9 +71,8 @@ impl TemplatesApi {
 
     /// Toggle the delivery by Clerk for a template of a given type and slug — `POST /templates/{template_type}/{slug}/toggle_delivery`.
     ///
-    /// Returns a [`ToggleTemplateDeliveryRequest`] builder: set [`slug`](ToggleTemplateDeliveryRequest::slug)
-    /// (required) and any optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`ToggleTemplateDeliveryRequest`]: set [`slug`](ToggleTemplateDeliveryRequest::slug) (required; one optional setter);
+    /// awaiting it gives [`Template`](crate::models::Template).
     ///
     /// Clerk marks this operation as deprecated.
     pub fn toggle_delivery(

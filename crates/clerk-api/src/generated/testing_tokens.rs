@@ -21,8 +21,8 @@ pub struct TestingTokensApi {
 impl TestingTokensApi {
     /// Retrieve a new testing token — `POST /testing_tokens`.
     ///
-    /// Returns a [`CreateTestingTokenRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`CreateTestingTokenRequest`];
+    /// awaiting it gives [`TestingToken`](crate::models::TestingToken).
     pub fn create(&self) -> CreateTestingTokenRequest {
         CreateTestingTokenRequest::new(self.client.clone())
     }

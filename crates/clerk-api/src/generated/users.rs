@@ -21,9 +21,8 @@ pub struct UsersApi {
 impl UsersApi {
     /// Replace a user's email address — `PUT /users/{user_id}/email_address`.
     ///
-    /// Returns a [`ReplaceUserEmailAddressRequest`] builder: set [`email_address`](ReplaceUserEmailAddressRequest::email_address)
-    /// (required) and any optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`ReplaceUserEmailAddressRequest`]: set [`email_address`](ReplaceUserEmailAddressRequest::email_address) (required; 2 optional setters);
+    /// awaiting it gives [`EmailAddress`](crate::models::EmailAddress).
     pub fn replace_email_address(
         &self,
         user_id: impl Into<String>,
@@ -33,9 +32,8 @@ impl UsersApi {
 
     /// Replace a user's phone number — `PUT /users/{user_id}/phone_number`.
     ///
-    /// Returns a [`ReplaceUserPhoneNumberRequest`] builder: set [`phone_number`](ReplaceUserPhoneNumberRequest::phone_number)
-    /// (required) and any optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`ReplaceUserPhoneNumberRequest`]: set [`phone_number`](ReplaceUserPhoneNumberRequest::phone_number) (required; one optional setter);
+    /// awaiting it gives [`PhoneNumber`](crate::models::PhoneNumber).
     pub fn replace_phone_number(
         &self,
         user_id: impl Into<String>,
@@ -45,72 +43,72 @@ impl UsersApi {
 
     /// List all users — `GET /users`.
     ///
-    /// Returns a [`GetUserListRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`GetUserListRequest`] (26 optional setters);
+    /// awaiting it gives a [`Page`](clerk_core::Page) of [`User`](crate::models::User).
     pub fn list(&self) -> GetUserListRequest {
         GetUserListRequest::new(self.client.clone())
     }
 
     /// Create a new user — `POST /users`.
     ///
-    /// Returns a [`CreateUserRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`CreateUserRequest`] (31 optional setters);
+    /// awaiting it gives [`User`](crate::models::User).
     pub fn create(&self) -> CreateUserRequest {
         CreateUserRequest::new(self.client.clone())
     }
 
     /// Count users — `GET /users/count`.
     ///
-    /// Returns a [`GetUsersCountRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`GetUsersCountRequest`] (22 optional setters);
+    /// awaiting it gives [`TotalCount`](crate::models::TotalCount).
     pub fn count(&self) -> GetUsersCountRequest {
         GetUsersCountRequest::new(self.client.clone())
     }
 
     /// Retrieve a user — `GET /users/{user_id}`.
     ///
-    /// Returns a [`GetUserRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`GetUserRequest`];
+    /// awaiting it gives [`User`](crate::models::User).
     pub fn get(&self, user_id: impl Into<String>) -> GetUserRequest {
         GetUserRequest::new(self.client.clone(), user_id.into())
     }
 
     /// Update a user — `PATCH /users/{user_id}`.
     ///
-    /// Returns a [`UpdateUserRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`UpdateUserRequest`] (25 optional setters);
+    /// awaiting it gives [`User`](crate::models::User).
     pub fn update(&self, user_id: impl Into<String>) -> UpdateUserRequest {
         UpdateUserRequest::new(self.client.clone(), user_id.into())
     }
 
     /// Delete a user — `DELETE /users/{user_id}`.
     ///
-    /// Returns a [`DeleteUserRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`DeleteUserRequest`];
+    /// awaiting it gives [`DeletedObject`](crate::models::DeletedObject).
     pub fn delete(&self, user_id: impl Into<String>) -> DeleteUserRequest {
         DeleteUserRequest::new(self.client.clone(), user_id.into())
     }
 
     /// Ban a user — `POST /users/{user_id}/ban`.
     ///
-    /// Returns a [`BanUserRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`BanUserRequest`];
+    /// awaiting it gives [`User`](crate::models::User).
     pub fn ban(&self, user_id: impl Into<String>) -> BanUserRequest {
         BanUserRequest::new(self.client.clone(), user_id.into())
     }
 
     /// Unban a user — `POST /users/{user_id}/unban`.
     ///
-    /// Returns a [`UnbanUserRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`UnbanUserRequest`];
+    /// awaiting it gives [`User`](crate::models::User).
     pub fn unban(&self, user_id: impl Into<String>) -> UnbanUserRequest {
         UnbanUserRequest::new(self.client.clone(), user_id.into())
     }
 
     /// Ban multiple users — `POST /users/ban`.
     ///
-    /// Returns a [`UsersBanRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`UsersBanRequest`];
+    /// awaiting it gives a [`Page`](clerk_core::Page) of [`User`](crate::models::User).
     pub fn ban_many(
         &self,
         user_ids: impl IntoIterator<Item = impl Into<String>>,
@@ -123,8 +121,8 @@ impl UsersApi {
 
     /// Unban multiple users — `POST /users/unban`.
     ///
-    /// Returns a [`UsersUnbanRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`UsersUnbanRequest`];
+    /// awaiting it gives a [`Page`](clerk_core::Page) of [`User`](crate::models::User).
     pub fn unban_many(
         &self,
         user_ids: impl IntoIterator<Item = impl Into<String>>,
@@ -137,24 +135,24 @@ impl UsersApi {
 
     /// Lock a user — `POST /users/{user_id}/lock`.
     ///
-    /// Returns a [`LockUserRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`LockUserRequest`];
+    /// awaiting it gives [`User`](crate::models::User).
     pub fn lock(&self, user_id: impl Into<String>) -> LockUserRequest {
         LockUserRequest::new(self.client.clone(), user_id.into())
     }
 
     /// Unlock a user — `POST /users/{user_id}/unlock`.
     ///
-    /// Returns a [`UnlockUserRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`UnlockUserRequest`];
+    /// awaiting it gives [`User`](crate::models::User).
     pub fn unlock(&self, user_id: impl Into<String>) -> UnlockUserRequest {
         UnlockUserRequest::new(self.client.clone(), user_id.into())
     }
 
     /// Set user profile image — `POST /users/{user_id}/profile_image`.
     ///
-    /// Returns a [`SetUserProfileImageRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`SetUserProfileImageRequest`];
+    /// awaiting it gives [`User`](crate::models::User).
     pub fn set_profile_image(
         &self,
         user_id: impl Into<String>,
@@ -165,8 +163,8 @@ impl UsersApi {
 
     /// Delete user profile image — `DELETE /users/{user_id}/profile_image`.
     ///
-    /// Returns a [`DeleteUserProfileImageRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`DeleteUserProfileImageRequest`];
+    /// awaiting it gives [`User`](crate::models::User).
     pub fn delete_profile_image(
         &self,
         user_id: impl Into<String>,
@@ -176,33 +174,32 @@ impl UsersApi {
 
     /// Replace a user's metadata — `PUT /users/{user_id}/metadata`.
     ///
-    /// Returns a [`ReplaceUserMetadataRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`ReplaceUserMetadataRequest`] (3 optional setters);
+    /// awaiting it gives [`User`](crate::models::User).
     pub fn replace_metadata(&self, user_id: impl Into<String>) -> ReplaceUserMetadataRequest {
         ReplaceUserMetadataRequest::new(self.client.clone(), user_id.into())
     }
 
     /// Merge and update a user's metadata — `PATCH /users/{user_id}/metadata`.
     ///
-    /// Returns a [`UpdateUserMetadataRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`UpdateUserMetadataRequest`] (3 optional setters);
+    /// awaiting it gives [`User`](crate::models::User).
     pub fn merge_metadata(&self, user_id: impl Into<String>) -> UpdateUserMetadataRequest {
         UpdateUserMetadataRequest::new(self.client.clone(), user_id.into())
     }
 
     /// Retrieve the OAuth access token of a user — `GET /users/{user_id}/oauth_access_tokens/{provider}`.
     ///
-    /// Returns a [`GetOAuthAccessTokenRequest`] builder: set [`provider`](GetOAuthAccessTokenRequest::provider)
-    /// (required) and any optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`GetOAuthAccessTokenRequest`]: set [`provider`](GetOAuthAccessTokenRequest::provider) (required; 2 optional setters);
+    /// awaiting it gives a [`Page`](clerk_core::Page) of [`GetOAuthAccessTokenItem`](GetOAuthAccessTokenItem).
     pub fn oauth_access_tokens(&self, user_id: impl Into<String>) -> GetOAuthAccessTokenRequest {
         GetOAuthAccessTokenRequest::new(self.client.clone(), user_id.into())
     }
 
     /// Retrieve all memberships for a user — `GET /users/{user_id}/organization_memberships`.
     ///
-    /// Returns a [`UsersGetOrganizationMembershipsRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`UsersGetOrganizationMembershipsRequest`] (2 optional setters);
+    /// awaiting it gives a [`Page`](clerk_core::Page) of [`OrganizationMembership`](crate::models::OrganizationMembership).
     pub fn organization_memberships(
         &self,
         user_id: impl Into<String>,
@@ -212,8 +209,8 @@ impl UsersApi {
 
     /// Retrieve all invitations for a user — `GET /users/{user_id}/organization_invitations`.
     ///
-    /// Returns a [`UsersGetOrganizationInvitationsRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`UsersGetOrganizationInvitationsRequest`] (3 optional setters);
+    /// awaiting it gives a [`Page`](clerk_core::Page) of [`UserOrganizationInvitation`](crate::models::UserOrganizationInvitation).
     pub fn organization_invitations(
         &self,
         user_id: impl Into<String>,
@@ -223,68 +220,64 @@ impl UsersApi {
 
     /// Remove a user's password — `POST /users/{user_id}/remove_password`.
     ///
-    /// Returns a [`RemoveUserPasswordRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`RemoveUserPasswordRequest`] (one optional setter);
+    /// awaiting it gives [`User`](crate::models::User).
     pub fn remove_password(&self, user_id: impl Into<String>) -> RemoveUserPasswordRequest {
         RemoveUserPasswordRequest::new(self.client.clone(), user_id.into())
     }
 
     /// Verify the password of a user — `POST /users/{user_id}/verify_password`.
     ///
-    /// Returns a [`VerifyPasswordRequest`] builder: set [`password`](VerifyPasswordRequest::password)
-    /// (required) and any optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`VerifyPasswordRequest`]: set [`password`](VerifyPasswordRequest::password) (required);
+    /// awaiting it gives [`VerifyPasswordResponse`](VerifyPasswordResponse).
     pub fn verify_password(&self, user_id: impl Into<String>) -> VerifyPasswordRequest {
         VerifyPasswordRequest::new(self.client.clone(), user_id.into())
     }
 
     /// Verify a TOTP or backup code for a user — `POST /users/{user_id}/verify_totp`.
     ///
-    /// Returns a [`VerifyTotpRequest`] builder: set [`code`](VerifyTotpRequest::code)
-    /// (required) and any optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`VerifyTotpRequest`]: set [`code`](VerifyTotpRequest::code) (required);
+    /// awaiting it gives [`VerifyTotpResponse`](VerifyTotpResponse).
     pub fn verify_totp(&self, user_id: impl Into<String>) -> VerifyTotpRequest {
         VerifyTotpRequest::new(self.client.clone(), user_id.into())
     }
 
     /// Disable a user's MFA methods — `DELETE /users/{user_id}/mfa`.
     ///
-    /// Returns a [`DisableMfaRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`DisableMfaRequest`];
+    /// awaiting it gives [`DisableMfaResponse`](DisableMfaResponse).
     pub fn disable_mfa(&self, user_id: impl Into<String>) -> DisableMfaRequest {
         DisableMfaRequest::new(self.client.clone(), user_id.into())
     }
 
     /// Disable all user's Backup codes — `DELETE /users/{user_id}/backup_code`.
     ///
-    /// Returns a [`DeleteBackupCodeRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`DeleteBackupCodeRequest`];
+    /// awaiting it gives [`DeleteBackupCodeResponse`](DeleteBackupCodeResponse).
     pub fn delete_backup_codes(&self, user_id: impl Into<String>) -> DeleteBackupCodeRequest {
         DeleteBackupCodeRequest::new(self.client.clone(), user_id.into())
     }
 
     /// Delete a user passkey — `DELETE /users/{user_id}/passkeys/{passkey_identification_id}`.
     ///
-    /// Returns a [`UserPasskeyDeleteRequest`] builder: set [`passkey_identification_id`](UserPasskeyDeleteRequest::passkey_identification_id)
-    /// (required) and any optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`UserPasskeyDeleteRequest`]: set [`passkey_identification_id`](UserPasskeyDeleteRequest::passkey_identification_id) (required);
+    /// awaiting it gives [`DeletedObject`](crate::models::DeletedObject).
     pub fn delete_passkey(&self, user_id: impl Into<String>) -> UserPasskeyDeleteRequest {
         UserPasskeyDeleteRequest::new(self.client.clone(), user_id.into())
     }
 
     /// List a user's trusted devices — `GET /users/{user_id}/trusted_devices`.
     ///
-    /// Returns a [`ListUserTrustedDevicesRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`ListUserTrustedDevicesRequest`];
+    /// awaiting it gives a [`Page`](clerk_core::Page) of [`TrustedDevice`](crate::models::TrustedDevice).
     pub fn trusted_devices(&self, user_id: impl Into<String>) -> ListUserTrustedDevicesRequest {
         ListUserTrustedDevicesRequest::new(self.client.clone(), user_id.into())
     }
 
     /// Revoke a user's trusted device — `DELETE /users/{user_id}/trusted_devices/{trusted_device_id}`.
     ///
-    /// Returns a [`RevokeUserTrustedDeviceRequest`] builder: set [`trusted_device_id`](RevokeUserTrustedDeviceRequest::trusted_device_id)
-    /// (required) and any optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`RevokeUserTrustedDeviceRequest`]: set [`trusted_device_id`](RevokeUserTrustedDeviceRequest::trusted_device_id) (required);
+    /// awaiting it gives [`TrustedDevice`](crate::models::TrustedDevice).
     pub fn revoke_trusted_device(
         &self,
         user_id: impl Into<String>,
@@ -294,26 +287,24 @@ impl UsersApi {
 
     /// Delete a user web3 wallet — `DELETE /users/{user_id}/web3_wallets/{web3_wallet_identification_id}`.
     ///
-    /// Returns a [`UserWeb3WalletDeleteRequest`] builder: set [`web3_wallet_identification_id`](UserWeb3WalletDeleteRequest::web3_wallet_identification_id)
-    /// (required) and any optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`UserWeb3WalletDeleteRequest`]: set [`web3_wallet_identification_id`](UserWeb3WalletDeleteRequest::web3_wallet_identification_id) (required);
+    /// awaiting it gives [`DeletedObject`](crate::models::DeletedObject).
     pub fn delete_web3_wallet(&self, user_id: impl Into<String>) -> UserWeb3WalletDeleteRequest {
         UserWeb3WalletDeleteRequest::new(self.client.clone(), user_id.into())
     }
 
     /// Delete all the user's TOTPs — `DELETE /users/{user_id}/totp`.
     ///
-    /// Returns a [`DeleteTotpRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`DeleteTotpRequest`];
+    /// awaiting it gives [`DeleteTotpResponse`](DeleteTotpResponse).
     pub fn delete_totp(&self, user_id: impl Into<String>) -> DeleteTotpRequest {
         DeleteTotpRequest::new(self.client.clone(), user_id.into())
     }
 
     /// Delete External Account — `DELETE /users/{user_id}/external_accounts/{external_account_id}`.
     ///
-    /// Returns a [`DeleteExternalAccountRequest`] builder: set [`external_account_id`](DeleteExternalAccountRequest::external_account_id)
-    /// (required) and any optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`DeleteExternalAccountRequest`]: set [`external_account_id`](DeleteExternalAccountRequest::external_account_id) (required);
+    /// awaiting it gives [`DeletedObject`](crate::models::DeletedObject).
     pub fn delete_external_account(
         &self,
         user_id: impl Into<String>,
@@ -323,8 +314,8 @@ impl UsersApi {
 
     /// Set a user's password as compromised — `POST /users/{user_id}/password/set_compromised`.
     ///
-    /// Returns a [`SetUserPasswordCompromisedRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`SetUserPasswordCompromisedRequest`] (one optional setter);
+    /// awaiting it gives [`User`](crate::models::User).
     pub fn set_password_compromised(
         &self,
         user_id: impl Into<String>,
@@ -334,8 +325,8 @@ impl UsersApi {
 
     /// Unset a user's password as compromised — `POST /users/{user_id}/password/unset_compromised`.
     ///
-    /// Returns a [`UnsetUserPasswordCompromisedRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`UnsetUserPasswordCompromisedRequest`];
+    /// awaiting it gives [`User`](crate::models::User).
     pub fn unset_password_compromised(
         &self,
         user_id: impl Into<String>,

@@ -21,24 +21,24 @@ pub struct WaitlistApi {
 impl WaitlistApi {
     /// List all waitlist entries — `GET /waitlist_entries`.
     ///
-    /// Returns a [`ListWaitlistEntriesRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`ListWaitlistEntriesRequest`] (5 optional setters);
+    /// awaiting it gives a [`Page`](clerk_core::Page) of [`WaitlistEntry`](crate::models::WaitlistEntry).
     pub fn list(&self) -> ListWaitlistEntriesRequest {
         ListWaitlistEntriesRequest::new(self.client.clone())
     }
 
     /// Create a waitlist entry — `POST /waitlist_entries`.
     ///
-    /// Returns a [`CreateWaitlistEntryRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`CreateWaitlistEntryRequest`] (one optional setter);
+    /// awaiting it gives [`WaitlistEntry`](crate::models::WaitlistEntry).
     pub fn create(&self, email_address: impl Into<String>) -> CreateWaitlistEntryRequest {
         CreateWaitlistEntryRequest::new(self.client.clone(), email_address.into())
     }
 
     /// Create multiple waitlist entries — `POST /waitlist_entries/bulk`.
     ///
-    /// Returns a [`CreateBulkWaitlistEntriesRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`CreateBulkWaitlistEntriesRequest`];
+    /// awaiting it gives a [`Page`](clerk_core::Page) of [`WaitlistEntry`](crate::models::WaitlistEntry).
     pub fn create_bulk(
         &self,
         body: Vec<CreateBulkWaitlistEntriesItem>,
@@ -48,24 +48,24 @@ impl WaitlistApi {
 
     /// Delete a pending waitlist entry — `DELETE /waitlist_entries/{waitlist_entry_id}`.
     ///
-    /// Returns a [`DeleteWaitlistEntryRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`DeleteWaitlistEntryRequest`];
+    /// awaiting it gives [`DeletedObject`](crate::models::DeletedObject).
     pub fn delete(&self, waitlist_entry_id: impl Into<String>) -> DeleteWaitlistEntryRequest {
         DeleteWaitlistEntryRequest::new(self.client.clone(), waitlist_entry_id.into())
     }
 
     /// Invite a waitlist entry — `POST /waitlist_entries/{waitlist_entry_id}/invite`.
     ///
-    /// Returns a [`InviteWaitlistEntryRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`InviteWaitlistEntryRequest`] (one optional setter);
+    /// awaiting it gives [`WaitlistEntry`](crate::models::WaitlistEntry).
     pub fn invite(&self, waitlist_entry_id: impl Into<String>) -> InviteWaitlistEntryRequest {
         InviteWaitlistEntryRequest::new(self.client.clone(), waitlist_entry_id.into())
     }
 
     /// Reject a waitlist entry — `POST /waitlist_entries/{waitlist_entry_id}/reject`.
     ///
-    /// Returns a [`RejectWaitlistEntryRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`RejectWaitlistEntryRequest`];
+    /// awaiting it gives [`WaitlistEntry`](crate::models::WaitlistEntry).
     pub fn reject(&self, waitlist_entry_id: impl Into<String>) -> RejectWaitlistEntryRequest {
         RejectWaitlistEntryRequest::new(self.client.clone(), waitlist_entry_id.into())
     }

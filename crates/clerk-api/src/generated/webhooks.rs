@@ -21,24 +21,24 @@ pub struct WebhooksApi {
 impl WebhooksApi {
     /// Create a Svix app — `POST /webhooks/svix`.
     ///
-    /// Returns a [`CreateSvixAppRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`CreateSvixAppRequest`];
+    /// awaiting it gives [`SvixUrl`](crate::models::SvixUrl).
     pub fn create_svix_app(&self) -> CreateSvixAppRequest {
         CreateSvixAppRequest::new(self.client.clone())
     }
 
     /// Delete a Svix app — `DELETE /webhooks/svix`.
     ///
-    /// Returns a [`DeleteSvixAppRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`DeleteSvixAppRequest`];
+    /// awaiting it sends the call (its answer carries no data).
     pub fn delete_svix_app(&self) -> DeleteSvixAppRequest {
         DeleteSvixAppRequest::new(self.client.clone())
     }
 
     /// Create a Svix Dashboard URL — `POST /webhooks/svix_url`.
     ///
-    /// Returns a [`GenerateSvixAuthUrlRequest`] builder: set optional parameters, then `.await` it
-    /// (or call `.send()`).
+    /// Returns a [`GenerateSvixAuthUrlRequest`];
+    /// awaiting it gives [`SvixUrl`](crate::models::SvixUrl).
     pub fn svix_url(&self) -> GenerateSvixAuthUrlRequest {
         GenerateSvixAuthUrlRequest::new(self.client.clone())
     }
