@@ -475,6 +475,33 @@ impl<'a> Generator<'a> {
                 entries.join(", ")
             );
         }
+        out.push_str("];\n\n/// Every union an event's `data` can hold that is told apart by a property: `(key, the\n/// property, [(its value, the variant's struct shape)])`, so `fill` looks into the variant.\npub(crate) static UNIONS: &[(&str, &str, &[(&str, &str)])] = &[\n");
+        for (in_models, name) in types {
+            let ty = Ty::Named(name.clone(), *in_models);
+            let Some((_, model)) = self.webhook_model(&ty) else {
+                continue;
+            };
+            let Kind::OneOf {
+                tag: Some(tag),
+                variants,
+            } = &model.kind
+            else {
+                continue;
+            };
+            let arms: Vec<String> = variants
+                .iter()
+                .filter_map(|(_, variant, value, _)| {
+                    let shape = self.inner_shape(variant)?;
+                    Some(format!("({:?}, {shape:?})", value.as_deref()?))
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "    ({:?}, {tag:?}, &[{}]),",
+                shape_key(&ty),
+                arms.join(", ")
+            );
+        }
         out.push_str("];\n");
     }
 
@@ -499,7 +526,7 @@ impl<'a> Generator<'a> {
             // Not maps: a map's object and a struct's would be told apart by nothing.
             Ty::Vec(inner) | Ty::Nullable(inner) => self.inner_shape(inner),
             Ty::Named(..) => match self.webhook_model(ty).map(|(_, m)| &m.kind) {
-                Some(Kind::Struct(_)) => Some(shape_key(ty)),
+                Some(Kind::Struct(_) | Kind::OneOf { tag: Some(_), .. }) => Some(shape_key(ty)),
                 Some(Kind::Alias(inner)) => self.inner_shape(inner),
                 _ => None,
             },

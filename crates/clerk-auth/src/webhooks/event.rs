@@ -12,7 +12,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::WebhookError;
-use super::events::{Gap, SHAPES, WebhookEventData};
+use super::events::{Gap, SHAPES, UNIONS, WebhookEventData};
 
 /// A verified Clerk webhook event.
 ///
@@ -216,10 +216,23 @@ fn decode_data(event_type: &str, data: Option<&RawValue>) -> WebhookEventData {
 const FILL_DEPTH: usize = 32;
 
 /// Fills the gaps of `value`, an object of the struct shape `shape` (a key of
-/// [`SHAPES`](super::events::SHAPES)): every required field it lacks or holds as `null` gets its
+/// [`SHAPES`](super::events::SHAPES), or of [`UNIONS`](super::events::UNIONS), whose tag picks
+/// the struct shape): every required field it lacks or holds as `null` gets its
 /// empty value (`""`, `0`, `false`, or an object of its shape, itself filled), and present
 /// objects and lists of a known shape are filled in turn. Whether anything changed.
 fn fill(value: &mut Value, shape: &str, depth: usize) -> bool {
+    if depth > FILL_DEPTH {
+        return false;
+    }
+    if let Some((_, tag, arms)) = UNIONS.iter().find(|(key, _, _)| *key == shape) {
+        // A union: the variant its tag names, if this version knows it.
+        let variant = value
+            .get(*tag)
+            .and_then(Value::as_str)
+            .and_then(|tag| arms.iter().find(|(value, _)| *value == tag))
+            .map(|(_, variant)| *variant);
+        return variant.is_some_and(|variant| fill(value, variant, depth + 1));
+    }
     let Value::Object(object) = value else {
         return false;
     };
@@ -230,9 +243,6 @@ fn fill(value: &mut Value, shape: &str, depth: usize) -> bool {
     else {
         return false;
     };
-    if depth > FILL_DEPTH {
-        return false;
-    }
     let mut changed = false;
     for (name, gap, inner) in fields {
         match object.get_mut(*name) {

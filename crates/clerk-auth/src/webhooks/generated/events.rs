@@ -851,6 +851,11 @@ pub(crate) static SHAPES: &[(&str, Shape)] = &[
             ("object", Some(Gap::Text), None),
             ("email_address", Some(Gap::Text), None),
             ("reserved", Some(Gap::False), None),
+            (
+                "verification",
+                None,
+                Some("models::EmailAddressVerification"),
+            ),
             ("linked_to", None, Some("models::IdentificationLink")),
             ("created_at", Some(Gap::Zero), None),
             ("updated_at", Some(Gap::Zero), None),
@@ -864,6 +869,11 @@ pub(crate) static SHAPES: &[(&str, Shape)] = &[
             ("provider", Some(Gap::Text), None),
             ("active", Some(Gap::False), None),
             ("email_address", Some(Gap::Text), None),
+            (
+                "verification",
+                None,
+                Some("models::EnterpriseAccountVerification"),
+            ),
             (
                 "enterprise_connection",
                 None,
@@ -901,6 +911,11 @@ pub(crate) static SHAPES: &[(&str, Shape)] = &[
             ("last_name", Some(Gap::Text), None),
             ("created_at", Some(Gap::Zero), None),
             ("updated_at", Some(Gap::Zero), None),
+            (
+                "verification",
+                None,
+                Some("models::ExternalAccountVerification"),
+            ),
         ],
     ),
     (
@@ -1050,6 +1065,11 @@ pub(crate) static SHAPES: &[(&str, Shape)] = &[
             ("object", Some(Gap::Text), None),
             ("phone_number", Some(Gap::Text), None),
             ("reserved", Some(Gap::False), None),
+            (
+                "verification",
+                None,
+                Some("models::PhoneNumberVerification"),
+            ),
             ("linked_to", None, Some("models::IdentificationLink")),
             ("created_at", Some(Gap::Zero), None),
             ("updated_at", Some(Gap::Zero), None),
@@ -1075,6 +1095,11 @@ pub(crate) static SHAPES: &[(&str, Shape)] = &[
             ("provider", Some(Gap::Text), None),
             ("active", Some(Gap::False), None),
             ("email_address", Some(Gap::Text), None),
+            (
+                "verification",
+                None,
+                Some("models::SamlAccountVerification"),
+            ),
             (
                 "saml_connection",
                 None,
@@ -1244,8 +1269,71 @@ pub(crate) static SHAPES: &[(&str, Shape)] = &[
         &[
             ("object", Some(Gap::Text), None),
             ("web3_wallet", Some(Gap::Text), None),
+            ("verification", None, Some("models::Web3WalletVerification")),
             ("created_at", Some(Gap::Zero), None),
             ("updated_at", Some(Gap::Zero), None),
+        ],
+    ),
+];
+
+/// Every union an event's `data` can hold that is told apart by a property: `(key, the
+/// property, [(its value, the variant's struct shape)])`, so `fill` looks into the variant.
+pub(crate) static UNIONS: &[(&str, &str, &[(&str, &str)])] = &[
+    (
+        "models::EmailAddressVerification",
+        "object",
+        &[
+            ("verification_otp", "models::VerificationOtp"),
+            ("verification_admin", "models::VerificationAdmin"),
+            ("verification_from_oauth", "models::VerificationFromOAuth"),
+            ("verification_ticket", "models::VerificationTicket"),
+            ("verification_saml", "models::VerificationSaml"),
+            ("verification_email_link", "models::VerificationEmailLink"),
+            ("verification_scim", "models::VerificationScim"),
+        ],
+    ),
+    (
+        "models::EnterpriseAccountVerification",
+        "object",
+        &[
+            ("verification_ticket", "models::VerificationTicket"),
+            ("verification_saml", "models::VerificationSaml"),
+            ("verification_oauth", "models::VerificationOAuth"),
+        ],
+    ),
+    (
+        "models::ExternalAccountVerification",
+        "object",
+        &[
+            ("verification_oauth", "models::VerificationOAuth"),
+            (
+                "verification_google_one_tap",
+                "models::VerificationGoogleOneTap",
+            ),
+        ],
+    ),
+    (
+        "models::PhoneNumberVerification",
+        "object",
+        &[
+            ("verification_otp", "models::VerificationOtp"),
+            ("verification_admin", "models::VerificationAdmin"),
+        ],
+    ),
+    (
+        "models::SamlAccountVerification",
+        "object",
+        &[
+            ("verification_saml", "models::VerificationSaml"),
+            ("verification_ticket", "models::VerificationTicket"),
+        ],
+    ),
+    (
+        "models::Web3WalletVerification",
+        "object",
+        &[
+            ("verification_web3", "models::VerificationWeb3"),
+            ("verification_admin", "models::VerificationAdmin"),
         ],
     ),
 ];
