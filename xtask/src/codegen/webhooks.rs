@@ -475,7 +475,7 @@ impl<'a> Generator<'a> {
                 entries.join(", ")
             );
         }
-        out.push_str("];\n\n/// Every union an event's `data` can hold that is told apart by a property: `(key, the\n/// property, [(its value, the variant's struct shape)])`, so `fill` looks into the variant.\npub(crate) static UNIONS: &[(&str, &str, &[(&str, &str)])] = &[\n");
+        out.push_str("];\n\n/// A union an event's `data` can hold that is told apart by a property: `(key, the property,\n/// [(its value, the variant's struct shape)])`, so `fill` looks into the variant.\npub(crate) type Union = (&'static str, &'static str, &'static [(&'static str, &'static str)]);\n\n/// Every such union.\npub(crate) static UNIONS: &[Union] = &[\n");
         for (in_models, name) in types {
             let ty = Ty::Named(name.clone(), *in_models);
             let Some((_, model)) = self.webhook_model(&ty) else {

@@ -1276,9 +1276,16 @@ pub(crate) static SHAPES: &[(&str, Shape)] = &[
     ),
 ];
 
-/// Every union an event's `data` can hold that is told apart by a property: `(key, the
-/// property, [(its value, the variant's struct shape)])`, so `fill` looks into the variant.
-pub(crate) static UNIONS: &[(&str, &str, &[(&str, &str)])] = &[
+/// A union an event's `data` can hold that is told apart by a property: `(key, the property,
+/// [(its value, the variant's struct shape)])`, so `fill` looks into the variant.
+pub(crate) type Union = (
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
+
+/// Every such union.
+pub(crate) static UNIONS: &[Union] = &[
     (
         "models::EmailAddressVerification",
         "object",
