@@ -3124,7 +3124,7 @@ fn builder_sentence(op: &Operation) -> String {
     )
 }
 
-/// A type as a doc phrase with a link: "[`User`](crate::models::User)", "a list of …".
+/// A type as a doc phrase: a link to the named type, "a list of …", "a map of …".
 fn ty_phrase(ty: &Ty) -> String {
     match ty {
         Ty::Named(name, _) => format!("[`{name}`]({})", ty.rust(false)),
