@@ -185,8 +185,15 @@ fn decode_data(event_type: &str, data: Option<&RawValue>) -> WebhookEventData {
             if let Some(shape) = WebhookEventData::payload_shape(event_type) {
                 let mut value = raw_value();
                 if fill(&mut value, shape, 0) {
-                    if let Ok(Some(data)) = WebhookEventData::decode_known(event_type, &value) {
-                        return data;
+                    // Through text, not `&Value`: the same deserializer as the first pass, so
+                    // the payload types' decoders are not compiled a third time for `Value`.
+                    if let Ok(text) = serde_json::to_string(&value) {
+                        let mut deserializer = serde_json::Deserializer::from_str(&text);
+                        if let Ok(Some(data)) =
+                            WebhookEventData::decode_known(event_type, &mut deserializer)
+                        {
+                            return data;
+                        }
                     }
                 }
             }
