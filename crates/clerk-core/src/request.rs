@@ -14,7 +14,8 @@
 //!   setter (all but an operation's first string) and leaves out fails with
 //!   [`InvalidRequestKind::MissingParam`]; the reference, whose arguments are typed in TypeScript
 //!   only, sends the request and lets the API answer 422 (or, for a path id, requests a path with
-//!   `undefined` in it).
+//!   `undefined` in it). The same holds inside request objects the caller builds (a bulk
+//!   invitation item without its `role`), through [`Request::require_nested`].
 
 use std::borrow::Cow;
 use std::fmt;
@@ -31,7 +32,8 @@ use crate::error::{InvalidRequestError, InvalidRequestKind};
 ///
 /// Scalars append one `name=value` pair, `Option` appends nothing when `None`, and sequences
 /// (`Vec`, slices, arrays) append one pair per element (`email_address=a&email_address=b`), so an
-/// empty list appends nothing. Generated string enums implement it with [`push_query`].
+/// empty list appends nothing. (The generated string enums live in `clerk-models`, which does
+/// not depend on this crate: the generated builders send them through their `as_str()`.)
 pub trait QueryValue {
     /// Appends this value's `(name, value)` pairs to `out` (unencoded; encoding happens at send).
     fn append_to(&self, name: &str, out: &mut Vec<(String, String)>);

@@ -25,6 +25,11 @@
 //!   delivery must reach the application: a receiver that answers 400 gets retried by Svix,
 //!   and eventually disabled.
 //!
+//! Differences from `@clerk/backend`'s `verifyWebhook`, deliberate: it returns the parsed JSON
+//! as sent, untyped; here the typed payload may hold those empty values where the delivery had
+//! nothing (`""`, `0`, `false`), and fields the SDK does not model are not in it. The body as
+//! sent is [`Webhook::verify_and_parse_as::<serde_json::Value>`](Webhook::verify_and_parse_as).
+//!
 //! Always verify the body exactly as received, before any JSON parsing or re-encoding: the
 //! signature covers its bytes.
 //!
