@@ -1830,17 +1830,22 @@ impl<'a> Generator<'a> {
         self.nested_checks();
     }
 
+    /// The model a named type stands for, seen from `module` (a type of `models`, or one of
+    /// `module`'s own); `None` for other types.
+    fn named_model(&self, module: &str, ty: &Ty) -> Option<&Model> {
+        match ty {
+            Ty::Named(name, true) => self.models.get(name),
+            Ty::Named(name, false) => self.local.get(module).and_then(|m| m.get(name)),
+            _ => None,
+        }
+    }
+
     /// For each operation, the nested request objects of its body that have named required
     /// fields: an expression finding the first one unset (`Option<&'static str>`), which the
     /// builder passes to `Request::require_nested`.
     fn nested_checks(&mut self) {
         let has_named = |module: &str, ty: &Ty| -> bool {
-            let model = match ty {
-                Ty::Named(name, true) => self.models.get(name),
-                Ty::Named(name, false) => self.local.get(module).and_then(|m| m.get(name)),
-                _ => None,
-            };
-            matches!(model.map(|m| &m.kind), Some(Kind::Struct(fields)) if fields.iter().any(|f| f.named))
+            matches!(self.named_model(module, ty).map(|m| &m.kind), Some(Kind::Struct(fields)) if fields.iter().any(|f| f.named))
         };
         let check = |module: &str, access: String, ty: &Ty, options: usize| -> Option<String> {
             let (item, list) = match ty {

@@ -217,15 +217,8 @@ impl<'a> Generator<'a> {
 
     /// The model a type names: in `models`, or in [`WEBHOOK_MODULE`].
     fn webhook_model(&self, ty: &Ty) -> Option<(Option<String>, &Model)> {
-        match ty {
-            Ty::Named(name, true) => self.models.get(name).map(|m| (None, m)),
-            Ty::Named(name, false) => self
-                .local
-                .get(WEBHOOK_MODULE)
-                .and_then(|m| m.get(name))
-                .map(|m| (Some(WEBHOOK_MODULE.to_owned()), m)),
-            _ => None,
-        }
+        let home = matches!(ty, Ty::Named(_, false)).then(|| WEBHOOK_MODULE.to_owned());
+        self.named_model(WEBHOOK_MODULE, ty).map(|m| (home, m))
     }
 
     /// Collects `((module, model), field)` triples whose strict decoding `value` contradicts.
